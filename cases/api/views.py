@@ -1,0 +1,154 @@
+"""API for persons and cases: the same selectors, services and policy as the pages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.response import Response
+
+from cases import selectors, services
+from cases.api.serializers import CaseSerializer, PersonSerializer
+from cases.models import Person
+from lvv.api.exceptions import PreconditionFailed, StaleVersion
+from lvv.audit.log import Action, Channel, Origin, Result, record
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", location=OpenApiParameter.HEADER, required=False,
+    description="De versie (ETag) waarop de wijziging is gebaseerd; een verouderde versie geeft 412.",
+)
+
+
+def _origin(request) -> Origin:
+    return Origin.from_request(request, channel=Channel.API)
+
+
+def _expected_version(request):
+    """(version, from_header): If-Match wins over ``version`` in the body."""
+    header = request.headers.get("If-Match")
+    if header:
+        value = header.strip().removeprefix("W/").strip('"').removeprefix("v")
+        if not value.isdigit():
+            raise exceptions.ValidationError({"If-Match": ["Ongeldige versie in If-Match."]})
+        return int(value), True
+    if "version" not in request.data:
+        raise exceptions.ValidationError({"version": ["Geef de versie mee waarop de wijziging is gebaseerd."]})
+    try:
+        return int(request.data["version"]), False
+    except (TypeError, ValueError):
+        raise exceptions.ValidationError({"version": ["Een geheel getal is vereist."]}) from None
+
+
+class PersonFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="Zoeken op naam of V-nummer")
+    v_number = filters.CharFilter()
+
+    class Meta:
+        model = Person
+        fields = ["q", "v_number"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class VersionedModelViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, read, create and update (no delete); reads are logged, writes go to services."""
+
+    object_type: str
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except exceptions.NotFound:
+            record(actor=self.request.user, action=Action.VIEW, result=Result.DENIED, origin=_origin(self.request),
+                   object_type=self.object_type, object_id=self.kwargs.get("pk"))
+            raise
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        record(actor=request.user, action=Action.LIST, origin=_origin(request), object_type=self.object_type,
+               detail={"filters": {k: v for k, v in request.query_params.items() if v}})
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        record(actor=request.user, action=Action.VIEW, obj=instance, origin=_origin(request))
+        return self._respond(instance)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self._call(self.perform_service_create, serializer.validated_data)
+        return self._respond(instance, status=201)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        version, from_header = _expected_version(request)
+        serializer = self.get_serializer(instance, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        try:
+            instance = self._call(self.perform_service_update, instance, data, version)
+        except services.StaleVersionError:
+            record(actor=request.user, action=Action.UPDATE, result=Result.CONFLICT, origin=_origin(request),
+                   obj=instance)
+            raise (PreconditionFailed if from_header else StaleVersion)() from None
+        return self._respond(instance)
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except services.NotVisibleError:
+            raise exceptions.NotFound() from None
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc) or None) from None
+
+    def _respond(self, instance, status=200):
+        response = Response(self.get_serializer(instance).data, status=status)
+        response["ETag"] = f'"{instance.version}"'
+        return response
+
+
+@extend_schema_view(
+    update=extend_schema(parameters=[IF_MATCH]), partial_update=extend_schema(parameters=[IF_MATCH]),
+)
+class PersonViewSet(VersionedModelViewSet):
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    ordering_fields = ["family_name", "created_at"]
+    object_type = "cases.person"
+
+    def get_queryset(self):
+        return selectors.visible_persons(self.request.user).order_by("family_name", "given_names", "pk")
+
+    def perform_service_create(self, data):
+        return services.create_person(acting_user=self.request.user, origin=_origin(self.request), **data)
+
+    def perform_service_update(self, person, data, version):
+        return services.update_person(acting_user=self.request.user, origin=_origin(self.request), person=person,
+                                      expected_version=version, **data)
+
+
+@extend_schema_view(
+    update=extend_schema(parameters=[IF_MATCH]), partial_update=extend_schema(parameters=[IF_MATCH]),
+)
+class CaseViewSet(VersionedModelViewSet):
+    serializer_class = CaseSerializer
+    filterset_class = selectors.CaseFilter
+    ordering_fields = ["created_at", "updated_at", "external_id"]
+    object_type = "cases.case"
+
+    def get_queryset(self):
+        return selectors.visible_cases(self.request.user).order_by("-created_at", "-pk")
+
+    def perform_service_create(self, data):
+        data.pop("version", None)
+        return services.register_case(acting_user=self.request.user, origin=_origin(self.request), **data)
+
+    def perform_service_update(self, case, data, version):
+        return services.update_case(acting_user=self.request.user, origin=_origin(self.request), case=case,
+                                    expected_version=version, **data)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = _("Casussen")
+
+    def ready(self) -> None:
+        from cases.demo import seed_cases
+        from lvv.demo import register_seeder
+
+        register_seeder("cases", seed_cases)

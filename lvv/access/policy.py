@@ -1,0 +1,77 @@
+"""The access policy: the one place that decides who may see and change case data.
+
+Rules (design/architecture.md, "Access"):
+- the municipality team (case workers, LSO chair) and the IND and DT&V staff of a case's
+  LVV see the case;
+- an NGO sees a case only when the case is assigned to it (and in an LVV it serves);
+- the programme bureau never sees a case or a person;
+- special-category fields (health) need the permission ``cases.view_special_category``
+  on top, globally or on the one case (django-guardian);
+- object-level exceptions are django-guardian grants of ``cases.view_case`` on one case;
+  the cases app adds them in ``Case.objects.visible_to``.
+
+Everything that reads case data (selectors, pages, API, exports, PDFs) goes through
+``Case.objects.visible_to(user)`` or the predicates below. Hidden objects answer 404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from lvv.accounts.models import Role
+from lvv.partners.models import Location, locations_of
+
+# Roles that see every case of the LVVs their organisation works for.
+LVV_WIDE_ROLES = (Role.CASEMANAGER, Role.LSO_CHAIR, Role.IND, Role.DTV)
+# Roles that see the cases assigned to their organisation.
+ASSIGNED_ROLES = (Role.NGO,)
+# Roles that may register persons and cases and change their core records.
+CASE_EDITOR_ROLES = (Role.CASEMANAGER,)
+
+SPECIAL_CATEGORY_PERMISSION = "cases.view_special_category"
+VIEW_CASE_PERMISSION = "cases.view_case"
+
+
+def _nothing(prefix: str) -> Q:
+    return Q(**{f"{prefix}pk__in": []})
+
+
+def _is_active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def case_rule(user, *, prefix: str = "") -> Q:
+    """The role-based part of case visibility as a filter on cases (or on ``prefix`` paths)."""
+    if not _is_active(user) or user.organisation_id is None:
+        return _nothing(prefix)
+    rule = _nothing(prefix)
+    own_locations = locations_of(user.organisation).values("pk")
+    if user.has_role(*LVV_WIDE_ROLES):
+        rule |= Q(**{f"{prefix}location__in": own_locations})
+    if user.has_role(*ASSIGNED_ROLES):
+        rule |= Q(**{f"{prefix}assigned_ngo": user.organisation_id, f"{prefix}location__in": own_locations})
+    return rule
+
+
+def sees_persons(user) -> bool:
+    """Whether the user may ever see a person (the programme bureau never does)."""
+    return _is_active(user) and user.has_role(*LVV_WIDE_ROLES, *ASSIGNED_ROLES)
+
+
+def editable_locations(user):
+    """LVVs in which the user may register and change persons and cases."""
+    if not _is_active(user) or not user.has_role(*CASE_EDITOR_ROLES):
+        return Location.objects.none()
+    return locations_of(user.organisation)
+
+
+def can_change_case(user, case) -> bool:
+    """Change the core records of a case the user can already see."""
+    return editable_locations(user).filter(pk=case.location_id).exists()
+
+
+def can_view_special_category(user, case) -> bool:
+    """Health and other special-category data (GDPR art. 9) of a case the user can see."""
+    if not _is_active(user):
+        return False
+    return user.has_perm(SPECIAL_CATEGORY_PERMISSION) or user.has_perm(SPECIAL_CATEGORY_PERMISSION, case)

@@ -1,0 +1,26 @@
+"""Header and navigation per role."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from lvv.access import policy
+from lvv.accounts.models import Role
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    if policy.sees_persons(user):
+        items.append({"label": _("Casussen"), "url": reverse("cases:list"), "section": "cases"})
+    if user.is_staff:
+        items.append({"label": _("Beheer"), "url": reverse("admin:index"), "section": "admin"})
+    if user.has_role(Role.BUREAU) and not items:
+        items.append({"label": _("Start"), "url": reverse("home"), "section": "home"})
+    section = getattr(getattr(request, "resolver_match", None), "namespace", "")
+    for item in items:
+        item["current"] = item["section"] == section
+    return {"nav_items": items}

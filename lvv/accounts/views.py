@@ -1,0 +1,92 @@
+"""Login with two-factor verification (TOTP), enrolment by QR code, logout."""
+
+from __future__ import annotations
+
+from base64 import b32encode
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from lvv.accounts.forms import LoginForm, StyledPasswordResetForm, StyledSetPasswordForm, TokenForm
+
+DEVICE_NAME = "authenticator"
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = StyledPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = StyledSetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse_lazy("home")
+
+
+def _qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    buffer = BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+@login_required
+def otp_setup(request):
+    """First login with 2FA required: enrol an authenticator app by QR code."""
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        return redirect("accounts:otp-verify")
+    device, _created = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False, defaults={"name": DEVICE_NAME})
+    form = TokenForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        messages.success(request, _("Tweestapsverificatie is ingesteld."))
+        return redirect(_next_url(request))
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {"form": form, "qr_svg": _qr_svg(device.config_url), "secret": _base32(device), "next": _next_url(request)},
+    )
+
+
+@login_required
+def otp_verify(request):
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return redirect("accounts:otp-setup")
+    form = TokenForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        otp_login(request, device)
+        return redirect(_next_url(request))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+def _base32(device: TOTPDevice) -> str:
+    return b32encode(device.bin_key).decode()

@@ -1,0 +1,26 @@
+"""One error shape for the API; Django's own errors become DRF answers, never a 500."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class StaleVersion(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Dit object is intussen door iemand anders gewijzigd. Haal de nieuwste versie op en probeer het opnieuw."
+    default_code = "stale_version"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "De versie in If-Match is niet (meer) de huidige versie."
+    default_code = "precondition_failed"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from lvv.audit.models import AccessLogEntry
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Functional managers can search and filter the log; nobody can add, change or delete rows."""
+
+    list_display = ["timestamp", "actor_username", "action", "object_type", "object_id", "result", "channel",
+                    "ip_address"]
+    list_filter = ["action", "result", "channel", "object_type", ("timestamp", admin.DateFieldListFilter)]
+    search_fields = ["actor_username", "object_id", "ip_address"]
+    date_hierarchy = "timestamp"
+    list_select_related = False
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]

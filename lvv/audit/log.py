@@ -1,0 +1,56 @@
+"""Writing to the access log. Services and views call ``record``; nothing else writes rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.db import models
+
+from lvv.audit.models import AccessLogEntry, Action, Channel, Result
+
+__all__ = ["Action", "Channel", "Result", "record", "Origin"]
+
+
+class Origin:
+    """Where an action comes from: the request's address and the channel."""
+
+    def __init__(self, *, channel: str, ip_address: str | None = None):
+        self.channel = channel
+        self.ip_address = ip_address
+
+    @classmethod
+    def from_request(cls, request, channel: str = Channel.WEB) -> Origin:
+        return cls(channel=channel, ip_address=get_client_ip_address(request) or None)
+
+
+COMMAND = Origin(channel=Channel.COMMAND)
+TASK = Origin(channel=Channel.TASK)
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    result: str = Result.ALLOWED,
+    origin: Origin,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    detail: dict | None = None,
+) -> AccessLogEntry:
+    if obj is not None:
+        object_type = obj._meta.label_lower
+        object_id = obj.pk
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AccessLogEntry.objects.create(
+        actor=actor if authenticated else None,
+        actor_username=actor.get_username() if authenticated else "",
+        action=action,
+        result=result,
+        channel=origin.channel,
+        ip_address=origin.ip_address,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        detail=detail or {},
+    )

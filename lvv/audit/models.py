@@ -1,0 +1,81 @@
+"""The access log (BIO 8.15.01): who did what to which object, when, from where.
+
+Rows are append-only: the model refuses updates and deletes, the admin offers neither,
+and a database trigger rejects UPDATE and DELETE on the table.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("bekeken")
+    LIST = "list", _("lijst bekeken")
+    CREATE = "create", _("aangemaakt")
+    UPDATE = "update", _("gewijzigd")
+    EXPORT = "export", _("geëxporteerd")
+    LOGIN = "login", _("ingelogd")
+    LOGIN_FAILED = "login_failed", _("inloggen mislukt")
+    LOGOUT = "logout", _("uitgelogd")
+
+
+class Result(models.TextChoices):
+    ALLOWED = "allowed", _("toegestaan")
+    DENIED = "denied", _("geweigerd")
+    INVALID = "invalid", _("ongeldige invoer")
+    CONFLICT = "conflict", _("conflict (verouderde versie)")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("webpagina")
+    API = "api", _("API")
+    COMMAND = "command", _("opdrachtregel")
+    TASK = "task", _("achtergrondtaak")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AccessLogEntry(models.Model):
+    timestamp = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_username = models.CharField(_("gebruikersnaam"), max_length=150, blank=True)
+    action = models.CharField(_("actie"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("soort object"), max_length=100, blank=True)
+    object_id = models.CharField(_("object-id"), max_length=64, blank=True)
+    result = models.CharField(_("resultaat"), max_length=20, choices=Result.choices)
+    channel = models.CharField(_("kanaal"), max_length=10, choices=Channel.choices)
+    ip_address = models.GenericIPAddressField(_("herkomst (IP)"), null=True, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("toegangslogregel")
+        verbose_name_plural = _("toegangslog")
+        ordering = ["-timestamp", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-timestamp"], name="accesslog_object"),
+            models.Index(fields=["actor", "-timestamp"], name="accesslog_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Access log rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Access log rows cannot be deleted.")

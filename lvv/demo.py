@@ -1,0 +1,138 @@
+"""Demo data: the core (partners, accounts) and a registry the apps fill with their part.
+
+``manage.py seed_demo`` seeds the core, then calls every registered seeder in order of
+registration (apps register in ``AppConfig.ready``; the app order in INSTALLED_APPS
+follows the dependencies, so cases come before LSO meetings, and so on).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from lvv.accounts.models import Role, User
+from lvv.partners.models import Location, LocationCapacity, Organisation, OrganisationKind, ServiceLink
+
+PILOT_START = datetime.date(2019, 4, 1)
+
+
+@dataclass(frozen=True)
+class PilotLocation:
+    slug: str
+    name: str
+    places: int
+    code: str
+    ngos: tuple[str, ...]
+    requires_shown_willingness: bool = False
+    safe_country_max_stay_days: int | None = None
+    voluntary_participation: bool = False
+
+
+PILOTS = (
+    PilotLocation("amsterdam", "Amsterdam", 360, "AMS", ("Stichting Onderdak Amsterdam", "Stichting Nieuw Perspectief")),
+    PilotLocation("rotterdam", "Rotterdam", 117, "RTM", ("Stichting Haven Rotterdam",),
+                  requires_shown_willingness=True, safe_country_max_stay_days=90),
+    PilotLocation("utrecht", "Utrecht", 235, "UTR", ("Stichting Toekomst Utrecht",), requires_shown_willingness=True),
+    PilotLocation("eindhoven", "Eindhoven", 130, "EHV", ("Stichting Brabantse Opvang",), voluntary_participation=True),
+    PilotLocation("groningen", "Groningen", 300, "GRN", ("Stichting Noorderlicht",)),
+)
+
+
+@dataclass
+class DemoContext:
+    """What the core seeded, handed to the app seeders."""
+
+    password: str
+    cases_per_location: int
+    locations: dict[str, Location] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    ngos: dict[str, list[Organisation]] = field(default_factory=dict)
+    pilots: tuple[PilotLocation, ...] = PILOTS
+
+
+Seeder = Callable[[DemoContext], dict[str, int]]
+_seeders: list[tuple[str, Seeder]] = []
+
+
+def register_seeder(name: str, seeder: Seeder) -> None:
+    if all(existing != name for existing, _ in _seeders):
+        _seeders.append((name, seeder))
+
+
+def _org(name: str, kind: str) -> Organisation:
+    org, _ = Organisation.objects.update_or_create(name=name, defaults={"kind": kind})
+    return org
+
+
+def _user(username: str, *, password: str, organisation: Organisation | None, roles: list[str], **extra) -> User:
+    user, created = User.objects.get_or_create(username=username)
+    user.organisation = organisation
+    user.roles = roles
+    user.email = f"{username}@lvv.example"
+    for key, value in extra.items():
+        setattr(user, key, value)
+    if created or not user.check_password(password):
+        user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def seed_core(password: str, cases_per_location: int) -> DemoContext:
+    ctx = DemoContext(password=password, cases_per_location=cases_per_location)
+    special = Permission.objects.get(codename="view_special_category", content_type__app_label="cases")
+    bureau = _org("Programmabureau LVV", OrganisationKind.PROGRAMME_BUREAU)
+    for pilot in PILOTS:
+        municipality = _org(f"Gemeente {pilot.name}", OrganisationKind.MUNICIPALITY)
+        location, _ = Location.objects.update_or_create(
+            slug=pilot.slug,
+            defaults={
+                "name": f"LVV {pilot.name}",
+                "municipality": municipality,
+                "requires_regional_ties": True,
+                "requires_shown_willingness": pilot.requires_shown_willingness,
+                "safe_country_max_stay_days": pilot.safe_country_max_stay_days,
+                "voluntary_participation": pilot.voluntary_participation,
+            },
+        )
+        LocationCapacity.objects.update_or_create(
+            location=location, effective_from=PILOT_START, defaults={"places": pilot.places}
+        )
+        ind = _org(f"IND – team {pilot.name}", OrganisationKind.IND)
+        dtv = _org(f"DT&V – regio {pilot.name}", OrganisationKind.DTV)
+        ngos = [_org(name, OrganisationKind.NGO) for name in pilot.ngos]
+        for org in (ind, dtv, *ngos):
+            ServiceLink.objects.get_or_create(organisation=org, location=location)
+        ctx.locations[pilot.slug] = location
+        ctx.ngos[pilot.slug] = ngos
+        people = {
+            Role.CASEMANAGER: (municipality, "Casemanager"),
+            Role.LSO_CHAIR: (municipality, "LSO-voorzitter"),
+            Role.NGO: (ngos[0], "Begeleider"),
+            Role.DTV: (dtv, "Regievoerder"),
+            Role.IND: (ind, "IND-medewerker"),
+        }
+        for role, (org, first_name) in people.items():
+            username = f"{role}.{pilot.slug}"
+            user = _user(username, password=password, organisation=org, roles=[role],
+                         first_name=first_name, last_name=pilot.name)
+            if role == Role.CASEMANAGER:
+                user.user_permissions.add(special)
+            ctx.users[username] = user
+    ctx.users["bureau"] = _user("bureau", password=password, organisation=bureau, roles=[Role.BUREAU],
+                                first_name="Programmabureau", last_name="LVV")
+    ctx.users["admin"] = _user("admin", password=password, organisation=None, roles=[Role.ADMIN],
+                               first_name="Functioneel", last_name="beheerder", is_staff=True, is_superuser=True)
+    return ctx
+
+
+def seed(*, password: str, cases_per_location: int) -> dict[str, int]:
+    ctx = seed_core(password, cases_per_location)
+    summary = {"locations": len(ctx.locations), "accounts": len(ctx.users)}
+    for _name, seeder in _seeders:
+        summary.update(seeder(ctx))
+    return summary

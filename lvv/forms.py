@@ -1,0 +1,48 @@
+"""Form rendering in the NL Design System style, shared by every app's forms."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+WIDGET_CLASSES = {
+    forms.Select: "utrecht-select utrecht-select--html-select",
+    forms.SelectMultiple: "utrecht-select utrecht-select--html-select",
+    forms.Textarea: "utrecht-textarea utrecht-textarea--html-textarea",
+    forms.CheckboxInput: "utrecht-checkbox utrecht-checkbox--html-input",
+    forms.RadioSelect: "",
+    forms.CheckboxSelectMultiple: "",
+    forms.PasswordInput: "utrecht-textbox utrecht-textbox--html-input",
+    forms.DateInput: "utrecht-textbox utrecht-textbox--html-input utrecht-textbox--sm",
+    forms.widgets.Input: "utrecht-textbox utrecht-textbox--html-input",
+}
+
+
+class Renderer(TemplatesSetting):
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+
+
+class StyledFormMixin:
+    """Adds the component classes to widgets and marks invalid fields for assistive tech."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            for widget_class, css in WIDGET_CLASSES.items():
+                if isinstance(widget, widget_class):
+                    if css:
+                        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+                    break
+            if isinstance(widget, forms.DateInput):
+                widget.input_type = "date"
+                widget.format = "%Y-%m-%d"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} utrecht-textbox--invalid".strip()

@@ -1,0 +1,118 @@
+"""Organisations, LVV locations and which organisation serves which LVV."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    MUNICIPALITY = "municipality", _("Gemeente")
+    NGO = "ngo", _("Maatschappelijke organisatie (ngo)")
+    IND = "ind", _("IND")
+    DTV = "dtv", _("DT&V")
+    POLICE = "police", _("Politie (AVIM)")
+    PROGRAMME_BUREAU = "bureau", _("Programmabureau")
+    OTHER = "other", _("Overig")
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+    kind = models.CharField(_("soort"), max_length=20, choices=OrganisationKind.choices)
+    locations = models.ManyToManyField(
+        "Location",
+        through="ServiceLink",
+        related_name="serving_organisations",
+        verbose_name=_("bediende LVV's"),
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(models.Model):
+    """One LVV: a municipal facility, with its local admission rules as data."""
+
+    slug = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("naam"), max_length=200)
+    municipality = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="own_locations",
+        limit_choices_to={"kind": OrganisationKind.MUNICIPALITY},
+        verbose_name=_("gemeente"),
+    )
+    # Local admission rules (the pilots differ; none is hard-coded).
+    requires_regional_ties = models.BooleanField(_("regiobinding vereist"), default=True)
+    requires_shown_willingness = models.BooleanField(_("aantoonbare bereidheid tot meewerken vereist"), default=False)
+    safe_country_max_stay_days = models.PositiveIntegerField(
+        _("maximale verblijfsduur veilig land (dagen)"),
+        null=True,
+        blank=True,
+        help_text=_("Leeg: geen maximum."),
+    )
+    voluntary_participation = models.BooleanField(_("deelname op vrijwillige basis"), default=False)
+
+    class Meta:
+        verbose_name = _("LVV-locatie")
+        verbose_name_plural = _("LVV-locaties")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def capacity_on(self, day: datetime.date) -> int:
+        """Funded places on ``day``: the latest capacity effective on or before it."""
+        row = self.capacities.filter(effective_from__lte=day).order_by("-effective_from").first()
+        return row.places if row else 0
+
+
+class LocationCapacity(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="capacities")
+    effective_from = models.DateField(_("geldig vanaf"))
+    places = models.PositiveIntegerField(_("plaatsen"), validators=[MinValueValidator(0)])
+
+    class Meta:
+        verbose_name = _("capaciteit")
+        verbose_name_plural = _("capaciteit")
+        ordering = ["location", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "effective_from"], name="capacity_one_per_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.places} ({self.effective_from:%Y-%m-%d})"
+
+
+class ServiceLink(models.Model):
+    """An organisation (NGO, IND or DT&V team, police) serves an LVV."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="service_links")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="service_links")
+
+    class Meta:
+        verbose_name = _("samenwerking")
+        verbose_name_plural = _("samenwerkingen")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "location"], name="servicelink_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} - {self.location}"
+
+
+def locations_of(organisation: Organisation | None) -> models.QuerySet[Location]:
+    """The LVVs an organisation works for: its own (municipality) and those it serves."""
+    if organisation is None:
+        return Location.objects.none()
+    return Location.objects.filter(Q(municipality=organisation) | Q(service_links__organisation=organisation)).distinct()

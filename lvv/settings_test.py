@@ -1,0 +1,31 @@
+"""Test settings: the production settings with a fast hasher, eager Celery, local mail.
+
+The database is DATABASE_URL when set, else the PostgreSQL server on 127.0.0.1:5432
+(user postgres) when it answers, else the embedded PostgreSQL.
+"""
+
+import os
+
+from lvv.database import server_answers
+
+os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ["SECURE_SSL_REDIRECT"] = "false"
+os.environ.setdefault("LVV_REQUIRE_2FA", "false")
+os.environ.pop("CELERY_BROKER_URL", None)  # tests run tasks eagerly; worker tests set their own broker
+os.environ.pop("CELERY_RESULT_BACKEND", None)
+if not os.environ.get("DATABASE_URL") and server_answers("127.0.0.1", 5432):
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/lvv"
+
+from lvv.settings import *  # noqa: E402,F403
+from lvv.settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+# Redis for the tests that need a real Celery worker.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.test import APIClient
+
+from lvv.accounts.models import Role
+from lvv.partners.models import OrganisationKind
+from tests.factories import CaseFactory, LocationFactory, OrganisationFactory, ServiceLinkFactory, UserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with sync Playwright
+
+PASSWORD = "geheim-wachtwoord-1"
+
+
+def build_lvv(slug: str) -> SimpleNamespace:
+    """One LVV with its partners, one user per role and two cases (one assigned to ngo_a)."""
+    location = LocationFactory(slug=slug, name=f"LVV {slug.title()}")
+    ind = OrganisationFactory(name=f"IND {slug}", kind=OrganisationKind.IND)
+    dtv = OrganisationFactory(name=f"DT&V {slug}", kind=OrganisationKind.DTV)
+    ngo_a = OrganisationFactory(name=f"Ngo A {slug}", kind=OrganisationKind.NGO)
+    ngo_b = OrganisationFactory(name=f"Ngo B {slug}", kind=OrganisationKind.NGO)
+    for org in (ind, dtv, ngo_a, ngo_b):
+        ServiceLinkFactory(organisation=org, location=location)
+    users = {
+        Role.CASEMANAGER: UserFactory(username=f"casemanager.{slug}", organisation=location.municipality,
+                                      roles=[Role.CASEMANAGER]),
+        Role.LSO_CHAIR: UserFactory(username=f"lsochair.{slug}", organisation=location.municipality,
+                                    roles=[Role.LSO_CHAIR]),
+        Role.IND: UserFactory(username=f"ind.{slug}", organisation=ind, roles=[Role.IND]),
+        Role.DTV: UserFactory(username=f"dtv.{slug}", organisation=dtv, roles=[Role.DTV]),
+        Role.NGO: UserFactory(username=f"ngo.{slug}", organisation=ngo_a, roles=[Role.NGO]),
+        "ngo_b": UserFactory(username=f"ngo-b.{slug}", organisation=ngo_b, roles=[Role.NGO]),
+    }
+    assigned = CaseFactory(location=location, assigned_ngo=ngo_a)
+    unassigned = CaseFactory(location=location, assigned_ngo=None)
+    return SimpleNamespace(location=location, ind=ind, dtv=dtv, ngo_a=ngo_a, ngo_b=ngo_b, users=users,
+                           assigned=assigned, unassigned=unassigned)
+
+
+@pytest.fixture
+def world(db):
+    bureau_org = OrganisationFactory(name="Programmabureau", kind=OrganisationKind.PROGRAMME_BUREAU)
+    return SimpleNamespace(
+        ams=build_lvv("amsterdam"),
+        rot=build_lvv("rotterdam"),
+        bureau=UserFactory(username="bureau", organisation=bureau_org, roles=[Role.BUREAU]),
+    )
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
