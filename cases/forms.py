@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Person
+from cases.models import V_NUMBER_INVALID, Case, Person
 from lvv.access import policy
 from lvv.forms import StyledFormMixin
 from lvv.partners.models import Organisation, OrganisationKind
@@ -14,6 +14,7 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
         model = Person
         fields = ["v_number", "family_name", "given_names", "birth_date", "sex", "nationality"]
         widgets = {"birth_date": forms.DateInput(), "v_number": forms.TextInput(attrs={"inputmode": "numeric"})}
+        error_messages = {"v_number": {"max_length": V_NUMBER_INVALID}}
 
 
 class VersionedFormMixin:

@@ -49,9 +49,7 @@ class PersonQuerySet(models.QuerySet):
             return self.none()
         visible_case = Case.objects.visible_to(user).filter(person=OuterRef("pk"))
         any_case = Case.objects.filter(person=OuterRef("pk"))
-        return self.filter(
-            Exists(visible_case) | (Q(created_by_organisation=user.organisation_id) & ~Exists(any_case))
-        )
+        return self.filter(Exists(visible_case) | (Q(created_by_organisation=user.organisation_id) & ~Exists(any_case)))
 
     def search(self, term: str) -> PersonQuerySet:
         """Accent- and case-insensitive name search with typo tolerance (pg_trgm),
@@ -130,9 +128,9 @@ class CaseQuerySet(models.QuerySet):
             granted = Q(pk__in=[])
         else:
             granted = Q(
-                pk__in=CaseUserObjectPermission.objects.filter(
-                    user=user, permission__codename="view_case"
-                ).values("content_object")
+                pk__in=CaseUserObjectPermission.objects.filter(user=user, permission__codename="view_case").values(
+                    "content_object"
+                )
             ) | Q(
                 pk__in=CaseGroupObjectPermission.objects.filter(
                     group__user=user, permission__codename="view_case"

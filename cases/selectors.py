@@ -32,11 +32,17 @@ class CaseFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Zoeken"), method="filter_search")
     location = django_filters.ModelChoiceFilter(
-        label=_("LVV"), field_name="location", to_field_name="slug", queryset=Location.objects.none(),
+        label=_("LVV"),
+        field_name="location",
+        to_field_name="slug",
+        queryset=Location.objects.none(),
         empty_label=_("Alle LVV's"),
     )
     assigned_ngo = django_filters.ModelChoiceFilter(
-        label=_("Ngo"), field_name="assigned_ngo", queryset=Organisation.objects.none(), empty_label=_("Alle ngo's"),
+        label=_("Ngo"),
+        field_name="assigned_ngo",
+        queryset=Organisation.objects.none(),
+        empty_label=_("Alle ngo's"),
     )
 
     class Meta:

@@ -73,7 +73,9 @@ def create_person(*, acting_user, origin: Origin, **fields: Any) -> Person:
 
 
 @transaction.atomic
-def update_person(*, acting_user, origin: Origin, person: Person, expected_version: int | None, **changes: Any) -> Person:
+def update_person(
+    *, acting_user, origin: Origin, person: Person, expected_version: int | None, **changes: Any
+) -> Person:
     person = Person.objects.visible_to(acting_user).select_for_update(of=("self",)).filter(pk=person.pk).first()
     if person is None:
         raise NotVisibleError

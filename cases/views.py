@@ -37,7 +37,9 @@ def _visible_case_or_404(request, pk) -> Case:
 def case_list(request):
     if not policy.sees_persons(request.user):
         raise Http404
-    case_filter = selectors.CaseFilter(request.GET or None, queryset=selectors.visible_cases(request.user), request=request)
+    case_filter = selectors.CaseFilter(
+        request.GET or None, queryset=selectors.visible_cases(request.user), request=request
+    )
     paginator = Paginator(case_filter.qs.order_by("person__family_name", "person__given_names", "pk"), 25)
     page = paginator.get_page(request.GET.get("page"))
     record(
@@ -114,10 +116,17 @@ def case_edit(request, pk):
     initial = {"version": case.version}
     form = CaseEditForm(request.POST or None, instance=case, initial=initial, show_special_category=special)
     return _save_versioned(
-        request, form, case, template="cases/case_edit.html", title=_("Casus wijzigen"),
+        request,
+        form,
+        case,
+        template="cases/case_edit.html",
+        title=_("Casus wijzigen"),
         save=lambda data, version: services.update_case(
-            acting_user=request.user, origin=Origin.from_request(request), case=case,
-            expected_version=version, **data,
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            case=case,
+            expected_version=version,
+            **data,
         ),
     )
 
@@ -130,10 +139,17 @@ def person_edit(request, pk):
     person = case.person
     form = PersonEditForm(request.POST or None, instance=person, initial={"version": person.version})
     return _save_versioned(
-        request, form, case, template="cases/case_edit.html", title=_("Persoonsgegevens wijzigen"),
+        request,
+        form,
+        case,
+        template="cases/case_edit.html",
+        title=_("Persoonsgegevens wijzigen"),
         save=lambda data, version: services.update_person(
-            acting_user=request.user, origin=Origin.from_request(request), person=person,
-            expected_version=version, **data,
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            person=person,
+            expected_version=version,
+            **data,
         ),
     )
 

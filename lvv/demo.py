@@ -33,9 +33,18 @@ class PilotLocation:
 
 
 PILOTS = (
-    PilotLocation("amsterdam", "Amsterdam", 360, "AMS", ("Stichting Onderdak Amsterdam", "Stichting Nieuw Perspectief")),
-    PilotLocation("rotterdam", "Rotterdam", 117, "RTM", ("Stichting Haven Rotterdam",),
-                  requires_shown_willingness=True, safe_country_max_stay_days=90),
+    PilotLocation(
+        "amsterdam", "Amsterdam", 360, "AMS", ("Stichting Onderdak Amsterdam", "Stichting Nieuw Perspectief")
+    ),
+    PilotLocation(
+        "rotterdam",
+        "Rotterdam",
+        117,
+        "RTM",
+        ("Stichting Haven Rotterdam",),
+        requires_shown_willingness=True,
+        safe_country_max_stay_days=90,
+    ),
     PilotLocation("utrecht", "Utrecht", 235, "UTR", ("Stichting Toekomst Utrecht",), requires_shown_willingness=True),
     PilotLocation("eindhoven", "Eindhoven", 130, "EHV", ("Stichting Brabantse Opvang",), voluntary_participation=True),
     PilotLocation("groningen", "Groningen", 300, "GRN", ("Stichting Noorderlicht",)),
@@ -118,15 +127,30 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
         }
         for role, (org, first_name) in people.items():
             username = f"{role}.{pilot.slug}"
-            user = _user(username, password=password, organisation=org, roles=[role],
-                         first_name=first_name, last_name=pilot.name)
+            user = _user(
+                username, password=password, organisation=org, roles=[role], first_name=first_name, last_name=pilot.name
+            )
             if role == Role.CASEMANAGER:
                 user.user_permissions.add(special)
             ctx.users[username] = user
-    ctx.users["bureau"] = _user("bureau", password=password, organisation=bureau, roles=[Role.BUREAU],
-                                first_name="Programmabureau", last_name="LVV")
-    ctx.users["admin"] = _user("admin", password=password, organisation=None, roles=[Role.ADMIN],
-                               first_name="Functioneel", last_name="beheerder", is_staff=True, is_superuser=True)
+    ctx.users["bureau"] = _user(
+        "bureau",
+        password=password,
+        organisation=bureau,
+        roles=[Role.BUREAU],
+        first_name="Programmabureau",
+        last_name="LVV",
+    )
+    ctx.users["admin"] = _user(
+        "admin",
+        password=password,
+        organisation=None,
+        roles=[Role.ADMIN],
+        first_name="Functioneel",
+        last_name="beheerder",
+        is_staff=True,
+        is_superuser=True,
+    )
     return ctx
 
 

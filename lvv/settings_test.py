@@ -13,8 +13,12 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ.setdefault("LVV_REQUIRE_2FA", "false")
-os.environ.pop("CELERY_BROKER_URL", None)  # tests run tasks eagerly; worker tests set their own broker
+# Tests run tasks eagerly; the worker started by the worker tests gets its broker from
+# LVV_TEST_WORKER_BROKER and writes e-mail to LVV_TEST_EMAIL_DIR.
+os.environ.pop("CELERY_BROKER_URL", None)
 os.environ.pop("CELERY_RESULT_BACKEND", None)
+if os.environ.get("LVV_TEST_WORKER_BROKER"):
+    os.environ["CELERY_BROKER_URL"] = os.environ["LVV_TEST_WORKER_BROKER"]
 if not os.environ.get("DATABASE_URL") and server_answers("127.0.0.1", 5432):
     os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/lvv"
 
@@ -23,6 +27,9 @@ from lvv.settings import STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if os.environ.get("LVV_TEST_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["LVV_TEST_EMAIL_DIR"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

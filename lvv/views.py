@@ -30,7 +30,9 @@ def home(request):
         case_counts = dict(
             Case.objects.visible_to(user).values_list("location").annotate(n=Count("pk")).values_list("location", "n")
         )
-    rows = [{"location": loc, "capacity": loc.capacity_today or 0, "cases": case_counts.get(loc.pk, 0)} for loc in locations]
+    rows = [
+        {"location": loc, "capacity": loc.capacity_today or 0, "cases": case_counts.get(loc.pk, 0)} for loc in locations
+    ]
     return render(request, "home.html", {"rows": rows, "today": today, "sees_persons": policy.sees_persons(user)})
 
 

@@ -25,10 +25,12 @@ def build_lvv(slug: str) -> SimpleNamespace:
     for org in (ind, dtv, ngo_a, ngo_b):
         ServiceLinkFactory(organisation=org, location=location)
     users = {
-        Role.CASEMANAGER: UserFactory(username=f"casemanager.{slug}", organisation=location.municipality,
-                                      roles=[Role.CASEMANAGER]),
-        Role.LSO_CHAIR: UserFactory(username=f"lsochair.{slug}", organisation=location.municipality,
-                                    roles=[Role.LSO_CHAIR]),
+        Role.CASEMANAGER: UserFactory(
+            username=f"casemanager.{slug}", organisation=location.municipality, roles=[Role.CASEMANAGER]
+        ),
+        Role.LSO_CHAIR: UserFactory(
+            username=f"lsochair.{slug}", organisation=location.municipality, roles=[Role.LSO_CHAIR]
+        ),
         Role.IND: UserFactory(username=f"ind.{slug}", organisation=ind, roles=[Role.IND]),
         Role.DTV: UserFactory(username=f"dtv.{slug}", organisation=dtv, roles=[Role.DTV]),
         Role.NGO: UserFactory(username=f"ngo.{slug}", organisation=ngo_a, roles=[Role.NGO]),
@@ -36,8 +38,16 @@ def build_lvv(slug: str) -> SimpleNamespace:
     }
     assigned = CaseFactory(location=location, assigned_ngo=ngo_a)
     unassigned = CaseFactory(location=location, assigned_ngo=None)
-    return SimpleNamespace(location=location, ind=ind, dtv=dtv, ngo_a=ngo_a, ngo_b=ngo_b, users=users,
-                           assigned=assigned, unassigned=unassigned)
+    return SimpleNamespace(
+        location=location,
+        ind=ind,
+        dtv=dtv,
+        ngo_a=ngo_a,
+        ngo_b=ngo_b,
+        users=users,
+        assigned=assigned,
+        unassigned=unassigned,
+    )
 
 
 @pytest.fixture
@@ -53,13 +63,3 @@ def world(db):
 @pytest.fixture
 def api_client():
     return APIClient()
-
-
-@pytest.fixture
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
-    }

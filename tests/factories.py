@@ -89,5 +89,12 @@ class CaseFactory(factory.django.DjangoModelFactory):
     assigned_ngo = None
 
 
-__all__ = ["Role", "OrganisationFactory", "LocationFactory", "ServiceLinkFactory", "UserFactory", "PersonFactory",
-           "CaseFactory"]
+__all__ = [
+    "Role",
+    "OrganisationFactory",
+    "LocationFactory",
+    "ServiceLinkFactory",
+    "UserFactory",
+    "PersonFactory",
+    "CaseFactory",
+]

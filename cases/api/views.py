@@ -11,11 +11,14 @@ from rest_framework.response import Response
 from cases import selectors, services
 from cases.api.serializers import CaseSerializer, PersonSerializer
 from cases.models import Person
+from lvv.access import policy
 from lvv.api.exceptions import PreconditionFailed, StaleVersion
 from lvv.audit.log import Action, Channel, Origin, Result, record
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", location=OpenApiParameter.HEADER, required=False,
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
     description="De versie (ETag) waarop de wijziging is gebaseerd; een verouderde versie geeft 412.",
 )
 
@@ -53,7 +56,10 @@ class PersonFilter(filters.FilterSet):
 
 
 class VersionedModelViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """List, read, create and update (no delete); reads are logged, writes go to services."""
@@ -64,14 +70,25 @@ class VersionedModelViewSet(
         try:
             return super().get_object()
         except exceptions.NotFound:
-            record(actor=self.request.user, action=Action.VIEW, result=Result.DENIED, origin=_origin(self.request),
-                   object_type=self.object_type, object_id=self.kwargs.get("pk"))
+            record(
+                actor=self.request.user,
+                action=Action.VIEW,
+                result=Result.DENIED,
+                origin=_origin(self.request),
+                object_type=self.object_type,
+                object_id=self.kwargs.get("pk"),
+            )
             raise
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        record(actor=request.user, action=Action.LIST, origin=_origin(request), object_type=self.object_type,
-               detail={"filters": {k: v for k, v in request.query_params.items() if v}})
+        record(
+            actor=request.user,
+            action=Action.LIST,
+            origin=_origin(request),
+            object_type=self.object_type,
+            detail={"filters": {k: v for k, v in request.query_params.items() if v}},
+        )
         return response
 
     def retrieve(self, request, *args, **kwargs):
@@ -94,8 +111,9 @@ class VersionedModelViewSet(
         try:
             instance = self._call(self.perform_service_update, instance, data, version)
         except services.StaleVersionError:
-            record(actor=request.user, action=Action.UPDATE, result=Result.CONFLICT, origin=_origin(request),
-                   obj=instance)
+            record(
+                actor=request.user, action=Action.UPDATE, result=Result.CONFLICT, origin=_origin(request), obj=instance
+            )
             raise (PreconditionFailed if from_header else StaleVersion)() from None
         return self._respond(instance)
 
@@ -114,7 +132,8 @@ class VersionedModelViewSet(
 
 
 @extend_schema_view(
-    update=extend_schema(parameters=[IF_MATCH]), partial_update=extend_schema(parameters=[IF_MATCH]),
+    update=extend_schema(parameters=[IF_MATCH]),
+    partial_update=extend_schema(parameters=[IF_MATCH]),
 )
 class PersonViewSet(VersionedModelViewSet):
     serializer_class = PersonSerializer
@@ -129,12 +148,14 @@ class PersonViewSet(VersionedModelViewSet):
         return services.create_person(acting_user=self.request.user, origin=_origin(self.request), **data)
 
     def perform_service_update(self, person, data, version):
-        return services.update_person(acting_user=self.request.user, origin=_origin(self.request), person=person,
-                                      expected_version=version, **data)
+        return services.update_person(
+            acting_user=self.request.user, origin=_origin(self.request), person=person, expected_version=version, **data
+        )
 
 
 @extend_schema_view(
-    update=extend_schema(parameters=[IF_MATCH]), partial_update=extend_schema(parameters=[IF_MATCH]),
+    update=extend_schema(parameters=[IF_MATCH]),
+    partial_update=extend_schema(parameters=[IF_MATCH]),
 )
 class CaseViewSet(VersionedModelViewSet):
     serializer_class = CaseSerializer
@@ -145,10 +166,22 @@ class CaseViewSet(VersionedModelViewSet):
     def get_queryset(self):
         return selectors.visible_cases(self.request.user).order_by("-created_at", "-pk")
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self._special_category = policy.SpecialCategoryChecker(self.request.user, page or [])
+        return page
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        checker = getattr(self, "_special_category", None)
+        context["special_category"] = checker or policy.SpecialCategoryChecker(self.request.user)
+        return context
+
     def perform_service_create(self, data):
         data.pop("version", None)
         return services.register_case(acting_user=self.request.user, origin=_origin(self.request), **data)
 
     def perform_service_update(self, case, data, version):
-        return services.update_case(acting_user=self.request.user, origin=_origin(self.request), case=case,
-                                    expected_version=version, **data)
+        return services.update_case(
+            acting_user=self.request.user, origin=_origin(self.request), case=case, expected_version=version, **data
+        )

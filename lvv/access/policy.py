@@ -17,6 +17,7 @@ Everything that reads case data (selectors, pages, API, exports, PDFs) goes thro
 from __future__ import annotations
 
 from django.db.models import Q
+from guardian.core import ObjectPermissionChecker
 
 from lvv.accounts.models import Role
 from lvv.partners.models import Location, locations_of
@@ -75,3 +76,21 @@ def can_view_special_category(user, case) -> bool:
     if not _is_active(user):
         return False
     return user.has_perm(SPECIAL_CATEGORY_PERMISSION) or user.has_perm(SPECIAL_CATEGORY_PERMISSION, case)
+
+
+class SpecialCategoryChecker:
+    """``can_view_special_category`` for many cases with a fixed number of queries."""
+
+    def __init__(self, user, cases=()):
+        self.user = user
+        self.active = _is_active(user)
+        self.global_permission = self.active and user.has_perm(SPECIAL_CATEGORY_PERMISSION)
+        self.checker = ObjectPermissionChecker(user) if self.active and not self.global_permission else None
+        cases = [case for case in cases if case is not None]
+        if self.checker is not None and cases:
+            self.checker.prefetch_perms(cases)
+
+    def __call__(self, case) -> bool:
+        if self.global_permission:
+            return True
+        return self.checker is not None and self.checker.has_perm("view_special_category", case)

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.db import transaction
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from lvv.accounts.tasks import send_email
 from lvv.forms import StyledFormMixin
 
 TOKEN_INVALID = _("Deze code klopt niet of is verlopen. Probeer de nieuwste code uit uw app.")
@@ -11,7 +14,9 @@ TOKEN_INVALID = _("Deze code klopt niet of is verlopen. Probeer de nieuwste code
 
 class LoginForm(StyledFormMixin, AuthenticationForm):
     error_messages = {
-        "invalid_login": _("Gebruikersnaam of wachtwoord klopt niet. Na herhaalde pogingen wordt het account tijdelijk geblokkeerd."),
+        "invalid_login": _(
+            "Gebruikersnaam of wachtwoord klopt niet. Na herhaalde pogingen wordt het account tijdelijk geblokkeerd."
+        ),
         "inactive": _("Dit account is niet actief."),
     }
 
@@ -22,7 +27,13 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
 
 
 class StyledPasswordResetForm(StyledFormMixin, PasswordResetForm):
-    pass
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        """Render here, send through Celery once the request's transaction has committed."""
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        transaction.on_commit(lambda: send_email.delay(subject=subject, body=body, to=[to_email]))
 
 
 class StyledSetPasswordForm(StyledFormMixin, SetPasswordForm):

@@ -61,7 +61,9 @@ def otp_setup(request):
     """First login with 2FA required: enrol an authenticator app by QR code."""
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect("accounts:otp-verify")
-    device, _created = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False, defaults={"name": DEVICE_NAME})
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": DEVICE_NAME}
+    )
     form = TokenForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
         device.confirmed = True

@@ -7,8 +7,16 @@ from lvv.audit.models import AccessLogEntry
 class AccessLogEntryAdmin(admin.ModelAdmin):
     """Functional managers can search and filter the log; nobody can add, change or delete rows."""
 
-    list_display = ["timestamp", "actor_username", "action", "object_type", "object_id", "result", "channel",
-                    "ip_address"]
+    list_display = [
+        "timestamp",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "result",
+        "channel",
+        "ip_address",
+    ]
     list_filter = ["action", "result", "channel", "object_type", ("timestamp", admin.DateFieldListFilter)]
     search_fields = ["actor_username", "object_id", "ip_address"]
     date_hierarchy = "timestamp"

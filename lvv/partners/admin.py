@@ -23,13 +23,29 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "municipality", "requires_regional_ties", "requires_shown_willingness",
-                    "safe_country_max_stay_days", "voluntary_participation"]
+    list_display = [
+        "name",
+        "slug",
+        "municipality",
+        "requires_regional_ties",
+        "requires_shown_willingness",
+        "safe_country_max_stay_days",
+        "voluntary_participation",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
     inlines = [CapacityInline, ServiceLinkInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "municipality"]}),
-        ("Lokale toelatingsregels", {"fields": ["requires_regional_ties", "requires_shown_willingness",
-                                                "safe_country_max_stay_days", "voluntary_participation"]}),
+        (
+            "Lokale toelatingsregels",
+            {
+                "fields": [
+                    "requires_regional_ties",
+                    "requires_shown_willingness",
+                    "safe_country_max_stay_days",
+                    "voluntary_participation",
+                ]
+            },
+        ),
     ]

@@ -115,4 +115,6 @@ def locations_of(organisation: Organisation | None) -> models.QuerySet[Location]
     """The LVVs an organisation works for: its own (municipality) and those it serves."""
     if organisation is None:
         return Location.objects.none()
-    return Location.objects.filter(Q(municipality=organisation) | Q(service_links__organisation=organisation)).distinct()
+    return Location.objects.filter(
+        Q(municipality=organisation) | Q(service_links__organisation=organisation)
+    ).distinct()

@@ -113,7 +113,6 @@ def test_special_category_needs_its_own_permission(client, api_client, world):
     assert "Diabetes" not in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "health_notes" not in api_client.get(f"/api/v1/cases/{case.pk}/").json()
 
-
     assign_perm("cases.view_special_category", user, case)
     assert "Diabetes" in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert api_client.get(f"/api/v1/cases/{case.pk}/").json()["health_notes"] == "Diabetes type 2"

@@ -1,0 +1,50 @@
+"""Pages run a fixed number of queries whatever the number of rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lvv.accounts.models import Role
+from tests.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url, **params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url_name", ["cases:list", "home"])
+def test_case_list_and_home_constant_for_5_and_50_cases(client, world, url_name, django_assert_max_num_queries):
+    client.force_login(world.ams.users[Role.CASEMANAGER])
+    CaseFactory.create_batch(3, location=world.ams.location, assigned_ngo=world.ams.ngo_a)
+    small = count_queries(client, reverse(url_name))
+    CaseFactory.create_batch(45, location=world.ams.location, assigned_ngo=world.ams.ngo_b)
+    large = count_queries(client, reverse(url_name))
+    assert small == large
+    with django_assert_max_num_queries(small):
+        client.get(reverse(url_name), {"q": "Achternaam"})
+
+
+def test_case_page_query_count(client, world, django_assert_max_num_queries):
+    client.force_login(world.ams.users[Role.CASEMANAGER])
+    with django_assert_max_num_queries(14):
+        client.get(reverse("cases:detail", args=[world.ams.assigned.pk]))
+
+
+def test_api_list_constant(api_client, world):
+    api_client.force_authenticate(world.ams.users[Role.CASEMANAGER])
+    CaseFactory.create_batch(3, location=world.ams.location)
+    api_client.get("/api/v1/cases/")  # warm the content-type cache
+    with CaptureQueriesContext(connection) as small:
+        api_client.get("/api/v1/cases/")
+    CaseFactory.create_batch(45, location=world.ams.location)
+    with CaptureQueriesContext(connection) as large:
+        api_client.get("/api/v1/cases/")
+    assert len(small.captured_queries) == len(large.captured_queries)
