@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Person
+from lvv.forms import StyledFormMixin
 from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
 
 
@@ -25,6 +27,10 @@ def get_visible_case(user, pk) -> Case:
 
 def user_locations(user) -> QuerySet[Location]:
     return locations_of(getattr(user, "organisation", None))
+
+
+class FilterForm(StyledFormMixin, forms.Form):
+    pass
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -48,6 +54,7 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = ["q", "location", "assigned_ngo"]
+        form = FilterForm
 
     def __init__(self, data=None, *args, request=None, **kwargs):
         super().__init__(data, *args, request=request, **kwargs)

@@ -18,6 +18,21 @@ from lvv.access import policy
 from lvv.audit.log import Action, Origin, Result, record
 
 
+def _changeable_case(request, pk) -> Case:
+    """A visible case the user may change; 404 when hidden, 403 (logged) when read-only."""
+    case = _visible_case_or_404(request, pk)
+    if not policy.can_change_case(request.user, case):
+        record(
+            actor=request.user,
+            action=Action.UPDATE,
+            result=Result.DENIED,
+            obj=case,
+            origin=Origin.from_request(request),
+        )
+        raise PermissionDenied
+    return case
+
+
 def _visible_case_or_404(request, pk) -> Case:
     try:
         return selectors.get_visible_case(request.user, pk)
@@ -109,9 +124,7 @@ def case_create(request):
 
 @login_required
 def case_edit(request, pk):
-    case = _visible_case_or_404(request, pk)
-    if not policy.can_change_case(request.user, case):
-        raise PermissionDenied
+    case = _changeable_case(request, pk)
     special = policy.can_view_special_category(request.user, case)
     initial = {"version": case.version}
     form = CaseEditForm(request.POST or None, instance=case, initial=initial, show_special_category=special)
@@ -133,9 +146,7 @@ def case_edit(request, pk):
 
 @login_required
 def person_edit(request, pk):
-    case = _visible_case_or_404(request, pk)
-    if not policy.can_change_case(request.user, case):
-        raise PermissionDenied
+    case = _changeable_case(request, pk)
     person = case.person
     form = PersonEditForm(request.POST or None, instance=person, initial={"version": person.version})
     return _save_versioned(
@@ -160,6 +171,13 @@ def _save_versioned(request, form, case, *, template, title, save):
         try:
             save(data, form.cleaned_data["version"])
         except services.StaleVersionError:
+            record(
+                actor=request.user,
+                action=Action.UPDATE,
+                result=Result.CONFLICT,
+                obj=form.instance,
+                origin=Origin.from_request(request),
+            )
             form.add_error(None, services.STALE_VERSION)
         except ValidationError as exc:
             _attach_errors(exc, form)

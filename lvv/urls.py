@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from lvv import views
 
-admin.site.site_header = "LVV Casussysteem – functioneel beheer"
-admin.site.site_title = "LVV beheer"
+admin.site.site_header = _("LVV Casussysteem – functioneel beheer")
+admin.site.site_title = _("LVV beheer")
 
 urlpatterns = [
     path("", views.home, name="home"),

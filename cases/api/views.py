@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
@@ -19,7 +20,7 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     location=OpenApiParameter.HEADER,
     required=False,
-    description="De versie (ETag) waarop de wijziging is gebaseerd; een verouderde versie geeft 412.",
+    description=_("De versie (ETag) waarop de wijziging is gebaseerd; een verouderde versie geeft 412."),
 )
 
 
@@ -33,18 +34,18 @@ def _expected_version(request):
     if header:
         value = header.strip().removeprefix("W/").strip('"').removeprefix("v")
         if not value.isdigit():
-            raise exceptions.ValidationError({"If-Match": ["Ongeldige versie in If-Match."]})
+            raise exceptions.ValidationError({"If-Match": [_("Ongeldige versie in If-Match.")]})
         return int(value), True
     if "version" not in request.data:
-        raise exceptions.ValidationError({"version": ["Geef de versie mee waarop de wijziging is gebaseerd."]})
+        raise exceptions.ValidationError({"version": [_("Geef de versie mee waarop de wijziging is gebaseerd.")]})
     try:
         return int(request.data["version"]), False
     except (TypeError, ValueError):
-        raise exceptions.ValidationError({"version": ["Een geheel getal is vereist."]}) from None
+        raise exceptions.ValidationError({"version": [_("Een geheel getal is vereist.")]}) from None
 
 
 class PersonFilter(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label="Zoeken op naam of V-nummer")
+    q = filters.CharFilter(method="filter_q", label=_("Zoeken op naam of V-nummer"))
     v_number = filters.CharFilter()
 
     class Meta:

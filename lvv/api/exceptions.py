@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,7 +18,7 @@ class StaleVersion(exceptions.APIException):
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "De versie in If-Match is niet (meer) de huidige versie."
+    default_detail = _("De versie in If-Match is niet (meer) de huidige versie.")
     default_code = "precondition_failed"
 
 

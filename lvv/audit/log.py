@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.db import models
 
 from lvv.audit.models import AccessLogEntry, Action, Channel, Result
 
 __all__ = ["Action", "Channel", "Result", "record", "Origin"]
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in front, the
+    address the outermost trusted proxy saw (from the right of X-Forwarded-For)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class Origin:
@@ -21,7 +32,7 @@ class Origin:
 
     @classmethod
     def from_request(cls, request, channel: str = Channel.WEB) -> Origin:
-        return cls(channel=channel, ip_address=get_client_ip_address(request) or None)
+        return cls(channel=channel, ip_address=client_ip(request))
 
 
 COMMAND = Origin(channel=Channel.COMMAND)
