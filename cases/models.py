@@ -16,7 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cases.workflow import State
 from lvv.access import policy
+from lvv.accounts.fields import ChoiceArrayField
 from lvv.partners.models import Location, Organisation, OrganisationKind
 
 V_NUMBER_INVALID = _("Een V-nummer bestaat uit precies 10 cijfers.")
@@ -45,6 +47,8 @@ class PersonQuerySet(models.QuerySet):
     def visible_to(self, user) -> PersonQuerySet:
         """Persons with a case the user can see, or registered by the user's organisation
         and not yet in any case (between the person form and the case form)."""
+        if policy.is_system(user):
+            return self.all()
         if not policy.sees_persons(user):
             return self.none()
         visible_case = Case.objects.visible_to(user).filter(person=OuterRef("pk"))
@@ -120,10 +124,43 @@ class Person(models.Model):
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
 
+class RegistrationSource(models.TextChoices):
+    NGO = "ngo", _("ngo")
+    MUNICIPALITY = "municipality", _("gemeente")
+    POLICE = "police", _("politie")
+    BBB = "bbb", _("BBB-opvang (bed, bad, brood)")
+    OTHER = "other", _("anders")
+
+
+class ExceptionGround(models.TextChoices):
+    HUMANITARIAN = "humanitarian", _("humanitaire redenen")
+    PUBLIC_ORDER = "public_order", _("openbare orde")
+
+
+class ShelterForm(models.TextChoices):
+    FULL_DAY = "24h", _("24-uursopvang")
+    NIGHT = "night", _("nachtopvang")
+    LIVING_ALLOWANCE = "allowance", _("leefgeld")
+
+
+class CaseType(models.TextChoices):
+    MEDICAL = "medical", _("medische problematiek")
+    PSYCHOLOGICAL = "psychological", _("psychische problematiek")
+    REPEAT_ASYLUM = "repeat_asylum", _("herhaalde asielaanvraag")
+    CONVERSION_OR_LGBTI = "conversion_or_lgbti", _("bekering of lhbti")
+    PENDING_PROCEDURE = "pending_procedure", _("lopende procedure")
+    IDENTITY_UNCLEAR = "identity_unclear", _("identiteit of nationaliteit onduidelijk")
+    NO_FAULT = "no_fault", _("buitenschuld")
+    FAMILY = "family", _("gezin")
+    SAFE_COUNTRY = "safe_country", _("veilig land van herkomst")
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> CaseQuerySet:
         """The cases ``user`` may see: the access policy plus guardian grants on one case."""
-        if not (user is not None and user.is_authenticated and user.is_active) or not policy.sees_persons(user):
+        if policy.is_system(user):
+            return self.all()
+        if not policy.sees_persons(user) or not user.is_active:
             # Object grants never open a case to the programme bureau or an inactive user.
             granted = Q(pk__in=[])
         else:
@@ -164,6 +201,35 @@ class Case(models.Model):
         blank=True,
         help_text=_("Bijzonder persoonsgegeven (art. 9 AVG): alleen zichtbaar met extra autorisatie."),
     )
+    # --- the trajectory (written by the services in cases/services.py only) ---
+    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.REGISTERED)
+    registered_on = models.DateField(_("aangemeld op"), default=timezone.localdate)
+    registration_source = models.CharField(
+        _("aangemeld door"), max_length=20, choices=RegistrationSource.choices, default=RegistrationSource.MUNICIPALITY
+    )
+    within_covenant = models.BooleanField(
+        _("binnen het convenant"),
+        default=True,
+        help_text=_("Nee: toegelaten als uitzondering buiten de doelgroep; telt niet mee in de landelijke cijfers."),
+    )
+    exception_ground = models.CharField(
+        _("uitzonderingsgrond"), max_length=20, choices=ExceptionGround.choices, blank=True
+    )
+    exception_reason = models.TextField(_("reden uitzondering"), blank=True)
+    decided_on = models.DateField(_("besluit toelating op"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reden afwijzing"), blank=True)
+    waitlisted_on = models.DateField(_("op wachtlijst sinds"), null=True, blank=True)
+    shelter_started_on = models.DateField(_("opvang gestart op"), null=True, blank=True)
+    shelter_form = models.CharField(_("vorm van opvang"), max_length=20, choices=ShelterForm.choices, blank=True)
+    case_types = ChoiceArrayField(
+        models.CharField(max_length=30, choices=CaseType.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("casustypen"),
+    )
+    prior_departure_procedures = models.PositiveIntegerField(_("eerdere vertrekprocedures"), null=True, blank=True)
+    closed_on = models.DateField(_("uitgestroomd op"), null=True, blank=True)
+
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
     created_by = models.ForeignKey(
@@ -179,6 +245,14 @@ class Case(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [("view_special_category", _("Mag bijzondere persoonsgegevens (gezondheid) zien"))]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(within_covenant=True) | ~Q(exception_ground=""),
+                name="case_exception_has_ground",
+            ),
+            models.CheckConstraint(
+                condition=Q(prior_departure_procedures__isnull=True) | Q(prior_departure_procedures__gte=0),
+                name="case_prior_procedures_non_negative",
+            ),
             models.UniqueConstraint(
                 fields=["location", "external_id"],
                 condition=~Q(external_id=""),
@@ -189,6 +263,13 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["location", "-created_at"], name="case_location_created"),
             models.Index(fields=["assigned_ngo", "location"], name="case_ngo_location"),
+            models.Index(fields=["location", "state"], name="case_location_state"),
+            models.Index(
+                fields=["location", "waitlisted_on", "id"],
+                name="case_waiting_list",
+                condition=Q(state="waitlisted"),
+            ),
+            models.Index(fields=["location", "shelter_started_on", "closed_on"], name="case_occupancy"),
         ]
 
     def __str__(self) -> str:
@@ -197,6 +278,279 @@ class Case(models.Model):
     @property
     def reference(self) -> str:
         return self.external_id or f"LVV-{self.pk}"
+
+    @property
+    def current_scenario(self):
+        return self.scenarios.order_by("-set_on", "-id").first()
+
+
+class AdmissionCheck(models.Model):
+    """The admission check as a recorded checklist (national grounds, prior provision, local rules)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="admission_check")
+    checked_on = models.DateField(_("getoetst op"))
+    entry_ban = models.BooleanField(_("zwaar inreisverbod (10 jaar of meer)"), default=False)
+    declared_undesirable = models.BooleanField(_("ongewenstverklaard"), default=False)
+    eu_citizen = models.BooleanField(_("EU-burger"), default=False)
+    dublin_claimant = models.BooleanField(_("Dublinclaimant"), default=False)
+    prior_provision = models.BooleanField(_("recht op een voorliggende voorziening"), default=False)
+    regional_ties = models.BooleanField(_("aantoonbare regiobinding"), default=False)
+    shown_willingness = models.BooleanField(_("bereidheid tot meewerken getoond"), default=False)
+    notes = models.TextField(_("toelichting"), blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("toelatingstoets")
+        verbose_name_plural = _("toelatingstoetsen")
+
+    def __str__(self) -> str:
+        return f"{_('toelatingstoets')} {self.checked_on:%Y-%m-%d}"
+
+    EXCLUSIONS = ("entry_ban", "declared_undesirable", "eu_citizen", "dublin_claimant", "prior_provision")
+
+    def unmet_criteria(self, location) -> list[str]:
+        """Labels of the grounds that keep this person outside the target group of ``location``."""
+        unmet = [str(self._meta.get_field(name).verbose_name) for name in self.EXCLUSIONS if getattr(self, name)]
+        if location.requires_regional_ties and not self.regional_ties:
+            unmet.append(str(_("geen aantoonbare regiobinding")))
+        if location.requires_shown_willingness and not self.shown_willingness:
+            unmet.append(str(_("geen bereidheid tot meewerken getoond")))
+        return unmet
+
+
+class DossierPartKind(models.TextChoices):
+    IND = "IND", _("IND")
+    DTV = "DTV", _("DT&V")
+
+
+class DossierPart(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="dossier_parts")
+    kind = models.CharField(_("deel"), max_length=3, choices=DossierPartKind.choices)
+    requested_on = models.DateField(_("opgevraagd op"), null=True, blank=True)
+    delivered_on = models.DateField(_("geleverd op"), null=True, blank=True)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("dossierdeel")
+        verbose_name_plural = _("dossierdelen")
+        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="dossierpart_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.delivered_on or '-'}"
+
+
+class Direction(models.TextChoices):
+    DEPARTURE = "departure", _("vertrek")
+    RESIDENCE = "residence", _("verblijf")
+
+
+class Route(models.TextChoices):
+    RETURN_TO_ORIGIN = "return_to_origin", _("terugkeer naar land van herkomst")
+    ONWARD_MIGRATION = "onward_migration", _("doormigratie")
+    NEW_ASYLUM_APPLICATION = "new_asylum_application", _("nieuwe asielaanvraag")
+    NO_FAULT_PERMIT = "no_fault_permit", _("buitenschuldvergunning")
+    MEDICAL = "medical", _("medische gronden")
+    REGULAR = "regular", _("reguliere verblijfsvergunning")
+    OTHER = "other", _("anders")
+
+
+DEPARTURE_ROUTES = (Route.RETURN_TO_ORIGIN, Route.ONWARD_MIGRATION)
+
+
+class Scenario(models.Model):
+    """A guidance scenario set on a date; a change adds a row, so the history stays."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="scenarios")
+    direction = models.CharField(_("richting"), max_length=20, choices=Direction.choices)
+    route = models.CharField(_("route"), max_length=30, choices=Route.choices, blank=True)
+    set_on = models.DateField(_("vastgesteld op"))
+    notes = models.TextField(_("toelichting"), blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("begeleidingsscenario")
+        verbose_name_plural = _("begeleidingsscenario's")
+        ordering = ["-set_on", "-id"]
+        indexes = [models.Index(fields=["case", "-set_on", "-id"], name="scenario_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} ({self.set_on:%Y-%m-%d})"
+
+
+class CooperationResult(models.TextChoices):
+    SUFFICIENT = "sufficient", _("voldoende")
+    INSUFFICIENT = "insufficient", _("onvoldoende")
+
+
+class CooperationCheck(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="cooperation_checks")
+    checked_on = models.DateField(_("getoetst op"))
+    result = models.CharField(_("uitkomst"), max_length=20, choices=CooperationResult.choices)
+    notes = models.TextField(_("toelichting"), blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("medewerkingstoets")
+        verbose_name_plural = _("medewerkingstoetsen")
+        ordering = ["-checked_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_result_display()} ({self.checked_on:%Y-%m-%d})"
+
+
+class OutflowCategory(models.TextChoices):
+    DEPARTURE_ORIGIN = "departure_origin", _("vertrek naar land van herkomst")
+    ONWARD_MIGRATION = "onward_migration", _("doormigratie")
+    RESIDENCE_GRANTED = "residence_granted", _("inwilliging (verblijfsvergunning)")
+    ASYLUM_CENTRE = "asylum_centre", _("naar AZC na opvolgende asielaanvraag")
+    POSTPONEMENT_ART64 = "postponement_art64", _("uitstel van vertrek (art. 64 Vw2000)")
+    UNKNOWN_DESTINATION = "unknown_destination", _("vertrokken met onbekende bestemming")
+    BACK_TO_BBB = "back_to_bbb", _("teruggestroomd naar BBB")
+    FORCED_TERMINATION = "forced_termination", _("verblijf gedwongen beëindigd")
+    DETENTION = "detention", _("vreemdelingenbewaring")
+    DECEASED = "deceased", _("overleden")
+    OTHER = "other", _("overig")
+
+
+DURABLE_CATEGORIES = (
+    OutflowCategory.DEPARTURE_ORIGIN,
+    OutflowCategory.ONWARD_MIGRATION,
+    OutflowCategory.RESIDENCE_GRANTED,
+)
+DEPARTURE_CATEGORIES = (OutflowCategory.DEPARTURE_ORIGIN, OutflowCategory.ONWARD_MIGRATION)
+# Which chain partner confirms a durable outflow.
+CONFIRMED_BY_KIND = {
+    OutflowCategory.RESIDENCE_GRANTED: "ind",
+    OutflowCategory.DEPARTURE_ORIGIN: "dtv",
+    OutflowCategory.ONWARD_MIGRATION: "dtv",
+}
+
+
+class Outflow(models.Model):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="outflow")
+    category = models.CharField(_("categorie"), max_length=30, choices=OutflowCategory.choices)
+    outflow_on = models.DateField(_("datum uitstroom"))
+    country = CountryField(_("land"), blank=True, help_text=_("Bij vertrek: het land van bestemming."))
+    notes = models.TextField(_("toelichting"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    confirmed_on = models.DateField(_("bevestigd op"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("uitstroom")
+        verbose_name_plural = _("uitstroom")
+        indexes = [models.Index(fields=["category", "outflow_on"], name="outflow_category_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} ({self.outflow_on:%Y-%m-%d})"
+
+    @property
+    def is_durable(self) -> bool:
+        return self.category in DURABLE_CATEGORIES
+
+    @property
+    def confirming_partner(self) -> str | None:
+        return CONFIRMED_BY_KIND.get(self.category)
+
+
+class EventType(models.TextChoices):
+    REGISTERED = "registered", _("aangemeld")
+    ADMISSION_CHECKED = "admission_checked", _("toelatingstoets vastgelegd")
+    ADMITTED = "admitted", _("toegelaten")
+    REJECTED = "rejected", _("afgewezen")
+    WAITLISTED = "waitlisted", _("op de wachtlijst geplaatst")
+    SHELTER_STARTED = "shelter_started", _("opvang gestart")
+    DOSSIER_REQUESTED = "dossier_requested", _("dossier opgevraagd")
+    DOSSIER_DELIVERED = "dossier_delivered", _("dossierdeel geleverd")
+    SCENARIO_SET = "scenario_set", _("begeleidingsscenario vastgesteld")
+    COOPERATION_CHECKED = "cooperation_checked", _("medewerking getoetst")
+    MRT_DISCUSSED = "mrt_discussed", _("besproken in het MRT")
+    CASE_TYPES_SET = "case_types_set", _("casustypen vastgelegd")
+    DEADLINE_PAUSED = "deadline_paused", _("termijn gepauzeerd")
+    DEADLINE_RESUMED = "deadline_resumed", _("termijn hervat")
+    OUTFLOW = "outflow", _("uitgestroomd")
+    OUTFLOW_CONFIRMED = "outflow_confirmed", _("uitstroom bevestigd")
+    NOTE = "note", _("notitie")
+
+
+class TimelineEvent(models.Model):
+    """What happened on the case, on which date, by whom: the case's one shared history."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    type = models.CharField(_("soort"), max_length=30, choices=EventType.choices)
+    occurred_on = models.DateField(_("datum"))
+    recorded_at = models.DateTimeField(_("vastgelegd"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(_("samenvatting"), max_length=300, blank=True)
+    data = models.JSONField(_("gegevens"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("gebeurtenis")
+        verbose_name_plural = _("tijdlijn")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [
+            models.Index(fields=["case", "-occurred_on", "-id"], name="timeline_case"),
+            models.Index(fields=["type", "occurred_on"], name="timeline_type_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on:%Y-%m-%d} {self.get_type_display()}"
+
+
+class DeadlineKind(models.TextChoices):
+    REST_PERIOD_END = "rest_period_end", _("einde rusttermijn")
+    COOPERATION_CHECK = "cooperation_check", _("medewerkingstoets")
+    SCENARIO_REVIEW = "scenario_review", _("herbeoordeling scenario")
+    MAX_STAY = "max_stay", _("maximale verblijfsduur (veilig land)")
+    DOSSIER_IND = "dossier_ind", _("levering IND-deel dossier")
+    DOSSIER_DTV = "dossier_dtv", _("levering DT&V-deel dossier")
+
+
+class Deadline(models.Model):
+    """A computed deadline; ``due_on`` = ``base_due_on`` + paused days. Rows are kept and
+    updated by ``cases.deadlines.recompute`` (idempotent)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(_("soort"), max_length=30, choices=DeadlineKind.choices)
+    base_due_on = models.DateField(_("oorspronkelijke datum"))
+    paused_days = models.PositiveIntegerField(_("dagen gepauzeerd"), default=0)
+    paused_since = models.DateField(_("gepauzeerd sinds"), null=True, blank=True)
+    pause_reason = models.CharField(_("reden pauze"), max_length=300, blank=True)
+    due_on = models.DateField(_("uiterste datum"))
+    resolved_on = models.DateField(_("afgehandeld op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("termijn")
+        verbose_name_plural = _("termijnen")
+        ordering = ["due_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="deadline_one_per_kind")]
+        indexes = [
+            models.Index(fields=["due_on"], name="deadline_open_due", condition=Q(resolved_on__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_on:%Y-%m-%d}"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_since is not None
+
+    def status_on(self, day: datetime.date, due_soon_days: int = 7) -> str:
+        if self.resolved_on:
+            return "resolved"
+        if self.is_paused:
+            return "paused"
+        if self.due_on < day:
+            return "overdue"
+        if (self.due_on - day).days <= due_soon_days:
+            return "due_soon"
+        return "open"
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):

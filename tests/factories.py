@@ -79,14 +79,82 @@ class PersonFactory(factory.django.DjangoModelFactory):
     nationality = "ER"
 
 
+CASE_TRAITS = {
+    "admitted": "admitted",
+    "sheltered": "sheltered",
+    "dossier_complete": "dossier_complete",
+    "with_scenario": "scenario",
+}
+
+
 class CaseFactory(factory.django.DjangoModelFactory):
+    """A registered case. Traits bring it to a stage through the real services, so the
+    records, timeline and deadlines are what a case worker's steps would produce:
+    ``CaseFactory(sheltered=True)``, ``CaseFactory(dossier_complete=True)``,
+    ``CaseFactory(with_outflow="departure_origin")``."""
+
     class Meta:
         model = Case
+        skip_postgeneration_save = True
 
     person = factory.SubFactory(PersonFactory)
     location = factory.SubFactory(LocationFactory)
     external_id = factory.Sequence(lambda n: f"EXT-{n:05d}")
     assigned_ngo = None
+    registered_on = datetime.date(2020, 1, 6)
+
+    @classmethod
+    def create(cls, **kwargs):
+        for trait, stage in CASE_TRAITS.items():
+            if kwargs.pop(trait, False):
+                kwargs["stage"] = stage
+        return super().create(**kwargs)
+
+    @factory.post_generation
+    def stage(self, create, extracted, **kwargs):
+        if create and extracted:
+            advance_case(self, extracted)
+            self.refresh_from_db()
+
+    @factory.post_generation
+    def with_outflow(self, create, extracted, **kwargs):
+        if create and extracted:
+            advance_case(self, "outflow", outflow=extracted)
+            self.refresh_from_db()
+
+
+def advance_case(case: Case, stage: str, *, outflow: str | None = None) -> Case:
+    """Walk a case through the trajectory with the services, one step a week."""
+    from cases import services
+    from lvv.access.policy import SYSTEM
+    from lvv.audit.log import COMMAND
+
+    day = case.registered_on
+    week = datetime.timedelta(days=7)
+    order = ["admitted", "sheltered", "dossier_complete", "scenario", "outflow"]
+    target = order.index(stage)
+    kw = {"acting_user": SYSTEM, "origin": COMMAND, "case": case}
+    if case.state == "registered":
+        case = services.admit(**kw, on=day, require_check=False, waitlist_when_full=False)
+    if target >= 1 and case.shelter_started_on is None:
+        case = services.start_shelter(**{**kw, "case": case}, on=day, enforce_capacity=False)
+    if target >= 2 and not case.dossier_parts.exists():
+        case = services.request_dossier(**{**kw, "case": case}, on=day)
+        case = services.deliver_dossier_part(**{**kw, "case": case}, kind="IND", on=day + week)
+        case = services.deliver_dossier_part(**{**kw, "case": case}, kind="DTV", on=day + 2 * week)
+    if target >= 3 and not case.scenarios.exists():
+        case = services.set_scenario(
+            **{**kw, "case": case}, direction="departure", route="return_to_origin", on=day + 4 * week
+        )
+    if target >= 4 or outflow:
+        category = outflow or "departure_origin"
+        case = services.record_outflow(
+            **{**kw, "case": case},
+            category=category,
+            country="ER" if category in ("departure_origin", "onward_migration") else "",
+            on=day + 10 * week,
+        )
+    return case
 
 
 __all__ = [

@@ -55,7 +55,7 @@ def record(
         object_id = obj.pk
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     return AccessLogEntry.objects.create(
-        actor=actor if authenticated else None,
+        actor=actor if authenticated and isinstance(actor, models.Model) else None,
         actor_username=actor.get_username() if authenticated else "",
         action=action,
         result=result,

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from lvv.partners.models import Location, LocationCapacity, Organisation, ServiceLink
+from lvv.partners.models import Location, LocationCapacity, Organisation, ProgrammeSettings, ServiceLink
 
 
 class ServiceLinkInline(admin.TabularInline):
@@ -38,14 +39,33 @@ class LocationAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "municipality"]}),
         (
-            "Lokale toelatingsregels",
+            _("Lokale toelatingsregels en termijnen"),
             {
                 "fields": [
                     "requires_regional_ties",
                     "requires_shown_willingness",
                     "safe_country_max_stay_days",
                     "voluntary_participation",
+                    "cooperation_check_weeks",
                 ]
             },
         ),
     ]
+
+
+@admin.register(ProgrammeSettings)
+class ProgrammeSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "rest_period_days",
+        "rest_period_trigger",
+        "dossier_delivery_days",
+        "scenario_review_days",
+        "due_soon_days",
+    ]
+
+    def has_add_permission(self, request):
+        return not ProgrammeSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -62,6 +62,9 @@ class Location(models.Model):
         help_text=_("Leeg: geen maximum."),
     )
     voluntary_participation = models.BooleanField(_("deelname op vrijwillige basis"), default=False)
+    cooperation_check_weeks = models.PositiveIntegerField(
+        _("interval medewerkingstoets (weken)"), default=6, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         verbose_name = _("LVV-locatie")
@@ -109,6 +112,42 @@ class ServiceLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} - {self.location}"
+
+
+class RestPeriodTrigger(models.TextChoices):
+    COMPLETE_DOSSIER = "complete_dossier", _("dossier compleet (IND- en DT&V-deel geleverd)")
+    SHELTER_START = "shelter_start", _("start van de opvang")
+
+
+class ProgrammeSettings(models.Model):
+    """Programme-wide agreements (one row): the rest period and the other deadlines."""
+
+    rest_period_days = models.PositiveIntegerField(_("rusttermijn (dagen)"), default=14)
+    rest_period_trigger = models.CharField(
+        _("rusttermijn start bij"),
+        max_length=20,
+        choices=RestPeriodTrigger.choices,
+        default=RestPeriodTrigger.COMPLETE_DOSSIER,
+    )
+    dossier_delivery_days = models.PositiveIntegerField(_("levertermijn dossierdeel (dagen)"), default=14)
+    scenario_review_days = models.PositiveIntegerField(_("herbeoordeling scenario na (dagen)"), default=90)
+    due_soon_days = models.PositiveIntegerField(_("binnenkort verlopen: binnen (dagen)"), default=7)
+
+    class Meta:
+        verbose_name = _("programma-instellingen")
+        verbose_name_plural = _("programma-instellingen")
+
+    def __str__(self) -> str:
+        return str(_("Programma-instellingen"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> ProgrammeSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
 
 
 def locations_of(organisation: Organisation | None) -> models.QuerySet[Location]:
