@@ -10,7 +10,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 class StaleVersion(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = (
+    default_detail = _(
         "Dit object is intussen door iemand anders gewijzigd. Haal de nieuwste versie op en probeer het opnieuw."
     )
     default_code = "stale_version"
