@@ -307,6 +307,9 @@ CRITERIA_UNMET = _(
 )
 EXCEPTION_REASON_REQUIRED = _("Geef de reden van de uitzondering.")
 REJECTION_REASON_REQUIRED = _("Geef de reden van de afwijzing.")
+WAITING_LIST_ORDER = _(
+    "Er wachten %(count)s personen langer op de wachtlijst. Geef een reden om deze persoon eerder een plek te bieden."
+)
 NO_PLACE = _("Er is op %(date)s geen vrije plek in %(location)s (%(places)s plaatsen, alle bezet).")
 DATE_BEFORE = _("Deze datum ligt vóór %(what)s (%(date)s).")
 DATE_IN_FUTURE = _("Deze datum ligt in de toekomst.")
@@ -369,6 +372,15 @@ def occupied_places(location: Location, on: datetime.date) -> int:
     return (
         Case.objects.filter(location=location, shelter_started_on__lte=on)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=on))
+        .count()
+    )
+
+
+def waiting_ahead(case: Case) -> int:
+    """How many people wait before ``case`` on its LVV's waiting list."""
+    return (
+        Case.objects.filter(location=case.location_id, state=workflow.State.WAITLISTED)
+        .filter(Q(waitlisted_on__lt=case.waitlisted_on) | Q(waitlisted_on=case.waitlisted_on, pk__lt=case.pk))
         .count()
     )
 
@@ -493,8 +505,10 @@ def start_shelter(
     on=None,
     form: str = ShelterForm.FULL_DAY,
     enforce_capacity: bool = True,
+    skip_reason: str = "",
 ) -> Case:
-    """Offer a place: shelter starts on ``on`` when a place is free on that date."""
+    """Offer a place: shelter starts on ``on`` when a place is free on that date. The
+    waiting list goes in order; offering a place out of order needs a reason."""
     case, step = _step("start_shelter", acting_user, case, expected_version)
     on = _date(on, not_before=case.decided_on, what=str(_("de toelating")))
     if form not in ShelterForm.values:
@@ -505,12 +519,17 @@ def start_shelter(
             {"on": NO_PLACE % {"date": date_format(on), "location": case.location.name, "places": places}}
         )
     from_waitlist = case.state == workflow.State.WAITLISTED
+    if from_waitlist and enforce_capacity and not skip_reason.strip():
+        ahead = waiting_ahead(case)
+        if ahead:
+            raise ValidationError({"skip_reason": WAITING_LIST_ORDER % {"count": ahead}})
     case.state, case.shelter_started_on, case.shelter_form = step.target, on, form
     add_event(
         case,
         EventType.SHELTER_STARTED,
         on=on,
         actor=acting_user,
+        summary=skip_reason.strip(),
         data={"form": form, "from_waiting_list": from_waitlist},
     )
     return _finish(case, acting_user=acting_user, origin=origin, step_name="start_shelter")

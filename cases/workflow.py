@@ -72,8 +72,8 @@ STEPS: dict[str, Step] = {
             (Role.CASEMANAGER, Role.LSO_CHAIR),
         ),
         Step("set_case_types", _("Casustypen vastleggen"), (*OPEN_STATES, State.CLOSED, State.REJECTED), None, _CM),
-        Step("pause_deadline", _("Termijn pauzeren"), OPEN_STATES, None, _CM),
-        Step("resume_deadline", _("Termijn hervatten"), OPEN_STATES, None, _CM),
+        Step("pause_deadline", _("Termijn pauzeren"), ADMITTED_STATES, None, _CM),
+        Step("resume_deadline", _("Termijn hervatten"), ADMITTED_STATES, None, _CM),
         Step("record_outflow", _("Uitstroom vastleggen"), ADMITTED_STATES, State.CLOSED, _CM),
         Step("confirm_outflow", _("Uitstroom bevestigen"), (State.CLOSED,), None, (Role.IND, Role.DTV)),
     )
