@@ -1,14 +1,33 @@
-"""Fictional persons and cases for the demo (registered with lvv.demo)."""
+"""Fictional persons and cases for the demo (registered with lvv.demo).
+
+Every case is walked through the trajectory with the real services (as ``policy.SYSTEM``,
+from the command line), on dates in the past relative to today, so that the records, the
+timeline, the deadlines and the access log are what real steps would have produced. The
+cases are spread over every stage: registered, rejected, waiting list, admitted, in
+shelter with a partial or complete dossier, rest period running and ended, scenario set
+(both directions, some changed), cooperation checks (some insufficient), MRT discussions,
+and outflow of several categories (durable ones partly confirmed by the IND or DT&V).
+Some deadlines are overdue, some due soon.
+
+Deterministic: one ``random.Random`` with a fixed seed; every value is drawn for every
+case, also for cases that already exist, so the sequence never shifts. Idempotent: a case
+whose external id exists is skipped; each new case is created and walked in one transaction.
+"""
 
 from __future__ import annotations
 
 import datetime
 import random
+from dataclasses import dataclass, field
 
-from cases import services
-from cases.models import Case
+from django.db import transaction
+from django.utils import timezone
+
+from cases import notifications, services
+from cases.models import Case, CaseType, ShelterForm
+from lvv.access.policy import SYSTEM
 from lvv.audit.log import COMMAND
-from lvv.demo import DemoContext
+from lvv.demo import PILOT_START, DemoContext
 
 # Fictional names per nationality (ISO 3166-1 alpha-2); combinations are made up.
 NAMES = {
@@ -23,13 +42,294 @@ NAMES = {
     "GN": (["Mamadou", "Aissatou", "Ibrahima"], ["Diallo", "Bah", "Camara"]),
     "SY": (["Omar", "Rana", "Khaled", "Lina"], ["Haddad", "Darwish", "Khoury"]),
 }
+SAFE_COUNTRIES = {"MA", "DZ", "GE"}
+ONWARD_COUNTRIES = ["DE", "BE", "FR", "IT", "ES", "SE"]
+RESIDENCE_ROUTES = ["new_asylum_application", "no_fault_permit", "medical", "regular"]
+REJECTION_GROUNDS = {
+    "entry_ban": "Zwaar inreisverbod (tien jaar of meer).",
+    "eu_citizen": "EU-burger: valt buiten de doelgroep.",
+    "dublin_claimant": "Dublinclaimant: een andere lidstaat is verantwoordelijk.",
+    "prior_provision": "Recht op een voorliggende voorziening (gezinslocatie COA).",
+}
+REJECTION_NO_TIES = "Geen aantoonbare regiobinding."
+REVIEW_NOTE = "Herbeoordeeld in het LSO: het scenario blijft staan."
+INSUFFICIENT_NOTE = "Komt afspraken niet na; geen inspanningen voor vertrek of verblijf."
+
+# The stages, in the order that the first cases get them (so that even a handful of demo
+# cases covers every state), then weights for the rest.
+STAGES: dict[str, int] = {
+    "registered": 3,
+    "sheltered_partial_dossier": 4,
+    "outflow_departure_origin_confirmed": 3,
+    "rejected": 2,
+    "waitlisted": 2,
+    "admitted": 2,
+    "rest_period_running": 4,
+    "rest_period_ended": 3,
+    "scenario_departure": 5,
+    "scenario_residence": 4,
+    "scenario_changed": 2,
+    "cooperation_insufficient": 2,
+    "mrt_discussed": 2,
+    "outflow_residence_granted_confirmed": 2,
+    "outflow_onward_migration": 2,
+    "outflow_asylum_centre": 1,
+    "outflow_unknown_destination": 2,
+    "outflow_back_to_bbb": 1,
+    "outflow_forced_termination": 1,
+    "outflow_postponement_art64": 1,
+}
+
+
+@dataclass
+class Plan:
+    """The steps of one case: (service name, keyword arguments with the date ``on``)."""
+
+    registered_on: datetime.date
+    today: datetime.date
+    steps: list[tuple[datetime.date, int, str, dict]] = field(default_factory=list)
+    case_types: list[str] = field(default_factory=list)
+    last: datetime.date | None = None
+
+    def add(self, name: str, on: datetime.date, **kwargs) -> datetime.date:
+        """Plan a step on ``on``, kept between the registration and today."""
+        on = max(min(on, self.today), self.registered_on)
+        self.steps.append((on, len(self.steps), name, {"on": on, **kwargs}))
+        self.last = on
+        return on
+
+    def ordered(self) -> list[tuple[str, dict]]:
+        """The steps by date; steps on one date in the order they were planned."""
+        return [(name, kwargs) for _on, _seq, name, kwargs in sorted(self.steps, key=lambda s: s[:2])]
+
+
+class Draw:
+    """The random source of one case: its own generator, seeded by one draw from the demo's,
+    so that every case takes the same number of draws from the demo's sequence."""
+
+    def __init__(self, rng: random.Random, today: datetime.date):
+        self.rng = random.Random(rng.getrandbits(64))
+        self.today = today
+
+    def next(self) -> float:
+        return self.rng.random()
+
+    def days(self, low: int, high: int) -> int:
+        return low + int(self.next() * (high - low + 1))
+
+    def ago(self, low: int, high: int) -> datetime.date:
+        return max(PILOT_START, self.today - datetime.timedelta(days=self.days(low, high)))
+
+    def chance(self, p: float) -> bool:
+        return self.next() < p
+
+    def pick(self, options):
+        return options[int(self.next() * len(options)) % len(options)]
+
+
+def _d(days: int) -> datetime.timedelta:
+    return datetime.timedelta(days=days)
+
+
+def _admission(plan: Plan, draw: Draw, on: datetime.date) -> datetime.date:
+    """Admission check and admission; now and then an exception on humanitarian grounds."""
+    exception = draw.chance(0.08)
+    on = plan.add(
+        "record_admission_check",
+        on,
+        regional_ties=not exception,
+        shown_willingness=True,
+        notes="Intake met tolk." if draw.chance(0.5) else "",
+    )
+    if exception:
+        return plan.add(
+            "admit",
+            on + _d(draw.days(0, 3)),
+            exception="humanitarian",
+            exception_reason="Ernstige medische problematiek; opvang is noodzakelijk.",
+            waitlist_when_full=False,
+        )
+    return plan.add("admit", on + _d(draw.days(0, 3)), waitlist_when_full=False)
+
+
+def _dossier(plan: Plan, draw: Draw, requested: datetime.date, *, dtv_on: datetime.date | None) -> datetime.date:
+    plan.add("request_dossier", requested)
+    ind = plan.add("deliver_dossier_part", requested + _d(draw.days(4, 12)), kind="IND")
+    if dtv_on is None:
+        return ind
+    return plan.add("deliver_dossier_part", max(dtv_on, ind), kind="DTV")
+
+
+def _checks(plan: Plan, draw: Draw, start: datetime.date, until: datetime.date, *, insufficient_last=False):
+    """Cooperation checks every five to seven weeks from ``start`` up to ``until``."""
+    day = start + _d(draw.days(35, 49))
+    checks = []
+    while day <= until:
+        checks.append(day)
+        day += _d(draw.days(35, 49))
+    for n, on in enumerate(checks):
+        last = n == len(checks) - 1
+        result = "insufficient" if last and insufficient_last else "sufficient"
+        notes = INSUFFICIENT_NOTE if result == "insufficient" else ""
+        plan.add("record_cooperation_check", on, result=result, notes=notes)
+
+
+def _scenario(plan: Plan, draw: Draw, on: datetime.date, direction: str, notes: str | None = None) -> datetime.date:
+    route = "return_to_origin" if direction == "departure" else draw.pick(RESIDENCE_ROUTES)
+    if direction == "departure" and draw.chance(0.25):
+        route = "onward_migration"
+    if notes is None:
+        notes = "Vastgesteld in het LSO." if draw.chance(0.6) else ""
+    return plan.add("set_scenario", on, direction=direction, route=route, notes=notes)
+
+
+def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:
+    """The steps that bring a new case to ``stage`` (dates relative to today)."""
+    today = draw.today
+    form = (
+        ShelterForm.LIVING_ALLOWANCE
+        if pilot.voluntary_participation
+        else draw.pick([ShelterForm.FULL_DAY, ShelterForm.FULL_DAY, ShelterForm.NIGHT])
+    )
+    willingness = pilot.requires_shown_willingness
+    closed = stage.startswith("outflow_")
+    # How long ago the case was registered, by stage.
+    spans = {
+        "registered": (1, 20),
+        "rejected": (20, 500),
+        "waitlisted": (10, 60),
+        "admitted": (3, 12),
+        "sheltered_partial_dossier": (32, 60),
+        "rest_period_running": (22, 40),
+        "rest_period_ended": (60, 110),
+        "cooperation_insufficient": (150, 400),
+        "mrt_discussed": (200, 500),
+    }
+    low, high = spans.get(stage, (250, 700) if closed else (120, 450))
+    registered = draw.ago(low, high)
+    if closed:  # closed cases anywhere since the pilots started, at least 400 days ago
+        latest = (today - _d(400) - PILOT_START).days
+        registered = PILOT_START + _d(int(draw.next() * max(latest, 1)))
+    plan = Plan(registered_on=registered, today=today)
+    case_types = []
+    if draw.chance(0.25):
+        case_types.append(CaseType.MEDICAL)
+    if draw.chance(0.2):
+        case_types.append(CaseType.PSYCHOLOGICAL)
+    if draw.chance(0.2):
+        case_types.append(CaseType.REPEAT_ASYLUM)
+    if draw.chance(0.1):
+        case_types.append(CaseType.IDENTITY_UNCLEAR)
+    if nationality in SAFE_COUNTRIES and draw.chance(0.6):
+        case_types.append(CaseType.SAFE_COUNTRY)
+    plan.case_types = sorted(case_types)
+
+    start = registered + _d(draw.days(1, 5))
+    if stage == "registered":
+        if draw.chance(0.5):
+            plan.add("record_admission_check", start, regional_ties=True, shown_willingness=willingness)
+        return plan
+    if stage == "rejected":
+        ground = draw.pick(sorted(REJECTION_GROUNDS))
+        if draw.chance(0.3):
+            plan.add("record_admission_check", start, regional_ties=False, shown_willingness=True)
+            plan.add("reject", start + _d(draw.days(0, 3)), reason=REJECTION_NO_TIES)
+        else:
+            plan.add("record_admission_check", start, regional_ties=True, shown_willingness=True, **{ground: True})
+            plan.add("reject", start + _d(draw.days(0, 3)), reason=REJECTION_GROUNDS[ground])
+        return plan
+    admitted = _admission(plan, draw, start)
+    if stage == "waitlisted":
+        plan.add("waitlist", admitted)
+        return plan
+    if stage == "admitted":
+        plan.add("request_dossier", admitted)
+        return plan
+    sheltered = plan.add("start_shelter", admitted + _d(draw.days(0, 4)), form=form, enforce_capacity=False)
+    requested = sheltered + _d(draw.days(0, 3))
+
+    if stage == "sheltered_partial_dossier":
+        _dossier(plan, draw, requested, dtv_on=None)  # the DT&V part is overdue
+        return plan
+    if stage == "rest_period_running":
+        _dossier(plan, draw, requested, dtv_on=today - _d(draw.days(1, 12)))
+        return plan
+    if stage == "rest_period_ended":
+        _dossier(plan, draw, requested, dtv_on=today - _d(draw.days(16, 40)))
+        _checks(plan, draw, sheltered, today)
+        return plan
+
+    # From here on the dossier came in the first weeks and the LSO set a scenario.
+    complete = _dossier(plan, draw, requested, dtv_on=requested + _d(draw.days(10, 20)))
+    scenario_on = complete + _d(draw.days(14, 35))
+    first = "departure"
+    if stage in ("scenario_residence", "outflow_residence_granted_confirmed", "outflow_asylum_centre"):
+        first = "residence"
+    elif stage == "scenario_changed":
+        first = draw.pick(["departure", "residence"])
+    elif stage in ("outflow_postponement_art64", "mrt_discussed") and draw.chance(0.5):
+        first = "residence"
+    scenario_on = _scenario(plan, draw, scenario_on, first)
+
+    if not closed:
+        if stage == "scenario_changed":
+            changed_on = scenario_on + _d(draw.days(40, 120))
+            _checks(plan, draw, sheltered, min(changed_on, today))
+            _scenario(plan, draw, changed_on, "residence" if first == "departure" else "departure")
+            _checks(plan, draw, plan.last, today)
+        elif stage == "cooperation_insufficient":
+            _checks(plan, draw, sheltered, today - _d(draw.days(1, 20)), insufficient_last=True)
+        elif stage == "mrt_discussed":
+            _checks(plan, draw, sheltered, today - _d(draw.days(60, 120)))
+            outcome = "no_durable_solution_possible" if draw.chance(0.2) else None
+            plan.add(
+                "record_mrt_discussion",
+                today - _d(draw.days(10, 50)),
+                outcome=outcome,
+                notes="MRT-advies: vertrekscenario haalbaar na medische stabilisatie."
+                if outcome is None
+                else "Het MRT ziet geen bestendige oplossing.",
+            )
+            _checks(plan, draw, plan.last, today)
+        else:  # scenario_departure, scenario_residence
+            _checks(plan, draw, sheltered, today)
+            if draw.chance(0.6):  # the LSO reviewed the scenario and kept it
+                reviewed = today - _d(draw.days(5, 100))
+                if reviewed > scenario_on:
+                    _scenario(plan, draw, reviewed, first, notes=REVIEW_NOTE)
+        return plan
+
+    # Outflow: the stay ends a few months after the scenario.
+    outflow_on = scenario_on + _d(draw.days(60, 240))
+    category = stage.removeprefix("outflow_").removesuffix("_confirmed")
+    _checks(plan, draw, sheltered, outflow_on, insufficient_last=category == "forced_termination")
+    if category in ("asylum_centre", "postponement_art64") and draw.chance(0.5):
+        plan.add("record_mrt_discussion", outflow_on - _d(draw.days(10, 30)), notes="Besproken in het MRT.")
+    country = ""
+    if category == "departure_origin":
+        country = nationality
+    elif category == "onward_migration":
+        country = draw.pick(ONWARD_COUNTRIES)
+    outflow_on = plan.add("record_outflow", outflow_on, category=category, country=country)
+    if stage.endswith("_confirmed"):
+        plan.add("confirm_outflow", outflow_on + _d(draw.days(5, 40)))
+    return plan
+
+
+def stage_for(index: int, rng: random.Random) -> str:
+    """The first cases go through every stage once, the rest are drawn by weight."""
+    names = list(STAGES)
+    weighted = rng.choices(names, weights=list(STAGES.values()))[0]
+    return names[index] if index < len(names) else weighted
 
 
 def seed_cases(ctx: DemoContext) -> dict[str, int]:
     rng = random.Random(20190401)  # deterministic: the same demo every time
+    today = timezone.localdate()
     created = 0
     nationalities = sorted(NAMES)
-    for index, pilot in enumerate(ctx.pilots):
+    index = 0
+    for lvv_index, pilot in enumerate(ctx.pilots):
         location = ctx.locations[pilot.slug]
         worker = ctx.users[f"casemanager.{pilot.slug}"]
         ngos = ctx.ngos[pilot.slug]
@@ -40,7 +340,7 @@ def seed_cases(ctx: DemoContext) -> dict[str, int]:
             country = rng.choice(nationalities)
             given, family = NAMES[country]
             person_fields = {
-                "v_number": f"{(index + 1) * 100_000_000 + number * 7919:010d}"[-10:],
+                "v_number": f"{(lvv_index + 1) * 100_000_000 + number * 7919:010d}"[-10:],
                 "given_names": rng.choice(given),
                 "family_name": rng.choice(family),
                 "birth_date": datetime.date(1960, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 40)),
@@ -48,15 +348,40 @@ def seed_cases(ctx: DemoContext) -> dict[str, int]:
                 "nationality": country,
             }
             ngo_pick = rng.random()
+            stage = stage_for(index, rng)
+            draw = Draw(rng, today)
+            index += 1
             if external_id in existing:
                 continue
             assigned = ngos[0] if ngo_pick < 0.7 else (ngos[-1] if ngo_pick < 0.9 else None)
-            services.register_person_and_case(
-                acting_user=worker,
-                origin=COMMAND,
-                location=location,
-                person_fields=person_fields,
-                case_fields={"assigned_ngo": assigned, "external_id": external_id},
-            )
+            plan = build_plan(stage, draw, nationality=country, pilot=pilot)
+            with transaction.atomic():
+                case = services.register_person_and_case(
+                    acting_user=worker,
+                    origin=COMMAND,
+                    location=location,
+                    person_fields=person_fields,
+                    case_fields={
+                        "assigned_ngo": assigned,
+                        "external_id": external_id,
+                        "registered_on": plan.registered_on,
+                        "registration_source": draw.pick(["ngo", "municipality", "police", "bbb", "bbb"]),
+                        "case_types": plan.case_types,
+                        "prior_departure_procedures": draw.days(0, 7) if draw.chance(0.6) else None,
+                    },
+                )
+                run_plan(case, plan)
             created += 1
-    return {"cases created": created, "cases": Case.objects.filter(external_id__contains="-DEMO-").count()}
+    return {
+        "cases created": created,
+        "cases": Case.objects.filter(external_id__contains="-DEMO-").count(),
+        # In-app notices for what is due or overdue now (idempotent), so "Meldingen" has content.
+        "notifications created": notifications.notify_deadlines(),
+    }
+
+
+def run_plan(case: Case, plan: Plan) -> Case:
+    """Take the planned steps with the services, as the system, from the command line."""
+    for name, kwargs in plan.ordered():
+        case = getattr(services, name)(acting_user=SYSTEM, origin=COMMAND, case=case, **kwargs)
+    return case

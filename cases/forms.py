@@ -1,12 +1,40 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import V_NUMBER_INVALID, Case, Person
+from cases import services
+from cases.models import (
+    V_NUMBER_INVALID,
+    AdmissionCheck,
+    Case,
+    CaseType,
+    CooperationResult,
+    Direction,
+    DossierPartKind,
+    ExceptionGround,
+    Outflow,
+    OutflowCategory,
+    Person,
+    Route,
+    ShelterForm,
+)
 from lvv.access import policy
 from lvv.forms import StyledFormMixin
 from lvv.partners.models import Organisation, OrganisationKind
+
+# Messages shared by the pages and their tests.
+CASE_REGISTERED = _("De casus is geregistreerd.")
+PERSON_LINKED = _(
+    "Dit V-nummer hoort bij een bekende persoon. De casus is aan die persoon gekoppeld; controleer de persoonsgegevens."
+)
+OTHER_OPEN_CASE = _("Deze persoon heeft ook een open casus in %(location)s.")
+STEP_DONE = _("“%(step)s” is vastgelegd.")
+VERSION_MISSING = _("Het formulier is onvolledig verstuurd. Laad de pagina opnieuw en probeer het nog eens.")
+NO_OUTCOME = _("geen bijzondere uitkomst")
+NO_DURABLE_SOLUTION = _("geen bestendige oplossing mogelijk")
 
 
 class PersonForm(StyledFormMixin, forms.ModelForm):
@@ -15,6 +43,19 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
         fields = ["v_number", "family_name", "given_names", "birth_date", "sex", "nationality"]
         widgets = {"birth_date": forms.DateInput(), "v_number": forms.TextInput(attrs={"inputmode": "numeric"})}
         error_messages = {"v_number": {"max_length": V_NUMBER_INVALID}}
+
+
+class IntakePersonForm(PersonForm):
+    """The person part of the intake: a known V-number is not an error, the services link
+    the new case to that person."""
+
+    def validate_unique(self):
+        exclude = self._get_validation_exclusions()
+        exclude.add("v_number")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)
 
 
 class VersionedFormMixin:
@@ -30,7 +71,17 @@ class NewCaseForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = ["location", "assigned_ngo", "external_id"]
+        fields = [
+            "location",
+            "registered_on",
+            "registration_source",
+            "assigned_ngo",
+            "external_id",
+            "case_types",
+            "prior_departure_procedures",
+        ]
+        widgets = {"registered_on": forms.DateInput()}
+        help_texts = {"prior_departure_procedures": _("Aantal eerdere vertrekprocedures; leeg: onbekend.")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,6 +92,15 @@ class NewCaseForm(StyledFormMixin, forms.ModelForm):
             kind=OrganisationKind.NGO, service_links__location__in=locations
         ).distinct()
         self.fields["assigned_ngo"].empty_label = _("(nog) geen ngo")
+
+    def clean_registered_on(self):
+        day = self.cleaned_data["registered_on"]
+        if day and day > timezone.localdate():
+            raise ValidationError(services.DATE_IN_FUTURE)
+        return day
+
+    def case_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name != "location"}
 
 
 class CaseEditForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
@@ -61,3 +121,370 @@ class CaseEditForm(VersionedFormMixin, StyledFormMixin, forms.ModelForm):
 
 class PersonEditForm(VersionedFormMixin, PersonForm):
     pass
+
+
+# --- The trajectory's steps: one form per step, each posting to its own URL --------------
+
+
+def _notes(label=None):
+    return forms.CharField(label=label or _("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class StepForm(StyledFormMixin, forms.Form):
+    """A step on a case: the date of the fact, the version the user saw, the step's fields.
+
+    ``service`` is the function in ``cases.services`` that takes the step; ``service_kwargs``
+    turns the cleaned data into its arguments. ``error_fields`` maps a service's field
+    names onto the form's where they differ.
+    """
+
+    step_name: str = ""
+    error_fields: dict[str, str] = {}
+    date_label = _("Datum")
+
+    on = forms.DateField(label=_("Datum"), widget=forms.DateInput())
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, case: Case, user, key: str = "", initial=None, **kwargs):
+        self.case = case
+        self.user = user
+        self.key = key
+        initial = {"version": case.version, "on": timezone.localdate(), **(initial or {})}
+        auto_id = f"id_{self.step_name}{'_' + key if key else ''}_%s"
+        super().__init__(data, initial=initial, auto_id=auto_id, **kwargs)
+        self.fields["on"].label = self.date_label
+        self.fields["on"] = self.fields.pop("on")  # the date comes last, above the button
+
+    @property
+    def html_id(self) -> str:
+        return f"step-{self.step_name}{'-' + self.key if self.key else ''}"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in [n for n in self._errors if n in self.fields and self.fields[n].widget.is_hidden]:
+            # A hidden field has no place to show its error: show it above the form.
+            messages = self._errors.pop(name)
+            self._errors.setdefault(NON_FIELD_ERRORS, self.error_class(error_class="nonfield")).extend(
+                [VERSION_MISSING] if name == "version" else messages
+            )
+
+    def service_kwargs(self) -> dict:
+        return {"on": self.cleaned_data["on"]}
+
+    def run(self, *, acting_user, origin) -> Case:
+        return self.service(
+            acting_user=acting_user,
+            origin=origin,
+            case=self.case,
+            expected_version=self.cleaned_data["version"],
+            **self.service_kwargs(),
+        )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put a service's validation errors on the fields that have them; keep the input."""
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        for field, messages in errors.items():
+            field = self.error_fields.get(field, field)
+            visible = field in self.fields and not self.fields[field].widget.is_hidden
+            for message in messages:
+                self.add_error(field if visible else None, message)
+            if visible:
+                widget = self.fields[field].widget
+                widget.attrs["aria-invalid"] = "true"
+
+
+class AdmissionCheckForm(StepForm):
+    step_name = "record_admission_check"
+    date_label = _("Datum toets")
+    service = staticmethod(services.record_admission_check)
+
+    entry_ban = forms.BooleanField(required=False)
+    declared_undesirable = forms.BooleanField(required=False)
+    eu_citizen = forms.BooleanField(required=False)
+    dublin_claimant = forms.BooleanField(required=False)
+    prior_provision = forms.BooleanField(required=False)
+    regional_ties = forms.BooleanField(required=False)
+    shown_willingness = forms.BooleanField(required=False)
+    notes = _notes()
+
+    template_name = "cases/includes/admission_check_form.html"
+    LOCAL_FIELDS = ("regional_ties", "shown_willingness")
+    LOCAL_REQUIRED = _("Vereist in %(location)s: zonder dit valt de persoon buiten de doelgroep.")
+    LOCAL_OPTIONAL = _("Niet vereist in %(location)s; wel vastleggen wat bekend is.")
+    REQUIRED_SUFFIX = _("%(label)s (vereist in deze LVV)")
+
+    def __init__(self, *args, case: Case, **kwargs):
+        existing = getattr(case, "admission_check", None) if _has_admission_check(case) else None
+        initial = {}
+        if existing is not None:
+            initial = {name: getattr(existing, name) for name in services.ADMISSION_FIELDS}
+            initial["notes"] = existing.notes
+        super().__init__(*args, case=case, initial=initial, **kwargs)
+        location = case.location
+        for name in services.ADMISSION_FIELDS:
+            self.fields[name].label = AdmissionCheck._meta.get_field(name).verbose_name
+        for name, required in (
+            ("regional_ties", location.requires_regional_ties),
+            ("shown_willingness", location.requires_shown_willingness),
+        ):
+            field = self.fields[name]
+            if required:
+                field.label = self.REQUIRED_SUFFIX % {"label": field.label}
+                field.help_text = self.LOCAL_REQUIRED % {"location": location.name}
+            else:
+                field.help_text = self.LOCAL_OPTIONAL % {"location": location.name}
+        self.order_fields([*services.ADMISSION_FIELDS, "notes", "on", "version"])
+
+    @property
+    def exclusion_fields(self):
+        return [self[name] for name in AdmissionCheck.EXCLUSIONS]
+
+    @property
+    def local_fields(self):
+        return [self[name] for name in self.LOCAL_FIELDS]
+
+    @property
+    def other_fields(self):
+        return [self["notes"], self["on"]]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "on": data["on"],
+            "notes": data["notes"],
+            **{name: data[name] for name in services.ADMISSION_FIELDS},
+        }
+
+
+def _has_admission_check(case: Case) -> bool:
+    try:
+        case.admission_check  # noqa: B018 -- a reverse one-to-one raises when absent
+    except AdmissionCheck.DoesNotExist:
+        return False
+    return True
+
+
+class AdmitForm(StepForm):
+    step_name = "admit"
+    date_label = _("Datum toelating")
+    service = staticmethod(services.admit)
+
+    exception = forms.ChoiceField(
+        label=_("Uitzondering"),
+        required=False,
+        choices=[("", _("geen uitzondering: voldoet aan de criteria")), *ExceptionGround.choices],
+        help_text=_("Alleen bij toelating buiten de criteria; de casus telt dan niet mee in de landelijke cijfers."),
+    )
+    exception_reason = _notes(_("Reden van de uitzondering"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"on": data["on"], "exception": data["exception"], "exception_reason": data["exception_reason"]}
+
+
+class RejectForm(StepForm):
+    step_name = "reject"
+    date_label = _("Datum afwijzing")
+    service = staticmethod(services.reject)
+
+    reason = forms.CharField(label=_("Reden van de afwijzing"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def service_kwargs(self) -> dict:
+        return {"on": self.cleaned_data["on"], "reason": self.cleaned_data["reason"]}
+
+
+class WaitlistForm(StepForm):
+    step_name = "waitlist"
+    date_label = _("Op de wachtlijst sinds")
+    service = staticmethod(services.waitlist)
+
+
+class StartShelterForm(StepForm):
+    step_name = "start_shelter"
+    date_label = _("Start van de opvang")
+    error_fields = {"form": "shelter_form"}
+    service = staticmethod(services.start_shelter)
+
+    shelter_form = forms.ChoiceField(
+        label=_("Vorm van opvang"), choices=ShelterForm.choices, initial=ShelterForm.FULL_DAY
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"on": self.cleaned_data["on"], "form": self.cleaned_data["shelter_form"]}
+
+
+class RequestDossierForm(StepForm):
+    step_name = "request_dossier"
+    date_label = _("Opgevraagd op")
+    service = staticmethod(services.request_dossier)
+
+
+class DeliverDossierForm(StepForm):
+    date_label = _("Geleverd op")
+    service = staticmethod(services.deliver_dossier_part)
+    kind: str = ""
+
+    def service_kwargs(self) -> dict:
+        return {"on": self.cleaned_data["on"], "kind": self.kind}
+
+
+class DeliverDossierIndForm(DeliverDossierForm):
+    step_name = "deliver_dossier_ind"
+    kind = DossierPartKind.IND
+
+
+class DeliverDossierDtvForm(DeliverDossierForm):
+    step_name = "deliver_dossier_dtv"
+    kind = DossierPartKind.DTV
+
+
+class ScenarioForm(StepForm):
+    step_name = "set_scenario"
+    date_label = _("Vastgesteld op")
+    service = staticmethod(services.set_scenario)
+
+    direction = forms.ChoiceField(label=_("Richting"), choices=Direction.choices, widget=forms.RadioSelect)
+    route = forms.ChoiceField(label=_("Route"), required=False, choices=[("", _("(nog) geen route")), *Route.choices])
+    notes = _notes()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"on": data["on"], "direction": data["direction"], "route": data["route"], "notes": data["notes"]}
+
+
+class CooperationCheckForm(StepForm):
+    step_name = "record_cooperation_check"
+    date_label = _("Getoetst op")
+    service = staticmethod(services.record_cooperation_check)
+
+    result = forms.ChoiceField(label=_("Uitkomst"), choices=CooperationResult.choices, widget=forms.RadioSelect)
+    notes = _notes()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"on": data["on"], "result": data["result"], "notes": data["notes"]}
+
+
+class MrtDiscussionForm(StepForm):
+    step_name = "record_mrt_discussion"
+    date_label = _("Besproken op")
+    service = staticmethod(services.record_mrt_discussion)
+
+    outcome = forms.ChoiceField(
+        label=_("Uitkomst"),
+        required=False,
+        choices=[("", NO_OUTCOME), ("no_durable_solution_possible", NO_DURABLE_SOLUTION)],
+    )
+    notes = _notes()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"on": data["on"], "outcome": data["outcome"] or None, "notes": data["notes"]}
+
+
+class CaseTypesForm(StepForm):
+    step_name = "set_case_types"
+    date_label = _("Vastgelegd op")
+    service = staticmethod(services.set_case_types)
+
+    case_types = forms.MultipleChoiceField(
+        label=_("Casustypen"), required=False, choices=CaseType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    prior_departure_procedures = forms.IntegerField(
+        label=_("Eerdere vertrekprocedures"),
+        required=False,
+        min_value=0,
+        help_text=_("Leeg: onbekend."),
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        initial = {"case_types": list(case.case_types), "prior_departure_procedures": case.prior_departure_procedures}
+        super().__init__(*args, case=case, initial=initial, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "on": data["on"],
+            "case_types": data["case_types"],
+            "prior_departure_procedures": data["prior_departure_procedures"],
+        }
+
+
+class DeadlineForm(StepForm):
+    """Pause or resume one deadline (``key`` is its kind)."""
+
+    kind = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, key: str = "", **kwargs):
+        super().__init__(*args, key=key, initial={"kind": key}, **kwargs)
+
+
+class PauseDeadlineForm(DeadlineForm):
+    step_name = "pause_deadline"
+    date_label = _("Gepauzeerd vanaf")
+    service = staticmethod(services.pause_deadline)
+
+    reason = forms.CharField(label=_("Reden van de pauze"), max_length=300)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"on": data["on"], "kind": data["kind"], "reason": data["reason"]}
+
+
+class ResumeDeadlineForm(DeadlineForm):
+    step_name = "resume_deadline"
+    date_label = _("Hervat op")
+    service = staticmethod(services.resume_deadline)
+
+    def service_kwargs(self) -> dict:
+        return {"on": self.cleaned_data["on"], "kind": self.cleaned_data["kind"]}
+
+
+class OutflowForm(StepForm):
+    step_name = "record_outflow"
+    date_label = _("Datum uitstroom")
+    service = staticmethod(services.record_outflow)
+
+    category = forms.ChoiceField(label=_("Categorie"), choices=[("", "---------"), *OutflowCategory.choices])
+    notes = _notes()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        country = Outflow._meta.get_field("country").formfield(required=False)
+        country.help_text = _("Verplicht bij vertrek (naar het land van herkomst of doormigratie).")
+        country.widget.attrs["class"] = "utrecht-select utrecht-select--html-select"
+        self.fields["country"] = country
+        self.order_fields(["category", "country", "notes", "on", "version"])
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"on": data["on"], "category": data["category"], "country": data["country"], "notes": data["notes"]}
+
+
+class ConfirmOutflowForm(StepForm):
+    step_name = "confirm_outflow"
+    date_label = _("Bevestigd op")
+    service = staticmethod(services.confirm_outflow)
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    form.step_name: form
+    for form in (
+        AdmissionCheckForm,
+        AdmitForm,
+        RejectForm,
+        WaitlistForm,
+        StartShelterForm,
+        RequestDossierForm,
+        DeliverDossierIndForm,
+        DeliverDossierDtvForm,
+        ScenarioForm,
+        CooperationCheckForm,
+        MrtDiscussionForm,
+        CaseTypesForm,
+        PauseDeadlineForm,
+        ResumeDeadlineForm,
+        OutflowForm,
+        ConfirmOutflowForm,
+    )
+}

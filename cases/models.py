@@ -475,6 +475,16 @@ class EventType(models.TextChoices):
     OUTFLOW = "outflow", _("uitgestroomd")
     OUTFLOW_CONFIRMED = "outflow_confirmed", _("uitstroom bevestigd")
     NOTE = "note", _("notitie")
+    # Written by the LSO and MRT apps (through cases.services.add_event), read by their
+    # agenda suggestions: the lower app learns of the higher one through the timeline.
+    LSO_DISCUSSED = "lso_discussed", _("besproken in het LSO")
+    LSO_POSTPONED = "lso_postponed", _("LSO-bespreking uitgesteld")
+    ACTION_CREATED = "action_created", _("actie afgesproken")
+    ACTION_DONE = "action_done", _("actie afgerond")
+    MRT_ESCALATED = "mrt_escalated", _("voorgelegd aan het MRT")
+    MRT_ADVICE = "mrt_advice", _("MRT-advies ontvangen")
+    DTV_REVIEW = "dtv_review", _("beoordeeld door de DT&V")
+    LSO_REQUESTED = "lso_requested", _("LSO-bespreking aangevraagd")
 
 
 class TimelineEvent(models.Model):
@@ -561,3 +571,53 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class Notification(models.Model):
+    """An in-app notice to one user about a deadline of a case that is due soon or overdue.
+
+    Created by ``cases.notifications.notify_deadlines`` (once per user, deadline, kind and
+    due date); the message is Dutch text built at creation.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("verloopt binnenkort")
+        OVERDUE = "overdue", _("verlopen")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("gebruiker")
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("casus"))
+    deadline = models.ForeignKey(
+        Deadline,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("termijn"),
+    )
+    kind = models.CharField(_("soort melding"), max_length=20, choices=Kind.choices)
+    due_on = models.DateField(_("uiterste datum"))
+    message = models.CharField(_("melding"), max_length=300)
+    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
+    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
+    digest_sent_on = models.DateField(_("laatst gemaild op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("melding")
+        verbose_name_plural = _("meldingen")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "deadline", "kind", "due_on"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_read"),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

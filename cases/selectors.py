@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Person
+from cases.models import (
+    Case,
+    CaseType,
+    CooperationCheck,
+    Deadline,
+    Direction,
+    DossierPart,
+    Person,
+    Scenario,
+    TimelineEvent,
+)
+from cases.workflow import OPEN_STATES, State
 from lvv.forms import StyledFormMixin
-from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
+from lvv.partners.models import (
+    Location,
+    LocationCapacity,
+    Organisation,
+    OrganisationKind,
+    ProgrammeSettings,
+    locations_of,
+)
 
 
 def visible_cases(user) -> QuerySet[Case]:
@@ -29,8 +51,192 @@ def user_locations(user) -> QuerySet[Location]:
     return locations_of(getattr(user, "organisation", None))
 
 
+def programme_settings() -> ProgrammeSettings:
+    """The programme's agreements for a page: the stored row, or the defaults when none is
+    stored yet (a read never writes; ``ProgrammeSettings.current()`` would create the row)."""
+    return ProgrammeSettings.objects.filter(pk=1).first() or ProgrammeSettings()
+
+
+# --- Deadlines ----------------------------------------------------------------------------
+
+
+def open_deadlines() -> QuerySet[Deadline]:
+    """Deadlines that still run: not resolved and not paused."""
+    return Deadline.objects.filter(resolved_on__isnull=True, paused_since__isnull=True)
+
+
+def _next_deadline(field: str) -> Subquery:
+    rows = open_deadlines().filter(case=OuterRef("pk")).order_by("due_on", "id")
+    return Subquery(rows.values(field)[:1])
+
+
+def _latest_scenario(field: str) -> Subquery:
+    rows = Scenario.objects.filter(case=OuterRef("pk")).order_by("-set_on", "-id")
+    return Subquery(rows.values(field)[:1])
+
+
+def with_next_deadline(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate each case with its next running deadline (``next_deadline_on``/``_kind``)."""
+    return queryset.annotate(
+        next_deadline_on=_next_deadline("due_on"),
+        next_deadline_kind=_next_deadline("kind"),
+    )
+
+
+def case_list(user) -> QuerySet[Case]:
+    """The case list: visible cases with their next deadline, in one query per page."""
+    return with_next_deadline(visible_cases(user))
+
+
+def due_deadlines(user, *, today: datetime.date, due_soon_days: int) -> QuerySet[Deadline]:
+    """Running deadlines of the user's visible cases that are overdue or due within
+    ``due_soon_days`` days, earliest first."""
+    return (
+        open_deadlines()
+        .filter(
+            case__in=Case.objects.visible_to(user).values("pk"),
+            due_on__lte=today + datetime.timedelta(days=due_soon_days),
+        )
+        .select_related("case__person", "case__location")
+        .order_by("due_on", "id")
+    )
+
+
+def newest_registrations(user) -> QuerySet[Case]:
+    """Visible cases still waiting for the admission decision, newest first."""
+    return visible_cases(user).filter(state=State.REGISTERED).order_by("-registered_on", "-pk")
+
+
+def waiting_list_order(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    return queryset.order_by("location__name", "location_id", "waitlisted_on", "pk")
+
+
+def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Location]:
+    """The user's LVVs, each with its capacity and free places on ``today`` and the first
+    ``per_location`` visible cases of its waiting list (``location.waiting``), in two queries.
+
+    The places count every case of the LVV (a figure, no person), exactly as
+    ``services.free_places`` does; the waiting cases are only the ones the user may see.
+    """
+    capacity = LocationCapacity.objects.filter(location=OuterRef("pk"), effective_from__lte=today).order_by(
+        "-effective_from"
+    )
+    occupied = (
+        Case.objects.filter(location=OuterRef("pk"), shelter_started_on__lte=today)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+        .order_by()
+        .values("location")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    waiting = (
+        Case.objects.visible_to(user)
+        .filter(location=OuterRef("pk"), state=State.WAITLISTED)
+        .order_by()
+        .values("location")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    locations = list(
+        user_locations(user)
+        .annotate(
+            capacity_today=Coalesce(Subquery(capacity.values("places")[:1]), Value(0)),
+            occupied_today=Coalesce(Subquery(occupied, output_field=IntegerField()), Value(0)),
+            waiting_count=Coalesce(Subquery(waiting, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("name", "pk")
+    )
+    ranked = (
+        visible_cases(user)
+        .filter(state=State.WAITLISTED, location__in=[loc.pk for loc in locations])
+        .annotate(position=Window(RowNumber(), partition_by=[F("location_id")], order_by=[F("waitlisted_on"), F("pk")]))
+        .filter(position__lte=per_location)
+        .order_by("location_id", "position")
+    )
+    by_location: dict[int, list[Case]] = {}
+    for case in ranked:
+        by_location.setdefault(case.location_id, []).append(case)
+    for location in locations:
+        location.free_places_today = location.capacity_today - location.occupied_today
+        location.waiting = by_location.get(location.pk, [])
+    return locations
+
+
+# --- The case page ------------------------------------------------------------------------
+
+
+def case_for_page(user, pk) -> Case:
+    """A visible case with everything its page shows, in a fixed number of queries.
+
+    ``Case.DoesNotExist`` when the case does not exist for this user.
+    """
+    return (
+        Case.objects.visible_to(user)
+        .select_related(
+            "person",
+            "location",
+            "assigned_ngo",
+            "admission_check__checked_by",
+            "outflow__recorded_by",
+            "outflow__confirmed_by",
+        )
+        .prefetch_related(
+            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_on", "id")),
+            Prefetch("scenarios", queryset=Scenario.objects.select_related("set_by").order_by("-set_on", "-id")),
+            Prefetch("dossier_parts", queryset=DossierPart.objects.select_related("delivered_by").order_by("kind")),
+            Prefetch(
+                "cooperation_checks",
+                queryset=CooperationCheck.objects.select_related("checked_by").order_by("-checked_on", "-id"),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def timeline_slice(case: Case, *, offset: int, limit: int) -> tuple[list[TimelineEvent], bool]:
+    """``limit`` events of the case's timeline from ``offset``, newest first, and whether
+    there are more (one query)."""
+    rows = list(
+        TimelineEvent.objects.filter(case=case)
+        .select_related("actor__organisation")
+        .order_by("-occurred_on", "-id")[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def other_open_case_locations(case: Case) -> list[str]:
+    """Names of the other LVVs where the case's person has an open case.
+
+    A deliberate, narrow exception to reading through ``visible_to``: the case worker
+    learns the LVV's name only (to coordinate), never the other case or its data.
+    """
+    return list(
+        Location.objects.filter(
+            Exists(
+                Case.objects.filter(location=OuterRef("pk"), person_id=case.person_id, state__in=OPEN_STATES).exclude(
+                    pk=case.pk
+                )
+            )
+        )
+        .exclude(pk=case.location_id)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+
+
+# --- The case list's filters (pages and API) ---------------------------------------------
+
+
 class FilterForm(StyledFormMixin, forms.Form):
     pass
+
+
+class OverdueSelect(forms.NullBooleanSelect):
+    """ "Alle", "ja", "nee"; reads true/false as well as Django's own values (API)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("Alle casussen")), ("true", _("Ja, met verlopen termijn")), ("false", _("Nee"))]
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -44,16 +250,29 @@ class CaseFilter(django_filters.FilterSet):
         queryset=Location.objects.none(),
         empty_label=_("Alle LVV's"),
     )
+    state = django_filters.ChoiceFilter(
+        label=_("Status"), field_name="state", choices=State.choices, empty_label=_("Alle statussen")
+    )
+    direction = django_filters.ChoiceFilter(
+        label=_("Richting scenario"),
+        choices=Direction.choices,
+        empty_label=_("Alle richtingen"),
+        method="filter_direction",
+    )
+    overdue = django_filters.BooleanFilter(label=_("Termijn verlopen"), method="filter_overdue", widget=OverdueSelect)
     assigned_ngo = django_filters.ModelChoiceFilter(
         label=_("Ngo"),
         field_name="assigned_ngo",
         queryset=Organisation.objects.none(),
         empty_label=_("Alle ngo's"),
     )
+    case_type = django_filters.ChoiceFilter(
+        label=_("Casustype"), choices=CaseType.choices, empty_label=_("Alle casustypen"), method="filter_case_type"
+    )
 
     class Meta:
         model = Case
-        fields = ["q", "location", "assigned_ngo"]
+        fields = ["q", "location", "state", "direction", "overdue", "assigned_ngo", "case_type"]
         form = FilterForm
 
     def __init__(self, data=None, *args, request=None, **kwargs):
@@ -72,3 +291,29 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         persons = Person.objects.search(value).values("pk")
         return queryset.filter(Q(person__in=persons) | Q(external_id__iexact=value))
+
+    def filter_direction(self, queryset, name, value):
+        """The direction of the latest scenario."""
+        if not value:
+            return queryset
+        return queryset.alias(latest_direction_filter=_latest_scenario("direction")).filter(
+            latest_direction_filter=value
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        """Cases with (``True``) or without (``False``) a running deadline past its date."""
+        if value is None:
+            return queryset
+        overdue = open_deadlines().filter(case=OuterRef("pk"), due_on__lt=timezone.localdate())
+        return queryset.filter(Exists(overdue) if value else ~Exists(overdue))
+
+    def filter_case_type(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(case_types__contains=[value])
+
+
+def v_number_known(v_number: str | None) -> bool:
+    """Whether a person with this V-number exists (the intake links a new case to that
+    person, as ``services.register_person_and_case`` does); reveals nothing else."""
+    return bool(v_number) and Person.objects.filter(v_number=v_number).exists()

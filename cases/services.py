@@ -7,7 +7,10 @@ writes the change and its access-log row in one transaction.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
+import functools
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,8 +44,9 @@ from cases.models import (
 )
 from lvv.access import policy
 from lvv.accounts.models import Role
+from lvv.audit import log as audit_log
 from lvv.audit.log import Action, Origin, Result, record
-from lvv.partners.models import Location, Organisation, OrganisationKind
+from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings
 
 STALE_VERSION = _(
     "Iemand anders heeft dit intussen gewijzigd. Bekijk de nieuwste gegevens en voer uw wijziging opnieuw in."
@@ -243,9 +247,15 @@ def record_refusal(*, acting_user, origin: Origin, action: str, object_type: str
 
 def add_event(case: Case, type_: str, *, on, actor, summary: str = "", data: dict | None = None) -> TimelineEvent:
     """Append to the case's timeline (part of the service's transaction)."""
-    return TimelineEvent.objects.create(
+    event = TimelineEvent(
         case=case, type=type_, occurred_on=on, actor=_user_or_none(actor), summary=summary[:300], data=data or {}
     )
+    batch = _batch.get()
+    if batch is None:
+        event.save()
+    else:
+        batch.events.append(event)
+    return event
 
 
 def _user_or_none(user):
@@ -325,10 +335,23 @@ PAUSE_REASON_REQUIRED = _("Geef de reden van de pauze.")
 
 
 def _locked_case(acting_user, case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.visible_to(acting_user).select_for_update(of=("self",)).filter(pk=case.pk).first()
+    batch = _batch.get()
+    if batch is not None and case.pk in batch.cases:  # locked earlier in this transaction
+        locked = batch.cases[case.pk]
+        _check_version(locked, expected_version)
+        return locked
+    locked = (
+        Case.objects.visible_to(acting_user)
+        .select_related("location")
+        .select_for_update(of=("self",))
+        .filter(pk=case.pk)
+        .first()
+    )
     if locked is None:
         raise NotVisibleError
     _check_version(locked, expected_version)
+    if batch is not None:
+        batch.cases[locked.pk] = locked
     return locked
 
 
@@ -350,10 +373,51 @@ def _date(on, *, field: str = "on", not_before=None, what: str = "") -> datetime
     return on
 
 
+def _service(fn):
+    """``transaction.atomic`` for a step; inside a history batch without a savepoint per
+    step (the batch's caller holds one for the whole batch)."""
+
+    @functools.wraps(fn)
+    def inner(*args, **kwargs):
+        with transaction.atomic(savepoint=_batch.get() is None):
+            return fn(*args, **kwargs)
+
+    return inner
+
+
+class _Batch:
+    def __init__(self):
+        self.cases: dict[int, Case] = {}
+        self.events: list[TimelineEvent] = []
+
+
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("history_batch", default=None)
+
+
+@contextlib.contextmanager
+def history_batch():
+    """Apply many steps in one go (an import of a case's history): each case is locked
+    once, its timeline events and access-log rows are written together, and its
+    deadlines are derived once at the end, from the records alone. The records are the
+    same as step by step. Use inside the batch's transaction."""
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        with audit_log.buffered():
+            yield
+            TimelineEvent.objects.bulk_create(batch.events)
+    finally:
+        _batch.reset(token)
+    programme = ProgrammeSettings.current()
+    for case in batch.cases.values():
+        deadlines.recompute(case, programme=programme)
+
+
 def _finish(case: Case, *, acting_user, origin: Origin, step_name: str, detail: dict | None = None) -> Case:
     case.version += 1
     case.save()
-    deadlines.recompute(case)
+    if _batch.get() is None:
+        deadlines.recompute(case)
     record(
         actor=acting_user, action=Action.UPDATE, obj=case, origin=origin, detail={"step": step_name, **(detail or {})}
     )
@@ -389,7 +453,7 @@ def free_places(location: Location, on: datetime.date) -> int:
     return location.capacity_on(on) - occupied_places(location, on)
 
 
-@transaction.atomic
+@_service
 def record_admission_check(
     *, acting_user, origin: Origin, case: Case, expected_version: int | None = None, on=None, **checklist
 ) -> Case:
@@ -421,7 +485,7 @@ ADMISSION_FIELDS = (
 )
 
 
-@transaction.atomic
+@_service
 def admit(
     *,
     acting_user,
@@ -471,7 +535,7 @@ def admit(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="admit")
 
 
-@transaction.atomic
+@_service
 def reject(
     *, acting_user, origin: Origin, case: Case, reason: str, expected_version: int | None = None, on=None
 ) -> Case:
@@ -484,7 +548,7 @@ def reject(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="reject")
 
 
-@transaction.atomic
+@_service
 def waitlist(*, acting_user, origin: Origin, case: Case, expected_version: int | None = None, on=None) -> Case:
     case, step = _step("waitlist", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
@@ -495,7 +559,7 @@ def waitlist(*, acting_user, origin: Origin, case: Case, expected_version: int |
     return _finish(case, acting_user=acting_user, origin=origin, step_name="waitlist")
 
 
-@transaction.atomic
+@_service
 def start_shelter(
     *,
     acting_user,
@@ -535,7 +599,7 @@ def start_shelter(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="start_shelter")
 
 
-@transaction.atomic
+@_service
 def request_dossier(*, acting_user, origin: Origin, case: Case, expected_version: int | None = None, on=None) -> Case:
     """Ask the IND and the DT&V for their parts of the dossier."""
     case, _step_ = _step("request_dossier", acting_user, case, expected_version)
@@ -549,7 +613,7 @@ def request_dossier(*, acting_user, origin: Origin, case: Case, expected_version
     return _finish(case, acting_user=acting_user, origin=origin, step_name="request_dossier")
 
 
-@transaction.atomic
+@_service
 def deliver_dossier_part(
     *, acting_user, origin: Origin, case: Case, kind: str, expected_version: int | None = None, on=None
 ) -> Case:
@@ -558,16 +622,16 @@ def deliver_dossier_part(
         raise ValidationError({"kind": _("Kies IND of DT&V.")})
     case, _step_ = _step(f"deliver_dossier_{kind.lower()}", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
-    part, _created = DossierPart.objects.get_or_create(case=case, kind=kind)
+    part = case.dossier_parts.filter(kind=kind).first() or DossierPart(case=case, kind=kind)
     if part.delivered_on:
         raise ValidationError({"kind": DOSSIER_ALREADY_DELIVERED})
     part.delivered_on, part.delivered_by = on, _user_or_none(acting_user)
-    part.save(update_fields=["delivered_on", "delivered_by"])
+    part.save()
     add_event(case, EventType.DOSSIER_DELIVERED, on=on, actor=acting_user, data={"by": kind})
     return _finish(case, acting_user=acting_user, origin=origin, step_name="deliver_dossier", detail={"kind": kind})
 
 
-@transaction.atomic
+@_service
 def set_scenario(
     *,
     acting_user,
@@ -608,7 +672,7 @@ def set_scenario(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="set_scenario")
 
 
-@transaction.atomic
+@_service
 def record_cooperation_check(
     *,
     acting_user,
@@ -632,7 +696,7 @@ def record_cooperation_check(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="record_cooperation_check")
 
 
-@transaction.atomic
+@_service
 def record_mrt_discussion(
     *,
     acting_user,
@@ -653,7 +717,7 @@ def record_mrt_discussion(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="record_mrt_discussion")
 
 
-@transaction.atomic
+@_service
 def set_case_types(
     *,
     acting_user,
@@ -685,7 +749,7 @@ def set_case_types(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="set_case_types")
 
 
-@transaction.atomic
+@_service
 def pause_deadline(
     *, acting_user, origin: Origin, case: Case, kind: str, reason: str, expected_version: int | None = None, on=None
 ) -> Case:
@@ -703,7 +767,7 @@ def pause_deadline(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="pause_deadline")
 
 
-@transaction.atomic
+@_service
 def resume_deadline(
     *, acting_user, origin: Origin, case: Case, kind: str, expected_version: int | None = None, on=None
 ) -> Case:
@@ -721,7 +785,7 @@ def resume_deadline(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="resume_deadline")
 
 
-@transaction.atomic
+@_service
 def record_outflow(
     *,
     acting_user,
@@ -767,7 +831,7 @@ def record_outflow(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="record_outflow")
 
 
-@transaction.atomic
+@_service
 def confirm_outflow(*, acting_user, origin: Origin, case: Case, expected_version: int | None = None, on=None) -> Case:
     """The chain partner confirms a durable outflow: the IND a grant, the DT&V a departure."""
     case, _step_ = _step("confirm_outflow", acting_user, case, expected_version)

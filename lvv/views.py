@@ -1,23 +1,39 @@
-"""Project-wide pages: the start page and the health check."""
+"""Project-wide pages: the start page (the work queue for case roles) and the health check."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 
+from cases import selectors
 from cases.models import Case
 from lvv.access import policy
 from lvv.partners.models import Location, LocationCapacity, locations_of
 
+DEADLINES_PER_PAGE = 20
+REGISTRATIONS_SHOWN = 10
+WAITING_SHOWN = 10
+
 
 @login_required
 def home(request):
-    """Start page: the user's LVVs with today's capacity and, for case roles, their cases."""
+    """Start page: the work queue for the case roles; the LVVs and their capacity for others
+    (the programme bureau sees figures, never a person)."""
+    if policy.sees_persons(request.user):
+        return _work_queue(request)
+    return _overview(request)
+
+
+def _overview(request):
     user = request.user
     today = timezone.localdate()
     locations = Location.objects.all() if not policy.sees_persons(user) else locations_of(user.organisation)
@@ -34,6 +50,34 @@ def home(request):
         {"location": loc, "capacity": loc.capacity_today or 0, "cases": case_counts.get(loc.pk, 0)} for loc in locations
     ]
     return render(request, "home.html", {"rows": rows, "today": today, "sees_persons": policy.sees_persons(user)})
+
+
+def _work_queue(request):
+    """What needs doing: due and overdue deadlines, new registrations and the waiting lists
+    of the cases the user can see, in a fixed number of queries."""
+    user = request.user
+    today = timezone.localdate()
+    due_soon_days = selectors.programme_settings().due_soon_days
+    deadlines = Paginator(
+        selectors.due_deadlines(user, today=today, due_soon_days=due_soon_days), DEADLINES_PER_PAGE
+    ).get_page(request.GET.get("deadlines_page"))
+    registrations = list(selectors.newest_registrations(user)[: REGISTRATIONS_SHOWN + 1])
+    context = {
+        "today": today,
+        "due_until": today + datetime.timedelta(days=due_soon_days),
+        "due_soon_days": due_soon_days,
+        "deadline_page": deadlines,
+        "registrations": registrations[:REGISTRATIONS_SHOWN],
+        "more_registrations": len(registrations) > REGISTRATIONS_SHOWN,
+        "waiting_lists": selectors.waiting_lists(user, today=today, per_location=WAITING_SHOWN),
+        "can_register": policy.editable_locations(user).exists(),
+        "work_queue": True,
+    }
+    # htmx asks for the deadlines section alone when the user pages through it.
+    partial = bool(request.htmx) and request.htmx.target == "work-deadlines"
+    response = render(request, "includes/work_deadlines.html" if partial else "home.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @never_cache

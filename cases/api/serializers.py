@@ -1,11 +1,45 @@
 from __future__ import annotations
 
+import datetime
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from cases.models import V_NUMBER_TAKEN, Case, Person, Sex, v_number_validator
+from cases.models import (
+    DEPARTURE_CATEGORIES,
+    V_NUMBER_TAKEN,
+    Case,
+    CaseType,
+    CooperationResult,
+    DeadlineKind,
+    Direction,
+    DossierPartKind,
+    EventType,
+    ExceptionGround,
+    OutflowCategory,
+    Person,
+    RegistrationSource,
+    Route,
+    Sex,
+    ShelterForm,
+    v_number_validator,
+)
+from cases.services import (
+    COUNTRY_REQUIRED,
+    DATE_IN_FUTURE,
+    EXCEPTION_REASON_REQUIRED,
+    PAUSE_REASON_REQUIRED,
+    REJECTION_REASON_REQUIRED,
+)
+from cases.workflow import State
 from lvv.partners.models import Location, Organisation, OrganisationKind
 
 VERSION_HELP = _(
@@ -56,6 +90,9 @@ class CaseSerializer(serializers.ModelSerializer):
         allow_blank=True,
         help_text=_("Bijzonder persoonsgegeven: alleen aanwezig voor wie de extra autorisatie heeft."),
     )
+    state = serializers.ChoiceField(
+        choices=State.choices, read_only=True, help_text=_("Stand van het traject; zie /cases/{id}/trajectory/.")
+    )
 
     class Meta:
         model = Case
@@ -67,6 +104,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "assigned_ngo",
             "external_id",
             "health_notes",
+            "state",
             "created_at",
             "updated_at",
             "version",
@@ -94,3 +132,421 @@ class CaseSerializer(serializers.ModelSerializer):
         if checker is None or not checker(instance):
             data.pop("health_notes", None)
         return data
+
+
+# --- The trajectory -------------------------------------------------------------------------
+# Output: coded values are {"code", "label"} objects (label in the active language, Dutch by
+# default). Input: one serializer per step with field-level validation; the business rules
+# (order of dates, capacity, admission criteria) stay in cases/services.py.
+
+VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
+COUNTRY_INVALID = _("Kies een geldige landcode (ISO 3166-1 alfa-2, bijvoorbeeld ER).")
+DATE_TOO_EARLY = _("Deze datum ligt vóór %(date)s.")
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+NOTES_MAX_LENGTH = 5000
+ON_HELP = _("Datum van het feit (ISO 8601, JJJJ-MM-DD); standaard vandaag. Niet in de toekomst.")
+
+DEADLINE_STATUS_LABELS = {
+    "open": _("open"),
+    "due_soon": _("verloopt binnenkort"),
+    "overdue": _("verlopen"),
+    "paused": _("gepauzeerd"),
+    "resolved": _("afgehandeld"),
+}
+PARTNER_LABELS = {"ind": _("IND"), "dtv": _("DT&V")}
+MRT_OUTCOMES = [("no_durable_solution_possible", _("geen bestendige oplossing mogelijk"))]
+
+
+class CodeLabelSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Vaste code (verandert niet met de taal)."))
+    label = serializers.CharField(help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands)."))
+
+    class Meta:
+        ref_name = "CodeLabel"
+
+
+@extend_schema_field(CodeLabelSerializer)
+class CodeLabelField(serializers.Field):
+    """A coded value as ``{"code": ..., "label": ...}``; blank codes become null."""
+
+    def __init__(self, labels, **kwargs):
+        kwargs.setdefault("read_only", True)
+        self.labels = labels
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value in ("", None):
+            return None
+        labels = self.labels() if callable(self.labels) else self.labels
+        return {"code": str(value), "label": str(labels.get(str(value), value))}
+
+
+def _choices(choices_cls) -> dict:
+    return dict(choices_cls.choices)
+
+
+def _country_names() -> dict:
+    return dict(countries)
+
+
+def _name_of(user) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+class AdmissionCheckOutSerializer(serializers.Serializer):
+    checked_on = serializers.DateField()
+    entry_ban = serializers.BooleanField()
+    declared_undesirable = serializers.BooleanField()
+    eu_citizen = serializers.BooleanField()
+    dublin_claimant = serializers.BooleanField()
+    prior_provision = serializers.BooleanField()
+    regional_ties = serializers.BooleanField()
+    shown_willingness = serializers.BooleanField()
+    notes = serializers.CharField()
+    unmet_criteria = serializers.SerializerMethodField(
+        help_text=_("Gronden waarop de persoon buiten de doelgroep van deze LVV valt (leeg: voldoet).")
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_unmet_criteria(self, check) -> list[str]:
+        return check.unmet_criteria(self.context["case"].location)
+
+
+class DossierPartOutSerializer(serializers.Serializer):
+    kind = CodeLabelField(_choices(DossierPartKind))
+    requested_on = serializers.DateField(allow_null=True)
+    delivered_on = serializers.DateField(allow_null=True)
+
+
+class ScenarioOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    direction = CodeLabelField(_choices(Direction))
+    route = CodeLabelField(_choices(Route), allow_null=True)
+    set_on = serializers.DateField()
+    notes = serializers.CharField()
+    set_by = serializers.SerializerMethodField()
+
+    def get_set_by(self, scenario) -> str | None:
+        return _name_of(scenario.set_by)
+
+
+class CooperationCheckOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    checked_on = serializers.DateField()
+    result = CodeLabelField(_choices(CooperationResult))
+    notes = serializers.CharField()
+    checked_by = serializers.SerializerMethodField()
+
+    def get_checked_by(self, check) -> str | None:
+        return _name_of(check.checked_by)
+
+
+class OutflowOutSerializer(serializers.Serializer):
+    category = CodeLabelField(_choices(OutflowCategory))
+    is_durable = serializers.BooleanField(help_text=_("Een bestendige oplossing (inwilliging, vertrek, doormigratie)."))
+    outflow_on = serializers.DateField()
+    country = CodeLabelField(_country_names, allow_null=True)
+    notes = serializers.CharField()
+    confirming_partner = CodeLabelField(
+        PARTNER_LABELS,
+        allow_null=True,
+        help_text=_("De ketenpartner die deze uitstroom bevestigt (IND of DT&V); leeg als dat niet nodig is."),
+    )
+    confirmed_on = serializers.DateField(allow_null=True)
+    confirmed = serializers.SerializerMethodField()
+
+    def get_confirmed(self, outflow) -> bool:
+        return outflow.confirmed_on is not None
+
+
+class DeadlineOutSerializer(serializers.Serializer):
+    kind = CodeLabelField(_choices(DeadlineKind))
+    base_due_on = serializers.DateField()
+    due_on = serializers.DateField(help_text=_("Oorspronkelijke datum plus de dagen dat de termijn gepauzeerd was."))
+    paused_since = serializers.DateField(allow_null=True)
+    paused_days = serializers.IntegerField()
+    pause_reason = serializers.CharField()
+    resolved_on = serializers.DateField(allow_null=True)
+    status = serializers.SerializerMethodField()
+
+    @extend_schema_field(CodeLabelSerializer)
+    def get_status(self, deadline) -> dict:
+        status = deadline.status_on(self.context["today"], self.context["due_soon_days"])
+        return {"code": status, "label": str(DEADLINE_STATUS_LABELS[status])}
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = CodeLabelField(_choices(EventType))
+    occurred_on = serializers.DateField()
+    recorded_at = serializers.DateTimeField()
+    actor = serializers.SerializerMethodField()
+    summary = serializers.CharField()
+    data = serializers.JSONField()
+
+    def get_actor(self, event) -> str | None:
+        return _name_of(event.actor)
+
+
+class AllowedStepSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("Naam van de stap in de overgangstabel (cases/workflow.py)."))
+    label = serializers.CharField()
+    url = serializers.CharField(help_text=_("Het eindpunt (POST) dat deze stap zet."))
+
+
+class TrajectorySerializer(serializers.Serializer):
+    """The case's trajectory: state, dates, the records of every step, deadlines, timeline."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    person = serializers.IntegerField(source="person_id")
+    person_name = serializers.CharField(source="person.full_name")
+    location = serializers.CharField(source="location.slug")
+    state = CodeLabelField(_choices(State))
+    version = serializers.IntegerField()
+    registered_on = serializers.DateField()
+    registration_source = CodeLabelField(_choices(RegistrationSource))
+    decided_on = serializers.DateField(allow_null=True)
+    rejection_reason = serializers.CharField()
+    waitlisted_on = serializers.DateField(allow_null=True)
+    shelter_started_on = serializers.DateField(allow_null=True)
+    shelter_form = CodeLabelField(_choices(ShelterForm), allow_null=True)
+    closed_on = serializers.DateField(allow_null=True)
+    within_covenant = serializers.BooleanField()
+    exception_ground = CodeLabelField(_choices(ExceptionGround), allow_null=True)
+    exception_reason = serializers.CharField()
+    case_types = serializers.ListField(child=CodeLabelField(_choices(CaseType)))
+    prior_departure_procedures = serializers.IntegerField(allow_null=True)
+    admission_check = serializers.SerializerMethodField()
+    dossier_parts = DossierPartOutSerializer(many=True, source="dossier_parts.all")
+    current_scenario = serializers.SerializerMethodField()
+    scenarios = ScenarioOutSerializer(many=True, source="scenarios.all", help_text=_("Nieuwste eerst."))
+    cooperation_checks = CooperationCheckOutSerializer(
+        many=True, source="cooperation_checks.all", help_text=_("Nieuwste eerst.")
+    )
+    outflow = serializers.SerializerMethodField()
+    deadlines = DeadlineOutSerializer(many=True, source="deadlines.all")
+    timeline = TimelineEventSerializer(
+        many=True,
+        source="recent_events",
+        help_text=_("De nieuwste gebeurtenissen (nieuwste eerst); de hele tijdlijn staat op timeline_url."),
+    )
+    timeline_count = serializers.IntegerField(help_text=_("Aantal gebeurtenissen op de hele tijdlijn."))
+    timeline_url = serializers.SerializerMethodField()
+    allowed_steps = serializers.SerializerMethodField(
+        help_text=_("De stappen die deze gebruiker nu mag zetten (status, rol en de gegevens van de casus).")
+    )
+
+    @extend_schema_field(AdmissionCheckOutSerializer(allow_null=True))
+    def get_admission_check(self, case):
+        check = _related_or_none(case, "admission_check")
+        if check is None:
+            return None
+        return AdmissionCheckOutSerializer(check, context={**self.context, "case": case}).data
+
+    @extend_schema_field(ScenarioOutSerializer(allow_null=True))
+    def get_current_scenario(self, case):
+        scenarios = list(case.scenarios.all())
+        return ScenarioOutSerializer(scenarios[0], context=self.context).data if scenarios else None
+
+    @extend_schema_field(OutflowOutSerializer(allow_null=True))
+    def get_outflow(self, case):
+        outflow = _related_or_none(case, "outflow")
+        return OutflowOutSerializer(outflow, context=self.context).data if outflow else None
+
+    def get_timeline_url(self, case) -> str:
+        return reverse("api:case-timeline", args=[case.pk])
+
+    @extend_schema_field(AllowedStepSerializer(many=True))
+    def get_allowed_steps(self, case):
+        return AllowedStepSerializer(self.context["allowed_steps"], many=True).data
+
+
+def _related_or_none(obj, name):
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+class StepSerializer(serializers.Serializer):
+    """Common to every step: the version it is based on and the date of the fact."""
+
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=VERSION_HELP,
+        error_messages={"required": VERSION_REQUIRED},
+    )
+    on = serializers.DateField(required=False, allow_null=True, help_text=ON_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Without If-Match the body must say which version the step is based on (the view
+        # says whether the header was sent; the schema shows the field as optional).
+        if self.context.get("if_match") is False:
+            self.fields["version"].required = True
+
+    def validate_on(self, value):
+        if value is None:
+            return value
+        if value > timezone.localdate():
+            raise serializers.ValidationError(str(DATE_IN_FUTURE))
+        if value < EARLIEST_DATE:
+            raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
+        return value
+
+
+def _notes(**kwargs):
+    return serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH, **kwargs)
+
+
+def _required_text(message, max_length=NOTES_MAX_LENGTH, **kwargs):
+    return serializers.CharField(
+        max_length=max_length, error_messages={"required": message, "blank": message, "null": message}, **kwargs
+    )
+
+
+class AdmissionCheckStepSerializer(StepSerializer):
+    """The admission check as a checklist: the national grounds, prior provision and local rules."""
+
+    entry_ban = serializers.BooleanField(required=False, default=False)
+    declared_undesirable = serializers.BooleanField(required=False, default=False)
+    eu_citizen = serializers.BooleanField(required=False, default=False)
+    dublin_claimant = serializers.BooleanField(required=False, default=False)
+    prior_provision = serializers.BooleanField(required=False, default=False)
+    regional_ties = serializers.BooleanField(required=False, default=False)
+    shown_willingness = serializers.BooleanField(required=False, default=False)
+    notes = _notes()
+
+
+class AdmitStepSerializer(StepSerializer):
+    """Admit after the admission check, or as an exception with its ground and reason."""
+
+    exception = serializers.ChoiceField(
+        choices=ExceptionGround.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Leeg: toelaten na de toelatingstoets. Anders: toelaten als uitzondering, buiten het convenant."),
+    )
+    exception_reason = _notes(help_text=_("Verplicht bij een uitzondering."))
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("exception") and not attrs.get("exception_reason", "").strip():
+            raise serializers.ValidationError({"exception_reason": [str(EXCEPTION_REASON_REQUIRED)]})
+        return attrs
+
+
+class RejectStepSerializer(StepSerializer):
+    """Reject after the admission check; the case ends."""
+
+    reason = _required_text(REJECTION_REASON_REQUIRED)
+
+
+class WaitlistStepSerializer(StepSerializer):
+    """Put the admitted person on the waiting list."""
+
+
+class StartShelterStepSerializer(StepSerializer):
+    """Shelter starts on the date (a place must be free on that date)."""
+
+    form = serializers.ChoiceField(choices=ShelterForm.choices, required=False, default=ShelterForm.FULL_DAY)
+
+
+class RequestDossierStepSerializer(StepSerializer):
+    """Ask the IND and the DT&V for their parts of the dossier."""
+
+
+class DeliverDossierStepSerializer(StepSerializer):
+    """The IND or the DT&V registers the delivery of its own part."""
+
+    kind = serializers.ChoiceField(
+        choices=DossierPartKind.choices, help_text=_("IND of DTV: het deel van de eigen organisatie.")
+    )
+
+
+class SetScenarioStepSerializer(StepSerializer):
+    """Set or change the guidance scenario; earlier ones stay in the history."""
+
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    route = serializers.ChoiceField(choices=Route.choices, required=False, allow_blank=True, default="")
+    notes = _notes()
+
+
+class CooperationCheckStepSerializer(StepSerializer):
+    """The outcome of a periodic cooperation check."""
+
+    result = serializers.ChoiceField(choices=CooperationResult.choices)
+    notes = _notes()
+
+
+class MrtDiscussionStepSerializer(StepSerializer):
+    """The case was discussed in an MRT."""
+
+    outcome = serializers.ChoiceField(
+        choices=MRT_OUTCOMES, required=False, allow_blank=True, allow_null=True, default=None
+    )
+    notes = _notes()
+
+
+class CaseTypesStepSerializer(StepSerializer):
+    """The case types and the number of earlier departure procedures."""
+
+    case_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=CaseType.choices), allow_empty=True, max_length=len(CaseType.values)
+    )
+    prior_departure_procedures = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=999,
+        help_text=_("Weggelaten: blijft zoals het was; null: onbekend."),
+    )
+
+
+class PauseDeadlineStepSerializer(StepSerializer):
+    """Pause a running deadline; the paused days are added when it resumes."""
+
+    deadline = serializers.ChoiceField(choices=DeadlineKind.choices, help_text=_("De soort termijn."))
+    reason = _required_text(PAUSE_REASON_REQUIRED, max_length=300)
+
+
+class ResumeDeadlineStepSerializer(StepSerializer):
+    """Resume a paused deadline."""
+
+    deadline = serializers.ChoiceField(choices=DeadlineKind.choices, help_text=_("De soort termijn."))
+
+
+class OutflowStepSerializer(StepSerializer):
+    """The case ends with its outflow (one per case)."""
+
+    category = serializers.ChoiceField(choices=OutflowCategory.choices)
+    country = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2,
+        help_text=_("Bij vertrek (herkomst of doormigratie): het land van bestemming, ISO 3166-1 alfa-2."),
+    )
+    notes = _notes()
+
+    def validate_country(self, value):
+        value = value.strip().upper()
+        if value and value not in countries:
+            raise serializers.ValidationError(str(COUNTRY_INVALID))
+        return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("category") in DEPARTURE_CATEGORIES and not attrs.get("country"):
+            raise serializers.ValidationError({"country": [str(COUNTRY_REQUIRED)]})
+        return attrs
+
+
+class ConfirmOutflowStepSerializer(StepSerializer):
+    """The chain partner confirms a durable outflow."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -10,11 +13,13 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 
 from cases import selectors, services
-from cases.api.serializers import CaseSerializer, PersonSerializer
+from cases.api.serializers import VERSION_REQUIRED, CaseSerializer, PersonSerializer
+from cases.api.trajectory import TrajectoryMixin, if_match_version, trajectory_queryset
+from cases.api.trajectory import origin as _origin
 from cases.models import Person
 from lvv.access import policy
 from lvv.api.exceptions import PreconditionFailed, StaleVersion
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.audit.log import Action, Result, record
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -24,20 +29,13 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def _origin(request) -> Origin:
-    return Origin.from_request(request, channel=Channel.API)
-
-
 def _expected_version(request):
     """(version, from_header): If-Match wins over ``version`` in the body."""
-    header = request.headers.get("If-Match")
-    if header:
-        value = header.strip().removeprefix("W/").strip('"').removeprefix("v")
-        if not value.isdigit():
-            raise exceptions.ValidationError({"If-Match": [_("Ongeldige versie in If-Match.")]})
-        return int(value), True
-    if "version" not in request.data:
-        raise exceptions.ValidationError({"version": [_("Geef de versie mee waarop de wijziging is gebaseerd.")]})
+    header_version = if_match_version(request)
+    if header_version is not None:
+        return header_version, True
+    if not isinstance(request.data, Mapping) or "version" not in request.data:
+        raise exceptions.ValidationError({"version": [str(VERSION_REQUIRED)]})
     try:
         return int(request.data["version"]), False
     except (TypeError, ValueError):
@@ -70,7 +68,7 @@ class VersionedModelViewSet(
     def get_object(self):
         try:
             return super().get_object()
-        except exceptions.NotFound:
+        except (exceptions.NotFound, Http404):  # DRF's get_object raises Django's Http404
             record(
                 actor=self.request.user,
                 action=Action.VIEW,
@@ -158,14 +156,17 @@ class PersonViewSet(VersionedModelViewSet):
     update=extend_schema(parameters=[IF_MATCH]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
 )
-class CaseViewSet(VersionedModelViewSet):
+class CaseViewSet(TrajectoryMixin, VersionedModelViewSet):
     serializer_class = CaseSerializer
     filterset_class = selectors.CaseFilter
     ordering_fields = ["created_at", "updated_at", "external_id"]
     object_type = "cases.case"
 
     def get_queryset(self):
-        return selectors.visible_cases(self.request.user).order_by("-created_at", "-pk")
+        queryset = selectors.visible_cases(self.request.user).order_by("-created_at", "-pk")
+        if self.action == "trajectory":
+            queryset = trajectory_queryset(queryset)
+        return queryset
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

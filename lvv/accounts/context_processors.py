@@ -16,6 +16,9 @@ def navigation(request) -> dict:
     items = []
     if policy.sees_persons(user):
         items.append({"label": _("Casussen"), "url": reverse("cases:list"), "section": "cases"})
+        items.append(
+            {"label": _("Meldingen"), "url": reverse("cases:notifications:list"), "section": "cases:notifications"}
+        )
     if user.is_staff:
         items.append({"label": _("Beheer"), "url": reverse("admin:index"), "section": "admin"})
     if user.has_role(Role.BUREAU) and not items:

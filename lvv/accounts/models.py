@@ -51,6 +51,7 @@ class User(AbstractUser):
         blank=True,
         verbose_name=_("rollen"),
     )
+    daily_digest = models.BooleanField(_("dagelijkse e-mail met termijnen"), default=True)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("gebruiker")

@@ -13,5 +13,6 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("imports/", include("cases.api.imports")),
     path("", include(router.urls)),
 ]

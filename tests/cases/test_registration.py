@@ -28,6 +28,8 @@ def new_case_post(location, **person):
         "person-nationality": "ER",
         "case-location": location.pk,
         "case-external_id": "AMS-2019-0001",
+        "case-registered_on": "2020-03-02",
+        "case-registration_source": "ngo",
     }
     data.update({f"person-{k}": v for k, v in person.items()})
     return data
@@ -37,7 +39,8 @@ def test_case_worker_registers_a_person_and_case(client, world):
     client.force_login(world.ams.users[Role.CASEMANAGER])
     response = client.post(reverse("cases:create"), new_case_post(world.ams.location))
     case = Case.objects.get(external_id="AMS-2019-0001")
-    assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[case.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:detail", args=[case.pk]) + "#step-record_admission_check"
     assert case.person.v_number == "1234567890" and case.location == world.ams.location
     assert AccessLogEntry.objects.filter(action="create", object_type="cases.case", object_id=str(case.pk)).exists()
     page = client.get(response["Location"]).content.decode()
@@ -66,11 +69,24 @@ def test_form_gives_field_level_dutch_messages_and_keeps_input(client, world, fi
     assert not Case.objects.filter(external_id="AMS-2019-0001").exists()
 
 
-def test_duplicate_v_number_is_a_field_error(client, world):
-    PersonFactory(v_number="1234567890")
+def test_known_v_number_links_to_the_existing_person(client, world):
+    person = PersonFactory(v_number="1234567890")
     client.force_login(world.ams.users[Role.CASEMANAGER])
     response = client.post(reverse("cases:create"), new_case_post(world.ams.location))
-    assert "Er is al een persoon met dit V-nummer." in response.context["person_form"].errors["v_number"]
+    assert response.status_code == 302
+    assert Case.objects.get(external_id="AMS-2019-0001").person == person
+
+
+def test_duplicate_v_number_on_the_person_form_is_a_field_error(client, world):
+    PersonFactory(v_number="1234567890")
+    case = world.ams.assigned
+    client.force_login(world.ams.users[Role.CASEMANAGER])
+    person = case.person
+    response = client.post(reverse("cases:person-edit", args=[case.pk]), {
+        "version": person.version, "v_number": "1234567890", "family_name": person.family_name,
+        "given_names": person.given_names,
+    })
+    assert "Er is al een persoon met dit V-nummer." in response.context["form"].errors["v_number"]
 
 
 def test_duplicate_external_id_in_one_lvv_is_refused_and_nothing_is_written(world):

@@ -229,3 +229,27 @@ def test_stale_version_is_refused_before_anything_changes(world):
         services.start_shelter(**as_user(cm, case), expected_version=case.version - 1)
     case.refresh_from_db()
     assert case.state == State.ADMITTED
+
+
+def test_deferred_deadlines_give_the_same_result_as_step_by_step():
+    def history(case):
+        case = services.admit(**kw(case), on=D0, require_check=False)
+        case = services.start_shelter(**kw(case), on=D0)
+        case = services.request_dossier(**kw(case), on=D0)
+        case = services.deliver_dossier_part(**kw(case), kind="IND", on=D0 + datetime.timedelta(days=3))
+        case = services.deliver_dossier_part(**kw(case), kind="DTV", on=D0 + datetime.timedelta(days=9))
+        return services.record_cooperation_check(**kw(case), result="insufficient", on=D0 + datetime.timedelta(days=20))
+
+    location = LocationFactory(slug="deferred")
+    by_step = history(CaseFactory(location=location, registered_on=D0))
+    with services.history_batch():
+        batched = history(CaseFactory(location=location, registered_on=D0))
+        assert not batched.deadlines.exists()  # nothing yet inside the batch
+
+    def rows(case):
+        # Open deadlines are the same; a batch never creates the rows that by-step work
+        # creates and resolves again on the way (dossier delivery, here).
+        return sorted(case.deadlines.filter(resolved_on__isnull=True).values_list("kind", "base_due_on", "due_on"))
+
+    assert rows(batched) == rows(by_step)
+    assert rows(by_step)

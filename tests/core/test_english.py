@@ -93,7 +93,7 @@ def test_case_list_in_english(client, world):
     html = response.content.decode()
     assert 'lang="en"' in html
     headings = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', html)
-    assert headings == ["Name", "V-number", "Reference", "LVV", "NGO", "Registered"]
+    assert headings == ["Name", "V-number", "Reference", "LVV", "NGO", "Status", "Next deadline", "Registered"]
     assert "2 cases found" in html
     assert "Cases you are allowed to see" in html
     assert "Municipal case manager" in html  # the role in the header

@@ -18,6 +18,8 @@ import redis
 from django.conf import settings
 from django.urls import reverse
 
+from celery import _state
+
 from lvv.celery import app as celery_app
 from tests.factories import UserFactory
 
@@ -39,6 +41,7 @@ def reset_connections() -> None:
     """Drop pooled connections so that the next publish uses the broker now configured."""
     celery_app.close()
     celery_app.amqp._producer_pool = None
+    _state._register_app(celery_app)  # close() unregisters the app; tasks imported later must find it
 
 
 @pytest.fixture

@@ -1,0 +1,472 @@
+"""The trajectory over the API: one read endpoint and one POST endpoint per step.
+
+``GET /api/v1/cases/{id}/trajectory/`` shows the state, the records of every step, the
+deadlines, the newest timeline events and the steps the user may take now;
+``GET /api/v1/cases/{id}/timeline/`` pages through the whole timeline. Each step in
+``cases.workflow.STEPS`` has an endpoint ``POST /api/v1/cases/{id}/<step>/`` (the two
+dossier steps share ``deliver-dossier``, told apart by ``kind``) that validates its body
+and calls the matching service in ``cases.services``, which checks the transition table,
+the role, the access policy and the version. The answer is the new trajectory with its
+ETag. Errors: 400 field errors, 403 role, 404 hidden, 409 stale version (body) or
+``step_not_allowed``, 412 stale If-Match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cases import selectors, services, workflow
+from cases.api import serializers as api
+from cases.models import Case, CooperationCheck, Deadline, DossierPartKind, Scenario, TimelineEvent
+from lvv.access import policy
+from lvv.accounts.models import Role
+from lvv.api.exceptions import PreconditionFailed, StaleVersion
+from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.partners.models import ProgrammeSettings
+
+# The trajectory shows the newest events; /timeline/ pages through all of them.
+TIMELINE_LIMIT = 20
+
+IF_MATCH_INVALID = _("Ongeldige versie in If-Match.")
+STEP_NOT_ALLOWED_CODE = "step_not_allowed"
+
+
+def origin(request) -> Origin:
+    return Origin.from_request(request, channel=Channel.API)
+
+
+def if_match_version(request) -> int | None:
+    """The version in an If-Match header (``"3"``, ``W/"3"``, ``3``), or None without one."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    value = header.strip().removeprefix("W/").strip('"').removeprefix("v")
+    if not value.isdigit() or len(value) > 10:
+        raise exceptions.ValidationError({"If-Match": [str(IF_MATCH_INVALID)]})
+    return int(value)
+
+
+class StepNotAllowedError(exceptions.APIException):
+    """409: the transition table does not allow this step from the case's state."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = STEP_NOT_ALLOWED_CODE
+
+    def __init__(self, error: workflow.StepNotAllowed):
+        super().__init__({"detail": str(error), "code": STEP_NOT_ALLOWED_CODE})
+
+
+# --- Reading -----------------------------------------------------------------------------
+
+
+def trajectory_queryset(queryset):
+    """The case with every record of its trajectory, in a fixed number of queries."""
+    count = (
+        TimelineEvent.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("pk")).values("n")
+    )
+    newest = TimelineEvent.objects.select_related("actor").order_by("-occurred_on", "-id")
+    return (
+        queryset.select_related("admission_check", "outflow")
+        .annotate(timeline_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
+        .prefetch_related(
+            "dossier_parts",
+            Prefetch("scenarios", queryset=Scenario.objects.select_related("set_by").order_by("-set_on", "-id")),
+            Prefetch(
+                "cooperation_checks",
+                queryset=CooperationCheck.objects.select_related("checked_by").order_by("-checked_on", "-id"),
+            ),
+            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_on", "id")),
+            Prefetch("timeline", queryset=newest[:TIMELINE_LIMIT], to_attr="recent_events"),
+        )
+    )
+
+
+def allowed_steps(user, case: Case) -> list[dict]:
+    """``workflow.steps_for`` for the user's roles, narrowed by what the service would refuse
+    on the record itself: a case worker outside the case's LVV, a dossier part already
+    delivered, no deadline to pause or resume, an outflow that is not this partner's to
+    confirm. Uses the prefetched records (one query for the LVV check)."""
+    steps = workflow.steps_for(case.state, user.roles)
+    if not steps:
+        return []
+    can_change = policy.can_change_case(user, case)
+    delivered = {part.kind for part in case.dossier_parts.all() if part.delivered_on}
+    open_deadlines = [d for d in case.deadlines.all() if d.resolved_on is None]
+    outflow = getattr(case, "outflow", None) if case.state == workflow.State.CLOSED else None
+    result = []
+    for step in steps:
+        if step.roles == (Role.CASEMANAGER,) and not can_change:
+            continue
+        if step.name == "deliver_dossier_ind" and DossierPartKind.IND in delivered:
+            continue
+        if step.name == "deliver_dossier_dtv" and DossierPartKind.DTV in delivered:
+            continue
+        if step.name == "pause_deadline" and not any(not d.is_paused for d in open_deadlines):
+            continue
+        if step.name == "resume_deadline" and not any(d.is_paused for d in open_deadlines):
+            continue
+        if step.name == "confirm_outflow":
+            partner = outflow.confirming_partner if outflow else None
+            if partner is None or outflow.confirmed_on or not user.has_role(partner):
+                continue
+        slug = ENDPOINT_OF_STEP[step.name]
+        result.append({"name": step.name, "label": str(step.label), "url": reverse(f"api:case-{slug}", args=[case.pk])})
+    return result
+
+
+def trajectory_data(request, case: Case) -> dict:
+    context = {
+        "request": request,
+        "today": timezone.localdate(),
+        "due_soon_days": ProgrammeSettings.current().due_soon_days,
+        "allowed_steps": allowed_steps(request.user, case),
+    }
+    return api.TrajectorySerializer(case, context=context).data
+
+
+# --- The steps ---------------------------------------------------------------------------
+
+
+def _same(case, data: dict) -> dict:
+    return data
+
+
+def _deadline_kind(case, data: dict) -> dict:
+    data["kind"] = data.pop("deadline")
+    return data
+
+
+def _case_types(case, data: dict) -> dict:
+    # Omitted: the number of earlier departure procedures stays as it was.
+    data.setdefault("prior_departure_procedures", case.prior_departure_procedures)
+    return data
+
+
+@dataclass(frozen=True)
+class ApiStep:
+    """One POST endpoint: its path, the workflow steps it takes, its body and its service."""
+
+    slug: str
+    steps: tuple[str, ...]
+    serializer: type[api.StepSerializer]
+    service: Callable
+    summary: str
+    arguments: Callable[[Case, dict], dict] = _same
+    # Service field name -> API field name, where they differ.
+    error_fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def method_name(self) -> str:
+        return self.slug.replace("-", "_")
+
+
+API_STEPS: dict[str, ApiStep] = {
+    s.slug: s
+    for s in (
+        ApiStep(
+            "record-admission-check",
+            ("record_admission_check",),
+            api.AdmissionCheckStepSerializer,
+            services.record_admission_check,
+            _("Toelatingstoets vastleggen"),
+        ),
+        ApiStep(
+            "admit",
+            ("admit",),
+            api.AdmitStepSerializer,
+            services.admit,
+            _("Toelaten (na de toelatingstoets, of als uitzondering met reden); bij een volle LVV: de wachtlijst"),
+        ),
+        ApiStep("reject", ("reject",), api.RejectStepSerializer, services.reject, _("Afwijzen, met reden")),
+        ApiStep(
+            "waitlist", ("waitlist",), api.WaitlistStepSerializer, services.waitlist, _("Op de wachtlijst plaatsen")
+        ),
+        ApiStep(
+            "start-shelter",
+            ("start_shelter",),
+            api.StartShelterStepSerializer,
+            services.start_shelter,
+            _("Opvang starten (als er op die datum een plek vrij is)"),
+        ),
+        ApiStep(
+            "request-dossier",
+            ("request_dossier",),
+            api.RequestDossierStepSerializer,
+            services.request_dossier,
+            _("Dossier opvragen bij de IND en de DT&V"),
+        ),
+        ApiStep(
+            "deliver-dossier",
+            ("deliver_dossier_ind", "deliver_dossier_dtv"),
+            api.DeliverDossierStepSerializer,
+            services.deliver_dossier_part,
+            _("Dossierdeel geleverd (de IND levert het IND-deel, de DT&V het DT&V-deel)"),
+        ),
+        ApiStep(
+            "set-scenario",
+            ("set_scenario",),
+            api.SetScenarioStepSerializer,
+            services.set_scenario,
+            _("Begeleidingsscenario vastleggen of wijzigen"),
+        ),
+        ApiStep(
+            "record-cooperation-check",
+            ("record_cooperation_check",),
+            api.CooperationCheckStepSerializer,
+            services.record_cooperation_check,
+            _("Medewerkingstoets vastleggen"),
+        ),
+        ApiStep(
+            "record-mrt-discussion",
+            ("record_mrt_discussion",),
+            api.MrtDiscussionStepSerializer,
+            services.record_mrt_discussion,
+            _("MRT-bespreking vastleggen"),
+        ),
+        ApiStep(
+            "set-case-types",
+            ("set_case_types",),
+            api.CaseTypesStepSerializer,
+            services.set_case_types,
+            _("Casustypen en eerdere vertrekprocedures vastleggen"),
+            arguments=_case_types,
+        ),
+        ApiStep(
+            "pause-deadline",
+            ("pause_deadline",),
+            api.PauseDeadlineStepSerializer,
+            services.pause_deadline,
+            _("Termijn pauzeren, met reden"),
+            arguments=_deadline_kind,
+            error_fields={"kind": "deadline"},
+        ),
+        ApiStep(
+            "resume-deadline",
+            ("resume_deadline",),
+            api.ResumeDeadlineStepSerializer,
+            services.resume_deadline,
+            _("Gepauzeerde termijn hervatten"),
+            arguments=_deadline_kind,
+            error_fields={"kind": "deadline"},
+        ),
+        ApiStep(
+            "record-outflow",
+            ("record_outflow",),
+            api.OutflowStepSerializer,
+            services.record_outflow,
+            _("Uitstroom vastleggen (de casus eindigt)"),
+        ),
+        ApiStep(
+            "confirm-outflow",
+            ("confirm_outflow",),
+            api.ConfirmOutflowStepSerializer,
+            services.confirm_outflow,
+            _("Uitstroom bevestigen (de IND een inwilliging, de DT&V een vertrek)"),
+        ),
+    )
+}
+
+ENDPOINT_OF_STEP = {name: s.slug for s in API_STEPS.values() for name in s.steps}
+if set(ENDPOINT_OF_STEP) != set(workflow.STEPS):
+    raise ImproperlyConfigured(f"steps without an API endpoint: {sorted(set(workflow.STEPS) - set(ENDPOINT_OF_STEP))}")
+
+
+def _field_errors(exc: DjangoValidationError, renames: dict[str, str]) -> dict:
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    errors = {}
+    for name, messages in exc.message_dict.items():
+        key = "non_field_errors" if name == "__all__" else renames.get(name, name)
+        errors.setdefault(key, []).extend(messages)
+    return errors
+
+
+# --- OpenAPI ----------------------------------------------------------------------------
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=_(
+        "De versie (ETag) waarop de stap is gebaseerd; een verouderde versie geeft 412. "
+        "Zonder deze header is `version` in de body verplicht."
+    ),
+)
+DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
+STEP_CONFLICT = inline_serializer(
+    "StepConflict",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(
+            required=False, help_text=_("`step_not_allowed` als de stap vanuit deze status niet kan.")
+        ),
+    },
+)
+FIELD_ERRORS = OpenApiResponse(
+    description=_("Ongeldige invoer: per veld een lijst meldingen (`non_field_errors` voor het geheel).")
+)
+
+
+def _step_schema(api_step: ApiStep):
+    steps = [workflow.STEPS[name] for name in api_step.steps]
+    lines = [
+        f"- `{s.name}`: {s.label}. Vanuit: {', '.join(str(workflow.State(x).label) for x in s.sources)}; "
+        f"naar: {workflow.State(s.target).label if s.target else _('status blijft')}; "
+        f"rollen: {', '.join(str(Role(r).label) for r in s.roles)}."
+        for s in steps
+    ]
+    return extend_schema(
+        summary=str(api_step.summary),
+        description="\n".join(lines),
+        request=api_step.serializer,
+        parameters=[IF_MATCH],
+        responses={
+            200: api.TrajectorySerializer,
+            400: FIELD_ERRORS,
+            403: OpenApiResponse(DETAIL, description=_("De casus is zichtbaar, maar u mag deze stap niet zetten.")),
+            404: OpenApiResponse(DETAIL, description=_("De casus bestaat niet of is voor u niet zichtbaar.")),
+            409: OpenApiResponse(
+                STEP_CONFLICT,
+                description=_("Verouderde `version` in de body, of de stap kan niet vanuit de huidige status."),
+            ),
+            412: OpenApiResponse(DETAIL, description=_("De versie in If-Match is niet (meer) de huidige versie.")),
+        },
+        tags=["trajectory"],
+    )
+
+
+def step_action(slug: str):
+    """The viewset method for one step endpoint (``admit = step_action("admit")``)."""
+    api_step = API_STEPS[slug]
+
+    def handler(self, request, pk=None):
+        return self.take_step(request, api_step)
+
+    handler.__name__ = api_step.method_name
+    handler.__doc__ = str(api_step.summary)
+    handler = action(
+        detail=True,
+        methods=["post"],
+        url_path=slug,
+        url_name=slug,
+        serializer_class=api_step.serializer,
+        filter_backends=[],
+        pagination_class=None,
+    )(handler)
+    return _step_schema(api_step)(handler)
+
+
+# --- The viewset part --------------------------------------------------------------------
+
+
+class TrajectoryMixin:
+    """Trajectory endpoints for the case viewset: its ``get_object`` (hidden: 404, logged)
+    reads through the selectors; for ``trajectory`` its queryset is ``trajectory_queryset``."""
+
+    @extend_schema(
+        summary=str(_("Het traject van de casus")),
+        description=str(
+            _(
+                "Status, datums, de vastgelegde stappen, termijnen, de nieuwste gebeurtenissen en de stappen "
+                "die u nu mag zetten. De ETag is de versie van de casus."
+            )
+        ),
+        responses={200: api.TrajectorySerializer, 404: OpenApiResponse(DETAIL)},
+        tags=["trajectory"],
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def trajectory(self, request, pk=None):
+        case = self.get_object()
+        record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "trajectory"})
+        return self._trajectory_response(request, case)
+
+    @extend_schema(
+        summary=str(_("De tijdlijn van de casus (nieuwste eerst, per pagina)")),
+        description=str(_("Alle gebeurtenissen op de casus: wat er gebeurde, op welke datum, door wie.")),
+        responses={200: api.TimelineEventSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+        tags=["trajectory"],
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], serializer_class=api.TimelineEventSerializer)
+    def timeline(self, request, pk=None):
+        case = self.get_object()
+        record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "timeline"})
+        events = TimelineEvent.objects.filter(case=case).select_related("actor").order_by("-occurred_on", "-id")
+        page = self.paginator.paginate_queryset(events, request, view=self)
+        return self.paginator.get_paginated_response(api.TimelineEventSerializer(page, many=True).data)
+
+    record_admission_check = step_action("record-admission-check")
+    admit = step_action("admit")
+    reject = step_action("reject")
+    waitlist = step_action("waitlist")
+    start_shelter = step_action("start-shelter")
+    request_dossier = step_action("request-dossier")
+    deliver_dossier = step_action("deliver-dossier")
+    set_scenario = step_action("set-scenario")
+    record_cooperation_check = step_action("record-cooperation-check")
+    record_mrt_discussion = step_action("record-mrt-discussion")
+    set_case_types = step_action("set-case-types")
+    pause_deadline = step_action("pause-deadline")
+    resume_deadline = step_action("resume-deadline")
+    record_outflow = step_action("record-outflow")
+    confirm_outflow = step_action("confirm-outflow")
+
+    def take_step(self, request, api_step: ApiStep):
+        case = self.get_object()  # 404 (logged) when hidden
+        header_version = if_match_version(request)
+        serializer = api_step.serializer(
+            data=request.data, context={"request": request, "if_match": header_version is not None}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        body_version = data.pop("version", None)
+        version = header_version if header_version is not None else body_version
+        arguments = api_step.arguments(case, data)
+        try:
+            case = api_step.service(
+                acting_user=request.user, origin=origin(request), case=case, expected_version=version, **arguments
+            )
+        except services.StaleVersionError:
+            self._refused(request, case, api_step, Result.CONFLICT, "stale_version")
+            raise (PreconditionFailed if header_version is not None else StaleVersion)() from None
+        except workflow.StepNotAllowed as exc:
+            self._refused(request, case, api_step, Result.CONFLICT, STEP_NOT_ALLOWED_CODE)
+            raise StepNotAllowedError(exc) from None
+        except services.NotVisibleError:
+            raise exceptions.NotFound() from None
+        except DjangoPermissionDenied as exc:
+            self._refused(request, case, api_step, Result.DENIED, "permission_denied")
+            raise exceptions.PermissionDenied(str(exc) or None) from None
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(_field_errors(exc, api_step.error_fields)) from None
+        return self._trajectory_response(request, case)
+
+    def _refused(self, request, case, api_step: ApiStep, result: str, reason: str) -> None:
+        record(
+            actor=request.user,
+            action=Action.UPDATE,
+            result=result,
+            origin=origin(request),
+            obj=case,
+            detail={"step": api_step.slug, "reason": reason},
+        )
+
+    def _trajectory_response(self, request, case: Case) -> Response:
+        if not hasattr(case, "recent_events"):  # after a step: read it back with its records
+            case = trajectory_queryset(selectors.visible_cases(request.user)).get(pk=case.pk)
+        response = Response(trajectory_data(request, case))
+        response["ETag"] = f'"{case.version}"'
+        return response
