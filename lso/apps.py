@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class LsoConfig(AppConfig):
     name = "lso"
     verbose_name = _("Lokaal samenwerkingsoverleg (LSO)")
+
+    def ready(self) -> None:
+        from lso.demo import seed_lso
+        from lvv.demo import register_seeder
+
+        register_seeder("lso", seed_lso)

@@ -1,0 +1,553 @@
+"""The LSO over the API: meetings, agenda items, suggestions, preparation notes, minutes,
+actions, LSO requests and the DT&V's reviews. The same selectors, services and policy as
+the pages: hidden objects 404, forbidden changes 403, bad input 400, stale versions 409/412.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from lso import selectors, services
+from lso.api import serializers as s
+from lso.api.common import (
+    ERRORS,
+    IF_MATCH,
+    VERSIONED_ERRORS,
+    AuditedMixin,
+    call_service,
+    expected_version,
+    origin,
+)
+from lso.models import Action, AgendaItem, Meeting, MeetingStatus, ReviewNote
+from lvv.audit.log import Action as AuditAction
+from lvv.audit.log import record
+from lvv.partners.models import Location
+
+TAG_LSO = "lso"
+TAG_REVIEW = "dtv-review"
+
+
+class MeetingFilter(filters.FilterSet):
+    location = filters.ModelChoiceFilter(field_name="location", to_field_name="slug", queryset=Location.objects.all())
+    status = filters.ChoiceFilter(choices=MeetingStatus.choices)
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = Meeting
+        fields = ["location", "status", "date_from", "date_to"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=str(_("LSO-vergaderingen van uw LVV's")), tags=[TAG_LSO]),
+    retrieve=extend_schema(
+        summary=str(_("Een vergadering met de agendapunten die u mag zien")),
+        responses={200: s.MeetingDetailSerializer, 404: ERRORS[404]},
+        tags=[TAG_LSO],
+    ),
+    create=extend_schema(
+        summary=str(_("Vergadering aanmaken (concept)")),
+        responses={201: s.MeetingDetailSerializer, **ERRORS},
+        tags=[TAG_LSO],
+    ),
+    update=extend_schema(
+        summary=str(_("Datum, tijd, plaats of link wijzigen")),
+        parameters=[IF_MATCH],
+        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    ),
+    partial_update=extend_schema(
+        summary=str(_("Datum, tijd, plaats of link wijzigen")),
+        parameters=[IF_MATCH],
+        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    ),
+)
+class MeetingViewSet(
+    AuditedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    object_type = "lso.meeting"
+    filterset_class = MeetingFilter
+    ordering_fields = ["date", "created_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = selectors.meeting_list(user)
+        if self.action != "list":
+            queryset = queryset.prefetch_related(_items_prefetch(user)).select_related("location__municipality")
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return s.MeetingSerializer
+        return s.MeetingDetailSerializer
+
+    def _detail(self, meeting, status_code=200):
+        meeting = self.get_queryset().get(pk=meeting.pk)
+        return self.respond(meeting, status_code, s.MeetingDetailSerializer)
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.MeetingSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        meeting = call_service(request, services.create_meeting, **data)
+        return self._detail(meeting, 201)
+
+    def update(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        version, from_header = expected_version(request, required=True)
+        serializer = s.MeetingSerializer(
+            meeting, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = {k: v for k, v in serializer.validated_data.items() if k in services.MEETING_FIELDS}
+        meeting = call_service(
+            request,
+            services.update_meeting,
+            meeting=meeting,
+            expected_version=version,
+            from_header=from_header,
+            logged_obj=meeting,
+            **changes,
+        )
+        return self._detail(meeting)
+
+    def _meeting_step(self, request, service, **kwargs):
+        meeting = self.get_object()
+        s.VersionSerializer(data=request.data).is_valid(raise_exception=True)
+        version, from_header = expected_version(request, required=True)
+        meeting = call_service(
+            request,
+            service,
+            meeting=meeting,
+            expected_version=version,
+            from_header=from_header,
+            logged_obj=meeting,
+            **kwargs,
+        )
+        return self._detail(meeting)
+
+    @extend_schema(
+        summary=str(_("Agenda publiceren (de leden krijgen een melding en een e-mail)")),
+        request=s.VersionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def publish(self, request, pk=None):
+        return self._meeting_step(request, services.publish_meeting)
+
+    @extend_schema(
+        summary=str(_("Verslag definitief maken (daarna verandert er niets meer)")),
+        request=s.VersionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def finalize(self, request, pk=None):
+        return self._meeting_step(request, services.finalize_minutes)
+
+    @extend_schema(
+        summary=str(_("Suggesties voor de agenda, elk met de redenen")),
+        responses={200: s.SuggestionSerializer(many=True), 404: ERRORS[404]},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], serializer_class=s.SuggestionSerializer)
+    def suggestions(self, request, pk=None):
+        meeting = self.get_object()
+        found = selectors.suggestions(meeting, request.user)
+        record(
+            actor=request.user,
+            action=AuditAction.LIST,
+            origin=origin(request),
+            obj=meeting,
+            detail={"view": "suggestions", "cases": [x.case.pk for x in found][:200]},
+        )
+        page = self.paginate_queryset(found)
+        return self.get_paginated_response(s.SuggestionSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary=str(_("Casus op de agenda zetten (als suggestie of handmatig)")),
+        request=s.AgendaItemCreateSerializer,
+        parameters=[IF_MATCH],
+        responses={201: s.AgendaItemSerializer, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def items(self, request, pk=None):
+        meeting = self.get_object()
+        serializer = s.AgendaItemCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        version, from_header = expected_version(request, required=False)
+        common = {"meeting": meeting, "expected_version": version, "from_header": from_header, "logged_obj": meeting}
+        if data["from_suggestion"]:
+            try:
+                [item] = call_service(request, services.add_suggested_items, cases=[data["case"]], **common)
+            except exceptions.ValidationError as exc:  # the service speaks of "cases"; this body has "case"
+                detail = exc.detail
+                if isinstance(detail, dict) and "cases" in detail:
+                    detail = {"case": detail.pop("cases"), **detail}
+                raise exceptions.ValidationError(detail) from None
+        else:
+            item = call_service(
+                request,
+                services.add_item,
+                case=data["case"],
+                reason=data["reason"],
+                reason_detail=data["reason_detail"],
+                minutes_allotted=data.get("minutes_allotted"),
+                **common,
+            )
+        item = selectors.item_queryset(request.user).get(pk=item.pk)
+        return Response(s.AgendaItemSerializer(item, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        summary=str(_("Meerdere suggesties tegelijk op de agenda zetten")),
+        request=s.AddSuggestionsSerializer,
+        parameters=[IF_MATCH],
+        responses={201: s.AgendaItemSerializer(many=True), **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["post"], url_path="add-suggestions", filter_backends=[], pagination_class=None)
+    def add_suggestions(self, request, pk=None):
+        meeting = self.get_object()
+        serializer = s.AddSuggestionsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version, from_header = expected_version(request, required=False)
+        items = call_service(
+            request,
+            services.add_suggested_items,
+            meeting=meeting,
+            cases=serializer.validated_data["cases"],
+            expected_version=version,
+            from_header=from_header,
+            logged_obj=meeting,
+        )
+        rows = selectors.item_queryset(request.user).filter(pk__in=[i.pk for i in items])
+        return Response(s.AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        summary=str(_("Volgorde van de agenda vastleggen")),
+        request=s.ReorderSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def reorder(self, request, pk=None):
+        meeting = self.get_object()
+        serializer = s.ReorderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version, from_header = expected_version(request, required=False)
+        call_service(
+            request,
+            services.reorder_items,
+            meeting=meeting,
+            item_ids=serializer.validated_data["items"],
+            expected_version=version,
+            from_header=from_header,
+            logged_obj=meeting,
+        )
+        return self._detail(meeting)
+
+
+def _items_prefetch(user):
+    return Prefetch("items", queryset=selectors.item_queryset(user), to_attr="visible_items")
+
+
+class AgendaItemFilter(filters.FilterSet):
+    meeting = filters.NumberFilter(field_name="meeting")
+    case = filters.NumberFilter(field_name="case")
+
+    class Meta:
+        model = AgendaItem
+        fields = ["meeting", "case"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=str(_("Agendapunten die u mag zien")), tags=[TAG_LSO]),
+    retrieve=extend_schema(
+        summary=str(_("Een agendapunt")), responses={200: s.AgendaItemSerializer, 404: ERRORS[404]}, tags=[TAG_LSO]
+    ),
+    partial_update=extend_schema(
+        summary=str(_("Tijd of toelichting van een agendapunt wijzigen")),
+        request=s.AgendaItemUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.AgendaItemSerializer, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    ),
+    destroy=extend_schema(
+        summary=str(_("Agendapunt verwijderen (niet als de uitkomst is vastgelegd)")),
+        parameters=[IF_MATCH],
+        responses={204: None, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    ),
+)
+class AgendaItemViewSet(
+    AuditedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Agenda items; the version in a change is the meeting's (the agenda is part of it)."""
+
+    object_type = "lso.agendaitem"
+    serializer_class = s.AgendaItemSerializer
+    filterset_class = AgendaItemFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.item_queryset(self.request.user)
+
+    def _respond_item(self, item, status_code=200):
+        item = self.get_queryset().get(pk=item.pk)
+        return Response(s.AgendaItemSerializer(item, context=self.get_serializer_context()).data, status=status_code)
+
+    def partial_update(self, request, *args, **kwargs):
+        item = self.get_object()
+        serializer = s.AgendaItemUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version, from_header = expected_version(request, required=False)
+        data = serializer.validated_data
+        item = call_service(
+            request,
+            services.update_item,
+            item=item,
+            minutes_allotted=data.get("minutes_allotted"),
+            reason_detail=data.get("reason_detail"),
+            expected_version=version,
+            from_header=from_header,
+            logged_obj=item,
+        )
+        return self._respond_item(item)
+
+    def destroy(self, request, *args, **kwargs):
+        item = self.get_object()
+        version, from_header = expected_version(request, required=False)
+        call_service(
+            request, services.remove_item, item=item, expected_version=version, from_header=from_header, logged_obj=item
+        )
+        return Response(status=204)
+
+    @extend_schema(
+        summary=str(_("Voorbereiding van uw organisatie op dit agendapunt schrijven (of herschrijven)")),
+        request=s.NoteInputSerializer,
+        responses={201: s.PreparationNoteSerializer, **ERRORS},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def notes(self, request, pk=None):
+        item = self.get_object()
+        serializer = s.NoteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = call_service(
+            request, services.save_preparation_note, item=item, text=serializer.validated_data["text"], logged_obj=item
+        )
+        return Response(s.PreparationNoteSerializer(note).data, status=201)
+
+    @extend_schema(
+        summary=str(_("Uitkomst vastleggen en op de casus toepassen (in één stap)")),
+        description=str(
+            _(
+                "Scenario (richting, route), vervolgacties, voorleggen aan het MRT, uitstellen of geen besluit; of de "
+                "partners het eens waren en zo niet het standpunt van elke afwijkende partner; bij een openstaand "
+                "MRT-advies of het LSO het volgt, en zo niet waarom. Alleen de LSO-voorzitter."
+            )
+        ),
+        request=s.OutcomeInputSerializer,
+        parameters=[IF_MATCH],
+        responses={201: s.AgendaItemSerializer, **VERSIONED_ERRORS},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def outcome(self, request, pk=None):
+        item = self.get_object()
+        serializer = s.OutcomeInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        version, from_header = expected_version(request, required=False)
+        call_service(
+            request,
+            services.record_outcome,
+            item=item,
+            expected_version=version,
+            from_header=from_header,
+            logged_obj=item,
+            **data,
+        )
+        return self._respond_item(item, 201)
+
+
+class ActionFilter(filters.FilterSet):
+    scope = filters.ChoiceFilter(
+        choices=[("mine", _("mijn open acties")), ("all", _("alle acties van zichtbare casussen"))],
+        method="filter_scope",
+        empty_label=None,
+        help_text=_("mine (standaard): open acties van uw organisatie of van u; all: alle acties die u mag zien."),
+    )
+    case = filters.NumberFilter(field_name="case")
+    open = filters.BooleanFilter(field_name="done_on", lookup_expr="isnull")
+
+    class Meta:
+        model = Action
+        fields = ["scope", "case", "open"]
+
+    def filter_scope(self, queryset, name, value):
+        return queryset
+
+
+@extend_schema_view(
+    list=extend_schema(summary=str(_("Acties: uw werkvoorraad (standaard) of alle zichtbare")), tags=[TAG_LSO]),
+    retrieve=extend_schema(
+        summary=str(_("Een actie")), responses={200: s.ActionSerializer, 404: ERRORS[404]}, tags=[TAG_LSO]
+    ),
+)
+class ActionViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    object_type = "lso.action"
+    serializer_class = s.ActionSerializer
+    filterset_class = ActionFilter
+    ordering_fields = ["due_on"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list" and self.request.query_params.get("scope", "mine") == "mine":
+            return selectors.open_actions_for(user)
+        return selectors.visible_actions(user)
+
+    @extend_schema(
+        summary=str(_("Actie afronden")),
+        request=s.DateInputSerializer,
+        responses={200: s.ActionSerializer, **ERRORS},
+        tags=[TAG_LSO],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def done(self, request, pk=None):
+        item = self.get_object()
+        serializer = s.DateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        done = call_service(
+            request, services.mark_action_done, action=item, on=serializer.validated_data.get("on"), logged_obj=item
+        )
+        return Response(s.ActionSerializer(self.get_queryset().get(pk=done.pk)).data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary=str(_("Bespreking van een casus in het LSO aanvragen")),
+        request=s.LsoRequestSerializer,
+        responses={201: s.TimelineEventOutSerializer, **ERRORS},
+        tags=[TAG_LSO],
+    )
+)
+class LsoRequestViewSet(viewsets.GenericViewSet):
+    serializer_class = s.LsoRequestSerializer
+
+    def get_queryset(self):  # only create exists; nothing is listed
+        return Meeting.objects.none()
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.LsoRequestSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        event = call_service(
+            request, services.request_lso_discussion, case=data["case"], reason=data["reason"], on=data.get("on")
+        )
+        return Response(s.TimelineEventOutSerializer(event).data, status=201)
+
+
+class ReviewNoteFilter(filters.FilterSet):
+    case = filters.NumberFilter(field_name="case")
+    flagged = filters.BooleanFilter()
+
+    class Meta:
+        model = ReviewNote
+        fields = ["case", "flagged"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=str(_("Beoordelingen door de DT&V")), tags=[TAG_REVIEW]),
+    retrieve=extend_schema(
+        summary=str(_("Een beoordeling")), responses={200: s.ReviewNoteSerializer, 404: ERRORS[404]}, tags=[TAG_REVIEW]
+    ),
+    create=extend_schema(
+        summary=str(_("Beoordeling vastleggen (gemarkeerd: op de agenda van het volgende LSO)")),
+        request=s.ReviewNoteInputSerializer,
+        responses={201: s.ReviewNoteSerializer, **ERRORS},
+        tags=[TAG_REVIEW],
+    ),
+)
+class ReviewNoteViewSet(
+    AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    object_type = "lso.reviewnote"
+    serializer_class = s.ReviewNoteSerializer
+    filterset_class = ReviewNoteFilter
+
+    def get_queryset(self):
+        if self.action == "queue":
+            return selectors.review_queue(self.request.user)
+        return selectors.visible_review_notes(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "queue":
+            return s.ReviewQueueSerializer
+        return s.ReviewNoteSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.ReviewNoteInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        note = call_service(
+            request,
+            services.add_review_note,
+            case=data["case"],
+            text=data["text"],
+            flagged=data["flagged"],
+            on=data.get("on"),
+        )
+        return self.respond(selectors.visible_review_notes(request.user).get(pk=note.pk), 201)
+
+    @extend_schema(
+        summary=str(_("Werkvoorraad van de DT&V: trajecten in uw LVV's, met filters")),
+        parameters=[
+            OpenApiParameter("no_scenario_days", int, description=str(_("Geen scenario na zo veel dagen traject."))),
+            OpenApiParameter("departure_without_progress", bool),
+            OpenApiParameter("overdue_actions", bool),
+            OpenApiParameter("mrt_pending", bool),
+            OpenApiParameter("near_max_stay", bool),
+            OpenApiParameter("location", str, description=str(_("Code van de LVV."))),
+        ],
+        responses={
+            200: s.ReviewQueueSerializer(many=True),
+            400: OpenApiResponse(description=str(_("Ongeldig filter."))),
+        },
+        tags=[TAG_REVIEW],
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def queue(self, request):
+        filterset = selectors.ReviewQueueFilter(request.query_params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        record(
+            actor=request.user,
+            action=AuditAction.LIST,
+            origin=origin(request),
+            object_type="lso.review_queue",
+            detail={"filters": {k: v for k, v in request.query_params.items() if v}},
+        )
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(s.ReviewQueueSerializer(page, many=True).data)

@@ -1,0 +1,214 @@
+"""Serializers of the MRT API (output shapes; input checked for its form only)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.models import Direction, Route
+from lso.api.serializers import (
+    TEXT_MAX,
+    CaseRefSerializer,
+    CodedField,
+    DateInputSerializer,
+    OrganisationRefSerializer,
+    VersionSerializer,
+)
+from lso.models import EscalationReason
+from lvv.partners.models import Location, Organisation, OrganisationKind
+from mrt import selectors
+from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
+
+
+def _name(user) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user is not None else None
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "UserRef"
+
+    def get_name(self, user) -> str:
+        return _name(user)
+
+
+class MrtSessionSerializer(serializers.ModelSerializer):
+    location = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Location.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Code van de LVV; leeg of null: een landelijke sessie."),
+    )
+    municipality = OrganisationRefSerializer(read_only=True)
+    ngo = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind=OrganisationKind.NGO), allow_null=True, required=False
+    )
+    ind_specialist = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
+    )
+    dtv_specialist = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
+    )
+    national = serializers.BooleanField(source="is_national", read_only=True)
+
+    class Meta:
+        model = MrtSession
+        fields = [
+            "id",
+            "location",
+            "national",
+            "date",
+            "place",
+            "municipality",
+            "ngo",
+            "ind_specialist",
+            "dtv_specialist",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class PositionSerializer(serializers.ModelSerializer):
+    organisation = OrganisationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Position
+        fields = ["organisation", "text", "updated_at"]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    owner_organisation = OrganisationRefSerializer(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PreparationTask
+        fields = ["id", "escalation", "owner_organisation", "description", "due_on", "done_on", "overdue"]
+
+    def get_overdue(self, task) -> bool:
+        return task.done_on is None and task.due_on < timezone.localdate()
+
+
+class TaskWithCaseSerializer(TaskSerializer):
+    case = CaseRefSerializer(source="escalation.case", read_only=True)
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "case"]
+
+
+class AdviceSerializer(serializers.ModelSerializer):
+    direction = CodedField(Direction.choices)
+    route = CodedField(Route.choices)
+    followed_up = serializers.SerializerMethodField(help_text=_("Het LSO heeft het advies besproken."))
+
+    class Meta:
+        model = Advice
+        fields = [
+            "id",
+            "escalation",
+            "session",
+            "direction",
+            "route",
+            "no_durable_solution_possible",
+            "reasoning",
+            "given_on",
+            "due_on",
+            "event",
+            "followed_up",
+        ]
+
+    def get_followed_up(self, advice) -> bool:
+        return bool(getattr(advice, "followed_up", False))
+
+
+class AdviceWithCaseSerializer(AdviceSerializer):
+    case = CaseRefSerializer(source="escalation.case", read_only=True)
+
+    class Meta(AdviceSerializer.Meta):
+        fields = [*AdviceSerializer.Meta.fields, "case"]
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    case = CaseRefSerializer(read_only=True)
+    meeting = serializers.SerializerMethodField()
+    reason = CodedField(EscalationReason.choices)
+    status = CodedField(EscalationStatus.choices)
+    positions = PositionSerializer(many=True, read_only=True)
+    tasks = TaskSerializer(many=True, read_only=True)
+    advice = serializers.SerializerMethodField()
+    followed_up = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "case",
+            "agenda_item",
+            "meeting",
+            "reason",
+            "question",
+            "status",
+            "escalated_on",
+            "advice_due_on",
+            "session",
+            "positions",
+            "tasks",
+            "advice",
+            "followed_up",
+            "version",
+        ]
+
+    def get_meeting(self, escalation) -> int | None:
+        return escalation.agenda_item.meeting_id if escalation.agenda_item_id else None
+
+    @extend_schema_field(AdviceSerializer(allow_null=True))
+    def get_advice(self, escalation):
+        advice = getattr(escalation, "advice", None)
+        if advice is None:
+            return None
+        advice.followed_up = getattr(escalation, "followed_up", False)
+        return AdviceSerializer(advice).data
+
+
+class EscalationListSerializer(EscalationSerializer):
+    class Meta(EscalationSerializer.Meta):
+        fields = [f for f in EscalationSerializer.Meta.fields if f not in ("positions", "tasks")]
+
+
+class TextSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=TEXT_MAX)
+
+
+class TaskInputSerializer(serializers.Serializer):
+    owner_organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    description = serializers.CharField(max_length=500)
+    due_on = serializers.DateField()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleSessionField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        return selectors.visible_sessions(request.user) if request else MrtSession.objects.none()
+
+
+class ScheduleSerializer(VersionSerializer):
+    session = VisibleSessionField()
+
+
+class AdviceInputSerializer(VersionSerializer, DateInputSerializer):
+    reasoning = serializers.CharField(max_length=TEXT_MAX)
+    direction = serializers.ChoiceField(choices=Direction.choices, required=False, allow_blank=True, default="")
+    route = serializers.ChoiceField(choices=Route.choices, required=False, allow_blank=True, default="")
+    no_durable_solution_possible = serializers.BooleanField(default=False)
+    session = VisibleSessionField(required=False, allow_null=True, default=None)
+    due_on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("Uiterlijk besproken in het LSO op.")
+    )

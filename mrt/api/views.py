@@ -1,0 +1,273 @@
+"""The MRT over the API: escalations (with positions, preparation tasks, scheduling and
+the advice), sessions, tasks and advice. Same selectors, services and policy as the pages.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from lso.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version
+from lso.api.serializers import DateInputSerializer
+from lvv.partners.models import Location
+from mrt import selectors, services
+from mrt.api import serializers as s
+from mrt.models import Escalation, EscalationStatus, MrtSession, Position, PreparationTask
+
+TAG = "mrt"
+
+
+class EscalationFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=EscalationStatus.choices)
+    case = filters.NumberFilter(field_name="case")
+    location = filters.ModelChoiceFilter(
+        field_name="case__location", to_field_name="slug", queryset=Location.objects.all()
+    )
+
+    class Meta:
+        model = Escalation
+        fields = ["status", "case", "location"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=str(_("Voorleggingen aan het MRT")), tags=[TAG]),
+    retrieve=extend_schema(
+        summary=str(_("Een voorlegging met standpunten, taken en advies")),
+        responses={200: s.EscalationSerializer, 404: ERRORS[404]},
+        tags=[TAG],
+    ),
+)
+class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    object_type = "mrt.escalation"
+    filterset_class = EscalationFilter
+
+    def get_queryset(self):
+        queryset = selectors.visible_escalations(self.request.user)
+        if self.action != "list":
+            queryset = queryset.prefetch_related(
+                Prefetch("positions", queryset=Position.objects.select_related("organisation").order_by("pk")),
+                Prefetch(
+                    "tasks",
+                    queryset=PreparationTask.objects.select_related("owner_organisation").order_by("due_on", "pk"),
+                ),
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return s.EscalationListSerializer if self.action == "list" else s.EscalationSerializer
+
+    def _detail(self, escalation, status_code=200):
+        return self.respond(self.get_queryset().get(pk=escalation.pk), status_code, s.EscalationSerializer)
+
+    @extend_schema(
+        summary=str(_("Standpunt van uw organisatie schrijven (tot het advies)")),
+        request=s.TextSerializer,
+        responses={200: s.EscalationSerializer, **ERRORS},
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def positions(self, request, pk=None):
+        escalation = self.get_object()
+        serializer = s.TextSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call_service(
+            request,
+            services.save_position,
+            escalation=escalation,
+            text=serializer.validated_data["text"],
+            logged_obj=escalation,
+        )
+        return self._detail(escalation)
+
+    @extend_schema(
+        summary=str(_("Voorbereidingstaak voor de IND of de DT&V toevoegen")),
+        request=s.TaskInputSerializer,
+        responses={201: s.TaskSerializer, **ERRORS},
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def tasks(self, request, pk=None):
+        escalation = self.get_object()
+        serializer = s.TaskInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task = call_service(
+            request,
+            services.add_preparation_task,
+            escalation=escalation,
+            logged_obj=escalation,
+            **serializer.validated_data,
+        )
+        return Response(s.TaskSerializer(task).data, status=201)
+
+    @extend_schema(
+        summary=str(_("Inplannen in een MRT-sessie")),
+        request=s.ScheduleSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.EscalationSerializer, **VERSIONED_ERRORS},
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def schedule(self, request, pk=None):
+        escalation = self.get_object()
+        serializer = s.ScheduleSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        version, from_header = expected_version(request, required=False)
+        call_service(
+            request,
+            services.schedule_escalation,
+            escalation=escalation,
+            session=serializer.validated_data["session"],
+            expected_version=version,
+            from_header=from_header,
+            logged_obj=escalation,
+        )
+        return self._detail(escalation)
+
+    @extend_schema(
+        summary=str(_("Advies van het MRT vastleggen")),
+        description=str(
+            _(
+                "Geadviseerde richting en route met onderbouwing, of 'geen bestendige oplossing mogelijk'. Schrijft "
+                "een MRT-bespreking en het advies op de tijdlijn; het advies komt op de agenda van het volgende LSO."
+            )
+        ),
+        request=s.AdviceInputSerializer,
+        parameters=[IF_MATCH],
+        responses={201: s.EscalationSerializer, **VERSIONED_ERRORS},
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def advice(self, request, pk=None):
+        escalation = self.get_object()
+        serializer = s.AdviceInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        version, from_header = expected_version(request, required=False)
+        call_service(
+            request,
+            services.give_advice,
+            escalation=escalation,
+            expected_version=version,
+            from_header=from_header,
+            logged_obj=escalation,
+            **data,
+        )
+        return self._detail(escalation, 201)
+
+
+class SessionFilter(filters.FilterSet):
+    location = filters.ModelChoiceFilter(field_name="location", to_field_name="slug", queryset=Location.objects.all())
+    national = filters.BooleanFilter(field_name="location", lookup_expr="isnull")
+
+    class Meta:
+        model = MrtSession
+        fields = ["location", "national"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=str(_("MRT-sessies")), tags=[TAG]),
+    retrieve=extend_schema(
+        summary=str(_("Een MRT-sessie")), responses={200: s.MrtSessionSerializer, 404: ERRORS[404]}, tags=[TAG]
+    ),
+    create=extend_schema(
+        summary=str(_("MRT-sessie plannen (voor een LVV of landelijk)")),
+        responses={201: s.MrtSessionSerializer, **ERRORS},
+        tags=[TAG],
+    ),
+)
+class MrtSessionViewSet(
+    AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    object_type = "mrt.mrtsession"
+    serializer_class = s.MrtSessionSerializer
+    filterset_class = SessionFilter
+
+    def get_queryset(self):
+        return (
+            selectors.visible_sessions(self.request.user)
+            .select_related("location", "municipality")
+            .order_by("-date", "-pk")
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.MrtSessionSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.setdefault("location", None)
+        session = call_service(request, services.create_session, **data)
+        return self.respond(self.get_queryset().get(pk=session.pk), 201)
+
+
+class TaskFilter(filters.FilterSet):
+    scope = filters.ChoiceFilter(
+        choices=[("mine", _("open taken van uw organisatie")), ("all", _("alle zichtbare taken"))],
+        method="filter_scope",
+        empty_label=None,
+    )
+    escalation = filters.NumberFilter(field_name="escalation")
+
+    class Meta:
+        model = PreparationTask
+        fields = ["scope", "escalation"]
+
+    def filter_scope(self, queryset, name, value):
+        return queryset
+
+
+@extend_schema_view(
+    list=extend_schema(summary=str(_("Voorbereidingstaken: die van uw organisatie (standaard) of alle")), tags=[TAG]),
+    retrieve=extend_schema(
+        summary=str(_("Een voorbereidingstaak")),
+        responses={200: s.TaskWithCaseSerializer, 404: ERRORS[404]},
+        tags=[TAG],
+    ),
+)
+class PreparationTaskViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    object_type = "mrt.preparationtask"
+    serializer_class = s.TaskWithCaseSerializer
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list" and self.request.query_params.get("scope", "mine") == "mine":
+            return selectors.open_tasks_for(user)
+        return selectors.visible_tasks(user)
+
+    @extend_schema(
+        summary=str(_("Voorbereidingstaak afronden")),
+        request=DateInputSerializer,
+        responses={200: s.TaskWithCaseSerializer, **ERRORS},
+        tags=[TAG],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def done(self, request, pk=None):
+        task = self.get_object()
+        serializer = DateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task = call_service(
+            request,
+            services.complete_preparation_task,
+            task=task,
+            on=serializer.validated_data.get("on"),
+            logged_obj=task,
+        )
+        return Response(s.TaskWithCaseSerializer(selectors.visible_tasks(request.user).get(pk=task.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=str(_("Adviezen van het MRT")), tags=[TAG]),
+    retrieve=extend_schema(
+        summary=str(_("Een advies")), responses={200: s.AdviceWithCaseSerializer, 404: ERRORS[404]}, tags=[TAG]
+    ),
+)
+class AdviceViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    object_type = "mrt.advice"
+    serializer_class = s.AdviceWithCaseSerializer
+
+    def get_queryset(self):
+        return selectors.visible_advice(self.request.user)

@@ -1,0 +1,465 @@
+"""Every change of MRT data goes through these functions (pages, API, demo seed).
+
+Keyword-only, with the acting user and the origin; one transaction each, with the timeline
+events (``cases.services.add_event``) and the access-log rows. The MRT is convened by the
+LSO and coordinated by the LVV's municipality:
+
+- an escalation is created by the LSO's minutes (``escalate_from_lso``, registered in
+  ``lso.services.escalation_handlers`` by ``MrtConfig.ready``), with the partners'
+  positions and a preparation task for the IND and for the DT&V of the LVV;
+- partners who see the case write their organisation's position until the advice;
+- the municipality's LSO chair and case workers (``can_coordinate``) add preparation
+  tasks, plan sessions, schedule escalations and record the MRT's advice; the IND and the
+  DT&V mark their own tasks done;
+- the advice writes ``mrt_discussed`` (``cases.services.record_mrt_discussion``, so the
+  monitor counts the case; outcome ``no_durable_solution_possible`` when so) and then
+  ``mrt_advice``, which puts the case among the next LSO's suggestions. The LSO records
+  whether it follows the advice (``lso.services.record_outcome``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from cases import services as case_services
+from cases.models import DEPARTURE_ROUTES, Case, Direction, EventType, Route
+from cases.services import NotVisibleError, StaleVersionError, add_event
+from lso.models import AgendaItem, ItemOutcome
+from lso.services import can_prepare, works_for
+from lvv.access import policy
+from lvv.accounts.models import Role
+from lvv.audit.log import Action as AuditAction
+from lvv.audit.log import Origin, record
+from lvv.partners.models import Location, Organisation, OrganisationKind
+from mrt import selectors
+from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
+
+__all__ = [
+    "NotVisibleError",
+    "StaleVersionError",
+    "can_coordinate",
+    "escalate_from_lso",
+    "save_position",
+    "add_preparation_task",
+    "complete_preparation_task",
+    "create_session",
+    "schedule_escalation",
+    "give_advice",
+]
+
+# The programme's working agreements (days).
+ADVICE_DUE_DAYS = 42  # the MRT advises within six weeks of the escalation
+PREPARATION_DAYS = 14  # the IND and the DT&V deliver their support within two weeks
+LSO_FOLLOW_UP_DAYS = 28  # the LSO discusses the advice within four weeks
+
+PREPARATION_TASKS = {
+    OrganisationKind.IND: _("Verblijfsrechtelijke mogelijkheden en lopende procedures op een rij zetten voor het MRT."),
+    OrganisationKind.DTV: _("Vertrekmogelijkheden en eerdere vertrekprocedures op een rij zetten voor het MRT."),
+}
+
+# --- Error messages ---------------------------------------------------------------------
+NOT_COORDINATOR = _("Alleen de LSO-voorzitter en de casemanagers van de gemeente van deze LVV mogen dit doen.")
+NOT_A_PARTNER = _("Uw organisatie is geen partner in deze LVV.")
+ALREADY_ADVISED = _("Het MRT heeft over deze casus al advies uitgebracht.")
+SESSION_OTHER_LVV = _("Deze MRT-sessie hoort bij een andere LVV.")
+SESSION_NOT_FOUND = _("Kies een bestaande MRT-sessie.")
+SESSION_AFTER_ADVICE = _("De sessie ligt na de datum van het advies.")
+SESSION_BEFORE_ESCALATION = _("De sessie ligt vóór de voorlegging aan het MRT (%(date)s).")
+DIRECTION_REQUIRED = _("Kies de geadviseerde richting, of geef aan dat geen bestendige oplossing mogelijk is.")
+NO_DIRECTION_WHEN_NONE_POSSIBLE = _("Geef geen richting als geen bestendige oplossing mogelijk is.")
+ROUTE_INVALID = _("Kies een geldige route.")
+ROUTE_DEPARTURE = _("Deze route hoort bij de richting vertrek.")
+ROUTE_RESIDENCE = _("Deze route hoort bij de richting verblijf.")
+REASONING_REQUIRED = _("Onderbouw het advies.")
+TEXT_REQUIRED = _("Dit veld is verplicht.")
+TASK_OWNER_KIND = _("Een voorbereidingstaak is voor de IND of de DT&V van deze LVV.")
+TASK_ALREADY_DONE = _("Deze taak is al afgerond.")
+NOT_TASK_OWNER = _("Alleen de eigenaar van de taak of de gemeente mag haar afronden.")
+DUE_REQUIRED = _("Geef de datum waarop dit klaar moet zijn.")
+DATE_BEFORE = _("Deze datum ligt vóór %(date)s.")
+DATE_IN_FUTURE = case_services.DATE_IN_FUTURE
+NGO_INVALID = _("Kies een ngo die voor deze LVV werkt.")
+SPECIALIST_INVALID = _("%(user)s is geen actieve medewerker van de %(partner)s.")
+NATIONAL_NEEDS_MUNICIPALITY = _("Alleen een gemeente van een LVV plant een landelijke MRT-sessie.")
+
+
+def can_coordinate(user, location: Location) -> bool:
+    """Plan sessions, schedule escalations, add tasks and record the advice in ``location``."""
+    return can_prepare(user, location)
+
+
+def _user_or_none(user):
+    return None if policy.is_system(user) or not getattr(user, "pk", None) else user
+
+
+def _check_version(obj, expected_version) -> None:
+    if expected_version is not None and int(expected_version) != obj.version:
+        raise StaleVersionError
+
+
+def _not_future(on, field: str = "on") -> datetime.date:
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError({field: DATE_IN_FUTURE})
+    return on
+
+
+def _required(value, field: str, message=TEXT_REQUIRED) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _locked_escalation(acting_user, escalation: Escalation, expected_version=None, *, coordinate=True) -> Escalation:
+    locked = (
+        Escalation.objects.filter(case__in=Case.objects.visible_to(acting_user).values("pk"))
+        .select_for_update(of=("self",))
+        .select_related("case__location")
+        .filter(pk=escalation.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotVisibleError
+    if coordinate and not can_coordinate(acting_user, locked.case.location):
+        raise PermissionDenied(str(NOT_COORDINATOR))
+    _check_version(locked, expected_version)
+    return locked
+
+
+# --- Escalation from the LSO -------------------------------------------------------------
+
+
+def escalate_from_lso(*, acting_user, origin: Origin, item: AgendaItem, outcome: ItemOutcome, on: datetime.date):
+    """The LSO's "escalate" decision (called inside the minutes' transaction): the
+    escalation with the partners' positions, a preparation task for the IND and for the
+    DT&V of the LVV, and the ``mrt_escalated`` event."""
+    case = item.case
+    escalation = Escalation.objects.create(
+        case=case,
+        agenda_item=item,
+        reason=outcome.escalation_reason,
+        question=outcome.escalation_question,
+        escalated_on=on,
+        advice_due_on=on + datetime.timedelta(days=ADVICE_DUE_DAYS),
+        created_by=_user_or_none(acting_user),
+    )
+    Position.objects.bulk_create(
+        [
+            Position(escalation=escalation, organisation=p.organisation, text=p.text, author=_user_or_none(acting_user))
+            for p in outcome.positions.select_related("organisation")
+        ]
+    )
+    partners = Organisation.objects.filter(
+        kind__in=list(PREPARATION_TASKS), service_links__location=case.location_id
+    ).order_by("kind", "name", "pk")
+    seen = set()
+    due_on = on + datetime.timedelta(days=PREPARATION_DAYS)
+    for organisation in partners:
+        if organisation.kind in seen:
+            continue
+        seen.add(organisation.kind)
+        PreparationTask.objects.create(
+            escalation=escalation,
+            owner_organisation=organisation,
+            description=str(PREPARATION_TASKS[organisation.kind]),
+            due_on=due_on,
+        )
+    add_event(
+        case,
+        EventType.MRT_ESCALATED,
+        on=on,
+        actor=acting_user,
+        summary=escalation.question,
+        data={"escalation": escalation.pk, "reason": escalation.reason, "meeting": item.meeting_id},
+    )
+    record(actor=acting_user, action=AuditAction.CREATE, obj=escalation, origin=origin, detail={"case": case.pk})
+    return escalation
+
+
+# --- Positions and preparation -------------------------------------------------------------
+
+
+@transaction.atomic
+def save_position(*, acting_user, origin: Origin, escalation: Escalation, text: str) -> Position:
+    """Write (or rewrite) the acting user's organisation's position, until the advice."""
+    escalation = _locked_escalation(acting_user, escalation, coordinate=False)
+    organisation = getattr(acting_user, "organisation", None)
+    if not works_for(organisation, escalation.case.location):
+        raise PermissionDenied(str(NOT_A_PARTNER))
+    if escalation.status == EscalationStatus.ADVISED:
+        raise ValidationError({"__all__": ALREADY_ADVISED})
+    text = _required(text, "text")
+    position, created = Position.objects.update_or_create(
+        escalation=escalation, organisation=organisation, defaults={"text": text, "author": acting_user}
+    )
+    record(
+        actor=acting_user,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=position,
+        origin=origin,
+        detail={"case": escalation.case_id},
+    )
+    return position
+
+
+@transaction.atomic
+def add_preparation_task(
+    *,
+    acting_user,
+    origin: Origin,
+    escalation: Escalation,
+    owner_organisation: Organisation,
+    description: str,
+    due_on: datetime.date | None,
+) -> PreparationTask:
+    """Ask the IND or the DT&V of the LVV for support in preparing the MRT."""
+    escalation = _locked_escalation(acting_user, escalation)
+    if escalation.status == EscalationStatus.ADVISED:
+        raise ValidationError({"__all__": ALREADY_ADVISED})
+    if (
+        owner_organisation is None
+        or owner_organisation.kind not in PREPARATION_TASKS
+        or not works_for(owner_organisation, escalation.case.location)
+    ):
+        raise ValidationError({"owner_organisation": TASK_OWNER_KIND})
+    description = _required(description, "description")
+    if due_on is None:
+        raise ValidationError({"due_on": DUE_REQUIRED})
+    if due_on < escalation.escalated_on:
+        raise ValidationError({"due_on": DATE_BEFORE % {"date": date_format(escalation.escalated_on)}})
+    task = PreparationTask.objects.create(
+        escalation=escalation, owner_organisation=owner_organisation, description=description[:500], due_on=due_on
+    )
+    record(actor=acting_user, action=AuditAction.CREATE, obj=task, origin=origin, detail={"case": escalation.case_id})
+    return task
+
+
+@transaction.atomic
+def complete_preparation_task(
+    *, acting_user, origin: Origin, task: PreparationTask, on: datetime.date | None = None
+) -> PreparationTask:
+    task = (
+        PreparationTask.objects.filter(escalation__case__in=Case.objects.visible_to(acting_user).values("pk"))
+        .select_for_update(of=("self",))
+        .select_related("escalation__case__location")
+        .filter(pk=task.pk)
+        .first()
+    )
+    if task is None:
+        raise NotVisibleError
+    location = task.escalation.case.location
+    owner = task.owner_organisation_id == getattr(acting_user, "organisation_id", None)
+    if not (owner or can_coordinate(acting_user, location)):
+        raise PermissionDenied(str(NOT_TASK_OWNER))
+    if task.done_on:
+        raise ValidationError({"__all__": TASK_ALREADY_DONE})
+    on = _not_future(on)
+    if on < task.escalation.escalated_on:
+        raise ValidationError({"on": DATE_BEFORE % {"date": date_format(task.escalation.escalated_on)}})
+    task.done_on, task.done_by = on, _user_or_none(acting_user)
+    task.save(update_fields=["done_on", "done_by"])
+    record(
+        actor=acting_user, action=AuditAction.UPDATE, obj=task, origin=origin, detail={"case": task.escalation.case_id}
+    )
+    return task
+
+
+# --- Sessions ----------------------------------------------------------------------------
+
+
+def _check_specialist(user, role: str, field: str, partner: str) -> None:
+    if user is not None and (not user.is_active or not user.has_role(role)):
+        raise ValidationError({field: SPECIALIST_INVALID % {"user": user.get_username(), "partner": partner}})
+
+
+@transaction.atomic
+def create_session(
+    *,
+    acting_user,
+    origin: Origin,
+    location: Location | None,
+    date: datetime.date,
+    place: str = "",
+    ngo: Organisation | None = None,
+    ind_specialist=None,
+    dtv_specialist=None,
+) -> MrtSession:
+    """Plan an MRT session for an LVV, or a national one (``location=None``): the
+    municipality (the LVV's, or the planner's own), an NGO, and IND and DT&V specialists."""
+    if location is not None:
+        if not can_coordinate(acting_user, location):
+            raise PermissionDenied(str(NOT_COORDINATOR))
+        municipality = location.municipality
+    else:
+        organisation = getattr(acting_user, "organisation", None)
+        if (
+            organisation is None
+            or organisation.kind != OrganisationKind.MUNICIPALITY
+            or not acting_user.has_role(Role.LSO_CHAIR, Role.CASEMANAGER)
+            or not organisation.own_locations.exists()
+        ):
+            raise PermissionDenied(str(NATIONAL_NEEDS_MUNICIPALITY))
+        municipality = organisation
+    if ngo is not None and (
+        ngo.kind != OrganisationKind.NGO or (location is not None and not works_for(ngo, location))
+    ):
+        raise ValidationError({"ngo": NGO_INVALID})
+    _check_specialist(ind_specialist, Role.IND, "ind_specialist", "IND")
+    _check_specialist(dtv_specialist, Role.DTV, "dtv_specialist", "DT&V")
+    session = MrtSession(
+        location=location,
+        date=date,
+        place=(place or "").strip(),
+        municipality=municipality,
+        ngo=ngo,
+        ind_specialist=ind_specialist,
+        dtv_specialist=dtv_specialist,
+        created_by=_user_or_none(acting_user),
+    )
+    session.full_clean(exclude=["created_by", "municipality", "ngo", "ind_specialist", "dtv_specialist"])
+    session.save()
+    record(actor=acting_user, action=AuditAction.CREATE, obj=session, origin=origin)
+    return session
+
+
+def _session_for(acting_user, escalation: Escalation, session: MrtSession | None) -> MrtSession | None:
+    if session is None:
+        return None
+    visible = selectors.visible_sessions(acting_user).filter(pk=session.pk).first()
+    if visible is None:
+        raise ValidationError({"session": SESSION_NOT_FOUND})
+    if visible.location_id is not None and visible.location_id != escalation.case.location_id:
+        raise ValidationError({"session": SESSION_OTHER_LVV})
+    if visible.date < escalation.escalated_on:
+        raise ValidationError({"session": SESSION_BEFORE_ESCALATION % {"date": date_format(escalation.escalated_on)}})
+    return visible
+
+
+@transaction.atomic
+def schedule_escalation(
+    *,
+    acting_user,
+    origin: Origin,
+    escalation: Escalation,
+    session: MrtSession,
+    expected_version: int | None = None,
+) -> Escalation:
+    """Put the escalation on a session of its LVV (or a national one)."""
+    escalation = _locked_escalation(acting_user, escalation, expected_version)
+    if escalation.status == EscalationStatus.ADVISED:
+        raise ValidationError({"__all__": ALREADY_ADVISED})
+    if session is None:
+        raise ValidationError({"session": SESSION_NOT_FOUND})
+    escalation.session = _session_for(acting_user, escalation, session)
+    escalation.status = EscalationStatus.SCHEDULED
+    escalation.version += 1
+    escalation.save()
+    record(
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=escalation,
+        origin=origin,
+        detail={"step": "schedule", "session": session.pk},
+    )
+    return escalation
+
+
+# --- The advice --------------------------------------------------------------------------
+
+
+def _validate_advice(direction: str, route: str, no_durable_solution_possible: bool) -> None:
+    if no_durable_solution_possible:
+        if direction or route:
+            raise ValidationError({"direction": NO_DIRECTION_WHEN_NONE_POSSIBLE})
+        return
+    if direction not in Direction.values:
+        raise ValidationError({"direction": DIRECTION_REQUIRED})
+    if route and route not in Route.values:
+        raise ValidationError({"route": ROUTE_INVALID})
+    if route in DEPARTURE_ROUTES and direction != Direction.DEPARTURE:
+        raise ValidationError({"route": ROUTE_DEPARTURE})
+    if route and route not in DEPARTURE_ROUTES and route != Route.OTHER and direction != Direction.RESIDENCE:
+        raise ValidationError({"route": ROUTE_RESIDENCE})
+
+
+@transaction.atomic
+def give_advice(
+    *,
+    acting_user,
+    origin: Origin,
+    escalation: Escalation,
+    reasoning: str,
+    direction: str = "",
+    route: str = "",
+    no_durable_solution_possible: bool = False,
+    session: MrtSession | None = None,
+    due_on: datetime.date | None = None,
+    expected_version: int | None = None,
+    on: datetime.date | None = None,
+) -> Advice:
+    """Record the MRT's advice to the LSO, given on ``on`` (default today): a recommended
+    direction and route, or "no durable solution possible", with its reasoning. ``due_on``:
+    the date by which the LSO discusses it (default four weeks later)."""
+    escalation = _locked_escalation(acting_user, escalation, expected_version)
+    if escalation.status == EscalationStatus.ADVISED:
+        raise ValidationError({"__all__": ALREADY_ADVISED})
+    direction, route = direction or "", route or ""
+    _validate_advice(direction, route, no_durable_solution_possible)
+    reasoning = _required(reasoning, "reasoning", REASONING_REQUIRED)
+    on = _not_future(on)
+    if on < escalation.escalated_on:
+        raise ValidationError({"on": DATE_BEFORE % {"date": date_format(escalation.escalated_on)}})
+    session = _session_for(acting_user, escalation, session) if session is not None else escalation.session
+    if session is not None and session.date > on:
+        raise ValidationError({"session": SESSION_AFTER_ADVICE})
+    due_on = due_on or on + datetime.timedelta(days=LSO_FOLLOW_UP_DAYS)
+    if due_on < on:
+        raise ValidationError({"due_on": DATE_BEFORE % {"date": date_format(on)}})
+    advice = Advice.objects.create(
+        escalation=escalation,
+        session=session,
+        direction=direction,
+        route=route,
+        reasoning=reasoning,
+        no_durable_solution_possible=no_durable_solution_possible,
+        given_on=on,
+        due_on=due_on,
+        given_by=_user_or_none(acting_user),
+    )
+    case = case_services.record_mrt_discussion(
+        acting_user=acting_user,
+        origin=origin,
+        case=escalation.case,
+        outcome="no_durable_solution_possible" if no_durable_solution_possible else None,
+        notes=reasoning,
+        on=on,
+    )
+    advice.event = add_event(
+        case,
+        EventType.MRT_ADVICE,
+        on=on,
+        actor=acting_user,
+        summary=reasoning,
+        data={
+            "advice": advice.pk,
+            "escalation": escalation.pk,
+            "direction": direction or None,
+            "route": route or None,
+            "no_durable_solution_possible": no_durable_solution_possible,
+            "due_on": due_on.isoformat(),
+        },
+    )
+    advice.save(update_fields=["event"])
+    escalation.status = EscalationStatus.ADVISED
+    escalation.session = session
+    escalation.version += 1
+    escalation.save()
+    record(actor=acting_user, action=AuditAction.CREATE, obj=advice, origin=origin, detail={"case": case.pk})
+    return advice
