@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # The monitor's published snapshot of the previous month's end, on the 1st at 03:00.
+    "monitor-monthly-snapshot": {
+        "task": "monitor.tasks.monthly_snapshot",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
 }
 
 # --- REST API ----------------------------------------------------------------------------

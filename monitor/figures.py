@@ -1,9 +1,41 @@
 """The national monitor: a pure function of the case records and a reference date.
 
 ``figures(reference_date, locations=None)`` returns exactly the JSON shape and the
-definitions of the monitor contract (per LVV and in total; outside-covenant cases apart).
-A fixed number of queries whatever the number of cases: conditional aggregation grouped
-by LVV.
+definitions of ``contracts/monitor.md``: per LVV and in total, outside-covenant cases
+apart. Same records and date, same figures, whenever it runs.
+
+Queries: a fixed number whatever the number of cases (five, plus one to list the LVVs
+when ``locations`` is None):
+
+1. one pass over the cases of the scope (left join on the outflow) with conditional
+   aggregates grouped by LVV: present, ever sheltered, waiting list, outflow per category,
+   verified durable solutions, outside the covenant;
+2. the direction of the latest scenario on D, looked up (index ``scenario_latest``) only
+   for the cases present on D, grouped by LVV and direction;
+3. the MRT discussions on or before D from the timeline (index ``timeline_type_date``),
+   distinct cases per LVV;
+4. the distinct persons ever sheltered over the whole scope (the total counts a person
+   sheltered in two LVVs once);
+5. the capacities on D.
+
+The definitions, with D the reference date (inclusive):
+- only cases within the covenant count, except under ``outside_covenant``;
+- ``present``: distinct persons whose shelter started on or before D and whose case has
+  no outflow on or before D;
+- ``ever_sheltered``: distinct persons whose shelter started on or before D;
+- ``scenario_set``: of the present persons, those with a scenario set on or before D, by
+  the direction of the latest scenario set on or before D (ties on the date: the latest
+  recorded); ``total`` = departure + residence;
+- ``outflow.<category>``: cases whose outflow on or before D has that category (also
+  cases that left from the waiting list, before any shelter);
+- ``durable_solutions``: the three durable categories; ``departure`` = origin + onward;
+  ``verified``: those confirmed by the chain partner on or before D;
+- ``outcome_classes``: durable / semi-durable (asylum centre, art. 64) / none (the rest);
+- ``mrt_cases``: distinct cases with an MRT discussion (timeline) on or before D;
+- ``waiting_list``: distinct persons waitlisted on or before D, without shelter and
+  without outflow (or other closure) on or before D;
+- ``total``: the sum over the LVVs of the scope, except ``ever_sheltered`` and
+  ``outside_covenant.ever_sheltered``, which count distinct persons over the scope.
 """
 
 from __future__ import annotations
@@ -11,17 +43,29 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 
 from cases.models import Case, EventType, OutflowCategory, Scenario, TimelineEvent
 from lvv.partners.models import Location, LocationCapacity
 
-CATEGORIES = [c.value for c in OutflowCategory]
+CATEGORIES: list[str] = [c.value for c in OutflowCategory]
 DURABLE = ("residence_granted", "departure_origin", "onward_migration")
+DEPARTURE = ("departure_origin", "onward_migration")
 SEMI_DURABLE = ("asylum_centre", "postponement_art64")
+NO_SOLUTION = tuple(c for c in CATEGORIES if c not in DURABLE and c not in SEMI_DURABLE)
+
+
+def outcome_class(category: str) -> str:
+    """``durable``, ``semi_durable`` or ``none`` for an outflow category."""
+    if category in DURABLE:
+        return "durable"
+    if category in SEMI_DURABLE:
+        return "semi_durable"
+    return "none"
 
 
 def empty_location() -> dict:
+    """The figures of one location with every key present and zero (the contract's shape)."""
     return {
         "capacity": 0,
         "present": 0,
@@ -43,70 +87,125 @@ def empty_location() -> dict:
     }
 
 
-def _conditions(d: datetime.date) -> dict[str, Q]:
-    sheltered = Q(shelter_started_on__lte=d)
-    gone = Q(outflow__outflow_on__lte=d)
-    present = sheltered & ~gone
-    within = Q(within_covenant=True)
-    return {
-        "within": within,
-        "present": present,
-        "sheltered": sheltered,
-        "gone": gone,
-        "waiting": Q(waitlisted_on__lte=d)
+def flatten(figures_: dict, prefix: str = "") -> dict:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``, in the contract's key order."""
+    flat = {}
+    for key, value in figures_.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def unflatten(flat: dict) -> dict:
+    """The inverse of ``flatten``."""
+    out: dict = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        node = out
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    return out
+
+
+# Every key of one location's figures, flattened (``durable_solutions.verified``...).
+FIGURE_KEYS: list[str] = list(flatten(empty_location()))
+
+
+def resolve_scope(locations: Iterable[Location] | None) -> list[Location]:
+    """The LVVs to report on, in slug order (all LVVs when None)."""
+    if locations is None:
+        return list(Location.objects.order_by("slug"))
+    return sorted(locations, key=lambda location: location.slug)
+
+
+def _present(d: datetime.date, prefix: str = "") -> Q:
+    """Shelter started on or before D and no outflow on or before D."""
+    return Q(**{f"{prefix}shelter_started_on__lte": d}) & (
+        Q(**{f"{prefix}outflow__isnull": True}) | Q(**{f"{prefix}outflow__outflow_on__gt": d})
+    )
+
+
+def _waiting(d: datetime.date) -> Q:
+    return (
+        Q(waitlisted_on__lte=d)
         & (Q(shelter_started_on__isnull=True) | Q(shelter_started_on__gt=d))
-        & ~gone
-        & (Q(closed_on__isnull=True) | Q(closed_on__gt=d)),
-    }
+        & (Q(outflow__isnull=True) | Q(outflow__outflow_on__gt=d))
+        & (Q(closed_on__isnull=True) | Q(closed_on__gt=d))
+    )
 
 
 def figures(reference_date: datetime.date, locations: Iterable[Location] | None = None) -> dict:
-    """The monitor at ``reference_date`` for ``locations`` (all LVVs when None)."""
+    """The monitor at ``reference_date`` for ``locations`` (all LVVs when None).
+
+    Returns ``{"reference_date": "YYYY-MM-DD", "locations": {slug: figures}, "total":
+    figures}``; every key of the contract is present, zero when nothing counts.
+    """
     d = reference_date
-    scope = list(locations) if locations is not None else list(Location.objects.order_by("slug"))
-    ids = [loc.pk for loc in scope]
-    c = _conditions(d)
-    latest_direction = Subquery(
-        Scenario.objects.filter(case=OuterRef("pk"), set_on__lte=d).order_by("-set_on", "-id").values("direction")[:1]
-    )
-    discussed = Exists(TimelineEvent.objects.filter(case=OuterRef("pk"), type=EventType.MRT_DISCUSSED, occurred_on__lte=d))
-    within, present = c["within"], c["present"]
+    scope = resolve_scope(locations)
+    ids = [location.pk for location in scope]
+    within, sheltered, gone = Q(within_covenant=True), Q(shelter_started_on__lte=d), Q(outflow__outflow_on__lte=d)
+    present = _present(d)
     aggregates = {
         "present": Count("person", distinct=True, filter=within & present),
-        "ever_sheltered": Count("person", distinct=True, filter=within & c["sheltered"]),
-        "scenario_departure": Count("person", distinct=True, filter=within & present & Q(direction="departure")),
-        "scenario_residence": Count("person", distinct=True, filter=within & present & Q(direction="residence")),
-        "verified": Count(
-            "pk",
-            filter=within & c["gone"] & Q(outflow__category__in=DURABLE, outflow__confirmed_on__lte=d),
-        ),
-        "mrt_cases": Count("pk", filter=within & Q(mrt=True)),
-        "waiting_list": Count("person", distinct=True, filter=within & c["waiting"]),
+        "ever_sheltered": Count("person", distinct=True, filter=within & sheltered),
+        "waiting_list": Count("person", distinct=True, filter=within & _waiting(d)),
+        "verified": Count("pk", filter=within & gone & Q(outflow__category__in=DURABLE, outflow__confirmed_on__lte=d)),
         "outside_present": Count("person", distinct=True, filter=~within & present),
-        "outside_ever": Count("person", distinct=True, filter=~within & c["sheltered"]),
+        "outside_ever": Count("person", distinct=True, filter=~within & sheltered),
     }
     for category in CATEGORIES:
-        aggregates[f"outflow_{category}"] = Count("pk", filter=within & c["gone"] & Q(outflow__category=category))
-    rows = (
-        Case.objects.filter(location__in=ids)
-        .annotate(direction=latest_direction, mrt=discussed)
-        .values("location")
-        .annotate(**aggregates)
+        aggregates[f"outflow_{category}"] = Count("pk", filter=within & gone & Q(outflow__category=category))
+    cases = Case.objects.filter(location__in=ids)
+    # Only the cases that can count anywhere (registered-only and rejected cases cannot).
+    relevant = sheltered | Q(waitlisted_on__lte=d) | gone
+    rows = cases.filter(relevant).values("location").annotate(**aggregates).order_by()
+    by_location = {row["location"]: row for row in rows}
+
+    # The latest scenario on D of each case (no later one on or before D: an anti-join on
+    # the index scenario_latest), counted for the cases present on D.
+    later = Scenario.objects.filter(case=OuterRef("case"), set_on__lte=d).filter(
+        Q(set_on__gt=OuterRef("set_on")) | Q(set_on=OuterRef("set_on"), id__gt=OuterRef("id"))
+    )
+    directions = (
+        Scenario.objects.filter(set_on__lte=d, case__location__in=ids, case__within_covenant=True)
+        .filter(_present(d, prefix="case__"))
+        .filter(~Exists(later))
+        .values("case__location", "direction")
+        .annotate(persons=Count("case__person", distinct=True))
         .order_by()
     )
-    by_location = {row["location"]: row for row in rows}
+    scenario_counts = {(row["case__location"], row["direction"]): row["persons"] for row in directions}
+
+    mrt = (
+        TimelineEvent.objects.filter(
+            type=EventType.MRT_DISCUSSED, occurred_on__lte=d, case__location__in=ids, case__within_covenant=True
+        )
+        .values("case__location")
+        .annotate(cases=Count("case", distinct=True))
+        .order_by()
+    )
+    mrt_counts = {row["case__location"]: row["cases"] for row in mrt}
     capacities = _capacities(ids, d)
 
     result = {"reference_date": d.isoformat(), "locations": {}, "total": empty_location()}
     total = result["total"]
     for location in scope:
-        figures_ = _location_figures(by_location.get(location.pk), capacities.get(location.pk, 0))
+        figures_ = _location_figures(
+            by_location.get(location.pk),
+            capacity=capacities.get(location.pk, 0),
+            departure=scenario_counts.get((location.pk, "departure"), 0),
+            residence=scenario_counts.get((location.pk, "residence"), 0),
+            mrt_cases=mrt_counts.get(location.pk, 0),
+        )
         result["locations"][location.slug] = figures_
         _add_into(total, figures_)
     # ever_sheltered in total counts distinct persons: a person sheltered in two LVVs once.
-    distinct = Case.objects.filter(location__in=ids).aggregate(
-        ever=Count("person", distinct=True, filter=within & c["sheltered"]),
-        outside_ever=Count("person", distinct=True, filter=~within & c["sheltered"]),
+    distinct = cases.filter(sheltered).aggregate(
+        ever=Count("person", distinct=True, filter=within),
+        outside_ever=Count("person", distinct=True, filter=~within),
     )
     total["ever_sheltered"] = distinct["ever"]
     total["outside_covenant"]["ever_sheltered"] = distinct["outside_ever"]
@@ -123,16 +222,17 @@ def _capacities(location_ids: list[int], d: datetime.date) -> dict[int, int]:
     return dict(rows)
 
 
-def _location_figures(row: dict | None, capacity: int) -> dict:
+def _location_figures(row: dict | None, *, capacity: int, departure: int, residence: int, mrt_cases: int) -> dict:
     out = empty_location()
     out["capacity"] = capacity
+    out["mrt_cases"] = mrt_cases
+    scen = out["scenario_set"]
+    scen["departure"], scen["residence"] = departure, residence
+    scen["total"] = departure + residence
     if row is None:
         return out
     out["present"] = row["present"]
     out["ever_sheltered"] = row["ever_sheltered"]
-    scen = out["scenario_set"]
-    scen["departure"], scen["residence"] = row["scenario_departure"], row["scenario_residence"]
-    scen["total"] = scen["departure"] + scen["residence"]
     for category in CATEGORIES:
         out["outflow"][category] = row[f"outflow_{category}"]
     flow = out["outflow"]
@@ -146,8 +246,7 @@ def _location_figures(row: dict | None, capacity: int) -> dict:
     classes = out["outcome_classes"]
     classes["durable"] = durable["total"]
     classes["semi_durable"] = sum(flow[c] for c in SEMI_DURABLE)
-    classes["none"] = sum(flow.values()) - classes["durable"] - classes["semi_durable"]
-    out["mrt_cases"] = row["mrt_cases"]
+    classes["none"] = sum(flow[c] for c in NO_SOLUTION)
     out["waiting_list"] = row["waiting_list"]
     out["outside_covenant"] = {"present": row["outside_present"], "ever_sheltered": row["outside_ever"]}
     return out

@@ -1,0 +1,296 @@
+"""Changes in the monitor: snapshots and export jobs. Keyword-only, with the acting user
+and the origin, like ``cases.services``; the Celery tasks in ``monitor.tasks`` call these.
+
+Who may do what:
+- take a snapshot, request an export: whoever may read the figures of the LVVs involved
+  (``monitor.scope.locations_for``: the programme bureau all, municipality users their
+  own); the system principal (commands, periodic tasks) everything;
+- publish or discard a snapshot: the programme bureau (and the system).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from lvv.access import policy
+from lvv.accounts.models import Role
+from lvv.audit.log import TASK, Action, Origin, Result, record
+from monitor import exports
+from monitor.figures import figures, flatten
+from monitor.models import ExportFormat, ExportJob, ExportStatus, Snapshot, SnapshotKind
+from monitor.scope import NO_FIGURES, locations_for, select_locations
+
+logger = logging.getLogger(__name__)
+
+DATE_IN_FUTURE = _("De peildatum ligt in de toekomst.")
+DATE_INVALID = _("Geef een geldige datum (JJJJ-MM-DD).")
+START_AFTER_DATE = _("De trends beginnen na de peildatum.")
+FORMAT_UNKNOWN = _("Kies een formaat: JSON, CSV, XLSX of PDF.")
+NOT_PUBLISHER = _("Alleen het programmabureau publiceert momentopnamen.")
+ALREADY_PUBLISHED = _("Deze momentopname is al gepubliceerd.")
+EXPORT_FAILED = _("Het bestand kon niet worden gemaakt. Probeer het opnieuw of neem contact op met de beheerder.")
+SCOPE_LOST = _("U hebt geen toegang meer tot de cijfers van deze LVV's.")
+
+
+def parse_date(value, *, field: str = "date", allow_future: bool = False) -> datetime.date:
+    """A reference date from ``YYYY-MM-DD`` (or a date); field errors for the rest."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if not isinstance(value, datetime.date):
+        try:
+            value = datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError({field: DATE_INVALID}) from None
+    if not allow_future and value > timezone.localdate():
+        raise ValidationError({field: DATE_IN_FUTURE})
+    return value
+
+
+def _scope(acting_user, locations) -> list:
+    """The LVVs to use: the user's (all of them when ``locations`` is None), given as
+    ``Location`` objects or slugs; refuses users who read no figures."""
+    if not locations_for(acting_user):
+        raise PermissionDenied(NO_FIGURES)
+    slugs = None if locations is None else [getattr(item, "slug", item) for item in locations]
+    return select_locations(acting_user, slugs)
+
+
+def _actor(acting_user):
+    return None if policy.is_system(acting_user) else acting_user
+
+
+def _is_publisher(acting_user) -> bool:
+    return policy.is_system(acting_user) or (acting_user.is_active and acting_user.has_role(Role.BUREAU))
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+
+
+def snapshots_for(user):
+    """The snapshots ``user`` may see: those whose LVVs are all among the user's."""
+    if policy.is_system(user) or (user.is_authenticated and user.is_active and user.has_role(Role.BUREAU)):
+        return Snapshot.objects.all()
+    slugs = [location.slug for location in locations_for(user)]
+    if not slugs:
+        return Snapshot.objects.none()
+    return Snapshot.objects.filter(scope__contained_by=slugs)
+
+
+@transaction.atomic
+def take_snapshot(
+    *,
+    acting_user,
+    origin: Origin,
+    reference_date,
+    locations: Iterable | None = None,
+    kind: str = SnapshotKind.MANUAL,
+    publish: bool = False,
+    note: str = "",
+) -> Snapshot:
+    """Freeze the figures at ``reference_date`` for ``locations`` (the user's LVVs when None)."""
+    d = parse_date(reference_date, field="reference_date")
+    scope = _scope(acting_user, locations)
+    if publish and not _is_publisher(acting_user):
+        raise PermissionDenied(NOT_PUBLISHER)
+    all_locations = locations is None and (policy.is_system(acting_user) or acting_user.has_role(Role.BUREAU))
+    now = timezone.now()
+    snapshot = Snapshot.objects.create(
+        reference_date=d,
+        scope=[location.slug for location in scope],
+        all_locations=all_locations,
+        kind=kind,
+        data=figures(d, scope),
+        note=(note or "").strip()[:300],
+        created_by=_actor(acting_user),
+        published_at=now if publish else None,
+        published_by=_actor(acting_user) if publish else None,
+    )
+    record(actor=acting_user, action=Action.CREATE, obj=snapshot, origin=origin, detail={"published": publish})
+    return snapshot
+
+
+@transaction.atomic
+def publish_snapshot(*, acting_user, origin: Origin, snapshot: Snapshot) -> Snapshot:
+    """Publish a draft: from now on it never changes."""
+    if not _is_publisher(acting_user):
+        raise PermissionDenied(NOT_PUBLISHER)
+    snapshot = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+    if snapshot.is_published:
+        raise ValidationError({"__all__": ALREADY_PUBLISHED})
+    snapshot.published_at = timezone.now()
+    snapshot.published_by = _actor(acting_user)
+    snapshot.save(update_fields=["published_at", "published_by"])
+    record(actor=acting_user, action=Action.UPDATE, obj=snapshot, origin=origin, detail={"step": "publish"})
+    return snapshot
+
+
+@transaction.atomic
+def discard_snapshot(*, acting_user, origin: Origin, snapshot: Snapshot) -> None:
+    """Delete a draft (a published snapshot stays)."""
+    if not _is_publisher(acting_user):
+        raise PermissionDenied(NOT_PUBLISHER)
+    if snapshot.is_published:
+        raise ValidationError({"__all__": ALREADY_PUBLISHED})
+    record(actor=acting_user, action=Action.UPDATE, obj=snapshot, origin=origin, detail={"step": "discard"})
+    snapshot.delete()
+
+
+def previous_month_end(today: datetime.date) -> datetime.date:
+    return today.replace(day=1) - datetime.timedelta(days=1)
+
+
+def take_monthly_snapshot(*, today: datetime.date | None = None) -> Snapshot | None:
+    """The published snapshot of all LVVs at the end of the previous month; None when it
+    exists already (safe to run twice)."""
+    d = previous_month_end(today or timezone.localdate())
+    slugs = [location.slug for location in locations_for(policy.SYSTEM)]
+    if Snapshot.objects.filter(kind=SnapshotKind.MONTHLY, reference_date=d, scope=slugs).exists():
+        return None
+    try:
+        return take_snapshot(
+            acting_user=policy.SYSTEM, origin=TASK, reference_date=d, kind=SnapshotKind.MONTHLY, publish=True
+        )
+    except IntegrityError:  # another run made it at the same moment
+        return None
+
+
+def compare(old: Snapshot | dict, new: Snapshot | dict, *, changed_only: bool = False) -> dict:
+    """The differences between two snapshots (or two ``figures()`` results).
+
+    Returns ``{"old_date", "new_date", "locations": {slug: {key: {"old", "new", "delta"}}},
+    "total": {key: {...}}}`` with flattened keys (``durable_solutions.verified``). A
+    location in only one of them has None on the other side and a None delta;
+    ``changed_only`` leaves out the keys whose delta is zero.
+    """
+    old_data = old.data if isinstance(old, Snapshot) else old
+    new_data = new.data if isinstance(new, Snapshot) else new
+
+    def diff(a: dict | None, b: dict | None) -> dict:
+        flat_a, flat_b = flatten(a or {}), flatten(b or {})
+        out = {}
+        for key in list(dict.fromkeys([*flat_a, *flat_b])):
+            before, after = flat_a.get(key), flat_b.get(key)
+            numeric = isinstance(before, int) and isinstance(after, int)
+            delta = after - before if numeric else None
+            if changed_only and delta == 0:
+                continue
+            out[key] = {"old": before, "new": after, "delta": delta}
+        return out
+
+    slugs = list(dict.fromkeys([*old_data["locations"], *new_data["locations"]]))
+    return {
+        "old_date": old_data["reference_date"],
+        "new_date": new_data["reference_date"],
+        "locations": {slug: diff(old_data["locations"].get(slug), new_data["locations"].get(slug)) for slug in slugs},
+        "total": diff(old_data["total"], new_data["total"]),
+    }
+
+
+# --- export jobs -------------------------------------------------------------------------------
+
+
+def request_export(
+    *,
+    acting_user,
+    origin: Origin,
+    fmt: str,
+    reference_date,
+    locations: Iterable | None = None,
+    suppress_small: bool = False,
+    trends_start=None,
+) -> ExportJob:
+    """Queue an export for ``acting_user``; the file is built by a Celery task with
+    progress on the job row, and served only to the requester."""
+    if fmt not in ExportFormat.values:
+        raise ValidationError({"format": FORMAT_UNKNOWN})
+    d = parse_date(reference_date, field="reference_date")
+    start = parse_date(trends_start, field="trends_start") if trends_start else None
+    if start and start > d:
+        raise ValidationError({"trends_start": START_AFTER_DATE})
+    scope = _scope(acting_user, locations)
+    job = ExportJob.objects.create(
+        requested_by=acting_user,
+        format=fmt,
+        parameters={
+            "reference_date": d.isoformat(),
+            "locations": [location.slug for location in scope],
+            "suppress_small": bool(suppress_small),
+            "trends_start": start.isoformat() if start else None,
+            "language": translation.get_language() or "nl",
+        },
+    )
+    record(actor=acting_user, action=Action.CREATE, obj=job, origin=origin, detail={"format": fmt})
+    from monitor.tasks import build_export
+
+    transaction.on_commit(lambda: build_export.delay(job.pk))
+    return job
+
+
+def run_export(job_id: int) -> ExportJob | None:
+    """Build the file of an export job (the task's body); safe to run twice: a job that is
+    done or failed is left alone. Progress is written to the row as the parts are done."""
+    claimed = ExportJob.objects.filter(pk=job_id, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]).update(
+        status=ExportStatus.RUNNING, started_at=timezone.now(), progress=5
+    )
+    if not claimed:
+        return None
+    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    params = job.parameters
+
+    def progress(percent: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(progress=min(max(percent, 0), 99))
+
+    try:
+        with translation.override(params.get("language") or "nl"):
+            try:
+                scope = _scope(job.requested_by, params.get("locations"))
+            except (PermissionDenied, ValidationError):
+                return _fail(job, SCOPE_LOST, denied=True)
+            start = params.get("trends_start")
+            report = exports.build_report(
+                datetime.date.fromisoformat(params["reference_date"]),
+                scope,
+                full=job.format in exports.FULL_FORMATS,
+                suppress_small=params.get("suppress_small", False),
+                trends_start=datetime.date.fromisoformat(start) if start else None,
+                progress=progress,
+            )
+            content = exports.render(report, job.format)
+        progress(90)
+        job.file.save(exports.filename(report, job.format), ContentFile(content), save=False)
+    except Exception:
+        logger.exception("monitor export %s failed", job.pk)
+        return _fail(job, EXPORT_FAILED)
+    job.status, job.progress, job.finished_at, job.error = ExportStatus.DONE, 100, timezone.now(), ""
+    job.save(update_fields=["status", "progress", "finished_at", "error", "file"])
+    record(
+        actor=job.requested_by,
+        action=Action.EXPORT,
+        origin=TASK,
+        obj=job,
+        detail={"format": job.format, **{k: v for k, v in params.items() if k != "language"}},
+    )
+    return job
+
+
+def _fail(job: ExportJob, message, *, denied: bool = False) -> ExportJob:
+    job.status, job.error, job.finished_at = ExportStatus.FAILED, str(message), timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    if denied:
+        record(actor=job.requested_by, action=Action.EXPORT, result=Result.DENIED, origin=TASK, obj=job)
+    return job
+
+
+def exports_for(user):
+    """The export jobs of ``user`` (each user sees only their own)."""
+    if not user.is_authenticated:
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(requested_by=user)

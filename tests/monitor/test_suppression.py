@@ -1,0 +1,141 @@
+"""Small numbers: 1-4 shown as <5, and no suppressed cell recoverable from the totals."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.figures import empty_location
+from monitor.suppression import PRIMARY, SECONDARY, Line, protect, protect_report
+
+
+def test_zero_stays_and_large_numbers_stay():
+    marks = protect({"a": 0, "b": 7, "t": 7}, [Line(("a", "b"), "t")])
+    assert marks == {}
+
+
+def test_a_second_part_hides_the_small_one():
+    marks = protect({"a": 3, "b": 10, "c": 20, "t": 33}, [Line(("a", "b", "c"), "t")])
+    assert marks == {"a": PRIMARY, "b": SECONDARY}
+
+
+def test_the_total_goes_when_the_labels_would_pin_the_parts():
+    # a + b = 6 with a in 1..4 and b >= 5 leaves only a = 1: the total must go too.
+    marks = protect({"a": 1, "b": 5, "t": 6}, [Line(("a", "b"), "t")])
+    assert marks == {"a": PRIMARY, "b": SECONDARY, "t": SECONDARY}
+
+
+def test_a_small_total_with_one_part_needs_nothing_more():
+    marks = protect({"a": 3, "b": 0, "t": 3}, [Line(("a", "b"), "t")])
+    assert marks == {"a": PRIMARY, "t": PRIMARY}
+
+
+def test_lines_that_do_not_add_up_give_nothing_away():
+    # An LVV total that counts a person in two LVVs once is not the sum of the LVVs.
+    marks = protect({"x": 3, "y": 9, "t": 11}, [Line(("x", "y"), "t")])
+    assert marks == {"x": PRIMARY}
+
+
+def test_a_two_way_table_is_protected_across_rows_and_columns():
+    values = {
+        ("r1", "a"): 2, ("r1", "b"): 10, ("r1", "T"): 12,
+        ("r2", "a"): 8, ("r2", "b"): 9, ("r2", "T"): 17,
+        ("T", "a"): 10, ("T", "b"): 19, ("T", "T"): 29,
+    }  # fmt: skip
+    marks = protect(values, two_way_lines(["r1", "r2"], ["a", "b"]))
+    assert marks[("r1", "a")] == PRIMARY
+    assert_not_recoverable(values, two_way_lines(["r1", "r2"], ["a", "b"]), marks)
+
+
+def two_way_lines(rows, columns):
+    lines = [Line(tuple((r, c) for c in columns), (r, "T")) for r in [*rows, "T"]]
+    lines += [Line(tuple((r, c) for r in rows), ("T", c)) for c in [*columns, "T"]]
+    return lines
+
+
+def _allowed(cell, values, marks, top):
+    mark = marks.get(cell)
+    if mark == PRIMARY:
+        return range(1, 5)
+    if mark == SECONDARY:
+        return range(5, top + 1)
+    return range(values[cell], values[cell] + 1)
+
+
+def assert_not_recoverable(values, lines, marks):
+    """Brute force over two-way tables (cells ``(row, column)``, margins in row and column
+    ``"T"``): every suppressed cell takes at least two values over all the tables that
+    agree with what is shown (known cells, <5 = 1..4, x = 5 or more)."""
+    rows = sorted({row for row, _column in values if row != "T"})
+    columns = sorted({column for _row, column in values if column != "T"})
+    # An upper bound for "x" that is not the true grand total (which may be hidden itself).
+    top = values[("T", "T")] + 8
+    seen = {cell: set() for cell in marks}
+
+    def fill(row_number: int, table: dict) -> None:
+        if row_number == len(rows):
+            for column in [*columns, "T"]:
+                total = sum(table[(row, column)] for row in rows)
+                if total not in _allowed(("T", column), values, marks, top):
+                    return
+                table[("T", column)] = total
+            for cell in marks:
+                seen[cell].add(table[cell])
+            return
+        row = rows[row_number]
+        choices = [_allowed((row, column), values, marks, top) for column in columns]
+        for counts in itertools.product(*choices):
+            if sum(counts) in _allowed((row, "T"), values, marks, top):
+                table.update({(row, column): count for column, count in zip(columns, counts, strict=True)})
+                table[(row, "T")] = sum(counts)
+                fill(row_number + 1, table)
+
+    fill(0, {})
+    for cell in marks:
+        assert values[cell] in seen[cell]
+        assert len(seen[cell]) >= 2, f"{cell} can be worked out: {seen[cell]}"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 6), min_size=2, max_size=2), min_size=2, max_size=3))
+def test_no_suppressed_cell_of_a_small_table_can_be_worked_out(interior):
+    rows = [f"r{number}" for number in range(len(interior))]
+    columns = ["a", "b"]
+    values = {}
+    for row, counts in zip(rows, interior, strict=True):
+        for column, count in zip(columns, counts, strict=True):
+            values[(row, column)] = count
+        values[(row, "T")] = sum(counts)
+    for column in columns:
+        values[("T", column)] = sum(values[(row, column)] for row in rows)
+    values[("T", "T")] = sum(values[(row, "T")] for row in rows)
+    lines = two_way_lines(rows, columns)
+    marks = protect(values, lines)
+    for cell, value in values.items():
+        if 0 < value < 5:
+            assert marks[cell] == PRIMARY
+        elif value == 0:
+            assert cell not in marks
+    assert_not_recoverable(values, lines, marks)
+
+
+def test_report_protects_the_figures_together():
+    figures = {"reference_date": "2020-06-15", "locations": {}, "total": empty_location()}
+    for slug, departure, residence in (("amsterdam", 3, 20), ("rotterdam", 30, 40)):
+        part = empty_location()
+        part["present"] = 60
+        part["scenario_set"] = {"departure": departure, "residence": residence, "total": departure + residence}
+        figures["locations"][slug] = part
+    total = figures["total"]
+    total["present"] = 120
+    total["scenario_set"] = {"departure": 33, "residence": 60, "total": 93}
+    protected = protect_report(figures)["figures"]
+    ams, rot, all_ = protected["locations"]["amsterdam"], protected["locations"]["rotterdam"], protected["total"]
+    assert ams["scenario_set"]["departure"] == PRIMARY
+    # Neither the Amsterdam row nor the departure column may give the 3 away.
+    assert SECONDARY in (ams["scenario_set"]["residence"], ams["scenario_set"]["total"])
+    assert SECONDARY in (rot["scenario_set"]["departure"], all_["scenario_set"]["departure"])
+    assert ams["present"] == 60 and ams["capacity"] == 0
+    assert protected["suppression"] == {"threshold": 5, "small": PRIMARY, "companion": SECONDARY}
