@@ -12,6 +12,8 @@ from tests.factories import CaseFactory, LocationFactory, OrganisationFactory, S
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with sync Playwright
 
+pytest_plugins = ["tests.celery_worker"]
+
 PASSWORD = "geheim-wachtwoord-1"
 
 

@@ -604,7 +604,9 @@ def snapshot(case: Case) -> dict:
         # Open deadlines: by hand, rows can be created and resolved again on the way (a
         # dossier part requested, then delivered); the import derives them once at the end.
         "deadlines": list(
-            case.deadlines.filter(resolved_on__isnull=True).order_by("kind").values_list("kind", "base_due_on", "due_on")
+            case.deadlines.filter(resolved_on__isnull=True)
+            .order_by("kind")
+            .values_list("kind", "base_due_on", "due_on")
         ),
         "timeline": list(case.timeline.order_by("occurred_on", "id").values_list("type", "occurred_on", "data")),
     }
