@@ -349,3 +349,42 @@ class ReviewNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} {self.reviewed_on:%Y-%m-%d}"
+
+
+class AgendaPack(models.Model):
+    """One reader's agenda pack (PDF) of a meeting, made by a Celery task.
+
+    The pack shows what its reader may see (special-category details only with the
+    permission), so each pack belongs to the user who asked for it. ``case_ids`` are the
+    cases it names: the file is served only while the reader still sees every one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("in de wachtrij")
+        RUNNING = "running", _("wordt gemaakt")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="packs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(_("voortgang (%)"), default=0)
+    file = models.FileField(_("bestand"), upload_to="lso/packs/", blank=True)
+    case_ids = models.JSONField(_("casussen"), default=list, blank=True)
+    meeting_version = models.PositiveIntegerField(_("versie vergadering"), default=0)
+    error = models.CharField(_("fout"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("aangevraagd"), default=timezone.now)
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agendapakket")
+        verbose_name_plural = _("agendapakketten")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["meeting", "requested_by", "-created_at"], name="lso_pack_reader")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.get_status_display()}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)

@@ -559,3 +559,32 @@ class ReviewQueueFilter(django_filters.FilterSet):
             return queryset
         near = Q(max_stay_due_on__lte=self.today + datetime.timedelta(days=MAX_STAY_NEAR_DAYS))
         return queryset.filter(near) if value else queryset.exclude(near)
+
+
+def pending_advice_events(case_ids) -> dict[int, TimelineEvent]:
+    """``pending_advice_event`` for many cases at once (one query): case id → the newest
+    ``mrt_advice`` event that no LSO has discussed since."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    later = TimelineEvent.objects.filter(case=OuterRef("case"), type=EventType.LSO_DISCUSSED).filter(
+        Q(occurred_on__gt=OuterRef("occurred_on")) | Q(occurred_on=OuterRef("occurred_on"), pk__gt=OuterRef("pk"))
+    )
+    events = (
+        TimelineEvent.objects.filter(case__in=ids, type=EventType.MRT_ADVICE)
+        .filter(~Exists(later))
+        .order_by("case_id", "-occurred_on", "-pk")
+        .distinct("case_id")
+    )
+    return {event.case_id: event for event in events}
+
+
+def lvv_organisations(location: Location) -> list:
+    """The municipality and every organisation that serves the LVV, by name (one query)."""
+    from lvv.partners.models import Organisation
+
+    return list(
+        Organisation.objects.filter(Q(pk=location.municipality_id) | Q(service_links__location=location))
+        .distinct()
+        .order_by("name", "pk")
+    )

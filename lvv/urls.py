@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("lvv.accounts.urls")),
     path("cases/", include("cases.urls")),
+    path("lso/", include("lso.urls")),
+    path("mrt/", include("mrt.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("lvv.api.urls")),

@@ -16,12 +16,14 @@ from django.views.decorators.cache import never_cache
 
 from cases import selectors
 from cases.models import Case
+from lso import selectors as lso_selectors
 from lvv.access import policy
 from lvv.partners.models import Location, LocationCapacity, locations_of
 
 DEADLINES_PER_PAGE = 20
 REGISTRATIONS_SHOWN = 10
 WAITING_SHOWN = 10
+LSO_SHOWN = 10
 
 
 @login_required
@@ -71,6 +73,8 @@ def _work_queue(request):
         "more_registrations": len(registrations) > REGISTRATIONS_SHOWN,
         "waiting_lists": selectors.waiting_lists(user, today=today, per_location=WAITING_SHOWN),
         "can_register": policy.editable_locations(user).exists(),
+        "lso_actions": list(lso_selectors.open_actions_for(user)[:LSO_SHOWN]),
+        "lso_notices": list(lso_selectors.notices_for(user).filter(read_at__isnull=True)[:LSO_SHOWN]),
         "work_queue": True,
     }
     # htmx asks for the deadlines section alone when the user pages through it.

@@ -19,6 +19,11 @@ def navigation(request) -> dict:
         items.append(
             {"label": _("Meldingen"), "url": reverse("cases:notifications:list"), "section": "cases:notifications"}
         )
+    if user.has_role(Role.LSO_CHAIR, Role.CASEMANAGER, Role.NGO, Role.IND, Role.DTV) and policy.sees_persons(user):
+        items.append({"label": _("LSO"), "url": reverse("lso:meeting-list"), "section": "lso"})
+        items.append({"label": _("MRT"), "url": reverse("mrt:escalation-list"), "section": "mrt"})
+    if user.has_role(Role.DTV) and policy.sees_persons(user):
+        items.append({"label": _("DT&V-toets"), "url": reverse("lso:review-queue"), "section": "lso:review"})
     if user.is_staff:
         items.append({"label": _("Beheer"), "url": reverse("admin:index"), "section": "admin"})
     if user.has_role(Role.BUREAU) and not items:

@@ -1,0 +1,666 @@
+"""The LSO pages: meetings, the agenda, the pack, the minutes, the DT&V's review queue.
+
+Thin: reads through ``lso.selectors``, writes through ``lso.services``. Hidden meetings
+and items answer 404; the programme bureau never sees a meeting.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.models import Case
+from cases.workflow import StepNotAllowed
+from lso import forms as lso_forms
+from lso import selectors, services, tasks
+from lso.models import AgendaItem, AgendaPack, Meeting, MeetingNotice, MeetingStatus
+from lvv.access import policy
+from lvv.audit.log import Action, Origin, record
+from lvv.partners.models import locations_of
+
+MEETINGS_PER_PAGE = 20
+QUEUE_PER_PAGE = 25
+SEARCH_RESULTS = 10
+REFERENCE = re.compile(r"^\s*LVV-(\d+)\s*$", re.IGNORECASE)
+PREPARE_STATES = (MeetingStatus.DRAFT, MeetingStatus.PUBLISHED)
+MINUTES_STATES = (MeetingStatus.PUBLISHED, MeetingStatus.HELD)
+
+
+def _require_case_role(user) -> None:
+    if not policy.sees_persons(user) or getattr(user, "organisation_id", None) is None:
+        raise Http404
+
+
+def _meeting_or_404(request, pk) -> Meeting:
+    _require_case_role(request.user)
+    try:
+        return selectors.meeting_for_page(request.user, pk)
+    except Meeting.DoesNotExist:
+        raise Http404(lso_forms.NOT_FOUND) from None
+
+
+def _plain_meeting_or_404(request, pk) -> Meeting:
+    _require_case_role(request.user)
+    meeting = selectors.visible_meetings(request.user).select_related("location").filter(pk=pk).first()
+    if meeting is None:
+        raise Http404(lso_forms.NOT_FOUND)
+    return meeting
+
+
+def _item_or_404(request, meeting: Meeting, item_pk) -> AgendaItem:
+    item = selectors.visible_items(request.user).filter(pk=item_pk, meeting=meeting).select_related("case").first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def _preparable_locations(user):
+    return [
+        loc for loc in locations_of(user.organisation).select_related("municipality") if services.can_prepare(user, loc)
+    ]
+
+
+def _meeting_url(meeting, anchor: str = "") -> str:
+    url = reverse("lso:meeting-detail", args=[meeting.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- Meetings -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def meeting_list(request):
+    _require_case_role(request.user)
+    page = Paginator(selectors.meeting_list(request.user), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    record(
+        actor=request.user,
+        action=Action.LIST,
+        origin=Origin.from_request(request),
+        object_type="lso.meeting",
+        detail={"page": page.number, "count": page.paginator.count},
+    )
+    return render(
+        request,
+        "lso/meeting_list.html",
+        {"page": page, "can_create": bool(_preparable_locations(request.user))},
+    )
+
+
+@login_required
+def meeting_create(request):
+    _require_case_role(request.user)
+    locations = _preparable_locations(request.user)
+    if not locations:
+        raise Http404
+    from lvv.partners.models import Location
+
+    queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations]).order_by("name")
+    form = lso_forms.MeetingForm(request.POST or None, locations=queryset)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.create_meeting(
+                acting_user=request.user,
+                origin=Origin.from_request(request),
+                location=data["location"],
+                date=data["date"],
+                start_time=data["start_time"],
+                place=data.get("place") or "",
+                online_link=data.get("online_link") or "",
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, lso_forms.MEETING_CREATED)
+            return redirect(_meeting_url(meeting))
+    return render(request, "lso/meeting_form.html", {"form": form, "meeting": None})
+
+
+@login_required
+def meeting_edit(request, pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    if not services.can_prepare(request.user, meeting.location) or meeting.status not in PREPARE_STATES:
+        raise Http404
+    form = lso_forms.MeetingForm(
+        request.POST or None, instance=meeting, locations=None, initial={"version": meeting.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fresh = Meeting.objects.get(pk=meeting.pk)
+        try:
+            services.update_meeting(
+                acting_user=request.user,
+                origin=Origin.from_request(request),
+                meeting=fresh,
+                expected_version=data.get("version"),
+                **{
+                    name: data.get(name) or ("" if name in ("place", "online_link") else None)
+                    for name in services.MEETING_FIELDS
+                },
+            )
+        except services.StaleVersionError:
+            form.add_error(None, lso_forms.STALE)
+        except (PermissionDenied, services.NotVisibleError):
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, lso_forms.MEETING_SAVED)
+            return redirect(_meeting_url(meeting))
+    return render(request, "lso/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+def _latest_pack(user, meeting) -> AgendaPack | None:
+    return AgendaPack.objects.filter(meeting=meeting, requested_by=user).order_by("-created_at", "-pk").first()
+
+
+def _meeting_context(request, meeting: Meeting, posted: tuple[str, object] | None = None) -> dict:
+    """Everything the meeting page shows, in a fixed number of queries."""
+    user = request.user
+    location = meeting.location
+    items = meeting.visible_items
+    version = {"version": meeting.version}
+    can_prepare = services.can_prepare(user, location) and not meeting.is_final
+    can_chair = services.can_chair(user, location) and not meeting.is_final
+    building = can_prepare and meeting.status in PREPARE_STATES
+    today = timezone.localdate()
+    minutes_open = can_chair and meeting.status in MINUTES_STATES and meeting.date <= today
+    posted_key, posted_form = posted or ("", None)
+
+    def form_for(key, factory):
+        return posted_form if posted_key == key else factory()
+
+    organisations = selectors.lvv_organisations(location) if minutes_open else []
+    advice = (
+        selectors.pending_advice_events(i.case_id for i in items if not hasattr(i, "outcome")) if minutes_open else {}
+    )
+    partner = services.works_for(user.organisation, location) and not meeting.is_final
+    entries = []
+    for position, item in enumerate(items):
+        outcome = getattr(item, "outcome", None)
+        entry = {"item": item, "outcome": outcome, "first": position == 0, "last": position == len(items) - 1}
+        own_note = next((n for n in item.notes.all() if n.organisation_id == user.organisation_id), None)
+        if partner:
+            entry["note_form"] = form_for(
+                f"note-{item.pk}",
+                lambda own_note=own_note: lso_forms.NoteForm(initial={"text": own_note.text if own_note else ""}),
+            )
+            entry["note_form"].prefix = f"note-{item.pk}"
+        if building:
+            entry["time_form"] = form_for(
+                f"time-{item.pk}",
+                lambda item=item: lso_forms.ItemTimeForm(
+                    initial={"minutes_allotted": item.minutes_allotted, **version}, prefix=f"time-{item.pk}"
+                ),
+            )
+        if minutes_open and outcome is None:
+            pending = advice.get(item.case_id)
+            entry["advice_event"] = pending
+            entry["outcome_form"] = form_for(
+                f"outcome-{item.pk}",
+                lambda item=item, pending=pending: lso_forms.OutcomeForm(
+                    initial=version,
+                    organisations=organisations,
+                    advice_pending=pending is not None,
+                    prefix=f"outcome-{item.pk}",
+                ),
+            )
+        entries.append(entry)
+
+    context = {
+        "meeting": meeting,
+        "entries": entries,
+        "can_prepare": can_prepare,
+        "can_chair": can_chair,
+        "building": building,
+        "minutes_open": minutes_open,
+        "minutes_in_future": can_chair and meeting.status in MINUTES_STATES and meeting.date > today,
+        "step_form": form_for("step", lambda: lso_forms.MeetingStepForm(initial=version)),
+        "total_minutes": sum(i.minutes_allotted for i in items),
+        "pack": _latest_pack(user, meeting),
+        "version": meeting.version,
+    }
+    if building:
+        context["suggestions"] = selectors.suggestions(meeting, user)
+        context["manual_form"] = form_for(
+            "manual", lambda: lso_forms.ManualAddForm(initial={**version, "minutes_allotted": 10})
+        )
+        query = (request.GET.get("q") or "").strip()
+        context["query"] = query
+        if query:
+            context["search_results"] = list(
+                selectors.suggestion_candidates(meeting, user)
+                .filter(
+                    Q(person__family_name__icontains=query)
+                    | Q(person__given_names__icontains=query)
+                    | Q(external_id__iexact=query)
+                    | Q(person__v_number=query)
+                )
+                .order_by("person__family_name", "person__given_names", "pk")[:SEARCH_RESULTS]
+            )
+    return context
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    record(actor=request.user, action=Action.VIEW, obj=meeting, origin=Origin.from_request(request))
+    return render(request, "lso/meeting_detail.html", _meeting_context(request, meeting))
+
+
+def _rerender(request, meeting_pk, key, form, status=200):
+    meeting = _meeting_or_404(request, meeting_pk)
+    return render(request, "lso/meeting_detail.html", _meeting_context(request, meeting, (key, form)), status=status)
+
+
+def _run(request, meeting_pk, key, form, call, success, anchor=""):
+    """Run a service for a valid form: a message and a redirect, or the page with errors."""
+    try:
+        with transaction.atomic():
+            call()
+    except services.NotVisibleError:
+        raise Http404 from None
+    except services.StaleVersionError:
+        form.add_error(None, lso_forms.STALE)
+        form.data = form.data.copy()
+        form.data[form.add_prefix("version")] = Meeting.objects.get(pk=meeting_pk).version
+        return _rerender(request, meeting_pk, key, form, status=409)
+    except StepNotAllowed as exc:
+        form.add_error(None, str(exc))
+        return _rerender(request, meeting_pk, key, form)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or services.NOT_PREPARER)
+        return _rerender(request, meeting_pk, key, form, status=403)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _rerender(request, meeting_pk, key, form)
+    messages.success(request, success)
+    return redirect(_meeting_url(Meeting(pk=meeting_pk), anchor))
+
+
+@login_required
+@require_POST
+def add_suggestion(request, pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    form = lso_forms.SuggestionForm(request.POST)
+    if not form.is_valid():
+        return _rerender(request, pk, "step", form)
+    return _run(
+        request,
+        pk,
+        "step",
+        form,
+        lambda: services.add_suggested_items(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            meeting=meeting,
+            cases=[form.cleaned_data["case"]],
+            expected_version=form.cleaned_data.get("version"),
+        ),
+        lso_forms.ITEMS_ADDED,
+        "agenda",
+    )
+
+
+def _find_case(user, meeting, text: str):
+    candidates = selectors.suggestion_candidates(meeting, user)
+    match = REFERENCE.match(text)
+    if match:
+        return candidates.filter(pk=int(match.group(1))).first()
+    if text.isdigit():
+        found = candidates.filter(pk=int(text)).first()
+        if found:
+            return found
+    return candidates.filter(external_id__iexact=text.strip()).first()
+
+
+@login_required
+@require_POST
+def add_manual(request, pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    form = lso_forms.ManualAddForm(request.POST)
+    if not form.is_valid():
+        return _rerender(request, pk, "manual", form)
+    case = _find_case(request.user, meeting, form.cleaned_data["case"])
+    if case is None:
+        form.add_error("case", lso_forms.CASE_NOT_FOUND)
+        return _rerender(request, pk, "manual", form)
+    return _run(
+        request,
+        pk,
+        "manual",
+        form,
+        lambda: services.add_item(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            meeting=meeting,
+            case=case,
+            minutes_allotted=form.cleaned_data["minutes_allotted"],
+            expected_version=form.cleaned_data.get("version"),
+        ),
+        lso_forms.ITEMS_ADDED,
+        "agenda",
+    )
+
+
+@login_required
+@require_POST
+def move_item(request, pk, item_pk, direction):
+    if direction not in ("up", "down"):
+        raise Http404
+    meeting = _plain_meeting_or_404(request, pk)
+    item = _item_or_404(request, meeting, item_pk)
+    form = lso_forms.MeetingStepForm(request.POST)
+    form.is_valid()
+    ids = list(AgendaItem.objects.filter(meeting=meeting).order_by("order", "pk").values_list("pk", flat=True))
+    index = ids.index(item.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+    return _run(
+        request,
+        pk,
+        "step",
+        form,
+        lambda: services.reorder_items(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            meeting=meeting,
+            item_ids=ids,
+            expected_version=form.cleaned_data.get("version"),
+        ),
+        lso_forms.ORDER_SAVED,
+        f"item-{item.pk}",
+    )
+
+
+@login_required
+@require_POST
+def item_time(request, pk, item_pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    item = _item_or_404(request, meeting, item_pk)
+    key = f"time-{item.pk}"
+    form = lso_forms.ItemTimeForm(request.POST, prefix=key)
+    if not form.is_valid():
+        return _rerender(request, pk, key, form)
+    return _run(
+        request,
+        pk,
+        key,
+        form,
+        lambda: services.update_item(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            item=item,
+            minutes_allotted=form.cleaned_data["minutes_allotted"],
+            expected_version=form.cleaned_data.get("version"),
+        ),
+        lso_forms.ITEM_SAVED,
+        f"item-{item.pk}",
+    )
+
+
+@login_required
+@require_POST
+def item_remove(request, pk, item_pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    item = _item_or_404(request, meeting, item_pk)
+    form = lso_forms.MeetingStepForm(request.POST)
+    form.is_valid()
+    return _run(
+        request,
+        pk,
+        "step",
+        form,
+        lambda: services.remove_item(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            item=item,
+            expected_version=form.cleaned_data.get("version"),
+        ),
+        lso_forms.ITEM_REMOVED,
+        "agenda",
+    )
+
+
+@login_required
+@require_POST
+def item_note(request, pk, item_pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    item = _item_or_404(request, meeting, item_pk)
+    key = f"note-{item.pk}"
+    form = lso_forms.NoteForm(request.POST, prefix=key)
+    if not form.is_valid():
+        return _rerender(request, pk, key, form)
+    return _run(
+        request,
+        pk,
+        key,
+        form,
+        lambda: services.save_preparation_note(
+            acting_user=request.user, origin=Origin.from_request(request), item=item, text=form.cleaned_data["text"]
+        ),
+        lso_forms.NOTE_SAVED,
+        f"item-{item.pk}",
+    )
+
+
+@login_required
+@require_POST
+def item_outcome(request, pk, item_pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    item = _item_or_404(request, meeting, item_pk)
+    key = f"outcome-{item.pk}"
+    pending = selectors.pending_advice_event(item.case)
+    form = lso_forms.OutcomeForm(
+        request.POST,
+        prefix=key,
+        organisations=selectors.lvv_organisations(meeting.location),
+        advice_pending=pending is not None,
+    )
+    if not form.is_valid():
+        return _rerender(request, pk, key, form)
+    return _run(
+        request,
+        pk,
+        key,
+        form,
+        lambda: services.record_outcome(
+            acting_user=request.user, origin=Origin.from_request(request), item=item, **form.service_kwargs()
+        ),
+        lso_forms.OUTCOME_SAVED,
+        f"item-{item.pk}",
+    )
+
+
+def _meeting_step(request, pk, service, success):
+    meeting = _plain_meeting_or_404(request, pk)
+    form = lso_forms.MeetingStepForm(request.POST)
+    form.is_valid()
+    return _run(
+        request,
+        pk,
+        "step",
+        form,
+        lambda: service(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            meeting=meeting,
+            expected_version=form.cleaned_data.get("version"),
+        ),
+        success,
+    )
+
+
+@login_required
+@require_POST
+def publish(request, pk):
+    return _meeting_step(request, pk, services.publish_meeting, lso_forms.PUBLISHED)
+
+
+@login_required
+@require_POST
+def finalize(request, pk):
+    return _meeting_step(request, pk, services.finalize_minutes, lso_forms.FINALISED)
+
+
+# --- The agenda pack ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def pack_request(request, pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    pack = AgendaPack.objects.create(meeting=meeting, requested_by=request.user, meeting_version=meeting.version)
+    record(
+        actor=request.user,
+        action=Action.EXPORT,
+        obj=meeting,
+        origin=Origin.from_request(request),
+        detail={"pack": pack.pk, "step": "requested"},
+    )
+    transaction.on_commit(lambda: tasks.make_agenda_pack.delay(pack.pk))
+    messages.info(request, lso_forms.PACK_REQUESTED)
+    return redirect(_meeting_url(meeting, "pack"))
+
+
+@login_required
+@require_GET
+def pack_status(request, pk):
+    """The pack's progress (htmx polls this part every 2 s while it is being made)."""
+    meeting = _plain_meeting_or_404(request, pk)
+    return render(
+        request, "lso/includes/pack_status.html", {"meeting": meeting, "pack": _latest_pack(request.user, meeting)}
+    )
+
+
+@login_required
+@require_GET
+def pack_download(request, pk, pack_pk):
+    meeting = _plain_meeting_or_404(request, pk)
+    pack = AgendaPack.objects.filter(pk=pack_pk, meeting=meeting, requested_by=request.user).first()
+    if pack is None or not pack.is_ready:
+        raise Http404
+    ids = set(pack.case_ids)
+    if len(set(Case.objects.visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))) != len(ids):
+        raise Http404
+    record(
+        actor=request.user,
+        action=Action.EXPORT,
+        obj=meeting,
+        origin=Origin.from_request(request),
+        detail={"pack": pack.pk, "step": "download", "cases": sorted(ids)},
+    )
+    filename = f"agendapakket-lso-{meeting.location.slug}-{meeting.date:%Y-%m-%d}.pdf"
+    return FileResponse(pack.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+
+
+@login_required
+@require_GET
+def minutes_print(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    record(
+        actor=request.user, action=Action.VIEW, obj=meeting, origin=Origin.from_request(request), detail={"print": True}
+    )
+    return render(request, "lso/minutes_print.html", {"meeting": meeting, "items": meeting.visible_items})
+
+
+# --- Notices -------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def notice_read(request, notice_pk):
+    notice = selectors.notices_for(request.user).filter(pk=notice_pk).first()
+    if notice is None:
+        raise Http404
+    services.mark_notice_read(acting_user=request.user, notice=notice)
+    return redirect(_meeting_url(notice.meeting))
+
+
+# --- DT&V review queue ---------------------------------------------------------------------
+
+
+def _require_dtv(user) -> None:
+    from lvv.accounts.models import Role
+
+    _require_case_role(user)
+    if not user.has_role(Role.DTV):
+        raise Http404
+
+
+@login_required
+@require_GET
+def review_queue(request):
+    _require_dtv(request.user)
+    queue_filter = selectors.ReviewQueueFilter(
+        request.GET or None, queryset=selectors.review_queue(request.user), request=request
+    )
+    page = Paginator(queue_filter.qs, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    record(
+        actor=request.user,
+        action=Action.LIST,
+        origin=Origin.from_request(request),
+        object_type="cases.case",
+        detail={"review_queue": True, "page": page.number, "count": page.paginator.count},
+    )
+    return render(
+        request,
+        "lso/review_queue.html",
+        {
+            "filter": queue_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        },
+    )
+
+
+@login_required
+def review_note(request, case_pk):
+    _require_dtv(request.user)
+    case = Case.objects.visible_to(request.user).select_related("person", "location").filter(pk=case_pk).first()
+    if case is None:
+        raise Http404
+    form = lso_forms.ReviewNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_review_note(
+                acting_user=request.user,
+                origin=Origin.from_request(request),
+                case=case,
+                text=form.cleaned_data["text"],
+                flagged=form.cleaned_data["flagged"],
+            )
+        except services.NotVisibleError:
+            raise Http404 from None
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, lso_forms.REVIEW_SAVED)
+            return redirect("lso:review-queue")
+    notes = list(selectors.visible_review_notes(request.user).filter(case=case)[:10])
+    return render(request, "lso/review_note.html", {"case": case, "form": form, "notes": notes})
+
+
+__all__ = ["MeetingNotice"]

@@ -1,0 +1,211 @@
+"""The MRT pages: escalations, positions, preparation tasks, the session and the advice.
+
+Reads through ``mrt.selectors`` (scoped by the access policy), writes through
+``mrt.services``. Hidden escalations answer 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.workflow import StepNotAllowed
+from lso.views import _require_case_role
+from lvv.audit.log import Action, Origin, record
+from mrt import forms as mrt_forms
+from mrt import selectors, services
+from mrt.models import Escalation, EscalationStatus, PreparationTask
+
+PER_PAGE = 25
+
+
+def _escalation_or_404(request, pk) -> Escalation:
+    _require_case_role(request.user)
+    try:
+        return selectors.escalation_for_page(request.user, pk)
+    except Escalation.DoesNotExist:
+        raise Http404 from None
+
+
+def _detail_url(escalation) -> str:
+    return reverse("mrt:escalation-detail", args=[escalation.pk])
+
+
+@login_required
+@require_GET
+def escalation_list(request):
+    _require_case_role(request.user)
+    page = Paginator(selectors.visible_escalations(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    tasks = list(selectors.open_tasks_for(request.user)[:PER_PAGE])
+    record(
+        actor=request.user,
+        action=Action.LIST,
+        origin=Origin.from_request(request),
+        object_type="mrt.escalation",
+        detail={"page": page.number, "count": page.paginator.count},
+    )
+    return render(request, "mrt/escalation_list.html", {"page": page, "tasks": tasks})
+
+
+def _context(request, escalation, **forms) -> dict:
+    user = request.user
+    location = escalation.case.location
+    open_ = escalation.status != EscalationStatus.ADVISED
+    coordinate = services.can_coordinate(user, location) and open_
+    partner = services.works_for(user.organisation, location) and open_
+    advice = getattr(escalation, "advice", None)
+    context = {
+        "escalation": escalation,
+        "case": escalation.case,
+        "advice": advice,
+        "coordinate": coordinate,
+        "user_org": user.organisation_id,
+        "version": escalation.version,
+    }
+    if partner:
+        own = next((p for p in escalation.positions.all() if p.organisation_id == user.organisation_id), None)
+        context["position_form"] = forms.get("position") or mrt_forms.PositionForm(
+            initial={"text": own.text if own else ""}
+        )
+    if coordinate:
+        context["session_form"] = forms.get("session") or mrt_forms.SessionForm(prefix="session")
+        context["advice_form"] = forms.get("advice") or mrt_forms.AdviceForm(
+            prefix="advice", initial={"version": escalation.version}
+        )
+    return context
+
+
+@login_required
+@require_GET
+def escalation_detail(request, pk):
+    escalation = _escalation_or_404(request, pk)
+    record(actor=request.user, action=Action.VIEW, obj=escalation, origin=Origin.from_request(request))
+    return render(request, "mrt/escalation_detail.html", _context(request, escalation))
+
+
+def _run(request, pk, key, form, call, success):
+    try:
+        with transaction.atomic():
+            call()
+    except services.NotVisibleError:
+        raise Http404 from None
+    except services.StaleVersionError:
+        form.add_error(None, mrt_forms.STALE)
+        status = 409
+    except StepNotAllowed as exc:
+        form.add_error(None, str(exc))
+        status = 200
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or str(services.NOT_COORDINATOR))
+        status = 403
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        status = 200
+    else:
+        messages.success(request, success)
+        return redirect(_detail_url(Escalation(pk=pk)))
+    escalation = _escalation_or_404(request, pk)
+    return render(request, "mrt/escalation_detail.html", _context(request, escalation, **{key: form}), status=status)
+
+
+@login_required
+@require_POST
+def position(request, pk):
+    escalation = _escalation_or_404(request, pk)
+    form = mrt_forms.PositionForm(request.POST)
+    if not form.is_valid():
+        return render(request, "mrt/escalation_detail.html", _context(request, escalation, position=form))
+    return _run(
+        request,
+        pk,
+        "position",
+        form,
+        lambda: services.save_position(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            escalation=escalation,
+            text=form.cleaned_data["text"],
+        ),
+        mrt_forms.POSITION_SAVED,
+    )
+
+
+@login_required
+@require_POST
+def session(request, pk):
+    """Plan a session of the case's LVV and put the escalation on it, in one step."""
+    escalation = _escalation_or_404(request, pk)
+    form = mrt_forms.SessionForm(request.POST, prefix="session")
+    if not form.is_valid():
+        return render(request, "mrt/escalation_detail.html", _context(request, escalation, session=form))
+
+    def call():
+        planned = services.create_session(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            location=escalation.case.location,
+            date=form.cleaned_data["date"],
+            place=form.cleaned_data.get("place") or "",
+            ngo=escalation.case.assigned_ngo,
+        )
+        services.schedule_escalation(
+            acting_user=request.user, origin=Origin.from_request(request), escalation=escalation, session=planned
+        )
+
+    return _run(request, pk, "session", form, call, mrt_forms.SCHEDULED)
+
+
+@login_required
+@require_POST
+def advice(request, pk):
+    escalation = _escalation_or_404(request, pk)
+    form = mrt_forms.AdviceForm(request.POST, prefix="advice")
+    if not form.is_valid():
+        return render(request, "mrt/escalation_detail.html", _context(request, escalation, advice=form))
+    data = form.cleaned_data
+    return _run(
+        request,
+        pk,
+        "advice",
+        form,
+        lambda: services.give_advice(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            escalation=escalation,
+            reasoning=data["reasoning"],
+            direction=data.get("direction") or "",
+            route=data.get("route") or "",
+            no_durable_solution_possible=data.get("no_durable_solution_possible", False),
+            due_on=data.get("due_on"),
+            expected_version=data.get("version"),
+        ),
+        mrt_forms.ADVICE_SAVED,
+    )
+
+
+@login_required
+@require_POST
+def task_done(request, task_pk):
+    _require_case_role(request.user)
+    task = selectors.visible_tasks(request.user).filter(pk=task_pk).first()
+    if task is None:
+        raise Http404
+    try:
+        services.complete_preparation_task(acting_user=request.user, origin=Origin.from_request(request), task=task)
+    except services.NotVisibleError:
+        raise Http404 from None
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, mrt_forms.TASK_DONE)
+    return redirect(_detail_url(task.escalation))
+
+
+__all__ = ["PreparationTask"]

@@ -1,0 +1,90 @@
+"""The MRT pages: escalation list and page, positions, tasks, the session and the advice;
+access for other LVVs, unassigned NGOs and the programme bureau."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from lso import services as lso_services
+from lso.models import Decision, EscalationReason
+from lvv.accounts.models import Role
+from lvv.audit.log import COMMAND
+from mrt.models import Escalation, EscalationStatus
+from tests.lso.helpers import chair, published, sheltered_case
+
+pytestmark = pytest.mark.django_db
+
+
+def escalated(lvv, case):
+    meeting = published(lvv, [case])
+    item = meeting.items.get()
+    lso_services.record_outcome(
+        acting_user=chair(lvv),
+        origin=COMMAND,
+        item=item,
+        decision=Decision.ESCALATE,
+        escalation_reason=EscalationReason.COMPLEXITY,
+        escalation_question="Welke route is haalbaar?",
+    )
+    return Escalation.objects.get(case=case)
+
+
+def test_escalation_to_advice_in_the_browser_pages(world, client, django_assert_max_num_queries):
+    ams = world.ams
+    escalation = escalated(ams, sheltered_case(ams))
+    client.force_login(ams.users[Role.IND])
+    response = client.get(reverse("mrt:escalation-list"))
+    assert response.status_code == 200 and len(response.context["tasks"]) == 1
+    with django_assert_max_num_queries(30):
+        page = client.get(reverse("mrt:escalation-detail", args=[escalation.pk]))
+    assert page.status_code == 200
+    response = client.post(reverse("mrt:position", args=[escalation.pk]), {"text": "Procedure loopt nog"})
+    assert response.status_code == 302
+    task = escalation.tasks.get(owner_organisation=ams.ind)
+    assert client.post(reverse("mrt:task-done", args=[task.pk])).status_code == 302
+    task.refresh_from_db()
+    assert task.done_on
+
+    client.force_login(chair(ams))
+    response = client.post(reverse("mrt:advice", args=[escalation.pk]), {"advice-reasoning": "", "advice-version": 1})
+    assert response.status_code == 200
+    assert response.context["advice_form"].errors["reasoning"]
+    response = client.post(
+        reverse("mrt:advice", args=[escalation.pk]),
+        {
+            "advice-direction": "departure",
+            "advice-reasoning": "Vertrek is haalbaar",
+            "advice-version": escalation.version,
+        },
+    )
+    assert response.status_code == 302
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ADVISED
+
+
+def test_session_form_plans_and_schedules(world, client):
+    ams = world.ams
+    escalation = escalated(ams, ams.assigned)
+    client.force_login(ams.users[Role.CASEMANAGER])
+    response = client.post(
+        reverse("mrt:session", args=[escalation.pk]), {"session-date": escalation.escalated_on.isoformat()}
+    )
+    assert response.status_code == 302
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.SCHEDULED
+
+
+def test_access(world, client):
+    ams = world.ams
+    escalation = escalated(ams, ams.unassigned)
+    task = escalation.tasks.first()
+    for user in (world.rot.users[Role.LSO_CHAIR], ams.users[Role.NGO], world.bureau):
+        client.force_login(user)
+        assert client.get(reverse("mrt:escalation-detail", args=[escalation.pk])).status_code == 404
+        assert client.post(reverse("mrt:position", args=[escalation.pk]), {"text": "x"}).status_code == 404
+        assert client.post(reverse("mrt:task-done", args=[task.pk])).status_code == 404
+    client.force_login(ams.users[Role.NGO])
+    assert client.get(reverse("mrt:escalation-list")).context["page"].paginator.count == 0
+    client.force_login(world.bureau)
+    assert client.get(reverse("mrt:escalation-list")).status_code == 404
