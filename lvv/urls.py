@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("lso/", include("lso.urls")),
     path("mrt/", include("mrt.urls")),
+    path("monitor/", include("monitor.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("lvv.api.urls")),

@@ -20,9 +20,11 @@ The monitor's charts: ``occupancy_chart``, ``outcomes_chart``, ``present_chart``
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 from html import escape
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from monitor.labels import OUTCOME_LABELS
@@ -128,6 +130,22 @@ def bar_chart(items: list[tuple[str, object]], *, title: str, description: str =
     return _svg(title, description or title, height, body)
 
 
+def _human_date(value) -> str:
+    """``2020-11-01`` as "1 november 2020" (in the active language); other text as it is."""
+    try:
+        return date_format(datetime.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _month_label(label: str) -> str:
+    """``2019-07`` as "jul 2019"; other labels as they are."""
+    try:
+        return date_format(datetime.date.fromisoformat(f"{label}-01"), "M Y")
+    except ValueError:
+        return label
+
+
 def _axes(labels: list[str], top: float, *, left: int, bottom: int, height: int) -> list[str]:
     body = []
     plot_height = height - bottom - 30
@@ -135,13 +153,14 @@ def _axes(labels: list[str], top: float, *, left: int, bottom: int, height: int)
         value = top * step / 4
         y = height - bottom - plot_height * step / 4
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - 10}" y2="{y:.1f}" stroke="{GRID}"/>')
-        body.append(_text(left - 6, y + 4, _fmt(round(value)), anchor="end", fill=MUTED, size=11))
+        tick = round(value) if float(value).is_integer() else round(value, 1)
+        body.append(_text(left - 6, y + 4, _fmt(tick), anchor="end", fill=MUTED, size=11))
     every = max(1, -(-len(labels) // 12))
     slot = (WIDTH - 10 - left) / max(len(labels), 1)
     for number, label in enumerate(labels):
         if number % every == 0:
             x = left + slot * (number + 0.5)
-            body.append(_text(x, height - bottom + 16, label, anchor="middle", fill=MUTED, size=10))
+            body.append(_text(x, height - bottom + 16, _month_label(label), anchor="middle", fill=MUTED, size=10))
     return body
 
 
@@ -258,7 +277,7 @@ def occupancy_chart(figures: dict, names: dict[str, str] | None = None) -> str:
     marker = {names.get(slug, slug): part["capacity"] for slug, part in figures["locations"].items()}
     return bar_chart(
         items,
-        title=_("In de opvang op %(date)s, per LVV") % {"date": figures["reference_date"]},
+        title=_("In de opvang op %(date)s, per LVV") % {"date": _human_date(figures["reference_date"])},
         description=_("Staafdiagram: personen in de opvang per LVV; de streep is de capaciteit."),
         marker=marker,
     )
@@ -275,7 +294,8 @@ def outcomes_chart(figures: dict, names: dict[str, str] | None = None) -> str:
     return stacked_columns(
         [_short(names.get(slug, slug), 14) for slug in slugs],
         series,
-        title=_("Uitstroom tot en met %(date)s naar uitkomst, per LVV") % {"date": figures["reference_date"]},
+        title=_("Uitstroom tot en met %(date)s naar uitkomst, per LVV")
+        % {"date": _human_date(figures["reference_date"])},
         description=_("Gestapelde kolommen: bestendig, semi-bestendig en geen oplossing per LVV."),
         colours=[CLASS_COLOURS[key] for key in ("durable", "semi_durable", "none")],
     )

@@ -16,8 +16,8 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.partners.models import Location, locations_of
 
-# Roles that read the figures of their organisation's LVVs.
-MUNICIPALITY_ROLES = (Role.CASEMANAGER, Role.LSO_CHAIR)
+# Roles that read the figures of their organisation's LVVs (the access policy decides).
+MUNICIPALITY_ROLES = policy.OWN_FIGURES_ROLES
 
 NO_FIGURES = _("U hebt geen toegang tot de cijfers van de monitor.")
 UNKNOWN_LOCATION = _("Onbekende LVV, of een LVV waarvan u de cijfers niet mag zien: %(slugs)s.")

@@ -2,8 +2,10 @@
 
 The rule
 --------
-1. **Primary suppression.** Every count from 1 to 4 is shown as ``<5``. Zero stays ``0``
-   (an empty cell reveals no one). Capacities are not counts of persons and stay.
+1. **Primary suppression.** Every count below 5, zero included, is shown as ``<5``. A
+   shown zero would tell that the ``<5`` beside it is at least 1, and a small total over
+   such cells can pin each of them (four cells of 1 under a total below 5). Capacities are
+   not counts of persons and stay.
 2. **Secondary suppression.** A published table has totals: the parts of a row add up to
    its total (departure + residence = scenarios total, the age bands of an LVV add up to
    its population), the LVVs add up to the national total, and the same number can appear
@@ -20,13 +22,13 @@ The rule
      shown cells known, a suppressed cell is determined when it has the same value in
      every solution of the equations (Gauss-Jordan elimination over the rationals on the
      suppressed cells only);
-   - *by bounds*: an attacker also knows that ``<5`` means 1 to 4 and ``x`` means 5 or
+   - *by bounds*: an attacker also knows that ``<5`` means 0 to 4 and ``x`` means 5 or
      more; bounds are propagated through every line until they stop tightening, and a
      suppressed cell whose lower and upper bound meet is also determined.
    Only lines that hold exactly in the data are used (an LVV total that counts a person
    in two LVVs once does not add up, and then gives nothing away exactly).
 
-What it does not promise: a range narrower than 1-4 can sometimes be inferred for a
+What it does not promise: a range narrower than 0-4 can sometimes be inferred for a
 suppressed cell (for example 3-4); no cell can be pinned to one value.
 """
 
@@ -73,7 +75,7 @@ def protect(values: dict[Cell, int], lines: Iterable[Line], *, threshold: int = 
     for line in lines:
         for cell in line.cells:
             lines_of.setdefault(cell, []).append(line)
-    marks = {cell: PRIMARY for cell, value in values.items() if 0 < value < threshold}
+    marks = {cell: PRIMARY for cell, value in values.items() if 0 <= value < threshold}
     for _round in range(len(values) + 1):
         exposed = sorted(_exposed(values, lines, marks, threshold), key=order.__getitem__)
         if not exposed:
@@ -159,13 +161,13 @@ def _subtract(row: dict, other: dict, factor: Fraction) -> None:
 
 
 def _pinned(values, lines, marks, threshold) -> set:
-    """Suppressed cells whose bounds (known cells, 1..threshold-1 for "<5", threshold or
+    """Suppressed cells whose bounds (known cells, 0..threshold-1 for "<5", threshold or
     more for "x") meet after propagation through every line."""
     low, high = {}, {}
     for cell, value in values.items():
         mark = marks.get(cell)
         if mark == PRIMARY:
-            low[cell], high[cell] = 1, threshold - 1
+            low[cell], high[cell] = 0, threshold - 1
         elif mark == SECONDARY:
             low[cell], high[cell] = threshold, _INFINITY
         else:

@@ -92,6 +92,19 @@ def sees_persons(user) -> bool:
     return is_system(user) or (_is_active(user) and user.has_role(*LVV_WIDE_ROLES, *ASSIGNED_ROLES))
 
 
+# Roles that read the monitor's figures of their own organisation's LVVs; the programme
+# bureau reads those of every LVV. Figures never name a person.
+OWN_FIGURES_ROLES = (Role.CASEMANAGER, Role.LSO_CHAIR)
+
+
+def reads_figures(user) -> bool:
+    """Whether the user may read monitor figures at all (by role; the LVVs follow from
+    ``monitor.scope.locations_for``)."""
+    return _is_active(user) and (
+        user.has_role(Role.BUREAU) or (user.has_role(*OWN_FIGURES_ROLES) and user.organisation_id is not None)
+    )
+
+
 def editable_locations(user):
     """LVVs in which the user may register and change persons and cases."""
     if is_system(user):

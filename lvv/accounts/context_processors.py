@@ -28,6 +28,8 @@ def navigation(request) -> dict:
         items.append({"label": _("Beheer"), "url": reverse("admin:index"), "section": "admin"})
     if user.has_role(Role.BUREAU) and not items:
         items.append({"label": _("Start"), "url": reverse("home"), "section": "home"})
+    if policy.reads_figures(user):  # by role, without a query on every page
+        items.append({"label": _("Monitor"), "url": reverse("monitor:dashboard"), "section": "monitor"})
     section = getattr(getattr(request, "resolver_match", None), "namespace", "")
     for item in items:
         item["current"] = item["section"] == section

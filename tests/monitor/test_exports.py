@@ -60,7 +60,7 @@ def test_csv_with_suppression_reads_back_to_the_suppressed_figures(scene):
     assert back == expected
     rot = back["locations"]["rotterdam"]
     assert rot["present"] == PRIMARY and rot["capacity"] == 117
-    assert back["total"]["outflow"]["detention"] == 0
+    assert back["total"]["outflow"]["detention"] == PRIMARY  # a zero is hidden like a small number
 
 
 def test_xlsx_reads_back_to_the_same_numbers(scene):
@@ -88,7 +88,7 @@ def test_xlsx_with_suppression(scene):
     assert f'"{PRIMARY}"' in flat_values
     # Nothing between 1 and 4 is left in any part of the file.
     for value in _numbers(back):
-        assert value == 0 or value >= 5
+        assert value >= 5
 
 
 def _numbers(data):

@@ -11,9 +11,17 @@ from monitor.figures import empty_location
 from monitor.suppression import PRIMARY, SECONDARY, Line, protect, protect_report
 
 
-def test_zero_stays_and_large_numbers_stay():
-    marks = protect({"a": 0, "b": 7, "t": 7}, [Line(("a", "b"), "t")])
-    assert marks == {}
+def test_large_numbers_stay_and_zero_is_hidden_like_a_small_number():
+    marks = protect({"a": 0, "b": 17, "t": 17}, [Line(("a", "b"), "t")])
+    assert marks == {"a": PRIMARY, "b": SECONDARY}
+
+
+def test_four_ones_under_a_small_total_cannot_be_pinned():
+    rows, columns = ["r0", "r1"], ["a", "b"]
+    values = {("r0", "a"): 1, ("r0", "b"): 1, ("r1", "a"): 1, ("r1", "b"): 1}
+    values.update({("r0", "T"): 2, ("r1", "T"): 2, ("T", "a"): 2, ("T", "b"): 2, ("T", "T"): 4})
+    lines = two_way_lines(rows, columns)
+    assert_not_recoverable(values, lines, protect(values, lines))
 
 
 def test_a_second_part_hides_the_small_one():
@@ -21,15 +29,19 @@ def test_a_second_part_hides_the_small_one():
     assert marks == {"a": PRIMARY, "b": SECONDARY}
 
 
-def test_the_total_goes_when_the_labels_would_pin_the_parts():
-    # a + b = 6 with a in 1..4 and b >= 5 leaves only a = 1: the total must go too.
-    marks = protect({"a": 1, "b": 5, "t": 6}, [Line(("a", "b"), "t")])
-    assert marks == {"a": PRIMARY, "b": SECONDARY, "t": SECONDARY}
+def test_a_hidden_part_is_never_left_with_one_possible_value():
+    # a + b = 9: with a hidden (0..4) and b hidden as x (5 or more), a can be 0..4.
+    marks = protect({"a": 4, "b": 5, "t": 9}, [Line(("a", "b"), "t")])
+    assert marks == {"a": PRIMARY, "b": SECONDARY}
+    values = {"a": 1, "b": 5, "c": 5, "t": 11}
+    lines = [Line(("a", "b", "c"), "t")]
+    marks = protect(values, lines)
+    assert marks["a"] == PRIMARY and len(marks) >= 2
 
 
 def test_a_small_total_with_one_part_needs_nothing_more():
     marks = protect({"a": 3, "b": 0, "t": 3}, [Line(("a", "b"), "t")])
-    assert marks == {"a": PRIMARY, "t": PRIMARY}
+    assert marks == {"a": PRIMARY, "b": PRIMARY, "t": PRIMARY}
 
 
 def test_lines_that_do_not_add_up_give_nothing_away():
@@ -58,7 +70,7 @@ def two_way_lines(rows, columns):
 def _allowed(cell, values, marks, top):
     mark = marks.get(cell)
     if mark == PRIMARY:
-        return range(1, 5)
+        return range(0, 5)
     if mark == SECONDARY:
         return range(5, top + 1)
     return range(values[cell], values[cell] + 1)
@@ -114,10 +126,8 @@ def test_no_suppressed_cell_of_a_small_table_can_be_worked_out(interior):
     lines = two_way_lines(rows, columns)
     marks = protect(values, lines)
     for cell, value in values.items():
-        if 0 < value < 5:
+        if value < 5:
             assert marks[cell] == PRIMARY
-        elif value == 0:
-            assert cell not in marks
     assert_not_recoverable(values, lines, marks)
 
 

@@ -1,0 +1,666 @@
+"""The monitor's pages: the dashboard at a reference date, snapshots, exports and the
+data-quality panel. Thin: figures from ``monitor.figures`` / ``monitor.analysis``, changes
+through ``monitor.services`` and ``monitor.tasks``.
+
+Who gets in: whoever reads figures (``monitor.scope.locations_for``: the programme bureau
+every LVV, municipality users their own); everyone else gets 404 (logged), anonymous
+users the login page. The pages show figures, never a person, except the data-quality
+panel's list of cases for users who may open them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lvv.access import policy
+from lvv.accounts.models import Role
+from lvv.audit.log import Action, Origin, Result, record
+from monitor import analysis, charts, quality, services, tasks
+from monitor.downloads import download_export
+from monitor.figures import FIGURE_KEYS, figures, flatten
+from monitor.forms import CompareForm, DashboardForm, ExportForm, SnapshotForm, snapshot_label
+from monitor.labels import (
+    DIMENSION_LABELS,
+    FIGURE_LABELS,
+    MEASURE_LABELS,
+    OUTCOME_LABELS,
+    POPULATION_LABEL,
+    TOTAL_LABEL,
+    TREND_LABELS,
+    value_label,
+)
+from monitor.models import ExportStatus, Snapshot
+from monitor.scope import locations_for
+
+__all__ = ["dashboard", "download_export", "export_status", "exports", "quality_panel", "snapshots"]
+
+SNAPSHOTS_PER_PAGE = 20
+EXPORTS_PER_PAGE = 20
+QUALITY_PER_PAGE = 25
+RECENT_EXPORTS = 5
+POLL_SECONDS = 2
+
+SNAPSHOT_REQUESTED = _("De momentopname wordt gemaakt.")
+SNAPSHOT_TAKEN = _("De momentopname van %(date)s is gemaakt.")
+SNAPSHOT_PUBLISHED = _("De momentopname van %(date)s is gepubliceerd.")
+EXPORT_INVALID = _("De export kon niet worden aangevraagd. Kies opnieuw een peildatum op het dashboard.")
+
+CONTRACT_KEYS = [key for key in FIGURE_KEYS if not key.startswith("outside_covenant.")]
+OUTSIDE_KEYS = [key for key in FIGURE_KEYS if key.startswith("outside_covenant.")]
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list
+    changed: bool = False
+
+
+@dataclass
+class Table:
+    """A data table for the template ``monitor/includes/table.html``."""
+
+    id: str
+    caption: str
+    columns: list[str]
+    rows: list[Row] = field(default_factory=list)
+    row_header: str = ""
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",").replace(",0", "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
+
+
+def _names(locations) -> dict[str, str]:
+    return {location.slug: location.name for location in locations}
+
+
+def figures_table(data: dict, names: dict[str, str], *, id: str, caption: str, keys=CONTRACT_KEYS) -> Table:
+    """One row per figure, one column per LVV and the total."""
+    slugs = list(data["locations"])
+    flat = {slug: flatten(data["locations"][slug]) for slug in slugs}
+    total = flatten(data["total"])
+    table = Table(
+        id=id,
+        caption=caption,
+        columns=[names.get(slug, slug) for slug in slugs] + [str(TOTAL_LABEL)],
+        row_header=_("Cijfer"),
+    )
+    for key in keys:
+        cells = [flat[slug].get(key) for slug in slugs] + [total.get(key)]
+        table.rows.append(Row(str(FIGURE_LABELS.get(key, key)), [_fmt(v) for v in cells]))
+    return table
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def _locations_or_404(request, object_type: str = "monitor.figures") -> list:
+    """The user's LVVs; 404 (logged) for a user who reads no figures."""
+    locations = locations_for(request.user)
+    if not locations:
+        record(
+            actor=request.user,
+            action=Action.VIEW,
+            result=Result.DENIED,
+            origin=Origin.from_request(request),
+            object_type=object_type,
+        )
+        raise Http404
+    return locations
+
+
+def _is_bureau(user) -> bool:
+    return user.has_role(Role.BUREAU)
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    user = request.user
+    locations = _locations_or_404(request)
+    form = DashboardForm(request.GET or None, locations=locations)
+    context = {"form": form, "locations": locations}
+    if form.is_bound and not form.is_valid():
+        return render(request, "monitor/dashboard.html", context)
+    if form.is_bound:
+        d, start, end = form.cleaned_data["date"], form.cleaned_data["trends_start"], form.cleaned_data["trends_end"]
+        scope = form.selected_locations()
+    else:
+        form = DashboardForm({}, locations=locations)
+        form.is_valid()
+        d, start, end = form.cleaned_data["date"], form.cleaned_data["trends_start"], form.cleaned_data["trends_end"]
+        scope = locations
+        # The trends' fields stay empty: they follow the date the user picks next.
+        context["form"] = DashboardForm(initial={"date": d}, locations=locations)
+    names = _names(scope)
+    context.update(_dashboard_data(user, d, start, end, scope, names))
+    context["export_form"] = ExportForm(
+        initial={
+            "date": d,
+            "trends_start": start if start <= d else None,
+            "lvv": scope[0].slug if len(scope) == 1 and len(locations) > 1 else "",
+        },
+        locations=locations,
+    )
+    context["recent_exports"] = _with_dates(services.exports_for(user)[:RECENT_EXPORTS])
+    record(
+        actor=user,
+        action=Action.VIEW,
+        origin=Origin.from_request(request),
+        object_type="monitor.figures",
+        object_id=d.isoformat(),
+        detail={"locations": [location.slug for location in scope], "page": "dashboard"},
+    )
+    return render(request, "monitor/dashboard.html", context)
+
+
+def _dashboard_data(user, d, start, end, scope, names) -> dict:
+    shown_date = date_format(d)
+    data = figures(d, scope)
+    trend = analysis.trends(start, end, scope)
+    parts = analysis.breakdowns(d, scope)
+    spans = analysis.durations(d, scope)
+    counts = quality.counts(scope, timezone.localdate())
+    slugs = list(data["locations"])
+    chart_figures = {**data, "reference_date": shown_date}
+
+    occupancy = Table(
+        id="table-occupancy",
+        caption=_("In de opvang en capaciteit op %(date)s") % {"date": shown_date},
+        columns=[str(FIGURE_LABELS["present"]), str(FIGURE_LABELS["capacity"])],
+        row_header=_("LVV"),
+        rows=[
+            Row(names[slug], [_fmt(data["locations"][slug]["present"]), _fmt(data["locations"][slug]["capacity"])])
+            for slug in slugs
+        ]
+        + [Row(str(TOTAL_LABEL), [_fmt(data["total"]["present"]), _fmt(data["total"]["capacity"])])],
+    )
+    outcome_keys = ("durable", "semi_durable", "none")
+    outcomes = Table(
+        id="table-outcomes",
+        caption=_("Uitstroom tot en met %(date)s naar uitkomst") % {"date": shown_date},
+        columns=[str(OUTCOME_LABELS[key]).capitalize() for key in outcome_keys],
+        row_header=_("LVV"),
+        rows=[
+            Row(names[slug], [_fmt(data["locations"][slug]["outcome_classes"][key]) for key in outcome_keys])
+            for slug in slugs
+        ]
+        + [Row(str(TOTAL_LABEL), [_fmt(data["total"]["outcome_classes"][key]) for key in outcome_keys])],
+    )
+
+    months = [date_format(_month_date(month), "YEAR_MONTH_FORMAT") for month in trend["months"]]
+    series = trend["total"]
+
+    def trend_table(id, caption, keys, value_of):
+        return Table(
+            id=id,
+            caption=caption,
+            columns=[str(TREND_LABELS[key]) for key in keys],
+            row_header=_("Maand"),
+            rows=[Row(months[n], [_fmt(value_of(m, key)) for key in keys]) for n, m in enumerate(series)],
+        )
+
+    def plain(month, key):
+        return month[key]
+
+    def outflow(month, key):
+        return month["outflow"][key.split(".", 1)[1]]
+
+    period = {"start": months[0], "end": months[-1]} if months else {"start": "", "end": ""}
+    trends = [
+        (
+            mark_safe(charts.present_chart(trend)),  # noqa: S308 -- built by monitor.charts, escaped there
+            trend_table(
+                "table-trend-present",
+                _("In de opvang aan het einde van de maand, %(start)s tot en met %(end)s") % period,
+                ["present"],
+                plain,
+            ),
+        ),
+        (
+            mark_safe(charts.flow_chart(trend)),  # noqa: S308
+            trend_table(
+                "table-trend-flow",
+                _("Instroom en scenario's per maand, %(start)s tot en met %(end)s") % period,
+                ["inflow", "scenarios_set"],
+                plain,
+            ),
+        ),
+        (
+            mark_safe(charts.outflow_chart(trend)),  # noqa: S308
+            trend_table(
+                "table-trend-outflow",
+                _("Uitstroom per maand naar uitkomst, %(start)s tot en met %(end)s") % period,
+                ["outflow.durable", "outflow.semi_durable", "outflow.none"],
+                outflow,
+            ),
+        ),
+    ]
+
+    columns = [names[slug] for slug in slugs] + [str(TOTAL_LABEL)]
+    breakdowns = []
+    for dimension in parts["dimensions"]:
+        table = Table(
+            id=f"table-breakdown-{dimension}",
+            caption=_("%(dimension)s van de personen ooit in de opvang tot en met %(date)s")
+            % {"dimension": DIMENSION_LABELS[dimension], "date": shown_date},
+            columns=columns,
+            row_header=str(DIMENSION_LABELS[dimension]),
+        )
+        for value in parts["values"][dimension]:
+            cells = [parts["locations"][slug][dimension][value] for slug in slugs] + [parts["total"][dimension][value]]
+            table.rows.append(Row(value_label(dimension, value), [_fmt(c) for c in cells]))
+        table.rows.append(
+            Row(
+                str(POPULATION_LABEL),
+                [_fmt(parts["locations"][slug]["population"]) for slug in slugs] + [_fmt(parts["total"]["population"])],
+            )
+        )
+        breakdowns.append((dimension, mark_safe(charts.breakdown_chart(parts, dimension)), table))  # noqa: S308
+
+    durations = Table(
+        id="table-durations",
+        caption=_("Doorlooptijden in dagen tot en met %(date)s") % {"date": shown_date},
+        columns=[_("Aantal casussen"), _("Mediaan"), _("25e percentiel"), _("75e percentiel")],
+        row_header=_("Stap"),
+    )
+    for part_name, part in [
+        *((names[slug], spans["locations"][slug]) for slug in slugs),
+        (str(TOTAL_LABEL), spans["total"]),
+    ]:
+        for measure in spans["measures"]:
+            m = part[measure]
+            durations.rows.append(
+                Row(
+                    f"{part_name}: {MEASURE_LABELS[measure]}",
+                    [_fmt(m["count"]), _fmt(m["median"]), _fmt(m["p25"]), _fmt(m["p75"])],
+                )
+            )
+
+    quality_table = Table(
+        id="table-quality",
+        caption=_("Casussen met onvolledige of tegenstrijdige gegevens, vandaag"),
+        columns=columns,
+        row_header=_("Bevinding"),
+        rows=[
+            Row(
+                str(quality.CHECK_LABELS[check]),
+                [_fmt(counts["locations"][slug][check]) for slug in slugs] + [_fmt(counts["total"][check])],
+            )
+            for check in quality.CHECKS
+        ],
+    )
+
+    return {
+        "reference_date": d,
+        "trends_start": start,
+        "trends_end": end,
+        "scope": scope,
+        "figures": data,
+        "contract_table": figures_table(
+            data,
+            names,
+            id="table-figures",
+            caption=_("De monitor op %(date)s, per LVV en in totaal (binnen het convenant)") % {"date": shown_date},
+        ),
+        "outside_table": figures_table(
+            data,
+            names,
+            id="table-outside",
+            caption=_("Buiten het convenant op %(date)s (apart geteld)") % {"date": shown_date},
+            keys=OUTSIDE_KEYS,
+        ),
+        "occupancy_chart": mark_safe(charts.occupancy_chart(chart_figures, names)),  # noqa: S308
+        "occupancy_table": occupancy,
+        "outcomes_chart": mark_safe(charts.outcomes_chart(chart_figures, names)),  # noqa: S308
+        "outcomes_table": outcomes,
+        "trends": trends,
+        "breakdowns": breakdowns,
+        "durations_chart": mark_safe(charts.durations_chart(spans)),  # noqa: S308
+        "durations_table": durations,
+        "quality_table": quality_table,
+        "quality_total": sum(counts["total"].values()),
+    }
+
+
+def _month_date(month: str) -> datetime.date:
+    year, number = month.split("-")
+    return datetime.date(int(year), int(number), 1)
+
+
+# --- data quality ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def quality_panel(request):
+    user = request.user
+    locations = _locations_or_404(request, "monitor.quality")
+    today = timezone.localdate()
+    names = _names(locations)
+    counts = quality.counts(locations, today)
+    slugs = list(counts["locations"])
+    table = Table(
+        id="table-quality",
+        caption=_("Aantal casussen per bevinding op %(date)s") % {"date": date_format(today)},
+        columns=[names[slug] for slug in slugs] + [str(TOTAL_LABEL)],
+        row_header=_("Bevinding"),
+        rows=[
+            Row(
+                str(quality.CHECK_LABELS[check]),
+                [_fmt(counts["locations"][slug][check]) for slug in slugs] + [_fmt(counts["total"][check])],
+            )
+            for check in quality.CHECKS
+        ],
+    )
+    may_open = policy.sees_persons(user)
+    page = None
+    if may_open:
+        page = Paginator(quality.cases(user, locations, today), QUALITY_PER_PAGE).get_page(request.GET.get("page"))
+        for case in page.object_list:
+            case.findings = quality.findings_of(case)
+    record(
+        actor=user,
+        action=Action.LIST if may_open else Action.VIEW,
+        origin=Origin.from_request(request),
+        object_type="monitor.quality",
+        detail={"locations": slugs, **({"count": page.paginator.count} if page else {})},
+    )
+    return render(
+        request,
+        "monitor/quality.html",
+        {"table": table, "page": page, "may_open": may_open, "today": today, "checks": quality.CHECK_LABELS},
+    )
+
+
+# --- snapshots ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def snapshots(request):
+    user = request.user
+    locations = _locations_or_404(request, "monitor.snapshot")
+    may_publish = _is_bureau(user)
+    form = SnapshotForm(request.POST or None, locations=locations, may_publish=may_publish)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data["reference_date"]
+        scope = form.selected_locations()
+        try:
+            result = tasks.take_snapshot.delay(
+                d.isoformat(),
+                [location.slug for location in scope] if len(scope) < len(locations) else None,
+                user.pk,
+                bool(form.cleaned_data.get("publish")),
+                form.cleaned_data.get("note", ""),
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            if result.ready():
+                messages.success(request, SNAPSHOT_TAKEN % {"date": date_format(d)})
+            else:
+                messages.info(request, SNAPSHOT_REQUESTED)
+            return redirect("monitor:snapshots")
+    all_snapshots = services.snapshots_for(user)
+    page = Paginator(all_snapshots, SNAPSHOTS_PER_PAGE).get_page(request.GET.get("page"))
+    compare_choices = list(all_snapshots[:100])
+    record(
+        actor=user,
+        action=Action.LIST,
+        origin=Origin.from_request(request),
+        object_type="monitor.snapshot",
+        detail={"count": page.paginator.count},
+    )
+    return render(
+        request,
+        "monitor/snapshots.html",
+        {
+            "form": form,
+            "page": page,
+            "may_publish": may_publish,
+            "compare_form": CompareForm(snapshots=compare_choices),
+            "names": _names(locations),
+        },
+    )
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _snapshot_or_404(request, pk) -> Snapshot:
+    snapshot = services.snapshots_for(request.user).filter(pk=pk).first()
+    if snapshot is None:
+        record(
+            actor=request.user,
+            action=Action.VIEW,
+            result=Result.DENIED,
+            origin=Origin.from_request(request),
+            object_type="monitor.snapshot",
+            object_id=pk,
+        )
+        raise Http404
+    return snapshot
+
+
+@login_required
+@require_GET
+def snapshot_detail(request, pk):
+    locations = _locations_or_404(request, "monitor.snapshot")
+    snapshot = _snapshot_or_404(request, pk)
+    names = _names(locations)
+    shown = date_format(snapshot.reference_date)
+    record(actor=request.user, action=Action.VIEW, origin=Origin.from_request(request), obj=snapshot)
+    return render(
+        request,
+        "monitor/snapshot_detail.html",
+        {
+            "snapshot": snapshot,
+            "label": snapshot_label(snapshot),
+            "may_publish": _is_bureau(request.user),
+            "table": figures_table(
+                snapshot.data,
+                names,
+                id="table-snapshot",
+                caption=_("Momentopname van %(date)s (binnen het convenant)") % {"date": shown},
+            ),
+            "outside_table": figures_table(
+                snapshot.data,
+                names,
+                id="table-snapshot-outside",
+                caption=_("Buiten het convenant op %(date)s") % {"date": shown},
+                keys=OUTSIDE_KEYS,
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def snapshot_publish(request, pk):
+    _locations_or_404(request, "monitor.snapshot")
+    snapshot = _snapshot_or_404(request, pk)
+    try:
+        services.publish_snapshot(acting_user=request.user, origin=Origin.from_request(request), snapshot=snapshot)
+    except PermissionDenied:
+        record(
+            actor=request.user,
+            action=Action.UPDATE,
+            result=Result.DENIED,
+            origin=Origin.from_request(request),
+            obj=snapshot,
+        )
+        raise
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, SNAPSHOT_PUBLISHED % {"date": date_format(snapshot.reference_date)})
+    return redirect("monitor:snapshot", pk=snapshot.pk)
+
+
+@login_required
+@require_GET
+def snapshot_compare(request):
+    locations = _locations_or_404(request, "monitor.snapshot")
+    available = services.snapshots_for(request.user)
+    wanted = [value for value in (request.GET.get("old"), request.GET.get("new")) if value and value.isdigit()]
+    chosen = list(available.filter(pk__in=wanted)) if wanted else []
+    choices = list(available[:100])
+    choices += [s for s in chosen if s not in choices]
+    form = CompareForm(request.GET or None, snapshots=choices)
+    context = {"form": form, "parts": None}
+    if form.is_bound and form.is_valid():
+        old, new = form.snapshots[form.cleaned_data["old"]], form.snapshots[form.cleaned_data["new"]]
+        diff = services.compare(old, new)
+        names = _names(locations)
+        parts = []
+        for slug, keys in [*diff["locations"].items(), ("total", diff["total"])]:
+            title = str(TOTAL_LABEL) if slug == "total" else names.get(slug, slug)
+            table = Table(
+                id=f"table-compare-{slug}",
+                caption=title,
+                columns=[date_format(old.reference_date), date_format(new.reference_date), _("Verschil")],
+                row_header=_("Cijfer"),
+            )
+            for key, values in keys.items():
+                delta = values["delta"]
+                changed = values["old"] != values["new"]
+                shown_delta = "—" if delta is None else (f"+{_fmt(delta)}" if delta > 0 else _fmt(delta))
+                table.rows.append(
+                    Row(
+                        str(FIGURE_LABELS.get(key, key)),
+                        [_fmt(values["old"]), _fmt(values["new"]), shown_delta],
+                        changed=changed,
+                    )
+                )
+            parts.append(table)
+        context.update(
+            {
+                "parts": parts,
+                "old": old,
+                "new": new,
+                "old_label": snapshot_label(old),
+                "new_label": snapshot_label(new),
+                "changed": sum(row.changed for table in parts for row in table.rows),
+            }
+        )
+        record(
+            actor=request.user,
+            action=Action.VIEW,
+            origin=Origin.from_request(request),
+            object_type="monitor.snapshot",
+            detail={"compare": [old.pk, new.pk]},
+        )
+    return render(request, "monitor/snapshot_compare.html", context)
+
+
+def _job_date(job) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(job.parameters.get("reference_date", ""))
+    except (TypeError, ValueError):
+        return None
+
+
+def _with_dates(jobs) -> list:
+    jobs = list(jobs)
+    for job in jobs:
+        job.reference_on = _job_date(job)
+    return jobs
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exports(request):
+    """GET: the user's exports; POST: request one (then on to its progress)."""
+    user = request.user
+    locations = _locations_or_404(request, "monitor.exportjob")
+    form = None
+    if request.method == "POST":
+        form = ExportForm(request.POST, locations=locations)
+        if form.is_valid():
+            try:
+                job = services.request_export(
+                    acting_user=user,
+                    origin=Origin.from_request(request),
+                    fmt=form.cleaned_data["format"],
+                    reference_date=form.cleaned_data["date"],
+                    locations=form.selected_locations(),
+                    suppress_small=form.cleaned_data["suppress_small"],
+                    trends_start=form.cleaned_data.get("trends_start"),
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                return redirect("monitor:export", pk=job.pk)
+    page = Paginator(services.exports_for(user), EXPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_dates(page.object_list)
+    status = 400 if form is not None else 200
+    return render(
+        request, "monitor/exports.html", {"page": page, "form": form, "invalid": EXPORT_INVALID}, status=status
+    )
+
+
+@login_required
+@require_GET
+def export_status(request, pk):
+    """The progress of one export; htmx asks for the status block alone every two seconds."""
+    _locations_or_404(request, "monitor.exportjob")
+    job = services.exports_for(request.user).filter(pk=pk).first()
+    if job is None:
+        record(
+            actor=request.user,
+            action=Action.VIEW,
+            result=Result.DENIED,
+            origin=Origin.from_request(request),
+            object_type="monitor.exportjob",
+            object_id=pk,
+        )
+        raise Http404
+    context = {
+        "job": job,
+        "reference_date": _job_date(job),
+        "finished": job.status in (ExportStatus.DONE, ExportStatus.FAILED),
+        "poll_seconds": POLL_SECONDS,
+        "status_url": reverse("monitor:export", kwargs={"pk": job.pk}),
+    }
+    template = "monitor/includes/export_status.html" if request.htmx else "monitor/export_status.html"
+    response = render(request, template, context)
+    response["Cache-Control"] = "private, no-store"
+    patch_vary_headers(response, ["HX-Request"])
+    return response
