@@ -82,10 +82,15 @@ def test_duplicate_v_number_on_the_person_form_is_a_field_error(client, world):
     case = world.ams.assigned
     client.force_login(world.ams.users[Role.CASEMANAGER])
     person = case.person
-    response = client.post(reverse("cases:person-edit", args=[case.pk]), {
-        "version": person.version, "v_number": "1234567890", "family_name": person.family_name,
-        "given_names": person.given_names,
-    })
+    response = client.post(
+        reverse("cases:person-edit", args=[case.pk]),
+        {
+            "version": person.version,
+            "v_number": "1234567890",
+            "family_name": person.family_name,
+            "given_names": person.given_names,
+        },
+    )
     assert "Er is al een persoon met dit V-nummer." in response.context["form"].errors["v_number"]
 
 
