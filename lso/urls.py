@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/publiceren/", views.publish, name="publish"),
     path("<int:pk>/definitief/", views.finalize, name="finalize"),
     path("<int:pk>/verslag/", views.minutes_print, name="minutes-print"),
+    path("<int:pk>/verslag.pdf", views.minutes_pdf, name="minutes-pdf"),
     path("<int:pk>/pakket/", views.pack_request, name="pack-request"),
     path("<int:pk>/pakket/status/", views.pack_status, name="pack-status"),
     path("<int:pk>/pakket/<int:pack_pk>/", views.pack_download, name="pack-download"),

@@ -14,8 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.models import Case
 from cases.workflow import StepNotAllowed
 from lso import forms as lso_forms
-from lso import selectors, services, tasks
+from lso import pdf, selectors, services, tasks
 from lso.models import AgendaItem, AgendaPack, Meeting, MeetingNotice, MeetingStatus
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
@@ -578,6 +579,22 @@ def minutes_print(request, pk):
         actor=request.user, action=Action.VIEW, obj=meeting, origin=Origin.from_request(request), detail={"print": True}
     )
     return render(request, "lso/minutes_print.html", {"meeting": meeting, "items": meeting.visible_items})
+
+
+@login_required
+@require_GET
+def minutes_pdf(request, pk):
+    """The minutes as a PDF (same content as the print view, for this reader)."""
+    meeting = _meeting_or_404(request, pk)
+    record(
+        actor=request.user, action=Action.EXPORT, obj=meeting, origin=Origin.from_request(request), detail={"pdf": True}
+    )
+    html = render_to_string("pdf/lso_minutes.html", {"meeting": meeting, "items": meeting.visible_items}, request)
+    response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="verslag-lso-{meeting.location.slug}-{meeting.date:%Y-%m-%d}.pdf"'
+    )
+    return response
 
 
 # --- Notices -------------------------------------------------------------------------------

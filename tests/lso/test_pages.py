@@ -80,6 +80,9 @@ def test_chair_builds_publishes_minutes_and_finalises(world, client):
     assert b'data-testid="minutes-final"' in page.content
     assert b'data-testid="outcome-form"' not in page.content
     assert client.get(url("minutes-print", meeting.pk)).status_code == 200
+    minutes = client.get(url("minutes-pdf", meeting.pk))
+    assert minutes.status_code == 200 and minutes["Content-Type"] == "application/pdf"
+    assert minutes.content.startswith(b"%PDF")
 
 
 def test_outcome_errors_are_field_level_and_keep_input(world, client):
@@ -166,6 +169,7 @@ def test_access(world, client):
         url("meeting-detail", meeting.pk),
         url("meeting-edit", meeting.pk),
         url("minutes-print", meeting.pk),
+        url("minutes-pdf", meeting.pk),
         url("pack-status", meeting.pk),
     ]
     for user in (world.rot.users[Role.LSO_CHAIR], world.rot.users[Role.NGO], world.bureau):
