@@ -7,6 +7,7 @@ key and explicit hosts.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from lvv.database import embedded_database_url, ensure_database
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Variables from a .env file (LVV_ENV_FILE, default .env in the project root) fill in what
+# the environment does not set.
+environ.Env.read_env(os.environ.get("LVV_ENV_FILE", str(BASE_DIR / ".env")), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 

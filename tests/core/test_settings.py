@@ -23,6 +23,7 @@ def run_manage(*args, **env):
 def production_env():
     return {
         "DJANGO_SETTINGS_MODULE": "lvv.settings",
+        "LVV_ENV_FILE": os.devnull,  # a developer's .env must not change what is checked
         "SECRET_KEY": "x" * 30 + "-production-like-secret-key-for-the-check-" + "y" * 20,
         "ALLOWED_HOSTS": "lvv.example.nl",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
