@@ -24,12 +24,20 @@ class Renderer(TemplatesSetting):
 
 
 class StyledFormMixin:
-    """Adds the component classes to widgets and marks invalid fields for assistive tech."""
+    """Adds the component classes to widgets and marks invalid fields for assistive tech.
+
+    Required fields carry ``aria-required`` instead of the HTML ``required`` attribute: the
+    server checks them (with Dutch messages next to the field), and the components style an
+    empty ``required`` field as invalid before the user has typed anything."""
+
+    use_required_attribute = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if field.required and not isinstance(widget, forms.HiddenInput):
+                widget.attrs.setdefault("aria-required", "true")
             for widget_class, css in WIDGET_CLASSES.items():
                 if isinstance(widget, widget_class):
                     if css:
