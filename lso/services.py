@@ -55,6 +55,7 @@ from lso.models import (
     ORGANISATION_NOT_PARTNER,
     Action,
     AgendaItem,
+    AgendaPack,
     Decision,
     EscalationReason,
     ItemOutcome,
@@ -1027,3 +1028,21 @@ def add_review_note(
     note.save(update_fields=["event"])
     record(actor=acting_user, action=AuditAction.CREATE, obj=note, origin=origin, detail={"case": visible.pk})
     return note
+
+
+@transaction.atomic
+def request_agenda_pack(*, acting_user, origin: Origin, meeting: Meeting) -> AgendaPack:
+    """Ask for the agenda pack of ``meeting`` for ``acting_user`` (who must see the
+    meeting); a background task makes the PDF with what this reader may see."""
+    if not selectors.visible_meetings(acting_user).filter(pk=meeting.pk).exists():
+        raise NotVisibleError
+    pack = AgendaPack.objects.create(meeting=meeting, requested_by=acting_user, meeting_version=meeting.version)
+    record(
+        actor=acting_user,
+        action=AuditAction.EXPORT,
+        obj=meeting,
+        origin=origin,
+        detail={"pack": pack.pk, "step": "requested"},
+    )
+    transaction.on_commit(partial(tasks.make_agenda_pack.delay, pack.pk))
+    return pack

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.models import Case
 from cases.workflow import StepNotAllowed
 from lso import forms as lso_forms
-from lso import pdf, selectors, services, tasks
+from lso import pdf, selectors, services
 from lso.models import AgendaItem, AgendaPack, Meeting, MeetingNotice, MeetingStatus
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
@@ -527,15 +527,7 @@ def finalize(request, pk):
 @require_POST
 def pack_request(request, pk):
     meeting = _plain_meeting_or_404(request, pk)
-    pack = AgendaPack.objects.create(meeting=meeting, requested_by=request.user, meeting_version=meeting.version)
-    record(
-        actor=request.user,
-        action=Action.EXPORT,
-        obj=meeting,
-        origin=Origin.from_request(request),
-        detail={"pack": pack.pk, "step": "requested"},
-    )
-    transaction.on_commit(lambda: tasks.make_agenda_pack.delay(pack.pk))
+    services.request_agenda_pack(acting_user=request.user, origin=Origin.from_request(request), meeting=meeting)
     messages.info(request, lso_forms.PACK_REQUESTED)
     return redirect(_meeting_url(meeting, "pack"))
 
