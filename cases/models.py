@@ -156,6 +156,12 @@ class CaseType(models.TextChoices):
 
 
 class CaseQuerySet(models.QuerySet):
+    def in_shelter_on(self, day: datetime.date) -> CaseQuerySet:
+        """Cases whose person takes a place on ``day``: shelter started on or before it and
+        not closed on or before it (an outflow frees the place on its own date). The one
+        rule of occupancy; capacity checks and the work queue's free places use it."""
+        return self.filter(shelter_started_on__lte=day).filter(Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+
     def visible_to(self, user) -> CaseQuerySet:
         """The cases ``user`` may see: the access policy plus guardian grants on one case."""
         if policy.is_system(user):

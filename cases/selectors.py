@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases import workflow
 from cases.models import (
     Case,
     CaseType,
@@ -18,11 +19,14 @@ from cases.models import (
     Deadline,
     Direction,
     DossierPart,
+    DossierPartKind,
     Person,
     Scenario,
     TimelineEvent,
 )
 from cases.workflow import OPEN_STATES, State
+from lvv.access import policy
+from lvv.accounts.models import Role
 from lvv.forms import StyledFormMixin
 from lvv.partners.models import (
     Location,
@@ -115,15 +119,15 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
     """The user's LVVs, each with its capacity and free places on ``today`` and the first
     ``per_location`` visible cases of its waiting list (``location.waiting``), in two queries.
 
-    The places count every case of the LVV (a figure, no person), exactly as
-    ``services.free_places`` does; the waiting cases are only the ones the user may see.
+    The places count every case of the LVV (a figure, no person) with the one occupancy
+    rule, ``Case.objects.in_shelter_on``; the waiting cases are only the ones the user may see.
     """
     capacity = LocationCapacity.objects.filter(location=OuterRef("pk"), effective_from__lte=today).order_by(
         "-effective_from"
     )
     occupied = (
-        Case.objects.filter(location=OuterRef("pk"), shelter_started_on__lte=today)
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+        Case.objects.filter(location=OuterRef("pk"))
+        .in_shelter_on(today)
         .order_by()
         .values("location")
         .annotate(n=Count("pk"))
@@ -317,3 +321,45 @@ def v_number_known(v_number: str | None) -> bool:
     """Whether a person with this V-number exists (the intake links a new case to that
     person, as ``services.register_person_and_case`` does); reveals nothing else."""
     return bool(v_number) and Person.objects.filter(v_number=v_number).exists()
+
+
+def available_steps(user, case: Case, *, can_change: bool | None = None) -> list[tuple[workflow.Step, str]]:
+    """The steps ``user`` can take on ``case`` now: ``workflow.steps_for`` for the user's
+    roles, narrowed by what the service would refuse on the records themselves (a case
+    worker outside the case's LVV, a dossier part already delivered, no deadline to pause
+    or resume, an outflow that is not this partner's to
+    confirm). Pause and resume come once per deadline, with its kind as the key; other
+    steps have the key "". Pages and API offer exactly these. Uses the case's prefetched
+    dossier parts and deadlines, and one query for the LVV check unless the caller passes
+    ``can_change`` (``policy.can_change_case``) it already knows."""
+    steps = workflow.steps_for(case.state, user.roles)
+    if not steps:
+        return []
+    if can_change is None:
+        can_change = policy.can_change_case(user, case)
+    parts = {part.kind: part for part in case.dossier_parts.all()}
+    open_deadlines = [d for d in case.deadlines.all() if d.resolved_on is None]
+    try:
+        outflow = case.outflow
+    except Case.outflow.RelatedObjectDoesNotExist:
+        outflow = None
+    available: list[tuple[workflow.Step, str]] = []
+    for step in steps:
+        if step.roles == (Role.CASEMANAGER,) and not can_change:
+            continue
+        if step.name in ("deliver_dossier_ind", "deliver_dossier_dtv"):
+            part = parts.get(DossierPartKind.IND if step.name.endswith("ind") else DossierPartKind.DTV)
+            if part is not None and part.delivered_on:
+                continue
+        if step.name == "confirm_outflow":
+            partner = outflow.confirming_partner if outflow else None
+            if partner is None or outflow.confirmed_on or not user.has_role(partner):
+                continue
+        if step.name == "pause_deadline":
+            available += [(step, d.kind) for d in open_deadlines if not d.is_paused]
+            continue
+        if step.name == "resume_deadline":
+            available += [(step, d.kind) for d in open_deadlines if d.is_paused]
+            continue
+        available.append((step, ""))
+    return available

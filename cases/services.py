@@ -433,11 +433,7 @@ def _step(step_name: str, acting_user, case: Case, expected_version: int | None)
 
 def occupied_places(location: Location, on: datetime.date) -> int:
     """Persons in shelter in ``location`` on ``on`` (shelter started, no outflow yet)."""
-    return (
-        Case.objects.filter(location=location, shelter_started_on__lte=on)
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=on))
-        .count()
-    )
+    return Case.objects.filter(location=location).in_shelter_on(on).count()
 
 
 def waiting_ahead(case: Case) -> int:

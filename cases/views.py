@@ -358,31 +358,7 @@ def _outflow(case: Case):
 def _step_forms(request, case: Case, *, can_change: bool, posted: StepForm | None) -> list[dict]:
     """The forms of the steps the user may take on the case now, each with its own URL."""
     user = request.user
-    parts = {part.kind: part for part in case.dossier_parts.all()}
-    outflow = _outflow(case)
-    entries: list[tuple[str, str]] = []  # (step name, key)
-    for step in workflow.steps_for(case.state, user.roles):
-        if step.roles == (Role.CASEMANAGER,) and not can_change:
-            continue
-        if step.name == "request_dossier" and all(
-            kind in parts and (parts[kind].requested_on or parts[kind].delivered_on) for kind in DossierPartKind.values
-        ):
-            continue  # already asked for
-        if step.name in ("deliver_dossier_ind", "deliver_dossier_dtv"):
-            part = parts.get(DossierPartKind.IND if step.name.endswith("ind") else DossierPartKind.DTV)
-            if part is not None and part.delivered_on:
-                continue
-        if step.name == "confirm_outflow":
-            partner = outflow.confirming_partner if outflow else None
-            if partner is None or outflow.confirmed_on or not user.has_role(partner):
-                continue
-        if step.name == "pause_deadline":
-            entries += [(step.name, d.kind) for d in case.deadlines.all() if not d.resolved_on and not d.is_paused]
-            continue
-        if step.name == "resume_deadline":
-            entries += [(step.name, d.kind) for d in case.deadlines.all() if not d.resolved_on and d.is_paused]
-            continue
-        entries.append((step.name, ""))
+    entries = [(step.name, key) for step, key in selectors.available_steps(user, case, can_change=can_change)]
     if posted is not None and (posted.step_name, posted.key) not in entries:
         entries.append((posted.step_name, posted.key))  # a step not offered: show why it failed
     wanted = posted.step_name if posted is not None else (request.GET.get("step") or _suggested_step(case, user))

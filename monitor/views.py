@@ -190,7 +190,6 @@ def _dashboard_data(user, d, start, end, scope, names) -> dict:
     spans = analysis.durations(d, scope)
     counts = quality.counts(scope, timezone.localdate())
     slugs = list(data["locations"])
-    chart_figures = {**data, "reference_date": shown_date}
 
     occupancy = Table(
         id="table-occupancy",
@@ -338,9 +337,9 @@ def _dashboard_data(user, d, start, end, scope, names) -> dict:
             caption=_("Buiten het convenant op %(date)s (apart geteld)") % {"date": shown_date},
             keys=OUTSIDE_KEYS,
         ),
-        "occupancy_chart": mark_safe(charts.occupancy_chart(chart_figures, names)),  # noqa: S308
+        "occupancy_chart": mark_safe(charts.occupancy_chart(data, names)),  # noqa: S308
         "occupancy_table": occupancy,
-        "outcomes_chart": mark_safe(charts.outcomes_chart(chart_figures, names)),  # noqa: S308
+        "outcomes_chart": mark_safe(charts.outcomes_chart(data, names)),  # noqa: S308
         "outcomes_table": outcomes,
         "trends": trends,
         "breakdowns": breakdowns,

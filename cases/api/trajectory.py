@@ -31,8 +31,7 @@ from rest_framework.response import Response
 
 from cases import selectors, services, workflow
 from cases.api import serializers as api
-from cases.models import Case, CooperationCheck, Deadline, DossierPartKind, Scenario, TimelineEvent
-from lvv.access import policy
+from cases.models import Case, CooperationCheck, Deadline, Scenario, TimelineEvent
 from lvv.accounts.models import Role
 from lvv.api.exceptions import PreconditionFailed, StaleVersion
 from lvv.audit.log import Action, Channel, Origin, Result, record
@@ -96,36 +95,17 @@ def trajectory_queryset(queryset):
 
 
 def allowed_steps(user, case: Case) -> list[dict]:
-    """``workflow.steps_for`` for the user's roles, narrowed by what the service would refuse
-    on the record itself: a case worker outside the case's LVV, a dossier part already
-    delivered, no deadline to pause or resume, an outflow that is not this partner's to
-    confirm. Uses the prefetched records (one query for the LVV check)."""
-    steps = workflow.steps_for(case.state, user.roles)
-    if not steps:
-        return []
-    can_change = policy.can_change_case(user, case)
-    delivered = {part.kind for part in case.dossier_parts.all() if part.delivered_on}
-    open_deadlines = [d for d in case.deadlines.all() if d.resolved_on is None]
-    outflow = getattr(case, "outflow", None) if case.state == workflow.State.CLOSED else None
-    result = []
-    for step in steps:
-        if step.roles == (Role.CASEMANAGER,) and not can_change:
-            continue
-        if step.name == "deliver_dossier_ind" and DossierPartKind.IND in delivered:
-            continue
-        if step.name == "deliver_dossier_dtv" and DossierPartKind.DTV in delivered:
-            continue
-        if step.name == "pause_deadline" and not any(not d.is_paused for d in open_deadlines):
-            continue
-        if step.name == "resume_deadline" and not any(d.is_paused for d in open_deadlines):
-            continue
-        if step.name == "confirm_outflow":
-            partner = outflow.confirming_partner if outflow else None
-            if partner is None or outflow.confirmed_on or not user.has_role(partner):
-                continue
-        slug = ENDPOINT_OF_STEP[step.name]
-        result.append({"name": step.name, "label": str(step.label), "url": reverse(f"api:case-{slug}", args=[case.pk])})
-    return result
+    """The steps the user can take now (``selectors.available_steps``), once each, with the
+    endpoint that takes them."""
+    names = list(dict.fromkeys(step.name for step, _key in selectors.available_steps(user, case)))
+    return [
+        {
+            "name": name,
+            "label": str(workflow.STEPS[name].label),
+            "url": reverse(f"api:case-{ENDPOINT_OF_STEP[name]}", args=[case.pk]),
+        }
+        for name in names
+    ]
 
 
 def trajectory_data(request, case: Case) -> dict:
