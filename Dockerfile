@@ -32,15 +32,14 @@ RUN groupadd --system --gid 10001 lvv \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them. The lock file
-# pins every package exactly; the project itself is not installed as a package (it
-# runs from /app), so an editable line for it, as "pip freeze" writes in a
-# development checkout, is skipped.
+# Dependencies first, so that a code change does not reinstall them. requirements.lock
+# pins the runtime packages exactly and only those (tests and tools are in
+# requirements-dev.lock, which the image does not install; the check below makes sure).
+# The project itself is not installed as a package: it runs from /app.
 COPY requirements.lock ./
 RUN python -m venv "$VIRTUAL_ENV" \
-    && grep -vE '^[[:space:]]*(-e|--editable)[[:space:]]' requirements.lock > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+    && pip install -r requirements.lock \
+    && python -c "import importlib.util as u; dev = [m for m in ('pytest', 'playwright', 'ruff', 'hypothesis', 'factory') if u.find_spec(m)]; assert not dev, f'development packages in the image: {dev}'"
 
 # Source code stays owned by root: the application user can read it, not change it.
 COPY . .

@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install lock lint messages services browser clean
 
-$(STAMP): requirements.lock pyproject.toml
+# A development install: runtime and dev packages (requirements-dev.lock). The Docker image
+# installs requirements.lock, the runtime packages only.
+$(STAMP): requirements-dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -35,11 +37,20 @@ messages: $(STAMP)
 	DEBUG=true $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=.local
 	DEBUG=true $(PY) manage.py compilemessages -l en --ignore=.venv
 
+# requirements-dev.lock: every package of a development install (pip freeze after installing
+# the project with its dev extra). requirements.lock: the runtime subset, resolved by pip
+# for the project without extras, at the versions of requirements-dev.lock.
 lock: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev]'
-	{ echo "# Exact versions of every installed package (direct ones are declared in pyproject.toml)."; \
-	  echo "# Regenerate with: make lock"; \
-	  $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > requirements.lock
+	{ echo "# Exact versions of every package of a development install: runtime, tests and tools."; \
+	  echo "# Direct ones are declared in pyproject.toml. Regenerate with: make lock"; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > requirements-dev.lock.tmp
+	{ echo "# Exact versions of the runtime packages only (the Docker image installs this file)."; \
+	  echo "# The same versions as requirements-dev.lock. Regenerate with: make lock"; \
+	  $(PY) -m pip install --quiet --dry-run --ignore-installed --report - -e . -c requirements-dev.lock.tmp \
+	    | $(PY) scripts/runtime_lock.py; } > requirements.lock.tmp
+	mv requirements-dev.lock.tmp requirements-dev.lock
+	mv requirements.lock.tmp requirements.lock
 	$(PY) -m pip uninstall --quiet -y lvv-cases
 
 clean:
