@@ -57,3 +57,12 @@ class TokenForm(StyledFormMixin, forms.Form):
         if self.device is None or not self.device.verify_token(token):
             raise forms.ValidationError(TOKEN_INVALID, code="invalid_token")
         return token
+
+
+class ApiTokenForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Omschrijving (niet verplicht)"),
+        help_text=_("Waarvoor u het token gebruikt, bijvoorbeeld de naam van een script."),
+        max_length=100,
+        required=False,
+    )

@@ -1,11 +1,15 @@
-"""Users: each belongs to one organisation and holds one or more roles."""
+"""Users: each belongs to one organisation and holds one or more roles; their API tokens."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from lvv.accounts.fields import ChoiceArrayField
 from lvv.partners.models import Organisation, OrganisationKind
@@ -75,3 +79,40 @@ class User(AbstractUser):
     @property
     def role_labels(self) -> list[str]:
         return [str(Role(r).label) for r in self.roles if r in Role.values]
+
+
+class ApiToken(AbstractAuthToken):
+    """A key for ``Authorization: Token <key>`` (django-rest-knox).
+
+    The key itself is never stored: only its SHA-512 digest and its first characters (to find
+    the row and to tell tokens apart on the page). Every token expires; revoking it deletes it.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    token_key = models.CharField(
+        _("begin van de sleutel"),
+        max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH,
+        db_index=True,
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="auth_token_set",
+        verbose_name=_("gebruiker"),
+    )
+    name = models.CharField(_("omschrijving"), max_length=100, blank=True)
+    created = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
+    expiry = models.DateTimeField(_("verloopt"))
+
+    class Meta:
+        verbose_name = _("API-token")
+        verbose_name_plural = _("API-tokens")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry <= timezone.now()

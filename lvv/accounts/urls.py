@@ -10,6 +10,8 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("2fa/setup/", views.otp_setup, name="otp-setup"),
     path("2fa/verify/", views.otp_verify, name="otp-verify"),
+    path("tokens/", views.api_tokens, name="api-tokens"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path(
         "password-reset/",
         views.PasswordResetView.as_view(

@@ -1,23 +1,32 @@
-"""Login with two-factor verification (TOTP), enrolment by QR code, logout."""
+"""Login with two-factor verification (TOTP), enrolment by QR code, logout; the user's API tokens."""
 
 from __future__ import annotations
 
 from base64 import b32encode
+from functools import wraps
 from io import BytesIO
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lvv.accounts.forms import LoginForm, StyledPasswordResetForm, StyledSetPasswordForm, TokenForm
+from lvv.accounts import tokens
+from lvv.accounts.forms import ApiTokenForm, LoginForm, StyledPasswordResetForm, StyledSetPasswordForm, TokenForm
+from lvv.accounts.models import ApiToken
+from lvv.audit.log import Origin
 
 DEVICE_NAME = "authenticator"
 
@@ -92,3 +101,53 @@ def otp_verify(request):
 
 def _base32(device: TOTPDevice) -> str:
     return b32encode(device.bin_key).decode()
+
+
+def verified_required(view):
+    """Logged in and, where two-factor login is required, past the TOTP step.
+
+    The 2FA middleware lets every /accounts/ page through (login and the TOTP pages live
+    there), so pages here that need the second step say so themselves."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if settings.LVV_REQUIRE_2FA and not request.user.is_verified():
+            target = "accounts:otp-verify" if user_has_device(request.user, confirmed=True) else "accounts:otp-setup"
+            return redirect(f"{reverse(target)}?{urlencode({'next': reverse('accounts:api-tokens')})}")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@never_cache
+@verified_required
+def api_tokens(request):
+    """The user's API tokens: issue one (its key shown once, on this response only), list, revoke."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = tokens.issue(
+            request.user, origin=Origin.from_request(request), name=form.cleaned_data["name"]
+        )
+        form = ApiTokenForm()
+    tokens.purge_expired(request.user)
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": tokens.active_tokens(request.user),
+            "lifetime_hours": int(tokens.lifetime().total_seconds() // 3600),
+        },
+    )
+
+
+@require_POST
+@verified_required
+def api_token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    tokens.revoke(token, actor=request.user, origin=Origin.from_request(request))
+    messages.success(request, _("Het token is ingetrokken; het werkt niet meer."))
+    return redirect("accounts:api-tokens")

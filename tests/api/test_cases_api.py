@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from cases.models import V_NUMBER_INVALID, Case, Person
+from lvv.accounts import tokens
 from lvv.accounts.models import Role
+from lvv.audit.log import COMMAND
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +20,8 @@ def worker_client(api_client, world):
 
 
 def test_token_authentication(api_client, world):
-    token = Token.objects.create(user=world.ams.users[Role.IND])
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = tokens.issue(world.ams.users[Role.IND], origin=COMMAND)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = api_client.get("/api/v1/cases/")
     assert response.status_code == 200
     assert set(response.json()) == {"count", "next", "previous", "results"}
