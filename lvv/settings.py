@@ -145,10 +145,16 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Throttling of failed logins (django-axes): lock a username on one address.
+# Throttling of failed logins (django-axes): lock a username on one address after
+# LOGIN_FAILURE_LIMIT failures, and the account on every address after LOGIN_ACCOUNT_FAILURE_LIMIT
+# (lvv.accounts.lockout gives each parameter set its own limit). A lockout lasts the cool-off
+# after the last counted failure; attempts during a lockout do not extend it; the user gets an e-mail.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "lvv.accounts.lockout.LockoutHandler"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # Number of reverse proxies in front that append to X-Forwarded-For (0: use REMOTE_ADDR).

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from lvv.accounts import schema, signals  # noqa: F401  (receivers, the schema extension)
+        from lvv.accounts import lockout, schema, signals  # noqa: F401  (receivers, the schema extension)

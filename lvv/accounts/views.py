@@ -23,7 +23,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lvv.accounts import tokens
+from lvv.accounts import lockout, tokens
 from lvv.accounts.forms import ApiTokenForm, LoginForm, StyledPasswordResetForm, StyledSetPasswordForm, TokenForm
 from lvv.accounts.models import ApiToken
 from lvv.audit.log import Origin
@@ -49,6 +49,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = StyledSetPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.lift(form.user.get_username())  # a new password ends a lockout at once
+        return response
 
 
 def _next_url(request) -> str:
