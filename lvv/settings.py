@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "lvv.accounts",
     "lvv.audit",
     "lvv.access",
+    "lvv.runtime",
     "cases",
     "lso",
     "mrt",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Collected static files, as production has them (only their manifest matters to the checks).
+STATIC_ROOT = tempfile.TemporaryDirectory(prefix="lvv-static-")
+(Path(STATIC_ROOT.name) / "staticfiles.json").write_text(json.dumps({"paths": {}, "version": "1.1", "hash": "0"}))
 
 
 def run_manage(*args, **env):
@@ -27,6 +32,7 @@ def production_env():
         "SECRET_KEY": "x" * 30 + "-production-like-secret-key-for-the-check-" + "y" * 20,
         "ALLOWED_HOSTS": "lvv.example.nl",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        "STATIC_ROOT": STATIC_ROOT.name,
     }
 
 
