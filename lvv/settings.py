@@ -17,10 +17,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from lvv.database import embedded_database_url, ensure_database
+from lvv.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+# Every setting is read through this helper: VAR from the environment, or the contents of the
+# file named by VAR_FILE (a Docker/Compose secret); see lvv/env.py.
+env = Env()
 # Variables from a .env file (LVV_ENV_FILE, default .env in the project root) fill in what
 # the environment does not set.
 environ.Env.read_env(os.environ.get("LVV_ENV_FILE", str(BASE_DIR / ".env")), overwrite=False)
@@ -116,6 +119,9 @@ if not DATABASE_URL:
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+# The password may also come on its own (DATABASE_PASSWORD or DATABASE_PASSWORD_FILE); it wins over the URL's.
+if env.str("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = env.str("DATABASE_PASSWORD")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
