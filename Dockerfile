@@ -58,5 +58,10 @@ USER 10001:10001
 
 EXPOSE 8000
 
+# Healthy when GET /healthz answers 200 (docker/healthcheck.py). This fits the default
+# command, the web server; docker-compose.yml gives the worker and beat checks of their own.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["python", "/app/docker/healthcheck.py"]
+
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 CMD ["gunicorn", "lvv.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-"]
