@@ -357,6 +357,8 @@ class AgendaPack(models.Model):
     The pack shows what its reader may see (special-category details only with the
     permission), so each pack belongs to the user who asked for it. ``case_ids`` are the
     cases it names: the file is served only while the reader still sees every one.
+    Claimed, kept alive and swept by ``lvv.jobs`` (``attempts``, ``task_id``,
+    ``heartbeat_at``); the file's name is fixed per pack, so a rerun replaces it.
     """
 
     class Status(models.TextChoices):
@@ -374,7 +376,11 @@ class AgendaPack(models.Model):
     meeting_version = models.PositiveIntegerField(_("versie vergadering"), default=0)
     error = models.CharField(_("fout"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("aangevraagd"), default=timezone.now)
+    started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    task_id = models.CharField(_("taak"), max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(_("laatste teken van leven"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agendapakket")

@@ -8,19 +8,27 @@ network: the URL fetcher serves ``data:`` URIs and refuses everything else.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases.models import Deadline, Scenario
 from lso import selectors
 from lso.models import Action, Meeting
+from lvv import jobs
 from lvv.access import policy
+
+logger = logging.getLogger(__name__)
 
 PACK_TEMPLATE = "pdf/lso_agenda_pack.html"
 MINUTES_TEMPLATE = "lso/minutes_print.html"
+# Stored on the pack as Dutch source text, translated when shown.
+PACK_FAILED = gettext_noop("Het maken van het agendapakket is mislukt. Probeer het opnieuw.")
+PACK_NOT_VISIBLE = gettext_noop("U ziet deze vergadering niet meer; er is geen agendapakket gemaakt.")
 
 
 class RefusedFetch(ValueError):
@@ -108,46 +116,57 @@ def pack_pdf(meeting: Meeting, reader, *, progress: Callable[[int], None] | None
     return html_to_pdf(html), [entry["case"].pk for entry in context["entries"]]
 
 
-def build_pack(pack_id: int) -> bool:
+def build_pack(pack_id: int, *, task_id: str = "", heartbeat: bool = False) -> bool:
     """The Celery task's work: make the pack's PDF for its reader and store it, recording
-    progress on the row. False when there is nothing (more) to do."""
-    from django.core.files.base import ContentFile
+    progress and a heartbeat on the row (``heartbeat``: also from a thread, in a worker).
+    False when there is nothing (more) to do. Claimed through ``lvv.jobs``: a second run
+    of a finished pack does nothing, a rerun after a crash replaces the partial file."""
+    from lso.models import AgendaPack
+
+    run = jobs.claim(AgendaPack, pack_id, task_id=task_id)
+    if run is None:
+        return False
+    pack = AgendaPack.objects.select_related("requested_by").get(pk=pack_id)
+    try:
+        with jobs.heartbeat(run, enabled=heartbeat):
+            return _build_pack(run, pack)
+    except jobs.Superseded:
+        logger.info("agenda pack %s: this run was superseded and stopped", pack_id)
+        return False
+
+
+def _build_pack(run: jobs.Run, pack) -> bool:
     from django.db import DatabaseError
 
-    from lso.models import AgendaPack
     from lvv.audit.log import TASK, Action, record
 
-    pack = AgendaPack.objects.select_related("requested_by").filter(pk=pack_id).first()
-    if pack is None or pack.status == AgendaPack.Status.DONE:
-        return False
     reader = pack.requested_by
-
-    def progress(percent: int) -> None:
-        AgendaPack.objects.filter(pk=pack.pk).update(status=AgendaPack.Status.RUNNING, progress=percent)
-
-    progress(10)
+    run.beat(10)
     meeting = selectors.visible_meetings(reader).select_related("location").filter(pk=pack.meeting_id).first()
     if meeting is None:
-        AgendaPack.objects.filter(pk=pack.pk).update(status=AgendaPack.Status.FAILED, error="not visible")
+        run.fail(PACK_NOT_VISIBLE)
         return False
     try:
-        data, case_ids = pack_pdf(meeting, reader, progress=progress)
-    except DatabaseError:
+        data, case_ids = pack_pdf(meeting, reader, progress=run.beat)
+    except (DatabaseError, jobs.Superseded):
         raise
-    except Exception as exc:  # noqa: BLE001 -- a broken pack is shown as failed, never half-served
-        AgendaPack.objects.filter(pk=pack.pk).update(status=AgendaPack.Status.FAILED, error=str(exc)[:300])
+    except Exception:  # a broken pack is shown as failed, never half-served
+        logger.exception("agenda pack %s failed", pack.pk)
+        run.fail(PACK_FAILED)
         return False
-    progress(90)
-    pack.refresh_from_db()
-    pack.file.save(f"agendapakket-{meeting.pk}-{pack.pk}.pdf", ContentFile(data), save=False)
-    pack.status, pack.progress, pack.case_ids = AgendaPack.Status.DONE, 100, case_ids
-    pack.meeting_version, pack.finished_at = meeting.version, timezone.now()
-    pack.save()
-    record(
-        actor=policy.SYSTEM,
-        action=Action.EXPORT,
-        origin=TASK,
-        obj=meeting,
-        detail={"pack": pack.pk, "reader": reader.pk, "cases": case_ids},
-    )
+    run.beat(90)
+    # The file and the row's "done" in one locked step: written once, by this run only.
+    with run.finishing() as done:
+        jobs.replace_file(done.file, f"agendapakket-{meeting.pk}-{done.pk}.pdf", data)
+        done.status, done.progress, done.case_ids = done.Status.DONE, 100, case_ids
+        done.meeting_version, done.error = meeting.version, ""
+        done.finished_at = done.heartbeat_at = timezone.now()
+        done.save()
+        record(
+            actor=policy.SYSTEM,
+            action=Action.EXPORT,
+            origin=TASK,
+            obj=meeting,
+            detail={"pack": done.pk, "reader": reader.pk, "cases": case_ids},
+        )
     return True

@@ -69,6 +69,7 @@ from lso.models import (
     Reason,
     ReviewNote,
 )
+from lvv import jobs
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action as AuditAction
@@ -1046,3 +1047,41 @@ def request_agenda_pack(*, acting_user, origin: Origin, meeting: Meeting) -> Age
     )
     transaction.on_commit(partial(tasks.make_agenda_pack.delay, pack.pk))
     return pack
+
+
+@transaction.atomic
+def retry_agenda_pack(*, acting_user, origin: Origin, pack: AgendaPack) -> AgendaPack:
+    """Ask again for a pack that failed: a new pack of the same meeting for the same
+    reader, who must be the one who asked and still see the meeting."""
+    if not acting_user.is_authenticated or pack.requested_by_id != acting_user.pk:
+        raise NotVisibleError
+    if pack.status != AgendaPack.Status.FAILED:
+        raise ValidationError({"__all__": _(jobs.NOT_FAILED)})
+    if not selectors.visible_meetings(acting_user).filter(pk=pack.meeting_id).exists():
+        raise NotVisibleError
+    retry = AgendaPack.objects.create(
+        meeting_id=pack.meeting_id, requested_by=acting_user, meeting_version=pack.meeting.version
+    )
+    record(
+        actor=acting_user,
+        action=AuditAction.EXPORT,
+        obj=pack.meeting,
+        origin=origin,
+        detail={"pack": retry.pk, "step": "requested", "retry_of": pack.pk},
+    )
+    transaction.on_commit(partial(tasks.make_agenda_pack.delay, retry.pk))
+    return retry
+
+
+def _send_pack(pack_id: int) -> None:
+    tasks.make_agenda_pack.delay(pack_id)
+
+
+def sweep_stale_packs() -> dict[str, list[int]]:
+    """Agenda packs whose worker stopped: queued again once, then failed (``lvv.jobs.sweep``)."""
+    return jobs.sweep(AgendaPack, send=_send_pack)
+
+
+def check_pack(pack: AgendaPack | None) -> AgendaPack | None:
+    """The same check for the pack a page shows; returns it as it is now."""
+    return jobs.check(AgendaPack, pack, send=_send_pack)

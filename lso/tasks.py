@@ -1,5 +1,11 @@
 """Thin Celery wrappers for the LSO: they take ids, are safe to run twice and retry on
-transient errors (database or mail server unreachable)."""
+transient errors (database or mail server unreachable).
+
+``make_agenda_pack`` is a job task (``lvv.jobs``, docs/adr/0010): acknowledged late and
+put back on the queue when its worker dies, with time limits below the broker's
+visibility timeout; the pack row's claim makes the rerun safe. ``sweep_stale_packs``
+runs every minute (``CELERY_BEAT_SCHEDULE`` in settings).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,19 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from lso import notices
+from lvv import jobs
 
-__all__ = ["send_meeting_notice"]
+__all__ = ["send_meeting_notice", "make_agenda_pack", "sweep_stale_packs"]
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, smtplib.SMTPException, ConnectionError, TimeoutError)
 RETRY = {"retry_backoff": 30, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
+# A job task: redelivered when its worker is lost; the soft limit fails the pack with a message.
+JOB_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": jobs.SOFT_TIME_LIMIT,
+    "time_limit": jobs.TIME_LIMIT,
+}
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, **RETRY)
@@ -22,13 +36,18 @@ def send_meeting_notice(notice_id: int) -> bool:
     return notices.send_notice_email(notice_id)
 
 
-@shared_task(autoretry_for=(OperationalError, InterfaceError), **RETRY)
-def make_agenda_pack(pack_id: int) -> bool:
+@shared_task(bind=True, autoretry_for=(OperationalError, InterfaceError), **RETRY, **JOB_TASK)
+def make_agenda_pack(self, pack_id: int) -> bool:
     """Make one reader's agenda pack (``lso.models.AgendaPack``), recording its progress.
-    Safe to run twice: a finished pack is left alone."""
+    Safe to run twice: a finished pack is left alone, a crashed run's file replaced."""
     from lso import pdf
 
-    return pdf.build_pack(pack_id)
+    return pdf.build_pack(pack_id, task_id=self.request.id or "", heartbeat=not self.request.is_eager)
 
 
-__all__ += ["make_agenda_pack"]
+@shared_task(autoretry_for=(OperationalError, InterfaceError), **RETRY)
+def sweep_stale_packs() -> dict[str, list[int]]:
+    """Agenda packs whose worker stopped: queued again once, then failed."""
+    from lso import services
+
+    return services.sweep_stale_packs()

@@ -210,8 +210,23 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or (
 )
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it ends, not when it starts: a message whose worker dies
+# stays with Redis. The job tasks (monitor exports, agenda packs: lvv/jobs.py,
+# docs/adr/0010) are also put back at once when their worker process is lost
+# (reject_on_worker_lost, set on those tasks, which count their attempts on the job row).
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis gives an unacknowledged message to another worker after the visibility timeout
+# (a worker killed as a whole). It must exceed the longest time a worker holds a message:
+# a job task's hard time limit (10 minutes, lvv.jobs.TIME_LIMIT) plus the longest retry
+# countdown (10 minutes, RETRY in the tasks modules), with margin.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800)}
+# A running job beats every LVV_JOB_HEARTBEAT_SECONDS; one silent for LVV_JOB_STALE_SECONDS
+# is taken as lost (queued again once, then failed); one waiting in the queue for
+# LVV_JOB_QUEUE_SECONDS is sent again.
+LVV_JOB_HEARTBEAT_SECONDS = env.int("LVV_JOB_HEARTBEAT_SECONDS", default=15)
+LVV_JOB_STALE_SECONDS = env.int("LVV_JOB_STALE_SECONDS", default=120)
+LVV_JOB_QUEUE_SECONDS = env.int("LVV_JOB_QUEUE_SECONDS", default=1800)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (in CELERY_TIMEZONE): the nightly deadline run (recompute, then notify)
 # and the morning digest e-mail.
@@ -230,6 +245,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitor.tasks.monthly_snapshot",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),
     },
+    # Jobs whose worker stopped (no heartbeat): queued again once, then failed.
+    "lso-sweep-stale-packs": {"task": "lso.tasks.sweep_stale_packs", "schedule": 60.0},
+    "monitor-sweep-stale-exports": {"task": "monitor.tasks.sweep_stale_exports", "schedule": 60.0},
 }
 
 # --- REST API ----------------------------------------------------------------------------

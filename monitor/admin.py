@@ -28,10 +28,10 @@ class SnapshotAdmin(ReadOnlyAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "requested_by", "format", "status", "progress", "finished_at"]
+    list_display = ["created_at", "requested_by", "format", "status", "progress", "attempts", "finished_at"]
     list_filter = ["format", "status"]
     list_select_related = ["requested_by"]
-    exclude = ["file"]  # the file is served to its requester only
+    exclude = ["file", "storage_key"]  # the file is served to its requester only
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "file"]
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude]

@@ -67,6 +67,9 @@ class Snapshot(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The task that took it (``monitor.tasks.take_snapshot``): a second run of the same
+    # task finds its snapshot instead of taking another.
+    task_id = models.CharField(_("taak"), max_length=64, blank=True, editable=False)
 
     objects = SnapshotQuerySet.as_manager()
 
@@ -80,6 +83,7 @@ class Snapshot(models.Model):
                 condition=Q(kind="monthly"),
                 name="snapshot_one_monthly_per_date_and_scope",
             ),
+            models.UniqueConstraint(fields=["task_id"], condition=~Q(task_id=""), name="snapshot_one_per_task"),
         ]
         indexes = [models.Index(fields=["-reference_date", "-created_at"], name="snapshot_newest")]
 
@@ -117,13 +121,23 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("mislukt")
 
 
+def new_storage_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
 def export_path(job: ExportJob, name: str) -> str:
-    """``monitor/exports/<random>/<name>``: not guessable, served only to the requester."""
-    return f"monitor/exports/{secrets.token_urlsafe(16)}/{name}"
+    """``monitor/exports/<key>/<name>``: a folder of the job's own, not guessable, served
+    only to the requester. The key is fixed when the job is made, so that a rerun after a
+    crash replaces what the crashed run left instead of adding a second file."""
+    return f"monitor/exports/{job.storage_key or new_storage_key()}/{name}"
 
 
 class ExportJob(models.Model):
-    """A file of the monitor built in the background (``monitor.tasks.build_export``)."""
+    """A file of the monitor built in the background (``monitor.tasks.build_export``).
+
+    Claimed, kept alive and swept by ``lvv.jobs``: ``attempts`` counts the runs that took
+    it, ``task_id`` is the task that holds it, ``heartbeat_at`` the last sign of life.
+    """
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="monitor_exports", verbose_name=_("aanvrager")
@@ -137,6 +151,10 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("aangevraagd op"), default=timezone.now)
     started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    task_id = models.CharField(_("taak"), max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(_("laatste teken van leven"), null=True, blank=True)
+    storage_key = models.CharField(_("map"), max_length=32, default=new_storage_key, editable=False)
 
     class Meta:
         verbose_name = _("export")

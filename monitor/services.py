@@ -5,7 +5,12 @@ Who may do what:
 - take a snapshot, request an export: whoever may read the figures of the LVVs involved
   (``monitor.scope.locations_for``: the programme bureau all, municipality users their
   own); the system principal (commands, periodic tasks) everything;
-- publish or discard a snapshot: the programme bureau (and the system).
+- publish or discard a snapshot: the programme bureau (and the system);
+- retry an export: its requester, while still reading the figures of its LVVs.
+
+Export jobs are claimed, kept alive and swept by ``lvv.jobs`` (docs/adr/0010): a rerun
+after a crashed worker replaces the partial file, a second run of a finished job does
+nothing.
 """
 
 from __future__ import annotations
@@ -15,11 +20,11 @@ import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from lvv import jobs
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import TASK, Action, Origin, Result, record
@@ -94,8 +99,14 @@ def take_snapshot(
     kind: str = SnapshotKind.MANUAL,
     publish: bool = False,
     note: str = "",
+    task_id: str = "",
 ) -> Snapshot:
-    """Freeze the figures at ``reference_date`` for ``locations`` (the user's LVVs when None)."""
+    """Freeze the figures at ``reference_date`` for ``locations`` (the user's LVVs when None).
+    ``task_id``: the task taking it; a second run of that task returns its snapshot."""
+    if task_id:
+        taken = Snapshot.objects.filter(task_id=task_id).first()
+        if taken is not None:
+            return taken
     d = parse_date(reference_date, field="reference_date")
     scope = _scope(acting_user, locations)
     if publish and not _is_publisher(acting_user):
@@ -112,6 +123,7 @@ def take_snapshot(
         created_by=_actor(acting_user),
         published_at=now if publish else None,
         published_by=_actor(acting_user) if publish else None,
+        task_id=task_id,
     )
     record(actor=acting_user, action=Action.CREATE, obj=snapshot, origin=origin, detail={"published": publish})
     return snapshot
@@ -206,9 +218,11 @@ def request_export(
     locations: Iterable | None = None,
     suppress_small: bool = False,
     trends_start=None,
+    retry_of: ExportJob | None = None,
 ) -> ExportJob:
     """Queue an export for ``acting_user``; the file is built by a Celery task with
-    progress on the job row, and served only to the requester."""
+    progress on the job row, and served only to the requester. ``retry_of``: the failed
+    job this one tries again (for the access log)."""
     if fmt not in ExportFormat.values:
         raise ValidationError({"format": FORMAT_UNKNOWN})
     d = parse_date(reference_date, field="reference_date")
@@ -227,33 +241,40 @@ def request_export(
             "language": translation.get_language() or "nl",
         },
     )
-    record(actor=acting_user, action=Action.CREATE, obj=job, origin=origin, detail={"format": fmt})
+    detail = {"format": fmt} if retry_of is None else {"format": fmt, "retry_of": retry_of.pk}
+    record(actor=acting_user, action=Action.CREATE, obj=job, origin=origin, detail=detail)
     from monitor.tasks import build_export
 
     transaction.on_commit(lambda: build_export.delay(job.pk))
     return job
 
 
-def run_export(job_id: int) -> ExportJob | None:
-    """Build the file of an export job (the task's body); safe to run twice: a job that is
-    done or failed is left alone. Progress is written to the row as the parts are done."""
-    claimed = ExportJob.objects.filter(pk=job_id, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now(), progress=5
-    )
-    if not claimed:
+def run_export(job_id: int, *, task_id: str = "", heartbeat: bool = False) -> ExportJob | None:
+    """Build the file of an export job (the task's body). Progress and a heartbeat are
+    written to the row as the parts are done (``heartbeat``: also from a thread, in a
+    worker). Safe to run twice: a finished job, or one another live run holds, is left
+    alone (None); a rerun after a crash replaces the partial file."""
+    run = jobs.claim(ExportJob, job_id, task_id=task_id)
+    if run is None:
         return None
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    try:
+        with jobs.heartbeat(run, enabled=heartbeat):
+            return _build_export(run, job)
+    except jobs.Superseded:
+        logger.info("monitor export %s: this run was superseded and stopped", job_id)
+        return None
+
+
+def _build_export(run: jobs.Run, job: ExportJob) -> ExportJob:
     params = job.parameters
-
-    def progress(percent: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(progress=min(max(percent, 0), 99))
-
+    run.beat(5)
     try:
         with translation.override(params.get("language") or "nl"):
             try:
                 scope = _scope(job.requested_by, params.get("locations"))
             except (PermissionDenied, ValidationError):
-                return _fail(job, SCOPE_LOST, denied=True)
+                return _fail(run, job, SCOPE_LOST, denied=True)
             start = params.get("trends_start")
             report = exports.build_report(
                 datetime.date.fromisoformat(params["reference_date"]),
@@ -261,32 +282,75 @@ def run_export(job_id: int) -> ExportJob | None:
                 full=job.format in exports.FULL_FORMATS,
                 suppress_small=params.get("suppress_small", False),
                 trends_start=datetime.date.fromisoformat(start) if start else None,
-                progress=progress,
+                progress=run.beat,
             )
             content = exports.render(report, job.format)
-        progress(90)
-        job.file.save(exports.filename(report, job.format), ContentFile(content), save=False)
+        run.beat(90)
+        # The file and the row's "done" in one locked step: written once, by this run only.
+        with run.finishing() as done:
+            jobs.replace_file(done.file, exports.filename(report, done.format), content, clear_folder=True)
+            done.status, done.progress, done.error = ExportStatus.DONE, 100, ""
+            done.finished_at = done.heartbeat_at = timezone.now()
+            done.save(update_fields=["status", "progress", "finished_at", "error", "heartbeat_at", "file"])
+            record(
+                actor=done.requested_by,
+                action=Action.EXPORT,
+                origin=TASK,
+                obj=done,
+                detail={"format": done.format, **{k: v for k, v in params.items() if k != "language"}},
+            )
+    except jobs.Superseded:
+        raise
     except Exception:
         logger.exception("monitor export %s failed", job.pk)
-        return _fail(job, EXPORT_FAILED)
-    job.status, job.progress, job.finished_at, job.error = ExportStatus.DONE, 100, timezone.now(), ""
-    job.save(update_fields=["status", "progress", "finished_at", "error", "file"])
-    record(
-        actor=job.requested_by,
-        action=Action.EXPORT,
-        origin=TASK,
-        obj=job,
-        detail={"format": job.format, **{k: v for k, v in params.items() if k != "language"}},
-    )
-    return job
+        return _fail(run, job, EXPORT_FAILED)
+    return done
 
 
-def _fail(job: ExportJob, message, *, denied: bool = False) -> ExportJob:
-    job.status, job.error, job.finished_at = ExportStatus.FAILED, str(message), timezone.now()
-    job.save(update_fields=["status", "error", "finished_at"])
-    if denied:
+def _fail(run: jobs.Run, job: ExportJob, message, *, denied: bool = False) -> ExportJob:
+    """Fail the job with ``message``, kept as its Dutch source text (translated when shown)."""
+    with translation.override(None):
+        text = str(message)
+    if run.fail(text) and denied:
         record(actor=job.requested_by, action=Action.EXPORT, result=Result.DENIED, origin=TASK, obj=job)
+    job.refresh_from_db()
     return job
+
+
+def _send_export(job_id: int) -> None:
+    from monitor.tasks import build_export
+
+    build_export.delay(job_id)
+
+
+def sweep_stale_exports() -> dict[str, list[int]]:
+    """Export jobs whose worker stopped: queued again once, then failed (``lvv.jobs.sweep``)."""
+    return jobs.sweep(ExportJob, send=_send_export)
+
+
+def check_export(job: ExportJob) -> ExportJob:
+    """The same check for one job a page shows; returns it as it is now."""
+    return jobs.check(ExportJob, job, send=_send_export)
+
+
+def retry_export(*, acting_user, origin: Origin, job: ExportJob) -> ExportJob:
+    """A new export with the parameters of the failed ``job``, for its requester, who must
+    still read the figures of its LVVs (as when asking for it)."""
+    if not acting_user.is_authenticated or job.requested_by_id != acting_user.pk:
+        raise PermissionDenied
+    if job.status != ExportStatus.FAILED:
+        raise ValidationError({"__all__": _(jobs.NOT_FAILED)})
+    params = job.parameters
+    return request_export(
+        acting_user=acting_user,
+        origin=origin,
+        fmt=job.format,
+        reference_date=params["reference_date"],
+        locations=params.get("locations"),
+        suppress_small=params.get("suppress_small", False),
+        trends_start=params.get("trends_start"),
+        retry_of=job,
+    )
 
 
 def exports_for(user):

@@ -2,27 +2,43 @@
 
 Each task takes ids and ISO dates, is safe to run twice, and retries when the database is
 briefly unreachable. Schedule (``CELERY_BEAT_SCHEDULE`` in settings): ``monthly_snapshot``
-on the first of every month at 03:00 Europe/Amsterdam, for the previous month's end.
+on the first of every month at 03:00 Europe/Amsterdam, for the previous month's end;
+``sweep_stale_exports`` every minute.
+
+``build_export`` is a job task (``lvv.jobs``, docs/adr/0010): acknowledged late and put
+back on the queue when its worker dies, with time limits below the broker's visibility
+timeout; the job row's claim makes the rerun safe. ``take_snapshot`` is not put back
+(nothing would count its runs), but a second run of the same task finds its snapshot.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 
+from lvv import jobs
 from lvv.access import policy
 from lvv.audit.log import TASK
 from monitor import services
+from monitor.models import Snapshot
 
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 RETRY = {"retry_backoff": 30, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
+# A job task: redelivered when its worker is lost; the soft limit fails the job with a message.
+JOB_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": jobs.SOFT_TIME_LIMIT,
+    "time_limit": jobs.TIME_LIMIT,
+}
 
-__all__ = ["take_snapshot", "monthly_snapshot", "build_export"]
+__all__ = ["take_snapshot", "monthly_snapshot", "build_export", "sweep_stale_exports"]
 
 
-@shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRY)
+@shared_task(bind=True, autoretry_for=TRANSIENT_DB_ERRORS, **RETRY)
 def take_snapshot(
+    self,
     reference_date: str,
     locations: list[str] | None = None,
     user_id: int | None = None,
@@ -33,9 +49,21 @@ def take_snapshot(
     the user's LVVs when None), as the user ``user_id`` (the system when None). Returns the
     snapshot's id."""
     actor = policy.SYSTEM if user_id is None else get_user_model().objects.get(pk=user_id)
-    snapshot = services.take_snapshot(
-        acting_user=actor, origin=TASK, reference_date=reference_date, locations=locations, publish=publish, note=note
-    )
+    task_id = self.request.id or ""
+    try:
+        snapshot = services.take_snapshot(
+            acting_user=actor,
+            origin=TASK,
+            reference_date=reference_date,
+            locations=locations,
+            publish=publish,
+            note=note,
+            task_id=task_id,
+        )
+    except IntegrityError:  # another run of this task took it at the same moment
+        snapshot = Snapshot.objects.filter(task_id=task_id).first() if task_id else None
+        if snapshot is None:
+            raise
     return snapshot.pk
 
 
@@ -46,8 +74,14 @@ def monthly_snapshot() -> int | None:
     return snapshot.pk if snapshot else None
 
 
-@shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRY)
-def build_export(job_id: int) -> str | None:
+@shared_task(bind=True, autoretry_for=TRANSIENT_DB_ERRORS, **RETRY, **JOB_TASK)
+def build_export(self, job_id: int) -> str | None:
     """Build the file of export job ``job_id``; returns its status (None: nothing to do)."""
-    job = services.run_export(job_id)
+    job = services.run_export(job_id, task_id=self.request.id or "", heartbeat=not self.request.is_eager)
     return job.status if job else None
+
+
+@shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRY)
+def sweep_stale_exports() -> dict[str, list[int]]:
+    """Export jobs whose worker stopped: queued again once, then failed."""
+    return services.sweep_stale_exports()
