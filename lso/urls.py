@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/pakket/", views.pack_request, name="pack-request"),
     path("<int:pk>/pakket/status/", views.pack_status, name="pack-status"),
     path("<int:pk>/pakket/<int:pack_pk>/", views.pack_download, name="pack-download"),
+    path("<int:pk>/pakket/<int:pack_pk>/opnieuw/", views.pack_retry, name="pack-retry"),
     path("<int:pk>/punten/<int:item_pk>/tijd/", views.item_time, name="item-time"),
     path("<int:pk>/punten/<int:item_pk>/verwijderen/", views.item_remove, name="item-remove"),
     path("<int:pk>/punten/<int:item_pk>/voorbereiding/", views.item_note, name="item-note"),

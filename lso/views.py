@@ -166,7 +166,9 @@ def meeting_edit(request, pk):
 
 
 def _latest_pack(user, meeting) -> AgendaPack | None:
-    return AgendaPack.objects.filter(meeting=meeting, requested_by=user).order_by("-created_at", "-pk").first()
+    """The user's newest pack of the meeting, after the check for a stopped worker."""
+    pack = AgendaPack.objects.filter(meeting=meeting, requested_by=user).order_by("-created_at", "-pk").first()
+    return services.check_pack(pack)
 
 
 def _meeting_context(request, meeting: Meeting, posted: tuple[str, object] | None = None) -> dict:
@@ -540,6 +542,25 @@ def pack_status(request, pk):
     return render(
         request, "lso/includes/pack_status.html", {"meeting": meeting, "pack": _latest_pack(request.user, meeting)}
     )
+
+
+@login_required
+@require_POST
+def pack_retry(request, pk, pack_pk):
+    """Try a failed pack again (a new pack for the same reader)."""
+    meeting = _plain_meeting_or_404(request, pk)
+    pack = AgendaPack.objects.filter(pk=pack_pk, meeting=meeting, requested_by=request.user).first()
+    if pack is None:
+        raise Http404
+    try:
+        services.retry_agenda_pack(acting_user=request.user, origin=Origin.from_request(request), pack=pack)
+    except services.NotVisibleError:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.info(request, lso_forms.PACK_REQUESTED)
+    return redirect(_meeting_url(meeting, "pack"))
 
 
 @login_required

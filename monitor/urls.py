@@ -14,4 +14,5 @@ urlpatterns = [
     path("exports/", views.exports, name="exports"),
     path("exports/<int:pk>/", views.export_status, name="export"),
     path("exports/<int:pk>/download/", views.download_export, name="export-download"),
+    path("exports/<int:pk>/opnieuw/", views.export_retry, name="export-retry"),
 ]

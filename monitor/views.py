@@ -47,7 +47,7 @@ from monitor.labels import (
 from monitor.models import ExportStatus, Snapshot
 from monitor.scope import locations_for
 
-__all__ = ["dashboard", "download_export", "export_status", "exports", "quality_panel", "snapshots"]
+__all__ = ["dashboard", "download_export", "export_retry", "export_status", "exports", "quality_panel", "snapshots"]
 
 SNAPSHOTS_PER_PAGE = 20
 EXPORTS_PER_PAGE = 20
@@ -640,17 +640,7 @@ def exports(request):
 def export_status(request, pk):
     """The progress of one export; htmx asks for the status block alone every two seconds."""
     _locations_or_404(request, "monitor.exportjob")
-    job = services.exports_for(request.user).filter(pk=pk).first()
-    if job is None:
-        record(
-            actor=request.user,
-            action=Action.VIEW,
-            result=Result.DENIED,
-            origin=Origin.from_request(request),
-            object_type="monitor.exportjob",
-            object_id=pk,
-        )
-        raise Http404
+    job = services.check_export(_export_or_404(request, pk, Action.VIEW))
     context = {
         "job": job,
         "reference_date": _job_date(job),
@@ -663,3 +653,33 @@ def export_status(request, pk):
     response["Cache-Control"] = "private, no-store"
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@login_required
+@require_POST
+def export_retry(request, pk):
+    """Try a failed export again: a new job with the same choices, then on to its progress."""
+    _locations_or_404(request, "monitor.exportjob")
+    job = _export_or_404(request, pk, Action.CREATE)
+    try:
+        retry = services.retry_export(acting_user=request.user, origin=Origin.from_request(request), job=job)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", None) or [str(services.SCOPE_LOST)]))
+        return redirect("monitor:export", pk=job.pk)
+    return redirect("monitor:export", pk=retry.pk)
+
+
+def _export_or_404(request, pk, action: str):
+    """The user's own export job; 404 (logged) for any other."""
+    job = services.exports_for(request.user).filter(pk=pk).first()
+    if job is None:
+        record(
+            actor=request.user,
+            action=action,
+            result=Result.DENIED,
+            origin=Origin.from_request(request),
+            object_type="monitor.exportjob",
+            object_id=pk,
+        )
+        raise Http404
+    return job
