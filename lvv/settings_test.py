@@ -36,3 +36,6 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 # Redis for the tests that need a real Celery worker.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# A worker started by a test may be slowed down between a job's steps (lvv.jobs), so that
+# the test can stop it in the middle.
+LVV_JOB_STEP_DELAY = float(os.environ.get("LVV_TEST_JOB_STEP_DELAY", "0"))
