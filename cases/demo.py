@@ -197,7 +197,7 @@ def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:
     spans = {
         "registered": (1, 20),
         "rejected": (20, 500),
-        "waitlisted": (10, 60),
+        "waitlisted": (4, 15),
         "admitted": (3, 12),
         "sheltered_partial_dossier": (32, 60),
         "rest_period_running": (22, 40),
@@ -239,8 +239,7 @@ def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:
             plan.add("reject", start + _d(draw.days(0, 3)), reason=REJECTION_GROUNDS[ground])
         return plan
     admitted = _admission(plan, draw, start)
-    if stage == "waitlisted":
-        plan.add("waitlist", admitted)
+    if stage == "waitlisted":  # admitted, on the one waiting list until a place is offered
         return plan
     if stage == "admitted":
         plan.add("request_dossier", admitted)
@@ -285,6 +284,7 @@ def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:
             plan.add(
                 "record_mrt_discussion",
                 today - _d(draw.days(10, 50)),
+                imported=True,  # demo history, brought in as an import would
                 outcome=outcome,
                 notes="MRT-advies: vertrekscenario haalbaar na medische stabilisatie."
                 if outcome is None
@@ -300,17 +300,31 @@ def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:
         return plan
 
     # Outflow: the stay ends a few months after the scenario.
-    outflow_on = scenario_on + _d(draw.days(60, 240))
+    outflow_on = min(scenario_on + _d(draw.days(60, 240)), today)
     category = stage.removeprefix("outflow_").removesuffix("_confirmed")
-    _checks(plan, draw, sheltered, outflow_on, insufficient_last=category == "forced_termination")
+    if category == "forced_termination" and pilot.voluntary_participation:
+        category = "unknown_destination"  # participation is voluntary there: no forced termination
+    forced = category == "forced_termination"
+    # A forced termination follows its procedure: insufficient cooperation, a warning, a
+    # hearing and the decision, then the outflow.
+    _checks(plan, draw, sheltered, outflow_on - _d(21) if forced else outflow_on, insufficient_last=forced)
     if category in ("asylum_centre", "postponement_art64") and draw.chance(0.5):
-        plan.add("record_mrt_discussion", outflow_on - _d(draw.days(10, 30)), notes="Besproken in het MRT.")
+        plan.add(
+            "record_mrt_discussion", outflow_on - _d(draw.days(10, 30)), notes="Besproken in het MRT.", imported=True
+        )
+    procedure = {}
+    if forced:
+        procedure = {
+            "warned_on": outflow_on - _d(14),
+            "heard_on": outflow_on - _d(7),
+            "termination_decided_on": outflow_on - _d(2),
+        }
     country = ""
     if category == "departure_origin":
         country = nationality
     elif category == "onward_migration":
         country = draw.pick(ONWARD_COUNTRIES)
-    outflow_on = plan.add("record_outflow", outflow_on, category=category, country=country)
+    outflow_on = plan.add("record_outflow", outflow_on, category=category, country=country, **procedure)
     if stage.endswith("_confirmed"):
         plan.add("confirm_outflow", outflow_on + _d(draw.days(5, 40)))
     return plan

@@ -20,6 +20,8 @@ from cases.models import (
     Person,
     Route,
     ShelterForm,
+    TerminationBasis,
+    v_number_validator,
 )
 from lvv.access import policy
 from lvv.forms import StyledFormMixin
@@ -27,9 +29,6 @@ from lvv.partners.models import Organisation, OrganisationKind
 
 # Messages shared by the pages and their tests.
 CASE_REGISTERED = _("De casus is geregistreerd.")
-PERSON_LINKED = _(
-    "Dit V-nummer hoort bij een bekende persoon. De casus is aan die persoon gekoppeld; controleer de persoonsgegevens."
-)
 OTHER_OPEN_CASE = _("Deze persoon heeft ook een open casus in %(location)s.")
 STEP_DONE = _("“%(step)s” is vastgelegd.")
 VERSION_MISSING = _("Het formulier is onvolledig verstuurd. Laad de pagina opnieuw en probeer het nog eens.")
@@ -46,8 +45,25 @@ class PersonForm(StyledFormMixin, forms.ModelForm):
 
 
 class IntakePersonForm(PersonForm):
-    """The person part of the intake: a known V-number is not an error, the services link
-    the new case to that person."""
+    """The person part of the intake: a known V-number is not an error here; the service
+    shows the match for confirmation (``services.register_intake``). The V-number field has
+    no ``maxlength``: a browser would cut an eleventh digit off silently, the server says
+    that a V-number has exactly 10 digits."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["v_number"].widget.attrs.pop("maxlength", None)
+        self.fields["v_number"].max_length = None
+        self.fields["v_number"].validators = [
+            v for v in self.fields["v_number"].validators if not hasattr(v, "limit_value")
+        ]
+
+    def clean_v_number(self):
+        """Exactly 10 digits, one message (the model's own check is then skipped)."""
+        value = self.cleaned_data.get("v_number") or ""
+        if value:
+            v_number_validator(value)
+        return value
 
     def validate_unique(self):
         exclude = self._get_validation_exclusions()
@@ -98,6 +114,8 @@ class NewCaseForm(StyledFormMixin, forms.ModelForm):
         if day and day > timezone.localdate():
             raise ValidationError(services.DATE_IN_FUTURE)
         return day
+
+    intake_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def case_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name != "location"}
@@ -308,9 +326,17 @@ class StartShelterForm(StepForm):
     shelter_form = forms.ChoiceField(
         label=_("Vorm van opvang"), choices=ShelterForm.choices, initial=ShelterForm.FULL_DAY
     )
+    skip_reason = forms.CharField(
+        label=_("Reden om eerder een plek te bieden"),
+        required=False,
+        max_length=1000,
+        help_text=_("Alleen nodig als anderen langer op de wachtlijst staan."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def service_kwargs(self) -> dict:
-        return {"on": self.cleaned_data["on"], "form": self.cleaned_data["shelter_form"]}
+        data = self.cleaned_data
+        return {"on": data["on"], "form": data["shelter_form"], "skip_reason": data["skip_reason"]}
 
 
 class RequestDossierForm(StepForm):
@@ -363,23 +389,6 @@ class CooperationCheckForm(StepForm):
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {"on": data["on"], "result": data["result"], "notes": data["notes"]}
-
-
-class MrtDiscussionForm(StepForm):
-    step_name = "record_mrt_discussion"
-    date_label = _("Besproken op")
-    service = staticmethod(services.record_mrt_discussion)
-
-    outcome = forms.ChoiceField(
-        label=_("Uitkomst"),
-        required=False,
-        choices=[("", NO_OUTCOME), ("no_durable_solution_possible", NO_DURABLE_SOLUTION)],
-    )
-    notes = _notes()
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {"on": data["on"], "outcome": data["outcome"] or None, "notes": data["notes"]}
 
 
 class CaseTypesForm(StepForm):
@@ -440,12 +449,25 @@ class ResumeDeadlineForm(DeadlineForm):
         return {"on": self.cleaned_data["on"], "kind": self.cleaned_data["kind"]}
 
 
+def _optional_date(label):
+    return forms.DateField(label=label, required=False, widget=forms.DateInput())
+
+
 class OutflowForm(StepForm):
     step_name = "record_outflow"
     date_label = _("Datum uitstroom")
     service = staticmethod(services.record_outflow)
+    field_order = ["category", "country", "termination_basis", "warned_on", "heard_on", "termination_decided_on"]
 
     category = forms.ChoiceField(label=_("Categorie"), choices=[("", "---------"), *OutflowCategory.choices])
+    termination_basis = forms.ChoiceField(
+        label=_("Grond (bij gedwongen beëindiging)"),
+        required=False,
+        choices=[("", _("(de vastgelegde grond)")), *TerminationBasis.choices],
+    )
+    warned_on = _optional_date(_("Waarschuwing gegeven op (bij gedwongen beëindiging)"))
+    heard_on = _optional_date(_("Hoorgesprek op (bij gedwongen beëindiging)"))
+    termination_decided_on = _optional_date(_("Besluit tot beëindiging op (bij gedwongen beëindiging)"))
     notes = _notes()
 
     def __init__(self, *args, **kwargs):
@@ -454,11 +476,56 @@ class OutflowForm(StepForm):
         country.help_text = _("Verplicht bij vertrek (naar het land van herkomst of doormigratie).")
         country.widget.attrs["class"] = "utrecht-select utrecht-select--html-select"
         self.fields["country"] = country
-        self.order_fields(["category", "country", "notes", "on", "version"])
+        self.order_fields([*self.field_order, "notes", "reason", "on", "version"])
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {"on": data["on"], "category": data["category"], "country": data["country"], "notes": data["notes"]}
+        kwargs = {"on": data["on"], "category": data["category"], "country": data["country"]}
+        if data["category"] == OutflowCategory.FORCED_TERMINATION:
+            kwargs.update({name: data[name] for name in services.TERMINATION_FIELDS})
+        if "notes" in self.fields:
+            kwargs["notes"] = data["notes"]
+        return kwargs
+
+
+class CorrectOutflowForm(OutflowForm):
+    """The case manager corrects the outflow (category, date, country), with a reason."""
+
+    step_name = "correct_outflow"
+    date_label = _("Datum uitstroom (gecorrigeerd)")
+    service = staticmethod(services.correct_outflow)
+
+    reason = forms.CharField(
+        label=_("Reden van de correctie"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        outflow = case.outflow
+        initial = {
+            "category": outflow.category,
+            "country": outflow.country.code or "",
+            "on": outflow.outflow_on,
+            **{name: getattr(outflow, name) for name in services.TERMINATION_FIELDS},
+            **(kwargs.pop("initial", None) or {}),
+        }
+        super().__init__(*args, case=case, initial=initial, **kwargs)
+        del self.fields["notes"]
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "reason": self.cleaned_data["reason"]}
+
+
+class DisputeOutflowForm(StepForm):
+    step_name = "dispute_outflow"
+    date_label = _("Betwist op")
+    service = staticmethod(services.dispute_outflow)
+
+    reason = forms.CharField(
+        label=_("Waarom klopt deze uitstroom niet?"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"on": self.cleaned_data["on"], "reason": self.cleaned_data["reason"]}
 
 
 class ConfirmOutflowForm(StepForm):
@@ -480,11 +547,12 @@ STEP_FORMS: dict[str, type[StepForm]] = {
         DeliverDossierDtvForm,
         ScenarioForm,
         CooperationCheckForm,
-        MrtDiscussionForm,
         CaseTypesForm,
         PauseDeadlineForm,
         ResumeDeadlineForm,
         OutflowForm,
         ConfirmOutflowForm,
+        DisputeOutflowForm,
+        CorrectOutflowForm,
     )
 }

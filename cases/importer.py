@@ -37,6 +37,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -127,6 +128,13 @@ UPDATE_NOT_PREFIX = _(
     "op de gebeurtenissen na, gelijk zijn en al zijn gebeurtenissen moeten aan het begin van deze regel staan."
 )
 CASE_NOT_IMPORTED = _("Deze LVV heeft al een casus met dit externe kenmerk die niet met een import is vastgelegd.")
+PLACE_OVERLAP = _(
+    "De opvang van deze persoon in %(this)s overlapt met die in %(other)s; een persoon heeft één plek tegelijk "
+    "(een verhuizing start op de dag na de uitstroom)."
+)
+PLACE_OVERLAP_HIDDEN = _(
+    "De opvang van deze persoon in %(this)s overlapt met een opvangplek elders; een persoon heeft één plek tegelijk."
+)
 CONFLICT = _("Deze regel botst met gegevens die al bestaan (bijvoorbeeld een V-nummer of een extern kenmerk).")
 FORBIDDEN_LVV = _("U mag geen casussen importeren voor LVV “%(lvv)s”.")
 IMPORT_NOT_ALLOWED = _("U mag geen casussen importeren.")
@@ -226,15 +234,15 @@ def service_arguments(event) -> dict:
             "require_check": False,  # the history says the person was admitted: no check to redo
             "waitlist_when_full": False,  # a waiting list comes as its own event
         }
-    if event.type == "shelter_started":
-        return {"enforce_capacity": False}  # history: the place was there
+    if event.type in ("shelter_started", "waitlisted"):
+        return {"enforce_capacity": False}  # history: the place (or its lack) was there
     fields = {
         "rejected": {"reason": v.get("reason")},
         "dossier_delivered": {"kind": v.get("by")},
         "scenario_set": {"direction": v.get("direction")},
         "cooperation_checked": {"result": v.get("result")},
-        "mrt_discussed": {"outcome": v.get("outcome")},
-        "outflow": {"category": v.get("category"), "country": v.get("country") or ""},
+        "mrt_discussed": {"outcome": v.get("outcome"), "imported": True},
+        "outflow": {"category": v.get("category"), "country": v.get("country") or "", "enforce_procedure": False},
     }
     return fields.get(event.type, {})
 
@@ -737,6 +745,97 @@ def validate(parsed: list[tuple[int, Any]], *, locations: dict[str, Location]) -
     return lines, errors
 
 
+# --- The one-place rule (contracts/case-import.md) -----------------------------------------------
+
+
+def shelter_interval(line: ImportLine) -> tuple[datetime.date, datetime.date | None, int] | None:
+    """The line's stay: the first ``shelter_started`` date, the outflow date (None: open)
+    and the index of the shelter event; None without shelter."""
+    start = next((e for e in line.events if e.type == "shelter_started"), None)
+    if start is None:
+        return None
+    end = next((e.date for e in line.events if e.type == "outflow"), None)
+    return start.date, end, start.index
+
+
+def _person_key(line: ImportLine) -> tuple | None:
+    """The same person as the contract defines it: the V-number, or with none the name and
+    birth date within one LVV."""
+    p = line.person
+    if p["v_number"]:
+        return ("v", p["v_number"])
+    if p["birth_date"]:
+        return ("id", line.lvv, p["family_name"], p["given_names"], p["birth_date"])
+    return None
+
+
+def _overlap(a_start, a_end, b_start, b_end) -> bool:
+    """Inclusive intervals (an outflow's day is still the person's place); None is open."""
+    return (b_end is None or a_start <= b_end) and (a_end is None or b_start <= a_end)
+
+
+def one_place_errors(lines: list[ImportLine], *, acting_user, locations: dict[str, Location]) -> list[LineError]:
+    """Lines whose shelter overlaps the same person's shelter in another line of the file
+    or in a stored case. The other case is named by its external id where the importing
+    user may see it (a line of the file always); otherwise without a name."""
+    stays = {}
+    for line in lines:
+        interval, key = shelter_interval(line), _person_key(line)
+        if interval is not None and key is not None:
+            stays[line.number] = (line, key, interval)
+    if not stays:
+        return []
+    errors: list[LineError] = []
+    flagged: set[int] = set()
+
+    def add(line, interval, other_name: str | None) -> None:
+        if line.number in flagged:
+            return
+        flagged.add(line.number)
+        values = {"this": line.external_id, "other": other_name}
+        message = PLACE_OVERLAP % values if other_name else PLACE_OVERLAP_HIDDEN % values
+        errors.append(LineError(line.number, f"events[{interval[2]}].date", str(message)))
+
+    by_key: dict[tuple, list] = {}
+    for line, key, interval in stays.values():
+        by_key.setdefault(key, []).append((line, interval))
+    for entries in by_key.values():
+        for i, (a, ai) in enumerate(entries):
+            for b, bi in entries[i + 1 :]:
+                if _overlap(ai[0], ai[1], bi[0], bi[1]):
+                    add(b, bi, a.external_id)
+                    add(a, ai, b.external_id)
+
+    in_file = {(locations[line.lvv].pk, line.external_id) for line, _key, _interval in stays.values()}
+    v_numbers = {key[1] for key in by_key if key[0] == "v"}
+    identities = [key for key in by_key if key[0] == "id"]
+    stored = Case.objects.filter(shelter_started_on__isnull=False).select_related("person", "location")
+    condition = Q(person__v_number__in=v_numbers)
+    for _kind, lvv, family, given, birth in identities:
+        condition |= Q(
+            location=locations[lvv].pk,
+            person__v_number__isnull=True,
+            person__family_name=family,
+            person__given_names=given,
+            person__birth_date=birth,
+        )
+    candidates = [case for case in stored.filter(condition) if (case.location_id, case.external_id) not in in_file]
+    if not candidates:
+        return sorted(errors, key=lambda e: e.line or 0)
+    visible = set(
+        Case.objects.visible_to(acting_user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
+    )
+    for case in candidates:
+        p = case.person
+        key = (
+            ("v", p.v_number) if p.v_number else ("id", case.location.slug, p.family_name, p.given_names, p.birth_date)
+        )
+        for line, interval in by_key.get(key, []):
+            if _overlap(interval[0], interval[1], case.shelter_started_on, case.closed_on):
+                add(line, interval, case.reference if case.pk in visible else None)
+    return sorted(errors, key=lambda e: e.line or 0)
+
+
 # --- Phase 2: applying ------------------------------------------------------------------------
 
 # Service error keys -> the field of the line they concern.
@@ -973,7 +1072,10 @@ class _Applier:
     def _apply(self, line: ImportLine, case: Case, event: Event) -> Case:
         try:
             step = step_name(event.type, event.values)
-            case = self._call(SERVICES[event.type], step, case, on=event.date, **service_arguments(event))
+            arguments = service_arguments(event)
+            if event.type == "shelter_started":  # the stay as the history gives it (one place per person)
+                arguments["place_until"] = shelter_interval(line)[1]
+            case = self._call(SERVICES[event.type], step, case, on=event.date, **arguments)
             if event.type == "outflow" and event.values["verified"]:
                 case = self._confirm(case, event.date)
         except _SERVICE_ERRORS as exc:
@@ -1007,6 +1109,8 @@ def run_import(data: bytes, *, acting_user, origin: Origin, dry_run: bool = Fals
         raise ImportInvalid([LineError(None, "", str(EMPTY_FILE))])
     lines, line_errors = validate(parsed, locations=editable)
     errors = sorted(errors + line_errors, key=lambda e: e.line or 0)
+    if not errors:
+        errors = one_place_errors(lines, acting_user=acting_user, locations=editable)
     if errors:
         raise ImportInvalid(_capped(errors))
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from cases.workflow import State
+from cases.workflow import QUEUE_STATES, State
 from lvv.access import policy
 from lvv.accounts.fields import ChoiceArrayField
 from lvv.partners.models import Location, Organisation, OrganisationKind
@@ -162,6 +162,20 @@ class CaseQuerySet(models.QuerySet):
         rule of occupancy; capacity checks and the work queue's free places use it."""
         return self.filter(shelter_started_on__lte=day).filter(Q(closed_on__isnull=True) | Q(closed_on__gt=day))
 
+    def waiting(self) -> CaseQuerySet:
+        """The waiting list: everyone admitted who has no place yet (states ``admitted`` and
+        ``waitlisted``), in the order of the queue (``waitlisted_on``: the admission date)."""
+        return self.filter(state__in=QUEUE_STATES).order_by("waitlisted_on", "pk")
+
+    def sheltered_overlapping(self, person_id: int, start: datetime.date, end: datetime.date | None) -> CaseQuerySet:
+        """Cases of the person whose shelter overlaps ``start``..``end`` (inclusive; open
+        when None). An outflow's own day still counts as the person's place: a move starts
+        the next day (contracts/case-import.md, "one place per person")."""
+        qs = self.filter(person_id=person_id, shelter_started_on__isnull=False)
+        if end is not None:
+            qs = qs.filter(shelter_started_on__lte=end)
+        return qs.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
+
     def visible_to(self, user) -> CaseQuerySet:
         """The cases ``user`` may see: the access policy plus guardian grants on one case."""
         if policy.is_system(user):
@@ -235,6 +249,8 @@ class Case(models.Model):
     )
     prior_departure_procedures = models.PositiveIntegerField(_("eerdere vertrekprocedures"), null=True, blank=True)
     closed_on = models.DateField(_("uitgestroomd op"), null=True, blank=True)
+    # The intake form's one-time key: a second submit of the same form finds this case.
+    intake_key = models.UUIDField(_("aanmeldsleutel"), null=True, blank=True, unique=True, editable=False)
 
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
@@ -272,9 +288,10 @@ class Case(models.Model):
             models.Index(fields=["location", "state"], name="case_location_state"),
             models.Index(
                 fields=["location", "waitlisted_on", "id"],
-                name="case_waiting_list",
-                condition=Q(state="waitlisted"),
+                name="case_queue",
+                condition=Q(state__in=["admitted", "waitlisted"]),
             ),
+            models.Index(fields=["person", "shelter_started_on"], name="case_person_shelter"),
             models.Index(fields=["location", "shelter_started_on", "closed_on"], name="case_occupancy"),
         ]
 
@@ -434,6 +451,11 @@ CONFIRMED_BY_KIND = {
 }
 
 
+class TerminationBasis(models.TextChoices):
+    COOPERATION_CHECK = "cooperation_check", _("onvoldoende medewerking (medewerkingstoets)")
+    LSO_DECISION = "lso_decision", _("besluit van het LSO")
+
+
 class Outflow(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="outflow")
     category = models.CharField(_("categorie"), max_length=30, choices=OutflowCategory.choices)
@@ -445,11 +467,27 @@ class Outflow(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A forced termination: the procedure behind it (warning, hearing, decision) and its basis.
+    termination_basis = models.CharField(
+        _("grond beëindiging"), max_length=30, choices=TerminationBasis.choices, blank=True
+    )
+    warned_on = models.DateField(_("waarschuwing gegeven op"), null=True, blank=True)
+    heard_on = models.DateField(_("hoorgesprek op"), null=True, blank=True)
+    termination_decided_on = models.DateField(_("besluit beëindiging op"), null=True, blank=True)
+    # A chain partner disputes the outflow; the case manager corrects it (or the partner confirms).
+    disputed_on = models.DateField(_("betwist op"), null=True, blank=True)
+    disputed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dispute_reason = models.TextField(_("reden betwisting"), blank=True)
 
     class Meta:
         verbose_name = _("uitstroom")
         verbose_name_plural = _("uitstroom")
-        indexes = [models.Index(fields=["category", "outflow_on"], name="outflow_category_date")]
+        indexes = [
+            models.Index(fields=["category", "outflow_on"], name="outflow_category_date"),
+            models.Index(fields=["disputed_on"], name="outflow_disputed", condition=Q(disputed_on__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} ({self.outflow_on:%Y-%m-%d})"
@@ -480,6 +518,8 @@ class EventType(models.TextChoices):
     DEADLINE_RESUMED = "deadline_resumed", _("termijn hervat")
     OUTFLOW = "outflow", _("uitgestroomd")
     OUTFLOW_CONFIRMED = "outflow_confirmed", _("uitstroom bevestigd")
+    OUTFLOW_CORRECTED = "outflow_corrected", _("uitstroom gecorrigeerd")
+    OUTFLOW_DISPUTED = "outflow_disputed", _("uitstroom betwist")
     NOTE = "note", _("notitie")
     # Written by the LSO and MRT apps (through cases.services.add_event), read by their
     # agenda suggestions: the lower app learns of the higher one through the timeline.
@@ -627,3 +667,82 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class MatchKind(models.TextChoices):
+    V_NUMBER = "v_number", _("zelfde V-nummer")
+    IDENTITY = "identity", _("zelfde naam en geboortedatum")
+
+
+class MatchRequestStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    LINKED = "linked", _("gekoppeld aan de bekende persoon")
+    NEW_PERSON = "new_person", _("geregistreerd als andere persoon")
+    DECLINED = "declined", _("afgewezen")
+
+
+class MatchRequest(models.Model):
+    """A registration that matched a person the registering user may not see.
+
+    The registering user learns nothing of that person; the request keeps what was typed,
+    and the functional manager or a case worker of an LVV where the person has a case
+    resolves it (``cases.services.resolve_match_request``).
+    """
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("LVV"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("aangevraagd door")
+    )
+    requested_at = models.DateTimeField(_("aangevraagd op"), default=timezone.now)
+    matched_person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    match_kind = models.CharField(_("overeenkomst"), max_length=20, choices=MatchKind.choices)
+    person_fields = models.JSONField(_("ingevoerde persoonsgegevens"), default=dict)
+    case_fields = models.JSONField(_("ingevoerde casusgegevens"), default=dict)
+    status = models.CharField(_("status"), max_length=20, choices=MatchRequestStatus.choices, default="open")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("afgehandeld op"), null=True, blank=True)
+    resolution_note = models.CharField(_("toelichting afhandeling"), max_length=1000, blank=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("casus")
+    )
+
+    class Meta:
+        verbose_name = _("koppelverzoek")
+        verbose_name_plural = _("koppelverzoeken")
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-requested_at"], name="matchrequest_open"),
+            models.Index(fields=["requested_by", "-requested_at"], name="matchrequest_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('koppelverzoek')} {self.pk}"
+
+
+class ReconciliationPartner(models.TextChoices):
+    IND = "ind", _("IND")
+    DTV = "dtv", _("DT&V")
+
+
+class Reconciliation(models.Model):
+    """The IND or the DT&V signs off an LVV's durable outflows up to a date: every one of
+    theirs is confirmed or disputed (the check before figures are published)."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("LVV"))
+    partner = models.CharField(_("ketenpartner"), max_length=3, choices=ReconciliationPartner.choices)
+    up_to = models.DateField(_("tot en met"))
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(_("afgetekend op"), default=timezone.now)
+    outflows = models.PositiveIntegerField(_("aantal uitstromen"), default=0)
+    notes = models.CharField(_("toelichting"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("afstemming uitstroom")
+        verbose_name_plural = _("afstemmingen uitstroom")
+        ordering = ["-up_to", "-signed_at"]
+        indexes = [models.Index(fields=["location", "partner", "-up_to"], name="reconciliation_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.location} {self.get_partner_display()} {self.up_to:%Y-%m-%d}"

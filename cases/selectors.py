@@ -24,7 +24,7 @@ from cases.models import (
     Scenario,
     TimelineEvent,
 )
-from cases.workflow import OPEN_STATES, State
+from cases.workflow import OPEN_STATES, QUEUE_STATES, State
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.forms import StyledFormMixin
@@ -106,12 +106,26 @@ def due_deadlines(user, *, today: datetime.date, due_soon_days: int) -> QuerySet
     )
 
 
+def disputed_outflows(user) -> QuerySet[Case]:
+    """Visible cases whose outflow the IND or the DT&V disputes: the case manager corrects
+    it (or the partner confirms after all). Empty for users who cannot correct."""
+    if not user.has_role(Role.CASEMANAGER):
+        return Case.objects.none()
+    return (
+        visible_cases(user)
+        .filter(outflow__disputed_on__isnull=False, location__in=policy.editable_locations(user))
+        .select_related("person", "outflow")
+        .order_by("outflow__disputed_on", "pk")
+    )
+
+
 def newest_registrations(user) -> QuerySet[Case]:
     """Visible cases still waiting for the admission decision, newest first."""
     return visible_cases(user).filter(state=State.REGISTERED).order_by("-registered_on", "-pk")
 
 
 def waiting_list_order(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """The queue's order: per LVV, by the day of admission (``waitlisted_on``)."""
     return queryset.order_by("location__name", "location_id", "waitlisted_on", "pk")
 
 
@@ -135,7 +149,7 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
     )
     waiting = (
         Case.objects.visible_to(user)
-        .filter(location=OuterRef("pk"), state=State.WAITLISTED)
+        .filter(location=OuterRef("pk"), state__in=QUEUE_STATES)
         .order_by()
         .values("location")
         .annotate(n=Count("pk"))
@@ -152,7 +166,7 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
     )
     ranked = (
         visible_cases(user)
-        .filter(state=State.WAITLISTED, location__in=[loc.pk for loc in locations])
+        .filter(state__in=QUEUE_STATES, location__in=[loc.pk for loc in locations])
         .annotate(position=Window(RowNumber(), partition_by=[F("location_id")], order_by=[F("waitlisted_on"), F("pk")]))
         .filter(position__lte=per_location)
         .order_by("location_id", "position")
@@ -183,6 +197,7 @@ def case_for_page(user, pk) -> Case:
             "admission_check__checked_by",
             "outflow__recorded_by",
             "outflow__confirmed_by",
+            "outflow__disputed_by",
         )
         .prefetch_related(
             Prefetch("deadlines", queryset=Deadline.objects.order_by("due_on", "id")),
@@ -243,6 +258,9 @@ class OverdueSelect(forms.NullBooleanSelect):
         self.choices = [("unknown", _("Alle casussen")), ("true", _("Ja, met verlopen termijn")), ("false", _("Nee"))]
 
 
+WAITING = "waiting"
+
+
 class CaseFilter(django_filters.FilterSet):
     """The filters of the case list, shared by the page and the API."""
 
@@ -255,7 +273,10 @@ class CaseFilter(django_filters.FilterSet):
         empty_label=_("Alle LVV's"),
     )
     state = django_filters.ChoiceFilter(
-        label=_("Status"), field_name="state", choices=State.choices, empty_label=_("Alle statussen")
+        label=_("Status"),
+        choices=[*State.choices, (WAITING, _("op de wachtlijst (toegelaten, nog zonder plek)"))],
+        empty_label=_("Alle statussen"),
+        method="filter_state",
     )
     direction = django_filters.ChoiceFilter(
         label=_("Richting scenario"),
@@ -287,6 +308,12 @@ class CaseFilter(django_filters.FilterSet):
         self.filters["assigned_ngo"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.NGO, service_links__location__in=locations
         ).distinct()
+
+    def filter_state(self, queryset, name, value):
+        """A state, or ``waiting``: the one waiting list (admitted, no place yet)."""
+        if value == WAITING:
+            return queryset.filter(state__in=QUEUE_STATES)
+        return queryset.filter(state=value)
 
     def filter_search(self, queryset, name, value):
         """Name (accent-insensitive, typo-tolerant), V-number or external id."""
@@ -355,6 +382,8 @@ def available_steps(user, case: Case, *, can_change: bool | None = None) -> list
             partner = outflow.confirming_partner if outflow else None
             if partner is None or outflow.confirmed_on or not user.has_role(partner):
                 continue
+        if step.name == "dispute_outflow" and (outflow is None or outflow.disputed_on):
+            continue
         if step.name == "pause_deadline":
             available += [(step, d.kind) for d in open_deadlines if not d.is_paused]
             continue

@@ -14,14 +14,15 @@ import functools
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases import deadlines, workflow
 from cases.models import (
+    CONFIRMED_BY_KIND,
     DEPARTURE_CATEGORIES,
     DEPARTURE_ROUTES,
     NGO_NOT_SERVING,
@@ -29,24 +30,32 @@ from cases.models import (
     Case,
     CaseType,
     CooperationCheck,
+    CooperationResult,
     Direction,
     DossierPart,
     DossierPartKind,
     EventType,
     ExceptionGround,
+    MatchKind,
+    MatchRequest,
+    MatchRequestStatus,
     Outflow,
+    OutflowCategory,
     Person,
+    Reconciliation,
+    ReconciliationPartner,
     RegistrationSource,
     Route,
     Scenario,
     ShelterForm,
+    TerminationBasis,
     TimelineEvent,
 )
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit import log as audit_log
 from lvv.audit.log import Action, Origin, Result, record
-from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings
+from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings, locations_of
 
 STALE_VERSION = _(
     "Iemand anders heeft dit intussen gewijzigd. Bekijk de nieuwste gegevens en voer uw wijziging opnieuw in."
@@ -175,11 +184,13 @@ def _register_case_for(
     registration_source: str = RegistrationSource.MUNICIPALITY,
     case_types: list[str] | None = None,
     prior_departure_procedures: int | None = None,
+    intake_key=None,
 ) -> Case:
     if not policy.editable_locations(acting_user).filter(pk=location.pk).exists():
         raise PermissionDenied(NOT_ALLOWED_LOCATION)
     _validate_ngo(location, assigned_ngo)
     case = Case(
+        intake_key=intake_key,
         person=person,
         location=location,
         assigned_ngo=assigned_ngo,
@@ -204,8 +215,9 @@ def _register_case_for(
 def register_person_and_case(
     *, acting_user, origin: Origin, location: Location, person_fields: dict, case_fields: dict
 ) -> Case:
-    """The intake's first step: the person (linked to the existing one with the same
-    V-number, if any) and the case, in one transaction."""
+    """A person and a case in one transaction, linked to the person with the same V-number
+    when there is one: the import's rule (contracts/case-import.md), where the file says who
+    the person is. A user's intake goes through ``register_intake``, which asks instead."""
     existing = (
         Person.objects.filter(v_number=person_fields.get("v_number")).first() if person_fields.get("v_number") else None
     )
@@ -216,6 +228,216 @@ def register_person_and_case(
         person = create_person(acting_user=acting_user, origin=origin, **person_fields)
     case = _register_case_for(acting_user=acting_user, origin=origin, location=location, person=person, **case_fields)
     return case
+
+
+# --- Registration that never guesses ------------------------------------------------------
+
+INTAKE_LOCK_NAMESPACE = 7_412_002  # pg_advisory_xact_lock(namespace, hash of the intake key)
+MATCH_NOT_OFFERED = _("Kies een van de getoonde personen, of registreer een nieuwe persoon.")
+NEW_PERSON_NOT_POSSIBLE = _("Er is al een persoon met dit V-nummer; een tweede persoon kan er niet bij.")
+MATCH_ALREADY_RESOLVED = _("Dit koppelverzoek is al afgehandeld.")
+MATCH_NOTE_REQUIRED = _("Geef een toelichting.")
+MATCH_DECISIONS = ("link", "new_person", "decline")
+
+
+class PossibleMatch(Exception):
+    """The typed person may be a person the user can see: ask, never guess."""
+
+    def __init__(self, persons: list[Person], *, by_v_number: bool):
+        self.persons = persons
+        self.by_v_number = by_v_number
+        super().__init__("possible match")
+
+
+class MatchRequested(Exception):
+    """The typed person matches a person the user may not see: a request is recorded for
+    the functional manager or the other LVV; the user learns nothing about that person."""
+
+    def __init__(self, request: MatchRequest):
+        self.request = request
+        super().__init__("match request recorded")
+
+
+def matching_persons(person_fields: dict) -> tuple[QuerySet[Person], str | None]:
+    """Persons that may be the typed one: the same V-number, or (none, or an unknown one
+    typed) the same name and birth date on a person without a different V-number. Returns
+    the persons and the kind of match."""
+    v_number = person_fields.get("v_number") or None
+    if v_number:
+        same_number = Person.objects.filter(v_number=v_number)
+        if same_number.exists():
+            return same_number, MatchKind.V_NUMBER
+    birth_date = person_fields.get("birth_date")
+    family, given = (person_fields.get("family_name") or "").strip(), (person_fields.get("given_names") or "").strip()
+    if not (birth_date and family and given):
+        return Person.objects.none(), None
+    same = Person.objects.filter(
+        family_name__iexact=family, given_names__iexact=given, birth_date=birth_date, v_number__isnull=True
+    )
+    return same, (MatchKind.IDENTITY if same.exists() else None)
+
+
+def _json_ready(fields: dict) -> dict:
+    out = {}
+    for name, value in fields.items():
+        if isinstance(value, datetime.date):
+            value = value.isoformat()
+        elif hasattr(value, "pk"):
+            value = value.pk
+        elif hasattr(value, "code"):  # a country
+            value = value.code or ""
+        out[name] = value
+    return out
+
+
+def register_intake(**kwargs) -> Case:
+    """The intake's first step, which never guesses who the person is (see
+    ``_register_intake``). Raises ``PossibleMatch`` or, after the match request is stored,
+    ``MatchRequested``."""
+    outcome = _register_intake(**kwargs)
+    if isinstance(outcome, MatchRequest):
+        raise MatchRequested(outcome)
+    return outcome
+
+
+@transaction.atomic
+def _register_intake(
+    *,
+    acting_user,
+    origin: Origin,
+    location: Location,
+    person_fields: dict,
+    case_fields: dict,
+    intake_key=None,
+    confirm_person: Person | int | None = None,
+    new_person: bool = False,
+) -> Case | MatchRequest:
+    """The intake's first step, which never guesses who the person is.
+
+    - ``intake_key``: the form's one-time key; a second submit returns the first case.
+    - A typed V-number, or name and birth date, that matches persons the user may see
+      raises ``PossibleMatch``: the user confirms one (``confirm_person``) or, for a name
+      match only, says it is someone else (``new_person``).
+    - A match with a person the user may not see records a ``MatchRequest`` (returned;
+      ``register_intake`` raises ``MatchRequested``); nothing about that person is revealed.
+    - No match: a new person and the case.
+    """
+    if not policy.editable_locations(acting_user).filter(pk=location.pk).exists():
+        raise PermissionDenied(NOT_ALLOWED_LOCATION)
+    if intake_key:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [INTAKE_LOCK_NAMESPACE, str(intake_key)])
+        done = Case.objects.filter(intake_key=intake_key).first()
+        if done is not None:
+            if not Case.objects.visible_to(acting_user).filter(pk=done.pk).exists():
+                raise NotVisibleError
+            return done
+    person_fields = _normalise(_pick(person_fields, PERSON_FIELDS))
+    matches, kind = matching_persons(person_fields)
+    visible = list(matches & Person.objects.visible_to(acting_user)) if kind else []
+    if confirm_person is not None:
+        pk = getattr(confirm_person, "pk", confirm_person)
+        person = next((p for p in visible if p.pk == int(pk)), None)
+        if person is None:
+            raise ValidationError({"confirm_person": MATCH_NOT_OFFERED})
+        record(actor=acting_user, action=Action.UPDATE, obj=person, origin=origin, detail={"linked": True})
+        return _register_case_for(
+            acting_user=acting_user,
+            origin=origin,
+            location=location,
+            person=person,
+            intake_key=intake_key,
+            **case_fields,
+        )
+    if new_person and kind == MatchKind.V_NUMBER:
+        raise ValidationError({"v_number": NEW_PERSON_NOT_POSSIBLE})
+    if kind and not (new_person and kind == MatchKind.IDENTITY and visible):
+        if visible:
+            raise PossibleMatch(visible, by_v_number=kind == MatchKind.V_NUMBER)
+        hidden = matches.order_by("pk").first()
+        request = MatchRequest.objects.create(
+            location=location,
+            requested_by=acting_user,
+            matched_person=hidden,
+            match_kind=kind,
+            person_fields=_json_ready(person_fields),
+            case_fields=_json_ready(case_fields),
+        )
+        record(actor=acting_user, action=Action.CREATE, obj=request, origin=origin, detail={"match": kind})
+        return request
+    person = create_person(acting_user=acting_user, origin=origin, **person_fields)
+    return _register_case_for(
+        acting_user=acting_user, origin=origin, location=location, person=person, intake_key=intake_key, **case_fields
+    )
+
+
+def can_resolve_match(user, request: MatchRequest) -> bool:
+    """The functional manager, or a case worker of an LVV where the matched person has a case."""
+    if policy.is_system(user) or not getattr(user, "is_active", False):
+        return policy.is_system(user)
+    if user.is_superuser or user.has_role(Role.ADMIN):
+        return True
+    if not user.has_role(Role.CASEMANAGER):
+        return False
+    return Case.objects.filter(person=request.matched_person_id, location__in=policy.editable_locations(user)).exists()
+
+
+def _case_fields_from(request: MatchRequest) -> dict:
+    fields = dict(request.case_fields)
+    if fields.get("registered_on"):
+        fields["registered_on"] = datetime.date.fromisoformat(fields["registered_on"])
+    if fields.get("assigned_ngo"):
+        fields["assigned_ngo"] = Organisation.objects.get(pk=fields["assigned_ngo"])
+    return fields
+
+
+@transaction.atomic
+def resolve_match_request(
+    *, acting_user, origin: Origin, request: MatchRequest, decision: str, note: str = ""
+) -> MatchRequest:
+    """Resolve a match request: ``link`` registers the case for the known person,
+    ``new_person`` (a name match only) registers a new person, ``decline`` closes it with a
+    note. The registration is the requester's, in the requester's LVV, as if confirmed
+    on the intake page."""
+    request = MatchRequest.objects.select_for_update().select_related("requested_by", "location").get(pk=request.pk)
+    if not can_resolve_match(acting_user, request):
+        raise NotVisibleError
+    if request.status != MatchRequestStatus.OPEN:
+        raise ValidationError({"__all__": MATCH_ALREADY_RESOLVED})
+    if decision not in MATCH_DECISIONS:
+        raise ValidationError({"decision": _("Kies koppelen, nieuwe persoon of afwijzen.")})
+    note = (note or "").strip()
+    requester = request.requested_by
+    if decision == "decline":
+        if not note:
+            raise ValidationError({"note": MATCH_NOTE_REQUIRED})
+        request.status = MatchRequestStatus.DECLINED
+    elif decision == "link":
+        request.case = _register_case_for(
+            acting_user=requester,
+            origin=origin,
+            location=request.location,
+            person=request.matched_person,
+            **_case_fields_from(request),
+        )
+        request.status = MatchRequestStatus.LINKED
+    else:
+        if request.match_kind == MatchKind.V_NUMBER:
+            raise ValidationError({"decision": NEW_PERSON_NOT_POSSIBLE})
+        fields = dict(request.person_fields)
+        if fields.get("birth_date"):
+            fields["birth_date"] = datetime.date.fromisoformat(fields["birth_date"])
+        person = create_person(acting_user=requester, origin=origin, **fields)
+        request.case = _register_case_for(
+            acting_user=requester, origin=origin, location=request.location, person=person, **_case_fields_from(request)
+        )
+        request.status = MatchRequestStatus.NEW_PERSON
+    request.resolved_by = _user_or_none(acting_user)
+    request.resolved_at = timezone.now()
+    request.resolution_note = note[:1000]
+    request.save()
+    record(actor=acting_user, action=Action.UPDATE, obj=request, origin=origin, detail={"decision": decision})
+    return request
 
 
 @transaction.atomic
@@ -300,6 +522,10 @@ __all__ = [
     "update_person",
     "register_case",
     "register_person_and_case",
+    "register_intake",
+    "resolve_match_request",
+    "PossibleMatch",
+    "MatchRequested",
     "update_case",
     "record_refusal",
     "add_event",
@@ -320,6 +546,23 @@ REJECTION_REASON_REQUIRED = _("Geef de reden van de afwijzing.")
 WAITING_LIST_ORDER = _(
     "Er wachten %(count)s personen langer op de wachtlijst. Geef een reden om deze persoon eerder een plek te bieden."
 )
+PLACE_FREE = _(
+    "Er is op %(date)s nog een plek vrij voor deze persoon (%(free)s vrij, %(ahead)s eerder toegelaten wachtenden). "
+    "Start de opvang in plaats van de wachtlijst."
+)
+ONE_PLACE = _(
+    "Deze persoon heeft op deze datum al een opvangplek in een andere casus. Een verhuizing is de uitstroom daar, "
+    "gevolgd door een nieuwe casus; de opvang kan dan starten op de dag na die uitstroom."
+)
+VOLUNTARY_NO_TERMINATION = _("In %(location)s is deelname vrijwillig: de opvang kan niet gedwongen worden beëindigd.")
+TERMINATION_NEEDS_BASIS = _(
+    "Een gedwongen beëindiging vraagt een eerder vastgelegde onvoldoende medewerkingstoets of een besluit van het LSO."
+)
+TERMINATION_DATE_REQUIRED = _("Geef deze datum bij een gedwongen beëindiging.")
+TERMINATION_DATES_ORDER = _("De waarschuwing, het hoorgesprek en het besluit volgen elkaar op, vóór de uitstroom.")
+CORRECTION_REASON_REQUIRED = _("Geef de reden van de correctie.")
+DISPUTE_REASON_REQUIRED = _("Geef de reden waarom u de uitstroom betwist.")
+ALREADY_DISPUTED = _("Deze uitstroom is al betwist; de casusregisseur beoordeelt dat eerst.")
 NO_PLACE = _("Er is op %(date)s geen vrije plek in %(location)s (%(places)s plaatsen, alle bezet).")
 DATE_BEFORE = _("Deze datum ligt vóór %(what)s (%(date)s).")
 DATE_IN_FUTURE = _("Deze datum ligt in de toekomst.")
@@ -437,12 +680,23 @@ def occupied_places(location: Location, on: datetime.date) -> int:
 
 
 def waiting_ahead(case: Case) -> int:
-    """How many people wait before ``case`` on its LVV's waiting list."""
-    return (
-        Case.objects.filter(location=case.location_id, state=workflow.State.WAITLISTED)
-        .filter(Q(waitlisted_on__lt=case.waitlisted_on) | Q(waitlisted_on=case.waitlisted_on, pk__lt=case.pk))
-        .count()
-    )
+    """How many people wait before ``case`` on its LVV's one waiting list (everyone admitted
+    without a place, in admission order; ``Case.objects.waiting``)."""
+    queue = Case.objects.filter(location=case.location_id).waiting().exclude(pk=case.pk)
+    if case.waitlisted_on is None:  # not in the queue yet: everyone in it is ahead
+        return queue.count()
+    ahead = Q(waitlisted_on__lt=case.waitlisted_on)
+    if case.pk is not None:
+        ahead |= Q(waitlisted_on=case.waitlisted_on, pk__lt=case.pk)
+    return queue.filter(ahead).count()
+
+
+def _place_elsewhere(case: Case, start: datetime.date, end: datetime.date | None) -> bool:
+    """Whether the person has a place in another case between ``start`` and ``end``. The
+    person's row is locked first, so that two shelter starts for one person (in two LVVs,
+    or a double submit) are decided one after the other."""
+    Person.objects.select_for_update().filter(pk=case.person_id).first()
+    return Case.objects.sheltered_overlapping(case.person_id, start, end).exclude(pk=case.pk).exists()
 
 
 def free_places(location: Location, on: datetime.date) -> int:
@@ -515,7 +769,10 @@ def admit(
     case.within_covenant = not exception
     case.exception_ground = exception or ""
     case.exception_reason = exception_reason.strip() if exception else ""
-    full = waitlist_when_full and free_places(case.location, on) <= 0
+    # Everyone admitted joins the waiting list on the admission date; with no place left
+    # for this person (the free places go to those admitted earlier first), the state says so.
+    case.waitlisted_on = on
+    full = waitlist_when_full and free_places(case.location, on) <= waiting_ahead(case)
     case.state = workflow.State.WAITLISTED if full else workflow.STEPS["admit"].target
     add_event(
         case,
@@ -526,7 +783,6 @@ def admit(
         data={"exception": case.exception_ground or None},
     )
     if full:
-        case.waitlisted_on = on
         add_event(case, EventType.WAITLISTED, on=on, actor=acting_user, data={"reason": "full"})
     return _finish(case, acting_user=acting_user, origin=origin, step_name="admit")
 
@@ -545,12 +801,27 @@ def reject(
 
 
 @_service
-def waitlist(*, acting_user, origin: Origin, case: Case, expected_version: int | None = None, on=None) -> Case:
+def waitlist(
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case,
+    expected_version: int | None = None,
+    on=None,
+    enforce_capacity: bool = True,
+) -> Case:
+    """Mark that no place is free for this person: only when the free places on ``on`` all
+    go to people admitted earlier (``enforce_capacity=False`` for imported history). The
+    place in the queue stays the admission date."""
     case, step = _step("waitlist", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
     if case.state == workflow.State.REGISTERED:  # imported history: admitted and waitlisted at once
         case.decided_on = case.decided_on or on
-    case.state, case.waitlisted_on = step.target, on
+    if enforce_capacity:
+        free, ahead = free_places(case.location, on), waiting_ahead(case)
+        if free > ahead:
+            raise ValidationError({"on": PLACE_FREE % {"date": date_format(on), "free": free, "ahead": ahead}})
+    case.state, case.waitlisted_on = step.target, case.waitlisted_on or on
     add_event(case, EventType.WAITLISTED, on=on, actor=acting_user)
     return _finish(case, acting_user=acting_user, origin=origin, step_name="waitlist")
 
@@ -566,9 +837,12 @@ def start_shelter(
     form: str = ShelterForm.FULL_DAY,
     enforce_capacity: bool = True,
     skip_reason: str = "",
+    place_until: datetime.date | None = None,
 ) -> Case:
     """Offer a place: shelter starts on ``on`` when a place is free on that date. The
-    waiting list goes in order; offering a place out of order needs a reason."""
+    waiting list goes in order; offering a place out of order needs a reason. The person
+    has one place at a time, nationally: not while a place elsewhere overlaps this stay
+    (open-ended; imported history gives its end as ``place_until``)."""
     case, step = _step("start_shelter", acting_user, case, expected_version)
     on = _date(on, not_before=case.decided_on, what=str(_("de toelating")))
     if form not in ShelterForm.values:
@@ -578,19 +852,19 @@ def start_shelter(
         raise ValidationError(
             {"on": NO_PLACE % {"date": date_format(on), "location": case.location.name, "places": places}}
         )
+    if _place_elsewhere(case, on, place_until):
+        raise ValidationError({"on": ONE_PLACE})
     from_waitlist = case.state == workflow.State.WAITLISTED
-    if from_waitlist and enforce_capacity and not skip_reason.strip():
-        ahead = waiting_ahead(case)
-        if ahead:
-            raise ValidationError({"skip_reason": WAITING_LIST_ORDER % {"count": ahead}})
+    skip_reason = (skip_reason or "").strip()
+    ahead = waiting_ahead(case) if enforce_capacity else 0
+    if ahead and not skip_reason:
+        raise ValidationError({"skip_reason": WAITING_LIST_ORDER % {"count": ahead}})
     case.state, case.shelter_started_on, case.shelter_form = step.target, on, form
+    data = {"form": form, "from_waiting_list": from_waitlist}
+    if ahead:
+        data.update(out_of_order=True, ahead=ahead, skip_reason=skip_reason)
     add_event(
-        case,
-        EventType.SHELTER_STARTED,
-        on=on,
-        actor=acting_user,
-        summary=skip_reason.strip(),
-        data={"form": form, "from_waiting_list": from_waitlist},
+        case, EventType.SHELTER_STARTED, on=on, actor=acting_user, summary=skip_reason if ahead else "", data=data
     )
     return _finish(case, acting_user=acting_user, origin=origin, step_name="start_shelter")
 
@@ -702,14 +976,18 @@ def record_mrt_discussion(
     notes: str = "",
     expected_version: int | None = None,
     on=None,
+    advice_id: int | None = None,
+    imported: bool = False,
 ) -> Case:
+    """The case was discussed in an MRT. Not a step of its own on the pages or in the API:
+    the MRT's advice writes it (``mrt.services.give_advice``, with ``advice_id``), and the
+    import brings it from history; the monitor counts only those (``monitor.figures``)."""
     case, _step_ = _step("record_mrt_discussion", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
     if outcome not in (None, "", "no_durable_solution_possible"):
         raise ValidationError({"outcome": _("Onbekende uitkomst.")})
-    add_event(
-        case, EventType.MRT_DISCUSSED, on=on, actor=acting_user, summary=notes or "", data={"outcome": outcome or None}
-    )
+    data = {"outcome": outcome or None, "advice": advice_id, "imported": imported}
+    add_event(case, EventType.MRT_DISCUSSED, on=on, actor=acting_user, summary=notes or "", data=data)
     return _finish(case, acting_user=acting_user, origin=origin, step_name="record_mrt_discussion")
 
 
@@ -781,6 +1059,60 @@ def resume_deadline(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="resume_deadline")
 
 
+TERMINATION_FIELDS = ("termination_basis", "warned_on", "heard_on", "termination_decided_on")
+
+
+def _termination_procedure(case: Case, on: datetime.date, procedure: dict) -> dict:
+    """The procedure behind a forced termination (not in an LVV with voluntary
+    participation): a basis on record (an insufficient cooperation check, or an LSO
+    decision, on or before the warning), then the warning, the hearing and the decision,
+    in that order and on or before the outflow."""
+    if case.location.voluntary_participation:
+        raise ValidationError({"category": VOLUNTARY_NO_TERMINATION % {"location": case.location.name}})
+    errors = {name: TERMINATION_DATE_REQUIRED for name in TERMINATION_FIELDS[1:] if not procedure.get(name)}
+    if errors:
+        raise ValidationError(errors)
+    warned, heard, decided = (procedure[name] for name in TERMINATION_FIELDS[1:])
+    if not warned <= heard <= decided <= on:
+        raise ValidationError({"termination_decided_on": TERMINATION_DATES_ORDER})
+    basis = procedure.get("termination_basis") or ""
+    insufficient = case.cooperation_checks.filter(result=CooperationResult.INSUFFICIENT, checked_on__lte=warned)
+    lso_decision = case.timeline.filter(
+        type=EventType.LSO_DISCUSSED, occurred_on__lte=warned, data__decision="terminate"
+    )
+    found = {
+        TerminationBasis.COOPERATION_CHECK: insufficient.exists(),
+        TerminationBasis.LSO_DECISION: lso_decision.exists(),
+    }
+    if basis not in found:
+        basis = next((b for b, ok in found.items() if ok), "")
+    if not basis or not found[basis]:
+        raise ValidationError({"termination_basis": TERMINATION_NEEDS_BASIS})
+    return {"termination_basis": basis, "warned_on": warned, "heard_on": heard, "termination_decided_on": decided}
+
+
+def _outflow_values(case: Case, *, category: str, country: str, on, procedure: dict, enforce: bool) -> dict:
+    """Check an outflow's category, country, date and (forced termination) procedure."""
+    on = _date(on, not_before=case.decided_on, what=str(_("de toelating")))
+    if case.shelter_started_on and on < case.shelter_started_on:
+        raise ValidationError(
+            {
+                "on": DATE_BEFORE
+                % {"what": str(_("de start van de opvang")), "date": date_format(case.shelter_started_on)}
+            }
+        )
+    if category in DEPARTURE_CATEGORIES and not country:
+        raise ValidationError({"country": COUNTRY_REQUIRED})
+    values = {"category": category, "outflow_on": on, "country": country or ""}
+    values.update(dict.fromkeys(TERMINATION_FIELDS))
+    values["termination_basis"] = ""
+    if category == OutflowCategory.FORCED_TERMINATION and enforce:
+        values.update(_termination_procedure(case, on, procedure))
+    elif category == OutflowCategory.FORCED_TERMINATION:  # imported history: what was recorded
+        values.update({k: v for k, v in procedure.items() if k in TERMINATION_FIELDS and v})
+    return values
+
+
 @_service
 def record_outflow(
     *,
@@ -792,27 +1124,19 @@ def record_outflow(
     notes: str = "",
     expected_version: int | None = None,
     on=None,
+    enforce_procedure: bool = True,
+    **procedure,
 ) -> Case:
-    """The case ends: one outflow per case, with its category (durable or not)."""
+    """The case ends: one outflow per case, with its category (durable or not). A forced
+    termination needs its procedure (``_termination_procedure``); imported history passes
+    ``enforce_procedure=False``."""
     case, step = _step("record_outflow", acting_user, case, expected_version)
-    on = _date(on, not_before=case.decided_on, what=str(_("de toelating")))
-    if case.shelter_started_on and on < case.shelter_started_on:
-        raise ValidationError(
-            {
-                "on": DATE_BEFORE
-                % {"what": str(_("de start van de opvang")), "date": date_format(case.shelter_started_on)}
-            }
-        )
-    if category in DEPARTURE_CATEGORIES and not country:
-        raise ValidationError({"country": COUNTRY_REQUIRED})
-    outflow = Outflow(
-        case=case,
-        category=category,
-        outflow_on=on,
-        country=country or "",
-        notes=notes or "",
-        recorded_by=_user_or_none(acting_user),
+    _pick(procedure, TERMINATION_FIELDS)
+    values = _outflow_values(
+        case, category=category, country=country, on=on, procedure=procedure, enforce=enforce_procedure
     )
+    on = values["outflow_on"]
+    outflow = Outflow(case=case, notes=notes or "", recorded_by=_user_or_none(acting_user), **values)
     outflow.full_clean(exclude=["case", "recorded_by"])
     outflow.save()
     case.state, case.closed_on = step.target, on
@@ -841,6 +1165,146 @@ def confirm_outflow(*, acting_user, origin: Origin, case: Case, expected_version
     if not policy.is_system(acting_user) and not acting_user.has_role(partner):
         raise PermissionDenied(str(WRONG_PARTNER % {"partner": "IND" if partner == "ind" else "DT&V"}))
     outflow.confirmed_on, outflow.confirmed_by = on, _user_or_none(acting_user)
-    outflow.save(update_fields=["confirmed_on", "confirmed_by"])
+    # Confirming after a dispute withdraws the dispute (the partner agrees after all).
+    outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = None, None, ""
+    outflow.save(update_fields=["confirmed_on", "confirmed_by", "disputed_on", "disputed_by", "dispute_reason"])
     add_event(case, EventType.OUTFLOW_CONFIRMED, on=on, actor=acting_user, data={"by": partner})
     return _finish(case, acting_user=acting_user, origin=origin, step_name="confirm_outflow")
+
+
+@_service
+def correct_outflow(
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case,
+    reason: str,
+    category: str,
+    country: str = "",
+    expected_version: int | None = None,
+    on=None,
+    **procedure,
+) -> Case:
+    """The case manager corrects a recorded outflow (category, date, country), with a
+    reason. The earlier values stay in the timeline; the figures follow the new ones. A
+    changed outflow needs the chain partner's confirmation again; a dispute is answered."""
+    case, _step_ = _step("correct_outflow", acting_user, case, expected_version)
+    _pick(procedure, TERMINATION_FIELDS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": CORRECTION_REASON_REQUIRED})
+    outflow = case.outflow
+    values = _outflow_values(
+        case, category=category, country=country, on=on or outflow.outflow_on, procedure=procedure, enforce=True
+    )
+    previous = {
+        "category": outflow.category,
+        "on": outflow.outflow_on.isoformat(),
+        "country": outflow.country.code or None,
+    }
+    if values["outflow_on"] > outflow.outflow_on and case.shelter_started_on:
+        if _place_elsewhere(case, case.shelter_started_on, values["outflow_on"]):
+            raise ValidationError({"on": ONE_PLACE})
+    changed = (values["category"], values["outflow_on"], values["country"]) != (
+        outflow.category,
+        outflow.outflow_on,
+        outflow.country.code or "",
+    )
+    for name, value in values.items():
+        setattr(outflow, name, value)
+    if changed:
+        outflow.confirmed_on, outflow.confirmed_by = None, None
+    outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = None, None, ""
+    outflow.full_clean(exclude=["case", "recorded_by", "confirmed_by", "disputed_by"])
+    outflow.save()
+    case.closed_on = outflow.outflow_on
+    new = {"category": outflow.category, "on": outflow.outflow_on.isoformat(), "country": outflow.country.code or None}
+    add_event(
+        case,
+        EventType.OUTFLOW_CORRECTED,
+        on=_date(None),
+        actor=acting_user,
+        summary=reason,
+        data={"previous": previous, "new": new, "changed": changed},
+    )
+    return _finish(case, acting_user=acting_user, origin=origin, step_name="correct_outflow")
+
+
+@_service
+def dispute_outflow(
+    *, acting_user, origin: Origin, case: Case, reason: str, expected_version: int | None = None, on=None
+) -> Case:
+    """The IND or the DT&V disputes a recorded outflow, with a reason: a confirmation is
+    withdrawn, and the case manager finds it in the work queue to correct it (or the
+    partner confirms after all)."""
+    case, _step_ = _step("dispute_outflow", acting_user, case, expected_version)
+    outflow = case.outflow
+    on = _date(on, not_before=outflow.outflow_on, what=str(_("de uitstroom")))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": DISPUTE_REASON_REQUIRED})
+    if outflow.disputed_on:
+        raise ValidationError({"__all__": ALREADY_DISPUTED})
+    by = "ind" if acting_user.has_role(Role.IND) else "dtv"
+    outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = on, _user_or_none(acting_user), reason
+    outflow.confirmed_on, outflow.confirmed_by = None, None
+    outflow.save(update_fields=["disputed_on", "disputed_by", "dispute_reason", "confirmed_on", "confirmed_by"])
+    add_event(case, EventType.OUTFLOW_DISPUTED, on=on, actor=acting_user, summary=reason, data={"by": by})
+    return _finish(case, acting_user=acting_user, origin=origin, step_name="dispute_outflow")
+
+
+# --- Reconciliation before publication ------------------------------------------------------
+
+RECONCILIATION_OPEN = _(
+    "Er staan nog %(count)s bestendige uitstromen open die u moet bevestigen of betwisten; handel die eerst af."
+)
+RECONCILIATION_NOT_PARTNER = _("Alleen de IND en de DT&V tekenen de afstemming af.")
+RECONCILIATION_LOCATION = _("U werkt niet voor deze LVV.")
+
+# Which durable outflows each chain partner confirms (``CONFIRMED_BY_KIND``, inverted).
+PARTNER_CATEGORIES = {
+    partner: tuple(category for category, kind in CONFIRMED_BY_KIND.items() if kind == partner)
+    for partner in ReconciliationPartner.values
+}
+
+
+def unreconciled_outflows(user, *, location: Location, partner: str, up_to: datetime.date) -> QuerySet[Case]:
+    """Durable outflows of ``location`` on or before ``up_to`` that ``partner`` confirms and
+    has neither confirmed nor disputed, among the cases ``user`` may see."""
+    return (
+        Case.objects.visible_to(user)
+        .filter(
+            location=location,
+            outflow__category__in=PARTNER_CATEGORIES[partner],
+            outflow__outflow_on__lte=up_to,
+            outflow__confirmed_on__isnull=True,
+            outflow__disputed_on__isnull=True,
+        )
+        .select_related("person", "outflow")
+        .order_by("outflow__outflow_on", "pk")
+    )
+
+
+@transaction.atomic
+def sign_off_reconciliation(
+    *, acting_user, origin: Origin, location: Location, up_to: datetime.date, notes: str = ""
+) -> Reconciliation:
+    """The IND or the DT&V signs off an LVV's durable outflows up to a date: each of its
+    outflows is confirmed or disputed. Refused while any is open."""
+    partner = next((p for p in ReconciliationPartner.values if acting_user.has_role(p)), None)
+    if partner is None:
+        raise PermissionDenied(RECONCILIATION_NOT_PARTNER)
+    if not locations_of(acting_user.organisation).filter(pk=location.pk).exists():
+        raise ValidationError({"location": RECONCILIATION_LOCATION})
+    up_to = _date(up_to, field="up_to")
+    open_items = unreconciled_outflows(acting_user, location=location, partner=partner, up_to=up_to).count()
+    if open_items:
+        raise ValidationError({"up_to": RECONCILIATION_OPEN % {"count": open_items}})
+    total = Outflow.objects.filter(
+        case__location=location, category__in=PARTNER_CATEGORIES[partner], outflow_on__lte=up_to
+    ).count()
+    signed = Reconciliation.objects.create(
+        location=location, partner=partner, up_to=up_to, signed_by=acting_user, outflows=total, notes=notes[:1000]
+    )
+    record(actor=acting_user, action=Action.CREATE, obj=signed, origin=origin, detail={"partner": partner})
+    return signed

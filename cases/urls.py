@@ -1,12 +1,17 @@
 from django.urls import include, path
 
-from cases import views
+from cases import views, views_intake, views_reconciliation
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
-    path("new/", views.case_create, name="create"),
+    path("new/", views_intake.case_create, name="create"),
+    path("match-requests/", views_intake.match_request_list, name="match-requests"),
+    path("match-requests/<int:pk>/", views_intake.match_request_detail, name="match-request"),
+    path("match-requests/<int:pk>/resolve/", views_intake.match_request_resolve, name="match-request-resolve"),
+    path("reconciliation/", views_reconciliation.reconciliation, name="reconciliation"),
+    path("reconciliation/sign-off/", views_reconciliation.sign_off, name="reconciliation-sign-off"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
     path("<int:pk>/person/edit/", views.person_edit, name="person-edit"),

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -20,18 +21,13 @@ from django_countries import countries
 
 from cases import selectors, services, workflow
 from cases.forms import (
-    CASE_REGISTERED,
     NO_DURABLE_SOLUTION,
     OTHER_OPEN_CASE,
-    PERSON_LINKED,
     STEP_DONE,
     STEP_FORMS,
     CaseEditForm,
     DeadlineForm,
-    IntakePersonForm,
-    NewCaseForm,
     PersonEditForm,
-    PersonForm,
     StepForm,
 )
 from cases.models import (
@@ -93,7 +89,7 @@ def case_list(request):
     if (
         case_filter.is_bound
         and case_filter.form.is_valid()
-        and case_filter.form.cleaned_data.get("state") == State.WAITLISTED
+        and case_filter.form.cleaned_data.get("state") in (State.WAITLISTED, State.ADMITTED, selectors.WAITING)
     ):
         cases = selectors.waiting_list_order(cases)  # the waiting list in its own order
     else:
@@ -174,35 +170,6 @@ def case_step(request, pk, step):
     # The page as it is now, with the user's form, input and errors.
     record(actor=request.user, action=Action.VIEW, obj=case, origin=origin)
     return _render_case_page(request, case, posted=form, status=status)
-
-
-@login_required
-def case_create(request):
-    if not policy.editable_locations(request.user).exists():
-        raise Http404
-    person_form = IntakePersonForm(request.POST or None, prefix="person")
-    case_form = NewCaseForm(request.POST or None, prefix="case", user=request.user)
-    if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
-        v_number = person_form.cleaned_data["v_number"]
-        try:
-            with transaction.atomic():
-                linked = selectors.v_number_known(v_number)
-                case = services.register_person_and_case(
-                    acting_user=request.user,
-                    origin=Origin.from_request(request),
-                    location=case_form.cleaned_data["location"],
-                    person_fields={f: person_form.cleaned_data[f] for f in PersonForm.Meta.fields},
-                    case_fields=case_form.case_fields(),
-                )
-        except ValidationError as exc:
-            _attach_errors(exc, person_form, case_form)
-        else:
-            messages.success(request, CASE_REGISTERED)
-            if linked:
-                messages.warning(request, PERSON_LINKED)
-            step = "record_admission_check"
-            return redirect(f"{reverse('cases:detail', args=[case.pk])}#step-{step}")
-    return render(request, "cases/case_create.html", {"person_form": person_form, "case_form": case_form})
 
 
 @login_required
@@ -440,6 +407,15 @@ def _label(choices, value) -> str:
         return str(value)
 
 
+def _day(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        return date_format(datetime.date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
 def event_details(event) -> str:
     """The event's data in words (Dutch by default), for the timeline."""
     data = event.data or {}
@@ -463,6 +439,8 @@ def event_details(event) -> str:
             parts.append(_label(ShelterForm, data["form"]))
         if data.get("from_waiting_list"):
             parts.append(_("van de wachtlijst"))
+        if data.get("out_of_order"):
+            parts.append(_("vóór %(count)s langer wachtenden") % {"count": data.get("ahead")})
     elif kind == EventType.DOSSIER_DELIVERED and data.get("by"):
         parts.append(_("deel: %(kind)s") % {"kind": _label(DossierPartKind, data["by"])})
     elif kind == EventType.SCENARIO_SET:
@@ -490,6 +468,18 @@ def event_details(event) -> str:
             parts.append(_label(OutflowCategory, data["category"]))
         if data.get("country"):
             parts.append(_("land: %(country)s") % {"country": countries.name(data["country"]) or data["country"]})
+    elif kind == EventType.OUTFLOW_CORRECTED:
+        before, after = data.get("previous") or {}, data.get("new") or {}
+        parts.append(
+            _("was: %(category)s op %(date)s")
+            % {"category": _label(OutflowCategory, before.get("category")), "date": _day(before.get("on"))}
+        )
+        parts.append(
+            _("nu: %(category)s op %(date)s")
+            % {"category": _label(OutflowCategory, after.get("category")), "date": _day(after.get("on"))}
+        )
+    elif kind == EventType.OUTFLOW_DISPUTED and data.get("by"):
+        parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
     elif kind == EventType.OUTFLOW_CONFIRMED and data.get("by"):
         parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
     if event.summary:

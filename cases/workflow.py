@@ -26,6 +26,9 @@ class State(models.TextChoices):
 
 OPEN_STATES = (State.REGISTERED, State.WAITLISTED, State.ADMITTED, State.SHELTERED)
 ADMITTED_STATES = (State.WAITLISTED, State.ADMITTED, State.SHELTERED)
+# The one waiting list: everyone admitted without a place, whether or not a place was free
+# on the day of admission (``waitlisted``: none was).
+QUEUE_STATES = (State.ADMITTED, State.WAITLISTED)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class Step:
     sources: tuple[str, ...]
     target: str | None
     roles: tuple[str, ...]
+    # Other states the step may lead to, decided by the records (admit: no place left).
+    also_to: tuple[str, ...] = ()
+    # False: written by another record only (the MRT's advice, an import), never offered
+    # as a step of its own on the pages or in the API.
+    offered: bool = True
 
 
 _CM = (Role.CASEMANAGER,)
@@ -43,7 +51,7 @@ STEPS: dict[str, Step] = {
     step.name: step
     for step in (
         Step("record_admission_check", _("Toelatingstoets vastleggen"), (State.REGISTERED,), None, _CM),
-        Step("admit", _("Toelaten"), (State.REGISTERED,), State.ADMITTED, _CM),
+        Step("admit", _("Toelaten"), (State.REGISTERED,), State.ADMITTED, _CM, also_to=(State.WAITLISTED,)),
         Step("reject", _("Afwijzen"), (State.REGISTERED,), State.REJECTED, _CM),
         Step("waitlist", _("Op de wachtlijst plaatsen"), (State.REGISTERED, State.ADMITTED), State.WAITLISTED, _CM),
         Step("start_shelter", _("Opvang starten"), (State.ADMITTED, State.WAITLISTED), State.SHELTERED, _CM),
@@ -70,12 +78,15 @@ STEPS: dict[str, Step] = {
             ADMITTED_STATES,
             None,
             (Role.CASEMANAGER, Role.LSO_CHAIR),
+            offered=False,
         ),
         Step("set_case_types", _("Casustypen vastleggen"), (*OPEN_STATES, State.CLOSED, State.REJECTED), None, _CM),
         Step("pause_deadline", _("Termijn pauzeren"), ADMITTED_STATES, None, _CM),
         Step("resume_deadline", _("Termijn hervatten"), ADMITTED_STATES, None, _CM),
         Step("record_outflow", _("Uitstroom vastleggen"), ADMITTED_STATES, State.CLOSED, _CM),
         Step("confirm_outflow", _("Uitstroom bevestigen"), (State.CLOSED,), None, (Role.IND, Role.DTV)),
+        Step("dispute_outflow", _("Uitstroom betwisten"), (State.CLOSED,), None, (Role.IND, Role.DTV)),
+        Step("correct_outflow", _("Uitstroom corrigeren"), (State.CLOSED,), None, _CM),
     )
 }
 
@@ -105,4 +116,4 @@ def check_step(step_name: str, state: str) -> Step:
 
 def steps_for(state: str, roles) -> list[Step]:
     """Steps that a user with ``roles`` may take from ``state`` (for pages and the API)."""
-    return [s for s in STEPS.values() if state in s.sources and any(r in s.roles for r in roles)]
+    return [s for s in STEPS.values() if s.offered and state in s.sources and any(r in s.roles for r in roles)]

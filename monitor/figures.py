@@ -12,8 +12,8 @@ when ``locations`` is None):
    verified durable solutions, outside the covenant;
 2. the direction of the latest scenario on D, looked up (index ``scenario_latest``) only
    for the cases present on D, grouped by LVV and direction;
-3. the MRT discussions on or before D from the timeline (index ``timeline_type_date``),
-   distinct cases per LVV;
+3. the cases discussed in an MRT on or before D: an MRT advice on or before D (the MRT's
+   own record), or an imported ``mrt_discussed`` event, distinct cases per LVV;
 4. the distinct persons ever sheltered over the whole scope (the total counts a person
    sheltered in two LVVs once);
 5. the capacities on D.
@@ -31,9 +31,11 @@ The definitions, with D the reference date (inclusive):
 - ``durable_solutions``: the three durable categories; ``departure`` = origin + onward;
   ``verified``: those confirmed by the chain partner on or before D;
 - ``outcome_classes``: durable / semi-durable (asylum centre, art. 64) / none (the rest);
-- ``mrt_cases``: distinct cases with an MRT discussion (timeline) on or before D;
-- ``waiting_list``: distinct persons waitlisted on or before D, without shelter and
-  without outflow (or other closure) on or before D;
+- ``mrt_cases``: distinct cases with an MRT advice, or an imported MRT discussion, on or
+  before D (never a bare flag);
+- ``waiting_list``: distinct persons admitted on or before D, without shelter and without
+  outflow (or other closure) on or before D: everyone admitted without a place is in the
+  one queue, whether or not a ``waitlisted`` step was recorded;
 - ``total``: the sum over the LVVs of the scope, except ``ever_sheltered`` and
   ``outside_covenant.ever_sheltered``, which count distinct persons over the scope.
 """
@@ -47,6 +49,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from cases.models import Case, EventType, OutflowCategory, Scenario, TimelineEvent
 from lvv.partners.models import Location, LocationCapacity
+from mrt.models import Advice
 
 CATEGORIES: list[str] = [c.value for c in OutflowCategory]
 DURABLE = ("residence_granted", "departure_origin", "onward_migration")
@@ -129,8 +132,10 @@ def _present(d: datetime.date, prefix: str = "") -> Q:
 
 
 def _waiting(d: datetime.date) -> Q:
+    """Admitted on or before D, no shelter and no outflow (or other closure) on or before
+    D: the one waiting list, whether or not a ``waitlisted`` step was recorded."""
     return (
-        Q(waitlisted_on__lte=d)
+        Q(decided_on__lte=d)
         & (Q(shelter_started_on__isnull=True) | Q(shelter_started_on__gt=d))
         & (Q(outflow__isnull=True) | Q(outflow__outflow_on__gt=d))
         & (Q(closed_on__isnull=True) | Q(closed_on__gt=d))
@@ -160,7 +165,7 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
         aggregates[f"outflow_{category}"] = Count("pk", filter=within & gone & Q(outflow__category=category))
     cases = Case.objects.filter(location__in=ids)
     # Only the cases that can count anywhere (registered-only and rejected cases cannot).
-    relevant = sheltered | Q(waitlisted_on__lte=d) | gone
+    relevant = sheltered | Q(decided_on__lte=d) | gone
     rows = cases.filter(relevant).values("location").annotate(**aggregates).order_by()
     by_location = {row["location"]: row for row in rows}
 
@@ -180,14 +185,13 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
     scenario_counts = {(row["case__location"], row["direction"]): row["persons"] for row in directions}
 
     mrt = (
-        TimelineEvent.objects.filter(
-            type=EventType.MRT_DISCUSSED, occurred_on__lte=d, case__location__in=ids, case__within_covenant=True
-        )
-        .values("case__location")
-        .annotate(cases=Count("case", distinct=True))
+        cases.filter(within)
+        .filter(Exists(_mrt_advice(d)) | Exists(_imported_mrt_discussion(d)))
+        .values("location")
+        .annotate(cases=Count("pk"))
         .order_by()
     )
-    mrt_counts = {row["case__location"]: row["cases"] for row in mrt}
+    mrt_counts = {row["location"]: row["cases"] for row in mrt}
     capacities = _capacities(ids, d)
 
     result = {"reference_date": d.isoformat(), "locations": {}, "total": empty_location()}
@@ -210,6 +214,18 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
     total["ever_sheltered"] = distinct["ever"]
     total["outside_covenant"]["ever_sheltered"] = distinct["outside_ever"]
     return result
+
+
+def _mrt_advice(d: datetime.date):
+    """The MRT's own record: an advice on the case given on or before D."""
+    return Advice.objects.filter(escalation__case=OuterRef("pk"), given_on__lte=d)
+
+
+def _imported_mrt_discussion(d: datetime.date):
+    """An MRT discussion from imported history (``mrt_discussed`` in ``lvv-case``)."""
+    return TimelineEvent.objects.filter(
+        case=OuterRef("pk"), type=EventType.MRT_DISCUSSED, occurred_on__lte=d, data__imported=True
+    )
 
 
 def _capacities(location_ids: list[int], d: datetime.date) -> dict[int, int]:

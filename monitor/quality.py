@@ -1,6 +1,6 @@
 """The data-quality panel: cases whose records make the monitor's figures unreliable.
 
-Five findings, each a condition on a case (``CHECKS``):
+Ten findings, each a condition on a case (``CHECKS``):
 
 - ``sheltered_without_admission``: shelter started, but no admission decision recorded;
 - ``outflow_unconfirmed``: a durable outflow (residence granted, departure) 30 days ago or
@@ -10,7 +10,16 @@ Five findings, each a condition on a case (``CHECKS``):
 - ``scenario_without_dossier``: a scenario was set while the dossier was not complete (the
   IND or the DT&V part not delivered on or before the day the scenario was set);
 - ``missing_case_types``: sheltered without any case type (the breakdown counts it as
-  unknown).
+  unknown);
+- ``waiting_order_breach``: shelter started while someone admitted earlier in the same LVV
+  was still waiting, without a reason recorded (a reason makes it a choice, not a breach);
+- ``forced_without_check``: a forced termination without an insufficient cooperation
+  check or an LSO decision on record (imported history, or recorded before the rule);
+- ``admitted_never_sheltered``: admitted, still without a place, longer than the
+  programme's signal period (``ProgrammeSettings.admitted_waiting_days``);
+- ``two_places``: the person's shelter in this case overlaps a shelter in another case;
+- ``mrt_without_record``: an MRT discussion on the timeline without an MRT advice behind
+  it and not from an import (the monitor does not count it).
 
 ``counts(locations, today)`` gives the number of cases per finding per LVV and in total in
 one query; it is a figure, shown to everyone who reads the monitor. ``cases(user,
@@ -23,20 +32,41 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     DURABLE_CATEGORIES,
     Case,
+    CooperationCheck,
+    CooperationResult,
     DeadlineKind,
     DossierPart,
     DossierPartKind,
+    EventType,
+    OutflowCategory,
     Scenario,
+    TimelineEvent,
 )
 from cases.models import Deadline as DeadlineModel
+from cases.workflow import QUEUE_STATES
 from lvv.access import policy
-from lvv.partners.models import Location
+from lvv.partners.models import Location, ProgrammeSettings
+from mrt.models import Advice
 
 UNCONFIRMED_AFTER_DAYS = 30
 
@@ -46,6 +76,11 @@ CHECK_LABELS = {
     "over_max_stay": _("Maximale verblijfsduur overschreden"),
     "scenario_without_dossier": _("Scenario vastgesteld zonder compleet dossier"),
     "missing_case_types": _("In de opvang zonder casustype"),
+    "waiting_order_breach": _("Plek gegeven vóór wie langer wachtte, zonder reden"),
+    "forced_without_check": _("Gedwongen beëindigd zonder medewerkingstoets of LSO-besluit"),
+    "admitted_never_sheltered": _("Toegelaten en na de signaaltermijn nog zonder plek"),
+    "two_places": _("Eén persoon op twee plekken tegelijk"),
+    "mrt_without_record": _("MRT-bespreking zonder MRT-advies"),
 }
 CHECKS = tuple(CHECK_LABELS)
 
@@ -59,8 +94,67 @@ def _delivered(kind: str) -> Exists:
     )
 
 
+def _waiting_order_breach() -> Q:
+    """Someone admitted earlier in the same LVV still waited on the day this shelter
+    started, and the start has no reason on record."""
+    start = OuterRef("shelter_started_on")
+    waited_longer = (
+        Case.objects.filter(location=OuterRef("location"), waitlisted_on__isnull=False)
+        .filter(Q(waitlisted_on__lt=OuterRef("waitlisted_on")))
+        .filter(Q(shelter_started_on__isnull=True) | Q(shelter_started_on__gt=start))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=start))
+    )
+    with_reason = TimelineEvent.objects.filter(
+        case=OuterRef("pk"), type=EventType.SHELTER_STARTED, data__out_of_order=True
+    )
+    return (
+        Q(shelter_started_on__isnull=False, waitlisted_on__isnull=False)
+        & Q(Exists(waited_longer))
+        & ~Q(Exists(with_reason))
+    )
+
+
+def _forced_without_check() -> Q:
+    insufficient = CooperationCheck.objects.filter(
+        case=OuterRef("pk"), result=CooperationResult.INSUFFICIENT, checked_on__lte=OuterRef("outflow__outflow_on")
+    )
+    lso_decision = TimelineEvent.objects.filter(
+        case=OuterRef("pk"), type=EventType.LSO_DISCUSSED, data__decision="terminate"
+    )
+    return Q(outflow__category=OutflowCategory.FORCED_TERMINATION) & ~Q(Exists(insufficient)) & ~Q(Exists(lso_decision))
+
+
+def _two_places() -> Q:
+    """Another case of the same person whose shelter overlaps this one (inclusive; an open
+    stay runs on)."""
+    open_end = Value(datetime.date.max)
+    other = (
+        Case.objects.filter(person=OuterRef("person"), shelter_started_on__isnull=False)
+        .exclude(pk=OuterRef("pk"))
+        .filter(shelter_started_on__lte=Coalesce(OuterRef("closed_on"), open_end))
+        .annotate(end=Coalesce("closed_on", open_end))
+        .filter(end__gte=OuterRef("shelter_started_on"))
+    )
+    return Q(shelter_started_on__isnull=False) & Q(Exists(other))
+
+
+def _mrt_without_record() -> Q:
+    bare = TimelineEvent.objects.filter(case=OuterRef("pk"), type=EventType.MRT_DISCUSSED).exclude(data__imported=True)
+    advice = Advice.objects.filter(escalation__case=OuterRef("pk"))
+    return Q(Exists(bare)) & ~Q(Exists(advice))
+
+
 def conditions(today: datetime.date) -> dict[str, Q]:
     """Each finding as a condition on ``Case``."""
+    # The programme's signal period, read inside the same query (no query of its own).
+    waiting_days = Coalesce(
+        Subquery(ProgrammeSettings.objects.filter(pk=1).values("admitted_waiting_days")[:1]),
+        Value(ProgrammeSettings._meta.get_field("admitted_waiting_days").default),
+    )
+    waited_too_long = GreaterThan(
+        ExpressionWrapper(Value(today) - F("decided_on"), output_field=DurationField()),
+        ExpressionWrapper(waiting_days * Value(datetime.timedelta(days=1)), output_field=DurationField()),
+    )
     early_scenario = Scenario.objects.filter(case=OuterRef("pk")).filter(
         ~_delivered(DossierPartKind.IND) | ~_delivered(DossierPartKind.DTV)
     )
@@ -81,6 +175,11 @@ def conditions(today: datetime.date) -> dict[str, Q]:
         "over_max_stay": Q(Exists(over_max_stay)),
         "scenario_without_dossier": Q(Exists(early_scenario)),
         "missing_case_types": Q(shelter_started_on__isnull=False, case_types=[]),
+        "waiting_order_breach": _waiting_order_breach(),
+        "forced_without_check": _forced_without_check(),
+        "admitted_never_sheltered": Q(state__in=QUEUE_STATES, decided_on__isnull=False) & Q(waited_too_long),
+        "two_places": _two_places(),
+        "mrt_without_record": _mrt_without_record(),
     }
 
 

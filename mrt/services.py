@@ -440,6 +440,7 @@ def give_advice(
         outcome="no_durable_solution_possible" if no_durable_solution_possible else None,
         notes=reasoning,
         on=on,
+        advice_id=advice.pk,
     )
     advice.event = add_event(
         case,

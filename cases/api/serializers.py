@@ -30,11 +30,14 @@ from cases.models import (
     Route,
     Sex,
     ShelterForm,
+    TerminationBasis,
     v_number_validator,
 )
 from cases.services import (
+    CORRECTION_REASON_REQUIRED,
     COUNTRY_REQUIRED,
     DATE_IN_FUTURE,
+    DISPUTE_REASON_REQUIRED,
     EXCEPTION_REASON_REQUIRED,
     PAUSE_REASON_REQUIRED,
     REJECTION_REASON_REQUIRED,
@@ -154,7 +157,6 @@ DEADLINE_STATUS_LABELS = {
     "resolved": _("afgehandeld"),
 }
 PARTNER_LABELS = {"ind": _("IND"), "dtv": _("DT&V")}
-MRT_OUTCOMES = [("no_durable_solution_possible", _("geen bestendige oplossing mogelijk"))]
 
 
 class CodeLabelSerializer(serializers.Serializer):
@@ -256,6 +258,12 @@ class OutflowOutSerializer(serializers.Serializer):
     )
     confirmed_on = serializers.DateField(allow_null=True)
     confirmed = serializers.SerializerMethodField()
+    termination_basis = CodeLabelField(_choices(TerminationBasis), allow_null=True)
+    warned_on = serializers.DateField(allow_null=True)
+    heard_on = serializers.DateField(allow_null=True)
+    termination_decided_on = serializers.DateField(allow_null=True)
+    disputed_on = serializers.DateField(allow_null=True)
+    dispute_reason = serializers.CharField()
 
     def get_confirmed(self, outflow) -> bool:
         return outflow.confirmed_on is not None
@@ -453,9 +461,13 @@ class WaitlistStepSerializer(StepSerializer):
 
 
 class StartShelterStepSerializer(StepSerializer):
-    """Shelter starts on the date (a place must be free on that date)."""
+    """Shelter starts on the date (a place must be free on that date, and the person has
+    no place elsewhere). Before people admitted earlier: with ``skip_reason``."""
 
     form = serializers.ChoiceField(choices=ShelterForm.choices, required=False, default=ShelterForm.FULL_DAY)
+    skip_reason = _notes(
+        help_text=_("Verplicht als anderen langer op de wachtlijst staan: waarom deze persoon eerder een plek krijgt.")
+    )
 
 
 class RequestDossierStepSerializer(StepSerializer):
@@ -482,15 +494,6 @@ class CooperationCheckStepSerializer(StepSerializer):
     """The outcome of a periodic cooperation check."""
 
     result = serializers.ChoiceField(choices=CooperationResult.choices)
-    notes = _notes()
-
-
-class MrtDiscussionStepSerializer(StepSerializer):
-    """The case was discussed in an MRT."""
-
-    outcome = serializers.ChoiceField(
-        choices=MRT_OUTCOMES, required=False, allow_blank=True, allow_null=True, default=None
-    )
     notes = _notes()
 
 
@@ -522,10 +525,27 @@ class ResumeDeadlineStepSerializer(StepSerializer):
     deadline = serializers.ChoiceField(choices=DeadlineKind.choices, help_text=_("De soort termijn."))
 
 
+def _procedure_date(label):
+    return serializers.DateField(required=False, allow_null=True, help_text=label)
+
+
 class OutflowStepSerializer(StepSerializer):
-    """The case ends with its outflow (one per case)."""
+    """The case ends with its outflow (one per case). A forced termination needs its
+    procedure: an insufficient cooperation check or an LSO decision on record, and the
+    dates of the warning, the hearing and the decision (not in an LVV with voluntary
+    participation)."""
 
     category = serializers.ChoiceField(choices=OutflowCategory.choices)
+    termination_basis = serializers.ChoiceField(
+        choices=TerminationBasis.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Bij gedwongen beëindiging; leeg: de grond die vastligt."),
+    )
+    warned_on = _procedure_date(_("Bij gedwongen beëindiging: de datum van de waarschuwing."))
+    heard_on = _procedure_date(_("Bij gedwongen beëindiging: de datum van het hoorgesprek."))
+    termination_decided_on = _procedure_date(_("Bij gedwongen beëindiging: de datum van het besluit."))
     country = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -545,7 +565,24 @@ class OutflowStepSerializer(StepSerializer):
         attrs = super().validate(attrs)
         if attrs.get("category") in DEPARTURE_CATEGORIES and not attrs.get("country"):
             raise serializers.ValidationError({"country": [str(COUNTRY_REQUIRED)]})
+        if attrs.get("category") != OutflowCategory.FORCED_TERMINATION:
+            for name in ("termination_basis", "warned_on", "heard_on", "termination_decided_on"):
+                attrs.pop(name, None)
         return attrs
+
+
+class CorrectOutflowStepSerializer(OutflowStepSerializer):
+    """The case manager corrects the recorded outflow (category, date, country), with a
+    reason; the earlier values stay in the timeline."""
+
+    notes = None
+    reason = _required_text(CORRECTION_REASON_REQUIRED)
+
+
+class DisputeOutflowStepSerializer(StepSerializer):
+    """The IND or the DT&V disputes the recorded outflow, with a reason."""
+
+    reason = _required_text(DISPUTE_REASON_REQUIRED)
 
 
 class ConfirmOutflowStepSerializer(StepSerializer):

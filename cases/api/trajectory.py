@@ -211,13 +211,6 @@ API_STEPS: dict[str, ApiStep] = {
             _("Medewerkingstoets vastleggen"),
         ),
         ApiStep(
-            "record-mrt-discussion",
-            ("record_mrt_discussion",),
-            api.MrtDiscussionStepSerializer,
-            services.record_mrt_discussion,
-            _("MRT-bespreking vastleggen"),
-        ),
-        ApiStep(
             "set-case-types",
             ("set_case_types",),
             api.CaseTypesStepSerializer,
@@ -257,12 +250,27 @@ API_STEPS: dict[str, ApiStep] = {
             services.confirm_outflow,
             _("Uitstroom bevestigen (de IND een inwilliging, de DT&V een vertrek)"),
         ),
+        ApiStep(
+            "dispute-outflow",
+            ("dispute_outflow",),
+            api.DisputeOutflowStepSerializer,
+            services.dispute_outflow,
+            _("Uitstroom betwisten, met reden (de IND of de DT&V)"),
+        ),
+        ApiStep(
+            "correct-outflow",
+            ("correct_outflow",),
+            api.CorrectOutflowStepSerializer,
+            services.correct_outflow,
+            _("Uitstroom corrigeren, met reden (de casusregisseur); de eerdere gegevens blijven in de tijdlijn"),
+        ),
     )
 }
 
 ENDPOINT_OF_STEP = {name: s.slug for s in API_STEPS.values() for name in s.steps}
-if set(ENDPOINT_OF_STEP) != set(workflow.STEPS):
-    raise ImproperlyConfigured(f"steps without an API endpoint: {sorted(set(workflow.STEPS) - set(ENDPOINT_OF_STEP))}")
+_OFFERED = {name for name, step in workflow.STEPS.items() if step.offered}
+if set(ENDPOINT_OF_STEP) != _OFFERED:
+    raise ImproperlyConfigured(f"steps without an API endpoint: {sorted(_OFFERED ^ set(ENDPOINT_OF_STEP))}")
 
 
 def _field_errors(exc: DjangoValidationError, renames: dict[str, str]) -> dict:
@@ -397,12 +405,13 @@ class TrajectoryMixin:
     deliver_dossier = step_action("deliver-dossier")
     set_scenario = step_action("set-scenario")
     record_cooperation_check = step_action("record-cooperation-check")
-    record_mrt_discussion = step_action("record-mrt-discussion")
     set_case_types = step_action("set-case-types")
     pause_deadline = step_action("pause-deadline")
     resume_deadline = step_action("resume-deadline")
     record_outflow = step_action("record-outflow")
     confirm_outflow = step_action("confirm-outflow")
+    dispute_outflow = step_action("dispute-outflow")
+    correct_outflow = step_action("correct-outflow")
 
     def take_step(self, request, api_step: ApiStep):
         case = self.get_object()  # 404 (logged) when hidden

@@ -22,6 +22,16 @@ def navigation(request) -> dict:
     if user.has_role(Role.LSO_CHAIR, Role.CASEMANAGER, Role.NGO, Role.IND, Role.DTV) and policy.sees_persons(user):
         items.append({"label": _("LSO"), "url": reverse("lso:meeting-list"), "section": "lso"})
         items.append({"label": _("MRT"), "url": reverse("mrt:escalation-list"), "section": "mrt"})
+    if user.has_role(Role.CASEMANAGER, Role.LSO_CHAIR, Role.IND, Role.DTV) and policy.sees_persons(user):
+        items.append(
+            {
+                "label": _("Afstemming uitstroom"),
+                "url": reverse("cases:reconciliation"),
+                "section": "cases:reconciliation",
+            }
+        )
+    if user.has_role(Role.CASEMANAGER, Role.ADMIN) or user.is_superuser:
+        items.append({"label": _("Koppelverzoeken"), "url": reverse("cases:match-requests"), "section": "cases:match"})
     if user.has_role(Role.DTV) and policy.sees_persons(user):
         items.append({"label": _("DT&V-toets"), "url": reverse("lso:review-queue"), "section": "lso:review"})
     if user.is_staff:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("imports/", include("cases.api.imports")),
+    path("", include("cases.api.registration")),
     path("", include("monitor.api.urls")),
     path("", include("lso.api.urls")),
     path("", include("mrt.api.urls")),

@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 
 class OrganisationKind(models.TextChoices):
@@ -117,6 +118,7 @@ class ServiceLink(models.Model):
 class RestPeriodTrigger(models.TextChoices):
     COMPLETE_DOSSIER = "complete_dossier", _("dossier compleet (IND- en DT&V-deel geleverd)")
     SHELTER_START = "shelter_start", _("start van de opvang")
+    DOSSIER_AND_SCENARIO = "dossier_and_scenario", _("dossier compleet én scenario vastgesteld")
 
 
 class ProgrammeSettings(models.Model):
@@ -132,6 +134,11 @@ class ProgrammeSettings(models.Model):
     dossier_delivery_days = models.PositiveIntegerField(_("levertermijn dossierdeel (dagen)"), default=14)
     scenario_review_days = models.PositiveIntegerField(_("herbeoordeling scenario na (dagen)"), default=90)
     due_soon_days = models.PositiveIntegerField(_("binnenkort verlopen: binnen (dagen)"), default=7)
+    admitted_waiting_days = models.PositiveIntegerField(
+        _("signaal: toegelaten zonder plek na (dagen)"),
+        default=30,
+        help_text=_("Het datakwaliteitspaneel meldt wie zo lang na de toelating nog geen plek heeft."),
+    )
 
     class Meta:
         verbose_name = _("programma-instellingen")
@@ -148,6 +155,37 @@ class ProgrammeSettings(models.Model):
     def current(cls) -> ProgrammeSettings:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class SafeCountryQuerySet(models.QuerySet):
+    def listed_on(self, day: datetime.date) -> SafeCountryQuerySet:
+        return self.filter(listed_from__lte=day).filter(Q(listed_until__isnull=True) | Q(listed_until__gte=day))
+
+
+class SafeCountry(models.Model):
+    """A safe country of origin, on the list from ``listed_from`` to ``listed_until``
+    (inclusive). A person of that nationality sheltered while it is listed gets the LVV's
+    maximum stay, where the LVV sets one."""
+
+    country = CountryField(_("land"))
+    listed_from = models.DateField(_("op de lijst vanaf"))
+    listed_until = models.DateField(_("op de lijst tot en met"), null=True, blank=True)
+
+    objects = SafeCountryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("veilig land van herkomst")
+        verbose_name_plural = _("veilige landen van herkomst")
+        ordering = ["country", "listed_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(listed_until__isnull=True) | Q(listed_until__gte=models.F("listed_from")),
+                name="safecountry_dates_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.name} ({self.listed_from:%Y-%m-%d})"
 
 
 def locations_of(organisation: Organisation | None) -> models.QuerySet[Location]:

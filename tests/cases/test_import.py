@@ -565,8 +565,14 @@ def test_update_reports_what_the_services_refuse(world):
 
 
 def test_skipped_reimport_runs_a_fixed_number_of_queries(world):
-    small = [line(external_id=f"AMS-Q-{n}", person={**EXAMPLE["person"], "v_number": None}) for n in range(3)]
-    large = [line(external_id=f"AMS-Q-{n}", person={**EXAMPLE["person"], "v_number": None}) for n in range(12)]
+    small = [
+        line(external_id=f"AMS-Q-{n}", person={**EXAMPLE["person"], "v_number": None, "given_names": f"Abel{n}"})
+        for n in range(3)
+    ]
+    large = [
+        line(external_id=f"AMS-Q-{n}", person={**EXAMPLE["person"], "v_number": None, "given_names": f"Abel{n}"})
+        for n in range(12)
+    ]
     import_as_system(jsonl(*large))
     with CaptureQueriesContext(connection) as few:
         assert import_as_system(jsonl(*small)).skipped == 3
@@ -628,13 +634,13 @@ def by_hand_open(location) -> Case:
     )
     kw["case"] = case
     case = services.admit(**kw, on=d(2019, 6, 10), require_check=False, waitlist_when_full=False)
-    case = services.waitlist(**{**kw, "case": case}, on=d(2019, 6, 10))
+    case = services.waitlist(**{**kw, "case": case}, on=d(2019, 6, 10), enforce_capacity=False)
     case = services.start_shelter(**{**kw, "case": case}, on=d(2019, 7, 1), enforce_capacity=False)
     case = services.deliver_dossier_part(**{**kw, "case": case}, kind="DTV", on=d(2019, 7, 8))
     case = services.deliver_dossier_part(**{**kw, "case": case}, kind="IND", on=d(2019, 7, 15))
     case = services.record_cooperation_check(**{**kw, "case": case}, result="sufficient", on=d(2019, 8, 1))
     case = services.set_scenario(**{**kw, "case": case}, direction="residence", on=d(2019, 9, 2))
-    case = services.record_mrt_discussion(**{**kw, "case": case}, outcome=None, on=d(2019, 9, 2))
+    case = services.record_mrt_discussion(**{**kw, "case": case}, outcome=None, on=d(2019, 9, 2), imported=True)
     return case
 
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services, workflow
-from cases.forms import OTHER_OPEN_CASE, PERSON_LINKED, STEP_DONE, STEP_FORMS
-from cases.models import Case, DeadlineKind, EventType, Person
+from cases.forms import STEP_DONE, STEP_FORMS
+from cases.models import Case, DeadlineKind, EventType
 from cases.workflow import State
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
@@ -147,7 +147,6 @@ def test_case_worker_takes_a_case_from_registration_to_a_confirmed_outflow(clien
         "",
     )
     assert_done(post_step(client, case, "record_cooperation_check", result="sufficient"), case, "")
-    assert_done(post_step(client, case, "record_mrt_discussion", outcome="", notes="Besproken."), case, "")
     assert_done(
         post_step(client, case, "set_case_types", case_types=["medical"], prior_departure_procedures="3"), case, ""
     )
@@ -198,7 +197,7 @@ def test_case_worker_takes_a_case_from_registration_to_a_confirmed_outflow(clien
     dates = [row["event"].occurred_on for row in response.context["timeline"]]
     assert dates == sorted(dates, reverse=True)  # newest first
     assert response.context["step_forms"] == [
-        e for e in response.context["step_forms"] if e["name"] == "set_case_types"
+        e for e in response.context["step_forms"] if e["name"] in ("set_case_types", "correct_outflow")
     ]  # closed: only the case types stay open to change
 
 
@@ -374,35 +373,6 @@ def test_intake_validates_the_new_fields_and_keeps_the_input(client, world):
     assert not Case.objects.filter(external_id="AMS-2020-0001").exists()
 
 
-def test_a_known_v_number_links_the_person_and_warns_of_an_open_case_elsewhere(client, world):
-    other = world.rot.assigned  # open, in Rotterdam
-    client.force_login(world.ams.users[Role.CASEMANAGER])
-    response = client.post(
-        reverse("cases:create"),
-        intake_post(world.ams.location, **{"person-v_number": other.person.v_number, "person-family_name": "Anders"}),
-    )
-    assert response.status_code == 302
-    case = Case.objects.get(external_id="AMS-2020-0001")
-    assert case.person_id == other.person_id
-    assert Person.objects.filter(family_name="Anders").count() == 0
-    response = client.get(reverse("cases:detail", args=[case.pk]))
-    html = response.content.decode()
-    assert str(PERSON_LINKED) in html
-    warning = str(OTHER_OPEN_CASE % {"location": world.rot.location.name})
-    assert warning == "Deze persoon heeft ook een open casus in LVV Rotterdam."
-    assert warning in html
-    assert other.reference not in html  # the LVV's name only, not the case
-
-    # No warning once the other case is closed.
-    services.record_outflow(
-        acting_user=SYSTEM,
-        origin=COMMAND,
-        case=services.admit(acting_user=SYSTEM, origin=COMMAND, case=other, require_check=False),
-        category="back_to_bbb",
-    )
-    assert warning not in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-
-
 # --- Access: 404 for everyone who may not see the case -----------------------------------
 
 NEW_URLS = ["detail", *STEP_FORMS]
@@ -431,7 +401,7 @@ def test_hidden_case_answers_404_on_every_page_and_step(client, world, step, who
 def test_lso_chair_and_ngo_get_their_own_steps(client, world):
     case = CaseFactory(location=world.ams.location, assigned_ngo=world.ams.ngo_a, sheltered=True)
     client.force_login(world.ams.users[Role.LSO_CHAIR])
-    assert offered(page(client, case)) == ["set_scenario", "record_mrt_discussion"]
+    assert offered(page(client, case)) == ["set_scenario"]  # an MRT discussion comes from the MRT's advice
     client.force_login(world.ams.users[Role.NGO])
     assert offered(page(client, case)) == ["record_cooperation_check"]
     assert_done(post_step(client, case, "record_cooperation_check", result="insufficient"), case, "")

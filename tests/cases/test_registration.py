@@ -69,14 +69,6 @@ def test_form_gives_field_level_dutch_messages_and_keeps_input(client, world, fi
     assert not Case.objects.filter(external_id="AMS-2019-0001").exists()
 
 
-def test_known_v_number_links_to_the_existing_person(client, world):
-    person = PersonFactory(v_number="1234567890")
-    client.force_login(world.ams.users[Role.CASEMANAGER])
-    response = client.post(reverse("cases:create"), new_case_post(world.ams.location))
-    assert response.status_code == 302
-    assert Case.objects.get(external_id="AMS-2019-0001").person == person
-
-
 def test_duplicate_v_number_on_the_person_form_is_a_field_error(client, world):
     PersonFactory(v_number="1234567890")
     case = world.ams.assigned

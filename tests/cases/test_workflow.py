@@ -33,7 +33,7 @@ def case_in(state: str) -> Case:
     if state == State.REJECTED:
         return services.reject(**kw(case), reason="Dublinclaimant", on=D0)
     if state == State.WAITLISTED:
-        return services.waitlist(**kw(case), on=D0)
+        return services.waitlist(**kw(case), on=D0, enforce_capacity=False)
     case = services.admit(**kw(case), on=D0, require_check=False, waitlist_when_full=False)
     if state == State.ADMITTED:
         return case
@@ -58,7 +58,7 @@ def take(step: str, case: Case) -> Case:
         "record_admission_check": lambda: services.record_admission_check(**kw(case), on=D0, regional_ties=True),
         "admit": lambda: services.admit(**kw(case), on=D0, require_check=False),
         "reject": lambda: services.reject(**kw(case), reason="EU-burger", on=D0),
-        "waitlist": lambda: services.waitlist(**kw(case), on=D0),
+        "waitlist": lambda: services.waitlist(**kw(case), on=D0, enforce_capacity=False),
         "start_shelter": lambda: services.start_shelter(**kw(case), on=D0 + datetime.timedelta(days=1)),
         "request_dossier": lambda: services.request_dossier(**kw(case), on=D0),
         "deliver_dossier_ind": lambda: services.deliver_dossier_part(**kw(case), kind="IND", on=D0),
@@ -77,6 +77,10 @@ def take(step: str, case: Case) -> Case:
             **kw(case), category="departure_origin", country="ER", on=day
         ),
         "confirm_outflow": lambda: services.confirm_outflow(**kw(case), on=day + datetime.timedelta(days=1)),
+        "dispute_outflow": lambda: services.dispute_outflow(**kw(case), reason="Niet vertrokken.", on=day),
+        "correct_outflow": lambda: services.correct_outflow(
+            **kw(case), reason="Tikfout", category="departure_origin", country="ER"
+        ),
     }
     assert set(calls) == set(STEPS), "every step in the table has a test call"
     return calls[step]()
@@ -119,7 +123,7 @@ def test_the_table_reaches_every_state():
 def test_terminal_states_allow_only_record_keeping():
     for state in (State.REJECTED, State.CLOSED):
         names = {s.name for s in STEPS.values() if state in s.sources}
-        assert names <= {"set_case_types", "confirm_outflow"}
+        assert names <= {"set_case_types", "confirm_outflow", "dispute_outflow", "correct_outflow"}
 
 
 # --- who may take a step -------------------------------------------------------------------

@@ -31,7 +31,8 @@ def build(
     prior_departure_procedures=None,
     dossier: tuple | None = None,
 ) -> Case:
-    """A case in ``location`` that went through the steps on the dates given.
+    """A case in ``location`` that went through the steps on the dates given: history, as
+    the import brings it (no capacity or procedure guards; MRT discussions as imported).
 
     ``scenarios``: ``[(date, "departure"|"residence"), ...]``; ``mrt``: dates;
     ``outflow``: ``(date, category)`` or ``(date, category, country)``; ``dossier``:
@@ -75,7 +76,7 @@ def build(
             exception_reason="Humanitaire noodsituatie." if exception else "",
         )
     if waitlisted:
-        case = services.waitlist(**kw, case=case, on=waitlisted)
+        case = services.waitlist(**kw, case=case, on=waitlisted, enforce_capacity=False)
     # Steps in date order: shelter, dossier, scenarios and MRT discussions, then the outflow.
     steps = []
     if sheltered:
@@ -87,7 +88,8 @@ def build(
     steps += [(on, 2, "mrt", None) for on in mrt]
     for on, _order, kind, detail in sorted(steps, key=lambda step: (step[0], step[1])):
         if kind == "shelter":
-            case = services.start_shelter(**kw, case=case, on=on, enforce_capacity=False)
+            until = outflow[0] if outflow else None  # the stay as the history gives it
+            case = services.start_shelter(**kw, case=case, on=on, enforce_capacity=False, place_until=until)
         elif kind == "dossier":
             if not case.dossier_parts.exists():
                 case = services.request_dossier(**kw, case=case, on=min(dossier))
@@ -96,11 +98,13 @@ def build(
             route = "return_to_origin" if detail == "departure" else ""
             case = services.set_scenario(**kw, case=case, direction=detail, route=route, on=on)
         else:
-            case = services.record_mrt_discussion(**kw, case=case, on=on)
+            case = services.record_mrt_discussion(**kw, case=case, on=on, imported=True)
     if outflow:
         on, category, *rest = outflow
         country = rest[0] if rest else ("MA" if category in ("departure_origin", "onward_migration") else "")
-        case = services.record_outflow(**kw, case=case, category=category, country=country, on=on)
+        case = services.record_outflow(
+            **kw, case=case, category=category, country=country, on=on, enforce_procedure=False
+        )
     if confirmed:
         case = services.confirm_outflow(**kw, case=case, on=confirmed)
     case.refresh_from_db()

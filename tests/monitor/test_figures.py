@@ -124,10 +124,11 @@ def test_waiting_list_on_the_date(ams):
     build(ams, waitlisted=D)  # waiting from D
     build(ams, waitlisted=D - 20 * DAY, sheltered=D)  # a place on D: no longer waiting
     build(ams, waitlisted=D - 20 * DAY, outflow=(D, "unknown_destination"))  # left from the list on D
-    build(ams, admitted=D - 20 * DAY)  # admitted with a place free, not on the list
-    assert at(D - DAY, ams)["total"]["waiting_list"] == 2
+    build(ams, admitted=D - 20 * DAY)  # admitted with a place free: waiting too (one queue)
+    build(ams, admitted=D + DAY)  # admitted after D
+    assert at(D - DAY, ams)["total"]["waiting_list"] == 3
     on = at(D, ams)["total"]
-    assert on["waiting_list"] == 1
+    assert on["waiting_list"] == 2
     # Leaving from the waiting list is an outflow, but not of a sheltered person.
     assert on["outflow"]["unknown_destination"] == 1 and on["ever_sheltered"] == 1
 

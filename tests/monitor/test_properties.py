@@ -8,9 +8,9 @@ the services. Each example runs in its own savepoint and is rolled back.
    largest LVV.
 3. Per LVV, within the covenant: ``present`` + the outflows on or before D of cases
    sheltered on or before D = the cases sheltered on or before D. (``present`` counts
-   persons; it equals the open sheltered cases because no person is in shelter twice in
-   one LVV at once, which the generated data respects: a person comes back only in the
-   other LVV.) Outflows of cases that never got shelter (from the waiting list) are in
+   persons; it equals the open sheltered cases because no person is in shelter twice at
+   once, which the services enforce and the generated data respects: a person comes back
+   only in the other LVV, after the first stay.) Outflows of cases that never got shelter (from the waiting list) are in
    ``outflow`` but not in this sum.
 """
 
@@ -101,6 +101,15 @@ def as_of(steps: dict, d: datetime.date) -> dict | None:
     return kept
 
 
+def _stays_overlap(a: dict, b: dict) -> bool:
+    """Whether two cases' shelters overlap (inclusive; no outflow: open)."""
+    if not a["sheltered"] or not b["sheltered"]:
+        return False
+    a_end = a["outflow"][0] if a["outflow"] else None
+    b_end = b["outflow"][0] if b["outflow"] else None
+    return (b_end is None or a["sheltered"] <= b_end) and (a_end is None or b["sheltered"] <= a_end)
+
+
 def build_all(specs: list[dict], locations, d: datetime.date | None = None) -> list[Case]:
     persons: list = []
     cases = []
@@ -108,8 +117,13 @@ def build_all(specs: list[dict], locations, d: datetime.date | None = None) -> l
         location = locations[spec["lvv"]]
         other = spec["same_person_as"]
         person = None
-        if other is not None and other < number and specs[other]["lvv"] != spec["lvv"]:
-            person = persons[other]  # a second stay, in the other LVV
+        if (
+            other is not None
+            and other < number
+            and specs[other]["lvv"] != spec["lvv"]
+            and not _stays_overlap(dates(specs[other]), dates(spec))
+        ):
+            person = persons[other]  # a second stay, in the other LVV (one place at a time)
         person = person or PersonFactory()
         persons.append(person)
         steps = dates(spec) if d is None else as_of(dates(spec), d)

@@ -131,7 +131,11 @@ def test_escalation_advice_and_lso_follow_up(world):
     )
     assert advice.session == session and advice.due_on == today() + datetime.timedelta(days=28)
     assert event_types(case)[-2:] == ["mrt_discussed", "mrt_advice"]
-    assert TimelineEvent.objects.get(case=case, type=EventType.MRT_DISCUSSED).data == {"outcome": None}
+    assert TimelineEvent.objects.get(case=case, type=EventType.MRT_DISCUSSED).data == {
+        "outcome": None,
+        "advice": advice.pk,
+        "imported": False,
+    }
     escalation.refresh_from_db()
     assert escalation.status == EscalationStatus.ADVISED
     assert lso_selectors.review_queue(ams.users[Role.DTV]).get(pk=case.pk).mrt_pending is False
@@ -188,7 +192,7 @@ def test_no_durable_solution_is_counted_as_mrt_outcome(world):
         no_durable_solution_possible=True,
     )
     event = TimelineEvent.objects.get(case=case, type=EventType.MRT_DISCUSSED)
-    assert event.data == {"outcome": "no_durable_solution_possible"}
+    assert event.data["outcome"] == "no_durable_solution_possible" and event.data["advice"] is not None
     # The monitor counts the case as discussed in an MRT.
     assert figures.figures(today(), [ams.location])["locations"]["amsterdam"]["mrt_cases"] == 1
     advice_event = TimelineEvent.objects.get(case=case, type=EventType.MRT_ADVICE)
