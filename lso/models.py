@@ -56,6 +56,9 @@ class Decision(models.TextChoices):
     ACTIONS = "actions", _("vervolgacties afgesproken")
     ESCALATE = "escalate", _("voorgelegd aan het MRT")
     POSTPONE = "postpone", _("bespreking uitgesteld")
+    # The basis of a forced termination (with an insufficient cooperation check); the case
+    # manager then records the outflow with the warning, the hearing and the decision.
+    TERMINATE = "terminate", _("beëindiging van de opvang besloten")
     NO_DECISION = "no_decision", _("geen besluit")
 
 

@@ -688,6 +688,9 @@ def _create_action(acting_user, case: Case, spec: Mapping, *, item: AgendaItem |
     return action
 
 
+TERMINATE_VOLUNTARY = _("In %(location)s is deelname vrijwillig: de opvang kan niet gedwongen worden beëindigd.")
+
+
 def _validate_decision(
     *,
     decision: str,
@@ -789,6 +792,8 @@ def record_outcome(
         agreed=agreed,
         positions=positions,
     )
+    if decision == Decision.TERMINATE and case.location.voluntary_participation:
+        raise ValidationError({"decision": TERMINATE_VOLUNTARY % {"location": case.location.name}})
     cleaned_positions = _clean_positions(meeting.location, positions)
     actions = _clean_actions(case, actions, meeting.date)
     # A postponed item is not discussed: the advice stays pending for the next meeting.

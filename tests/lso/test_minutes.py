@@ -361,3 +361,39 @@ def test_action_outside_a_meeting(world):
     )
     assert list(selectors.open_actions_for(ams.users[Role.NGO])) == [action]
     assert events(ams.assigned, EventType.ACTION_CREATED) == ["action_created"]
+
+
+def test_an_lso_decision_to_terminate_is_the_basis_of_a_forced_termination(world):
+    ams = world.ams
+    case = sheltered_case(ams)
+    meeting = published(ams, [case], date=today() - datetime.timedelta(days=20))
+    services.record_outcome(
+        acting_user=chair(ams),
+        origin=COMMAND,
+        item=meeting.items.get(),
+        decision=Decision.TERMINATE,
+        notes="Geen inzet",
+    )
+    warned = today() - datetime.timedelta(days=10)
+    case = case_services.record_outflow(
+        acting_user=ams.users[Role.CASEMANAGER],
+        origin=COMMAND,
+        case=case,
+        category="forced_termination",
+        warned_on=warned,
+        heard_on=warned + datetime.timedelta(days=3),
+        termination_decided_on=warned + datetime.timedelta(days=5),
+    )
+    assert case.outflow.termination_basis == "lso_decision"
+
+
+def test_no_decision_to_terminate_where_participation_is_voluntary(world):
+    ams = world.ams
+    ams.location.voluntary_participation = True
+    ams.location.save()
+    meeting = published(ams, [sheltered_case(ams)], date=today() - datetime.timedelta(days=2))
+    with pytest.raises(ValidationError) as exc:
+        services.record_outcome(
+            acting_user=chair(ams), origin=COMMAND, item=meeting.items.get(), decision=Decision.TERMINATE
+        )
+    assert "vrijwillig" in messages(exc)[0]
