@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from lvv.partners.models import Location, LocationCapacity, Organisation, ProgrammeSettings, ServiceLink
+from lvv.partners.models import Location, LocationCapacity, Organisation, ProgrammeSettings, SafeCountry, ServiceLink
 
 
 class ServiceLinkInline(admin.TabularInline):
@@ -62,6 +62,7 @@ class ProgrammeSettingsAdmin(admin.ModelAdmin):
         "dossier_delivery_days",
         "scenario_review_days",
         "due_soon_days",
+        "admitted_waiting_days",
     ]
 
     def has_add_permission(self, request):
@@ -69,3 +70,13 @@ class ProgrammeSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SafeCountry)
+class SafeCountryAdmin(admin.ModelAdmin):
+    """The programme's dated list of safe countries of origin: a person of a listed
+    nationality sheltered while it is listed gets the LVV's maximum stay."""
+
+    list_display = ["country", "listed_from", "listed_until"]
+    list_filter = ["listed_until"]
+    ordering = ["country", "listed_from"]
