@@ -181,3 +181,42 @@ def test_totals_and_the_balance_of_the_sheltered(locations, specs, offset):
             assert part["durable_solutions"]["verified"] <= part["durable_solutions"]["total"]
             assert sum(part["outcome_classes"].values()) == sum(part["outflow"].values())
         transaction.set_rollback(True)
+
+
+@PROPERTY_SETTINGS
+@given(specs=st.lists(case_spec, min_size=1, max_size=4), offset=st.integers(0, 140))
+def test_waiting_list_and_present_against_an_independent_spelling(locations, specs, offset):
+    """``waiting_list``: everyone admitted on or before D without shelter or outflow on D;
+    ``present`` in total: distinct persons nationally (one place per person). Spelled here
+    in plain Python over the records, apart from ``monitor.figures``' SQL."""
+    d = BASE + datetime.timedelta(days=offset)
+    with transaction.atomic():
+        cases = build_all(specs, locations)
+        result = figures(d, locations)
+        rows = [Case.objects.select_related("outflow", "location").get(pk=c.pk) for c in cases]
+
+        def outflow_on(case):
+            return case.outflow.outflow_on if hasattr(case, "outflow") else None
+
+        def gone(case):
+            return (outflow_on(case) and outflow_on(case) <= d) or (case.closed_on and case.closed_on <= d)
+
+        for location in locations:
+            waiting = {
+                c.person_id
+                for c in rows
+                if c.location_id == location.pk
+                and c.within_covenant
+                and c.decided_on
+                and c.decided_on <= d
+                and not (c.shelter_started_on and c.shelter_started_on <= d)
+                and not gone(c)
+            }
+            assert result["locations"][location.slug]["waiting_list"] == len(waiting)
+        present = {
+            c.person_id
+            for c in rows
+            if c.within_covenant and c.shelter_started_on and c.shelter_started_on <= d and not gone(c)
+        }
+        assert result["total"]["present"] == len(present)
+        transaction.set_rollback(True)
