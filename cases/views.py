@@ -230,14 +230,14 @@ def _save_versioned(request, form, case, *, template, title, save):
             )
             form.add_error(None, services.STALE_VERSION)
         except ValidationError as exc:
-            _attach_errors(exc, form)
+            attach_errors(exc, form)
         else:
             messages.success(request, _("De wijzigingen zijn opgeslagen."))
             return redirect("cases:detail", pk=case.pk)
     return render(request, template, {"form": form, "case": case, "title": title})
 
 
-def _attach_errors(exc: ValidationError, *forms) -> None:
+def attach_errors(exc: ValidationError, *forms) -> None:
     """Put a service's validation errors on the form that has the field; keep the input."""
     errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
     for field, messages_ in errors.items():

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from cases import services
 from cases.forms import CASE_REGISTERED, IntakePersonForm, NewCaseForm, PersonForm
 from cases.models import Case, MatchKind, MatchRequest, MatchRequestStatus, Person
+from cases.views import attach_errors as _attach_errors
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
@@ -119,14 +120,6 @@ def _already_registered(request) -> Case | None:
     except ValueError:
         return None
     return Case.objects.visible_to(request.user).filter(intake_key=key).first()
-
-
-def _attach_errors(exc: ValidationError, *forms_) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, messages_ in errors.items():
-        target = next((f for f in forms_ if field in f.fields), forms_[0])
-        for message in messages_:
-            target.add_error(field if field in target.fields else None, message)
 
 
 # --- Match requests -------------------------------------------------------------------------
