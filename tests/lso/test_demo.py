@@ -34,7 +34,7 @@ def snapshot():
 
 @override_settings(DEBUG=True)
 def test_demo_meetings_minutes_escalations_and_reviews():
-    call_command("seed_demo", "--cases", "40", "--password", "pw-demo")
+    call_command("seed_demo", "--cases", "6", "--password", "pw-demo")
     today = timezone.localdate()
     statuses = set(Meeting.objects.values_list("status", flat=True))
     assert statuses == {MeetingStatus.MINUTES_FINAL, MeetingStatus.HELD, MeetingStatus.PUBLISHED, MeetingStatus.DRAFT}
@@ -54,5 +54,5 @@ def test_demo_meetings_minutes_escalations_and_reviews():
     assert upcoming.items.exists() and upcoming.items.filter(notes__isnull=False).exists()
 
     first = snapshot()
-    call_command("seed_demo", "--cases", "40", "--password", "pw-demo")
+    call_command("seed_demo", "--cases", "6", "--password", "pw-demo")
     assert snapshot() == first
