@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
@@ -7,14 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import services
 from cases.models import (
+    NOTE_TEXT_MAX_LENGTH,
     V_NUMBER_INVALID,
     AdmissionCheck,
     Case,
     CaseType,
+    Confidentiality,
     CooperationResult,
     Direction,
     DossierPartKind,
     ExceptionGround,
+    NoteKind,
     Outflow,
     OutflowCategory,
     Person,
@@ -115,7 +120,14 @@ class NewCaseForm(StyledFormMixin, forms.ModelForm):
             raise ValidationError(services.DATE_IN_FUTURE)
         return day
 
-    intake_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # The form's one-time key (a UUID as text): a second submit finds the first case.
+    intake_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36)
+
+    def clean_intake_key(self):
+        try:
+            return uuid.UUID(self.cleaned_data.get("intake_key") or "")
+        except ValueError:
+            return None
 
     def case_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name != "location"}
@@ -556,3 +568,50 @@ STEP_FORMS: dict[str, type[StepForm]] = {
         CorrectOutflowForm,
     )
 }
+
+
+# --- The case journal (notes) ---------------------------------------------------------------
+
+NOTE_ADDED = _("De notitie is vastgelegd.")
+NOTE_CORRECTION_ADDED = _("De correctie is vastgelegd.")
+SPECIAL_HELP = _(
+    "Bijzonder: gegevens over gezondheid, godsdienst of levensovertuiging, seksuele gerichtheid of "
+    "strafrechtelijke zaken (art. 9 en 10 AVG). Alleen zichtbaar voor wie die gegevens van deze casus mag zien."
+)
+
+
+class NoteForm(StyledFormMixin, forms.Form):
+    """A note for the case journal (``services.add_note``). The confidentiality is offered
+    only to users who may see special-category data of the case; for others it is normal."""
+
+    written_on = forms.DateField(label=_("Datum"), widget=forms.DateInput(), initial=timezone.localdate)
+    kind = forms.ChoiceField(label=_("Soort"), choices=[("", "---------"), *NoteKind.choices])
+    text = forms.CharField(
+        label=_("Notitie"), max_length=NOTE_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    confidentiality = forms.ChoiceField(
+        label=_("Vertrouwelijkheid"),
+        choices=Confidentiality.choices,
+        initial=Confidentiality.NORMAL,
+        widget=forms.RadioSelect,
+        help_text=SPECIAL_HELP,
+    )
+
+    def __init__(self, *args, special: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not special:
+            del self.fields["confidentiality"]
+
+    def clean_written_on(self):
+        day = self.cleaned_data["written_on"]
+        if day and day > timezone.localdate():
+            raise ValidationError(services.DATE_IN_FUTURE)
+        return day
+
+    def note_fields(self) -> dict:
+        return {
+            "written_on": self.cleaned_data["written_on"],
+            "kind": self.cleaned_data["kind"],
+            "text": self.cleaned_data["text"],
+            "confidentiality": self.cleaned_data.get("confidentiality") or Confidentiality.NORMAL,
+        }
