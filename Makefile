@@ -26,8 +26,12 @@ services:
 browser:
 	@command -v chromium >/dev/null || ./scripts/install-chromium.sh
 
+# The suite runs on every core (pytest-xdist; each worker creates its own test database).
+# TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) services browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
