@@ -60,6 +60,7 @@ from lso.models import (
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.forms import StyledFormMixin
+from lvv.params import IntegerFilter
 from lvv.partners.models import Location, ServiceLink, locations_of
 
 # A case whose maximum stay ends within this many days of the meeting is suggested.
@@ -67,6 +68,8 @@ MAX_STAY_NEAR_DAYS = 30
 # The review queue's "departure scenario without progress": set this long ago and nothing
 # that moves the trajectory on (below) in this many days.
 DEPARTURE_PROGRESS_DAYS = 60
+# The review queue's "no scenario after N days" filter goes up to a century.
+NO_SCENARIO_MAX_DAYS = 36_500
 PROGRESS_EVENTS = (
     EventType.SCENARIO_SET,
     EventType.LSO_DISCUSSED,
@@ -489,10 +492,11 @@ class ReviewQueueFilter(django_filters.FilterSet):
         queryset=Location.objects.none(),
         empty_label=_("Alle LVV's"),
     )
-    no_scenario_days = django_filters.NumberFilter(
+    no_scenario_days = IntegerFilter(
         label=_("Geen scenario na (dagen)"),
         method="filter_no_scenario",
         min_value=0,
+        max_value=NO_SCENARIO_MAX_DAYS,
         help_text=_("Geen scenario, en het traject (opvang, anders toelating) loopt al zo veel dagen of langer."),
     )
     departure_without_progress = django_filters.BooleanFilter(

@@ -242,6 +242,17 @@ class MatchRequestSerializer(serializers.Serializer):
     case = serializers.IntegerField(source="case_id", allow_null=True)
 
 
+MATCH_REQUEST_PAGE = inline_serializer(
+    "PaginatedMatchRequestList",
+    {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": MatchRequestSerializer(many=True),
+    },
+)
+
+
 class ResolveSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[(d, d) for d in services.MATCH_DECISIONS])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
@@ -268,9 +279,10 @@ class MatchRequestListView(APIView):
     serializer_class = MatchRequestSerializer
 
     @extend_schema(
+        operation_id="match_requests_list",
         summary=str(_("Koppelverzoeken die u deed of mag afhandelen")),
         parameters=[OpenApiParameter("status", required=False, enum=list(MatchRequestStatus.values))],
-        responses=MatchRequestSerializer(many=True),
+        responses={200: MATCH_REQUEST_PAGE, 400: OpenApiResponse(description=str(_("Onbekende status.")))},
         tags=["cases"],
     )
     def get(self, request):

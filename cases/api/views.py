@@ -20,6 +20,7 @@ from cases.models import Person
 from lvv.access import policy
 from lvv.api.exceptions import PreconditionFailed, StaleVersion
 from lvv.audit.log import Action, Result, record
+from lvv.params import QUERY_MAX_LENGTH
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -43,8 +44,8 @@ def _expected_version(request):
 
 
 class PersonFilter(filters.FilterSet):
-    q = filters.CharFilter(method="filter_q", label=_("Zoeken op naam of V-nummer"))
-    v_number = filters.CharFilter()
+    q = filters.CharFilter(method="filter_q", label=_("Zoeken op naam of V-nummer"), max_length=QUERY_MAX_LENGTH)
+    v_number = filters.CharFilter(max_length=QUERY_MAX_LENGTH)
 
     class Meta:
         model = Person
@@ -98,7 +99,9 @@ class VersionedModelViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        instance = self._call(self.perform_service_create, serializer.validated_data)
+        # A new object has no version to be based on: a ``version`` in the body is ignored.
+        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        instance = self._call(self.perform_service_create, data)
         return self._respond(instance, status=201)
 
     def update(self, request, *args, **kwargs):
@@ -180,7 +183,6 @@ class CaseViewSet(TrajectoryMixin, VersionedModelViewSet):
         return context
 
     def perform_service_create(self, data):
-        data.pop("version", None)
         return services.register_case(acting_user=self.request.user, origin=_origin(self.request), **data)
 
     def perform_service_update(self, case, data, version):

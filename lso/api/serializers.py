@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -87,8 +88,28 @@ class CaseRefSerializer(serializers.Serializer):
 # --- Meetings ---------------------------------------------------------------------------
 
 
+# OpenAPI's "time" format is RFC 3339's, which needs a UTC offset; a meeting starts at a
+# local wall-clock time, so the schema says what the field takes and gives.
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": LOCAL_TIME_PATTERN,
+        "example": "09:30",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A local time of day, ``HH:MM`` or ``HH:MM:SS`` (given as ``HH:MM:SS``)."""
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     location = serializers.SlugRelatedField(slug_field="slug", queryset=Location.objects.all())
+    start_time = LocalTimeField(
+        label=capfirst(Meeting._meta.get_field("start_time").verbose_name),
+        help_text=_("Lokale tijd: UU:MM of UU:MM:SS (het antwoord geeft UU:MM:SS)."),
+    )
     location_name = serializers.CharField(source="location.name", read_only=True)
     status = CodedField(MeetingStatus.choices)
     item_count = serializers.SerializerMethodField(help_text=_("Aantal agendapunten."))
@@ -172,7 +193,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "overdue",
         ]
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_meeting(self, action) -> int | None:
         return action.item.meeting_id if action.item_id else None
 

@@ -27,6 +27,7 @@ from lso.api.common import (
 from lso.models import Action, AgendaItem, Meeting, MeetingStatus, ReviewNote
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import record
+from lvv.params import IdFilter
 from lvv.partners.models import Location
 
 TAG_LSO = "lso"
@@ -270,8 +271,8 @@ def _items_prefetch(user):
 
 
 class AgendaItemFilter(filters.FilterSet):
-    meeting = filters.NumberFilter(field_name="meeting")
-    case = filters.NumberFilter(field_name="case")
+    meeting = IdFilter(field_name="meeting")
+    case = IdFilter(field_name="case")
 
     class Meta:
         model = AgendaItem
@@ -399,7 +400,7 @@ class ActionFilter(filters.FilterSet):
         empty_label=None,
         help_text=_("mine (standaard): open acties van uw organisatie of van u; all: alle acties die u mag zien."),
     )
-    case = filters.NumberFilter(field_name="case")
+    case = IdFilter(field_name="case")
     open = filters.BooleanFilter(field_name="done_on", lookup_expr="isnull")
 
     class Meta:
@@ -470,7 +471,7 @@ class LsoRequestViewSet(viewsets.GenericViewSet):
 
 
 class ReviewNoteFilter(filters.FilterSet):
-    case = filters.NumberFilter(field_name="case")
+    case = IdFilter(field_name="case")
     flagged = filters.BooleanFilter()
 
     class Meta:

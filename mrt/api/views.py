@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from lso.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version
 from lso.api.serializers import DateInputSerializer
+from lvv.params import IdFilter
 from lvv.partners.models import Location
 from mrt import selectors, services
 from mrt.api import serializers as s
@@ -24,7 +25,7 @@ TAG = "mrt"
 
 class EscalationFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=EscalationStatus.choices)
-    case = filters.NumberFilter(field_name="case")
+    case = IdFilter(field_name="case")
     location = filters.ModelChoiceFilter(
         field_name="case__location", to_field_name="slug", queryset=Location.objects.all()
     )
@@ -209,7 +210,7 @@ class TaskFilter(filters.FilterSet):
         method="filter_scope",
         empty_label=None,
     )
-    escalation = filters.NumberFilter(field_name="escalation")
+    escalation = IdFilter(field_name="escalation")
 
     class Meta:
         model = PreparationTask
