@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the request's text: a NUL character answers 400 (lvv/middleware.py).
+    "lvv.middleware.RefuseNulMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "lvv.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -21,8 +22,16 @@ def client_ip(request) -> str | None:
     if proxies > 0:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+            return _address(forwarded[-proxies])
+    return _address(request.META.get("REMOTE_ADDR"))
+
+
+def _address(value: str | None) -> str | None:
+    """An IP address as the log's column takes it, or None for anything else."""
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
 
 
 class Origin:
@@ -57,6 +66,23 @@ def buffered():
     AccessLogEntry.objects.bulk_create(rows)
 
 
+OBJECT_TYPE_LENGTH = AccessLogEntry._meta.get_field("object_type").max_length
+OBJECT_ID_LENGTH = AccessLogEntry._meta.get_field("object_id").max_length
+
+
+def _storable(value):
+    """``value`` as PostgreSQL stores it: a NUL character (which no text or JSON column
+    takes) becomes U+FFFD, in strings, keys and nested values alike. What a request sent
+    is logged as far as it can be, never lost to the write failing."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(str(key)): _storable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(item) for item in value]
+    return value
+
+
 def record(
     *,
     actor,
@@ -71,6 +97,7 @@ def record(
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = obj.pk
+    object_id = "" if object_id is None else _storable(str(object_id))[:OBJECT_ID_LENGTH]
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     entry = AccessLogEntry(
         actor=actor if authenticated and isinstance(actor, models.Model) else None,
@@ -79,9 +106,9 @@ def record(
         result=result,
         channel=origin.channel,
         ip_address=origin.ip_address,
-        object_type=object_type,
-        object_id="" if object_id is None else str(object_id),
-        detail=detail or {},
+        object_type=_storable(object_type)[:OBJECT_TYPE_LENGTH],
+        object_id=object_id,
+        detail=_storable(detail or {}),
     )
     rows = _buffer.get()
     if rows is None:
