@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Direction, Route
 from lso.models import Decision, EscalationReason, Meeting, ReviewNote
-from lvv.forms import StyledFormMixin
+from lvv.forms import StyledFormMixin, limit_length
+from lvv.text import TEXT_MAX
 
 # Messages shared by the pages and their tests.
 MEETING_CREATED = _("De vergadering is aangemaakt.")
@@ -170,6 +171,8 @@ class OutcomeForm(VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form)
 
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                limit_length(field, TEXT_MAX)
             if "class" in widget.attrs:
                 continue
             for widget_class, css in WIDGET_CLASSES.items():

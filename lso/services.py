@@ -74,7 +74,9 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import Origin, record
+from lvv.params import check_dates, within_date_range
 from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
+from lvv.text import TEXT_MAX, check_text, text_errors
 
 __all__ = [
     "MinutesFinal",
@@ -164,6 +166,11 @@ SCENARIO_NOTE = _("Vastgesteld in het LSO van %(date)s.")
 ACTION_OWNER_KINDS = (OrganisationKind.MUNICIPALITY, OrganisationKind.NGO, OrganisationKind.IND, OrganisationKind.DTV)
 PREPARER_ROLES = (Role.LSO_CHAIR, Role.CASEMANAGER)
 MEETING_FIELDS = ("date", "start_time", "place", "online_link")
+# Lengths of the texts that have their own column size (the rest: lvv.text.TEXT_MAX).
+PLACE_MAX = Meeting._meta.get_field("place").max_length
+LINK_MAX = Meeting._meta.get_field("online_link").max_length
+ACTION_DESCRIPTION_MAX = Action._meta.get_field("description").max_length
+REQUEST_REASON_MAX = TimelineEvent._meta.get_field("summary").max_length  # the request is the event's summary
 
 
 class MinutesFinal(PermissionDenied):
@@ -230,6 +237,7 @@ def _not_future(on, field: str = "on") -> datetime.date:
     on = on or _today()
     if on > _today():
         raise ValidationError({field: DATE_IN_FUTURE})
+    check_dates(**{field: on})
     return on
 
 
@@ -271,14 +279,17 @@ def _bump(meeting: Meeting) -> Meeting:
 def _validate_place(meeting: Meeting) -> None:
     meeting.place = (meeting.place or "").strip()
     meeting.online_link = (meeting.online_link or "").strip()
+    check_text(place=(meeting.place, PLACE_MAX), online_link=(meeting.online_link, LINK_MAX))
     if not meeting.place and not meeting.online_link:
         raise ValidationError({"place": PLACE_OR_LINK_REQUIRED})
 
 
-def _required(value: str | None, field: str, message=TEXT_REQUIRED) -> str:
+def _required(value: str | None, field: str, message=TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
+    """The text, stripped; required, at most ``limit`` characters (``lvv.text``)."""
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: message})
+    check_text(**{field: (value, limit)})
     return value
 
 
@@ -329,6 +340,7 @@ def create_meeting(
         created_by=_user_or_none(acting_user),
     )
     _validate_place(meeting)
+    check_dates(date=meeting.date)
     meeting.full_clean(exclude=["created_by", "finalised_by"])
     meeting.save()
     record(actor=acting_user, action=AuditAction.CREATE, obj=meeting, origin=origin)
@@ -351,6 +363,7 @@ def update_meeting(
         setattr(meeting, name, changes[name])
     if changed:
         _validate_place(meeting)
+        check_dates(date=meeting.date)
         meeting.full_clean(exclude=["created_by", "finalised_by"])
         _bump(meeting)
         record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"fields": changed})
@@ -409,6 +422,7 @@ def add_item(
     meeting = _locked_meeting(acting_user, meeting, expected_version)
     if reason not in Reason.values:
         raise ValidationError({"reason": _("Kies een geldige reden.")})
+    check_text(reason_detail=(reason_detail, TEXT_MAX))
     case = _check_case_for_agenda(acting_user, meeting, case)
     fields = {"reason": reason, "reason_detail": (reason_detail or "").strip(), "source": ItemSource.MANUAL}
     if minutes_allotted is not None:
@@ -469,6 +483,7 @@ def update_item(
 ) -> AgendaItem:
     """Change the time allotted to an item or the text of its reason."""
     item = _visible_item(acting_user, item)
+    check_text(reason_detail=(reason_detail, TEXT_MAX))
     meeting = _locked_meeting(acting_user, item.meeting, expected_version)
     changed = []
     if minutes_allotted is not None and minutes_allotted != item.minutes_allotted:
@@ -615,6 +630,10 @@ def _clean_positions(location: Location, positions: Iterable[Mapping]) -> list[t
         if organisation.pk in seen:
             errors.append(POSITION_TWICE)
             continue
+        too_long = text_errors(text, TEXT_MAX)
+        if too_long:
+            errors += too_long
+            continue
         seen.add(organisation.pk)
         cleaned.append((organisation, text))
     if errors:
@@ -627,6 +646,7 @@ def _action_errors(case: Case, spec: Mapping, not_before: datetime.date) -> list
     errors = []
     if not (spec.get("description") or "").strip():
         errors.append(("description", ACTION_DESCRIPTION_REQUIRED))
+    errors += [("description", message) for message in text_errors(spec.get("description"), ACTION_DESCRIPTION_MAX)]
     organisation = spec.get("owner_organisation")
     if organisation is None:
         errors.append(("owner_organisation", ACTION_OWNER_REQUIRED))
@@ -645,6 +665,11 @@ def _action_errors(case: Case, spec: Mapping, not_before: datetime.date) -> list
         errors.append(("due_on", ACTION_DUE_REQUIRED))
     elif due_on < not_before:
         errors.append(("due_on", ACTION_DUE_BEFORE % {"date": date_format(not_before)}))
+    else:
+        try:
+            within_date_range(due_on)
+        except ValidationError as error:
+            errors += [("due_on", message) for message in error.messages]
     return errors
 
 
@@ -780,6 +805,7 @@ def record_outcome(
     case = item.case
     notes = (notes or "").strip()
     escalation_question = (escalation_question or "").strip()
+    check_text(notes=(notes, TEXT_MAX), escalation_question=(escalation_question, TEXT_MAX))
     actions = list(actions or ())
     positions = list(positions or ())
     _validate_decision(
@@ -979,7 +1005,7 @@ def request_lso_discussion(
         raise NotVisibleError
     if visible.state not in OPEN_STATES:
         raise ValidationError({"case": CASE_CLOSED})
-    reason = _required(reason, "reason", REQUEST_REASON_REQUIRED)
+    reason = _required(reason, "reason", REQUEST_REASON_REQUIRED, limit=REQUEST_REASON_MAX)
     on = _not_future(on)
     organisation = getattr(acting_user, "organisation", None)
     event = add_event(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core import validators
 from django.forms.renderers import TemplatesSetting
+
+from lvv.text import TEXT_MAX
 
 WIDGET_CLASSES = {
     forms.Select: "utrecht-select utrecht-select--html-select",
@@ -18,6 +21,14 @@ WIDGET_CLASSES = {
 }
 
 
+def limit_length(field: forms.CharField, limit: int) -> None:
+    """Give a text field a maximum length after it was made: the check (Django's message)
+    and the ``maxlength`` attribute of its input."""
+    field.max_length = limit
+    field.validators.append(validators.MaxLengthValidator(limit))
+    field.widget.attrs.update(field.widget_attrs(field.widget))
+
+
 class Renderer(TemplatesSetting):
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
@@ -25,6 +36,9 @@ class Renderer(TemplatesSetting):
 
 class StyledFormMixin:
     """Adds the component classes to widgets and marks invalid fields for assistive tech.
+
+    Every text field without a maximum length gets one (``lvv.text.TEXT_MAX``); fields
+    with a smaller limit say so themselves.
 
     Required fields carry ``aria-required`` instead of the HTML ``required`` attribute: the
     server checks them (with Dutch messages next to the field), and the components style an
@@ -46,6 +60,8 @@ class StyledFormMixin:
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                limit_length(field, TEXT_MAX)
 
     def full_clean(self):
         super().full_clean()

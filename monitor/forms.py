@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from lvv.params import not_before_earliest
 from monitor.exports import default_trends_start
 from monitor.models import ExportFormat
 from monitor.services import DATE_IN_FUTURE
@@ -65,17 +66,25 @@ class ScopeFieldMixin:
 class DashboardForm(ScopeFieldMixin, forms.Form):
     """The GET form above the dashboard: reference date, LVV and the months of the trends."""
 
-    date = forms.DateField(label=_("Peildatum"), required=False, widget=DateInput(), help_text=_("Standaard vandaag."))
+    date = forms.DateField(
+        label=_("Peildatum"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Standaard vandaag."),
+        validators=[not_before_earliest],
+    )
     trends_start = forms.DateField(
         label=_("Trends vanaf"),
         required=False,
         widget=DateInput(),
+        validators=[not_before_earliest],
         help_text=_("Standaard de twaalf maanden tot en met de peildatum."),
     )
     trends_end = forms.DateField(
         label=_("Trends tot en met"),
         required=False,
         widget=DateInput(),
+        validators=[not_before_earliest],
         help_text=_("Standaard de peildatum; de export loopt altijd tot de peildatum."),
     )
 
@@ -114,7 +123,7 @@ class DashboardForm(ScopeFieldMixin, forms.Form):
 class SnapshotForm(ScopeFieldMixin, forms.Form):
     """Take a snapshot (POST): the reference date, the LVV(s), a note; publish at once (bureau)."""
 
-    reference_date = forms.DateField(label=_("Peildatum"), widget=DateInput())
+    reference_date = forms.DateField(label=_("Peildatum"), widget=DateInput(), validators=[not_before_earliest])
     note = forms.CharField(
         label=_("Toelichting"),
         required=False,
@@ -167,8 +176,8 @@ class ExportForm(ScopeFieldMixin, forms.Form):
     dashboard, and whether small numbers are suppressed."""
 
     format = forms.ChoiceField(choices=[(f, f) for f in ("csv", "xlsx", "pdf")])
-    date = forms.DateField(widget=forms.HiddenInput())
-    trends_start = forms.DateField(required=False, widget=forms.HiddenInput())
+    date = forms.DateField(widget=forms.HiddenInput(), validators=[not_before_earliest])
+    trends_start = forms.DateField(required=False, widget=forms.HiddenInput(), validators=[not_before_earliest])
     suppress_small = forms.BooleanField(
         label=_("Kleine aantallen afschermen (minder dan 5 wordt “<5”)"),
         required=False,

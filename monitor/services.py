@@ -28,6 +28,8 @@ from lvv import jobs
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import TASK, Action, Origin, Result, record
+from lvv.params import within_date_range
+from lvv.text import check_text
 from monitor import exports
 from monitor.figures import figures, flatten
 from monitor.models import ExportFormat, ExportJob, ExportStatus, Snapshot, SnapshotKind
@@ -40,6 +42,7 @@ DATE_INVALID = _("Geef een geldige datum (JJJJ-MM-DD).")
 START_AFTER_DATE = _("De trends beginnen na de peildatum.")
 FORMAT_UNKNOWN = _("Kies een formaat: JSON, CSV, XLSX of PDF.")
 NOT_PUBLISHER = _("Alleen het programmabureau publiceert momentopnamen.")
+NOTE_MAX = Snapshot._meta.get_field("note").max_length
 ALREADY_PUBLISHED = _("Deze momentopname is al gepubliceerd.")
 EXPORT_FAILED = _("Het bestand kon niet worden gemaakt. Probeer het opnieuw of neem contact op met de beheerder.")
 SCOPE_LOST = _("U hebt geen toegang meer tot de cijfers van deze LVV's.")
@@ -56,6 +59,10 @@ def parse_date(value, *, field: str = "date", allow_future: bool = False) -> dat
             raise ValidationError({field: DATE_INVALID}) from None
     if not allow_future and value > timezone.localdate():
         raise ValidationError({field: DATE_IN_FUTURE})
+    try:
+        within_date_range(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
     return value
 
 
@@ -108,6 +115,8 @@ def take_snapshot(
         if taken is not None:
             return taken
     d = parse_date(reference_date, field="reference_date")
+    note = (note or "").strip()
+    check_text(note=(note, NOTE_MAX))
     scope = _scope(acting_user, locations)
     if publish and not _is_publisher(acting_user):
         raise PermissionDenied(NOT_PUBLISHER)
@@ -119,7 +128,7 @@ def take_snapshot(
         all_locations=all_locations,
         kind=kind,
         data=figures(d, scope),
-        note=(note or "").strip()[:300],
+        note=note,
         created_by=_actor(acting_user),
         published_at=now if publish else None,
         published_by=_actor(acting_user) if publish else None,

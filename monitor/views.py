@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
+from lvv.params import MAX_ID
 from monitor import analysis, charts, quality, services, tasks
 from monitor.downloads import download_export
 from monitor.figures import FIGURE_KEYS, figures, flatten
@@ -530,12 +531,17 @@ def snapshot_publish(request, pk):
     return redirect("monitor:snapshot", pk=snapshot.pk)
 
 
+def _is_id(value: str | None) -> bool:
+    """Whether a query parameter is an id (ASCII digits that fit a bigint)."""
+    return bool(value) and value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 @login_required
 @require_GET
 def snapshot_compare(request):
     locations = _locations_or_404(request, "monitor.snapshot")
     available = services.snapshots_for(request.user)
-    wanted = [value for value in (request.GET.get("old"), request.GET.get("new")) if value and value.isdigit()]
+    wanted = [value for value in (request.GET.get("old"), request.GET.get("new")) if _is_id(value)]
     chosen = list(available.filter(pk__in=wanted)) if wanted else []
     choices = list(available[:100])
     choices += [s for s in chosen if s not in choices]

@@ -36,7 +36,9 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import Origin, record
+from lvv.params import check_dates
 from lvv.partners.models import Location, Organisation, OrganisationKind
+from lvv.text import TEXT_MAX, check_text
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
 
@@ -87,6 +89,9 @@ DATE_IN_FUTURE = case_services.DATE_IN_FUTURE
 NGO_INVALID = _("Kies een ngo die voor deze LVV werkt.")
 SPECIALIST_INVALID = _("%(user)s is geen actieve medewerker van de %(partner)s.")
 NATIONAL_NEEDS_MUNICIPALITY = _("Alleen een gemeente van een LVV plant een landelijke MRT-sessie.")
+# Lengths of the texts that have their own column size (the rest: lvv.text.TEXT_MAX).
+TASK_DESCRIPTION_MAX = PreparationTask._meta.get_field("description").max_length
+SESSION_PLACE_MAX = MrtSession._meta.get_field("place").max_length
 
 
 def can_coordinate(user, location: Location) -> bool:
@@ -107,13 +112,16 @@ def _not_future(on, field: str = "on") -> datetime.date:
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise ValidationError({field: DATE_IN_FUTURE})
+    check_dates(**{field: on})
     return on
 
 
-def _required(value, field: str, message=TEXT_REQUIRED) -> str:
+def _required(value, field: str, message=TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
+    """The text, stripped; required, at most ``limit`` characters (``lvv.text``)."""
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: message})
+    check_text(**{field: (value, limit)})
     return value
 
 
@@ -229,9 +237,10 @@ def add_preparation_task(
         or not works_for(owner_organisation, escalation.case.location)
     ):
         raise ValidationError({"owner_organisation": TASK_OWNER_KIND})
-    description = _required(description, "description")
+    description = _required(description, "description", limit=TASK_DESCRIPTION_MAX)
     if due_on is None:
         raise ValidationError({"due_on": DUE_REQUIRED})
+    check_dates(due_on=due_on)
     if due_on < escalation.escalated_on:
         raise ValidationError({"due_on": DATE_BEFORE % {"date": date_format(escalation.escalated_on)}})
     task = PreparationTask.objects.create(
@@ -311,6 +320,8 @@ def create_session(
         ngo.kind != OrganisationKind.NGO or (location is not None and not works_for(ngo, location))
     ):
         raise ValidationError({"ngo": NGO_INVALID})
+    check_text(place=(place, SESSION_PLACE_MAX))
+    check_dates(date=date)
     _check_specialist(ind_specialist, Role.IND, "ind_specialist", "IND")
     _check_specialist(dtv_specialist, Role.DTV, "dtv_specialist", "DT&V")
     session = MrtSession(
@@ -419,6 +430,7 @@ def give_advice(
     session = _session_for(acting_user, escalation, session) if session is not None else escalation.session
     if session is not None and session.date > on:
         raise ValidationError({"session": SESSION_AFTER_ADVICE})
+    check_dates(due_on=due_on)
     due_on = due_on or on + datetime.timedelta(days=LSO_FOLLOW_UP_DAYS)
     if due_on < on:
         raise ValidationError({"due_on": DATE_BEFORE % {"date": date_format(on)}})

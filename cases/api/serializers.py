@@ -44,6 +44,7 @@ from cases.services import (
 )
 from cases.workflow import State
 from lvv.partners.models import Location, Organisation, OrganisationKind
+from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 
 VERSION_HELP = _(
     "Versie waarop de wijziging is gebaseerd (optimistische gelijktijdigheid). Verplicht bij wijzigen, "
@@ -91,6 +92,7 @@ class CaseSerializer(serializers.ModelSerializer):
     health_notes = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=TEXT_MAX,
         help_text=_("Bijzonder persoonsgegeven: alleen aanwezig voor wie de extra autorisatie heeft."),
     )
     state = serializers.ChoiceField(
@@ -146,7 +148,7 @@ VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
 COUNTRY_INVALID = _("Kies een geldige landcode (ISO 3166-1 alfa-2, bijvoorbeeld ER).")
 DATE_TOO_EARLY = _("Deze datum ligt vóór %(date)s.")
 EARLIEST_DATE = datetime.date(2000, 1, 1)
-NOTES_MAX_LENGTH = 5000
+NOTES_MAX_LENGTH = TEXT_MAX
 ON_HELP = _("Datum van het feit (ISO 8601, JJJJ-MM-DD); standaard vandaag. Niet in de toekomst.")
 
 DEADLINE_STATUS_LABELS = {
@@ -576,13 +578,13 @@ class CorrectOutflowStepSerializer(OutflowStepSerializer):
     reason; the earlier values stay in the timeline."""
 
     notes = None
-    reason = _required_text(CORRECTION_REASON_REQUIRED)
+    reason = _required_text(CORRECTION_REASON_REQUIRED, max_length=SHORT_TEXT_MAX)
 
 
 class DisputeOutflowStepSerializer(StepSerializer):
     """The IND or the DT&V disputes the recorded outflow, with a reason."""
 
-    reason = _required_text(DISPUTE_REASON_REQUIRED)
+    reason = _required_text(DISPUTE_REASON_REQUIRED, max_length=SHORT_TEXT_MAX)
 
 
 class ConfirmOutflowStepSerializer(StepSerializer):
