@@ -1,0 +1,300 @@
+"""No request answers 500: the causes the fuzzing found, each with its regression test, and
+the limits that keep input within what the database and the pages take (free text, NUL
+characters, numbers and dates in parameters)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django import forms
+from django.core.exceptions import ValidationError
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+
+from lso import services as lso_services
+from lso.models import ReviewNote
+from lvv.accounts import tokens
+from lvv.accounts.models import Role
+from lvv.audit.log import COMMAND, record
+from lvv.audit.models import AccessLogEntry, Action, Result
+from lvv.forms import StyledFormMixin
+from lvv.text import TEXT_MAX
+from mrt import services as mrt_services
+from tests.lso.helpers import meeting_for, sheltered_case
+from tests.mrt.test_escalation_flow import escalated
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9" * 30
+NUL_MESSAGE = "Het verzoek bevat een ongeldig teken (NUL) en is geweigerd."
+
+
+@pytest.fixture
+def caseworker(world):
+    return world.ams.users[Role.CASEMANAGER]
+
+
+@pytest.fixture
+def token_client(api_client, caseworker):
+    _token, key = tokens.issue(caseworker, origin=COMMAND)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return api_client
+
+
+def page_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# --- Causes found by the fuzzing --------------------------------------------------------------
+
+
+def test_creating_a_person_with_a_version_in_the_body(token_client):
+    """The version of a new object is ignored (it was passed on to the service: TypeError)."""
+    response = token_client.post(
+        "/api/v1/persons/", {"family_name": "Haile", "given_names": "Senait", "version": 7}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["version"] == 1
+
+
+def test_a_huge_number_of_days_in_the_review_queue_is_a_field_error(api_client, world):
+    dtv = world.ams.users[Role.DTV]
+    api_client.force_authenticate(dtv)
+    for value in (HUGE, "1e400", "1.5", "-1", "36501"):
+        response = api_client.get("/api/v1/reviews/queue/", {"no_scenario_days": value})
+        assert response.status_code == 400, (value, response.content)
+        assert "no_scenario_days" in response.json()
+    assert api_client.get("/api/v1/reviews/queue/", {"no_scenario_days": "36500"}).status_code == 200
+    page = page_client(dtv).get("/lso/toets/", {"no_scenario_days": HUGE})
+    assert page.status_code == 200
+
+
+@pytest.mark.parametrize("filter_name", ["case", "meeting"])
+def test_id_filters_take_whole_numbers_within_bigint(api_client, caseworker, filter_name):
+    api_client.force_authenticate(caseworker)
+    for value in (HUGE, "1e99999999", "1.5", "0"):
+        response = api_client.get("/api/v1/agenda-items/", {filter_name: value})
+        assert response.status_code == 400, (value, response.content)
+
+
+def test_the_meeting_start_time_matches_its_schema(api_client, world):
+    """OpenAPI's "time" format needs a UTC offset; the schema now says HH:MM[:SS]."""
+    meeting = meeting_for(world.ams)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    start_time = schema["components"]["schemas"]["Meeting"]["properties"]["start_time"]
+    assert "format" not in start_time
+    api_client.force_authenticate(world.ams.users[Role.LSO_CHAIR])
+    given = api_client.get(f"/api/v1/meetings/{meeting.pk}/").json()["start_time"]
+    assert re.match(start_time["pattern"], given)
+
+
+def test_paginated_match_requests_and_meetingless_actions_match_the_schema():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    match_requests = schema["paths"]["/api/v1/match-requests/"]["get"]
+    body = match_requests["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body["$ref"].endswith("/PaginatedMatchRequestList")
+    assert match_requests["operationId"] == "match_requests_list"
+    assert schema["components"]["schemas"]["Action"]["properties"]["meeting"]["nullable"] is True
+
+
+def test_a_long_id_in_the_path_is_logged_shortened(api_client, caseworker):
+    api_client.force_authenticate(caseworker)
+    response = api_client.get(f"/api/v1/meetings/{'x' * 100}/")
+    assert response.status_code == 404
+    entry = AccessLogEntry.objects.filter(result=Result.DENIED, object_type="lso.meeting").latest("id")
+    assert entry.object_id == "x" * 64
+
+
+def test_the_access_log_stores_what_postgresql_cannot(caseworker):
+    entry = record(
+        actor=caseworker,
+        action=Action.LIST,
+        origin=COMMAND,
+        object_type="cases.case",
+        object_id="a\x00b",
+        detail={"filters": {"q\x00": ["x\x00y"]}},
+    )
+    entry.refresh_from_db()
+    assert entry.object_id == "a\ufffdb"
+    assert entry.detail == {"filters": {"q\ufffd": ["x\ufffdy"]}}
+
+
+# --- NUL characters -----------------------------------------------------------------------
+
+
+def _refusal():
+    return AccessLogEntry.objects.filter(result=Result.INVALID, detail__refused="nul").latest("id")
+
+
+def test_a_nul_in_a_query_parameter_answers_400_and_is_logged(token_client, caseworker):
+    response = token_client.get("/api/v1/cases/", {"q": "Ha\x00ile"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": NUL_MESSAGE}
+    entry = _refusal()
+    assert entry.actor == caseworker and entry.channel == "api" and entry.action == Action.VIEW
+    assert entry.detail["in"] == "query" and entry.detail["path"] == "/api/v1/cases/"
+    # Not a single row of the listing is logged: the view never ran.
+    assert not AccessLogEntry.objects.filter(action=Action.LIST, object_type="cases.case").exists()
+
+
+def test_a_nul_in_the_path_or_the_body_answers_400(token_client):
+    assert token_client.get("/api/v1/cases/%00/").status_code == 400
+    assert _refusal().detail["in"] == "path"
+    response = token_client.post("/api/v1/persons/", {"family_name": "Ha\x00ile", "given_names": "S"}, format="json")
+    assert response.status_code == 400 and response.json() == {"detail": NUL_MESSAGE}
+    assert _refusal().detail["in"] == "body" and _refusal().action == Action.UPDATE
+    body = json.dumps({"schema": "lvv-case/1", "external_id": "A\u0000"}).encode()
+    response = token_client.post("/api/v1/imports/", body, content_type="application/x-ndjson")
+    assert response.status_code == 400
+
+
+def test_a_nul_on_a_page_answers_a_dutch_page(caseworker):
+    client = page_client(caseworker)
+    response = client.get("/cases/", {"q": "\x00"})
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.content.decode()
+    assert _refusal().actor == caseworker and _refusal().channel == "web"
+    anonymous = Client()
+    response = anonymous.post("/accounts/login/", {"username": "a\x00", "password": "x"})
+    assert response.status_code == 400
+    assert _refusal().actor is None
+
+
+def test_a_request_without_nul_passes(token_client):
+    assert token_client.get("/api/v1/cases/", {"q": "Haile"}).status_code == 200
+    assert not AccessLogEntry.objects.filter(detail__refused="nul").exists()
+
+
+# --- Free text: limits in the API, the pages and the services ----------------------------------------
+
+
+def test_every_free_text_field_of_a_request_body_has_a_maximum_length():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    unlimited = []
+
+    def walk(name, node, path):
+        if "$ref" in node:
+            return
+        if (
+            node.get("type") == "string"
+            and not node.get("readOnly")
+            and not {"enum", "format", "maxLength", "pattern"} & set(node)
+        ):
+            unlimited.append(f"{name}{path}")
+        for key, child in node.get("properties", {}).items():
+            walk(name, child, f"{path}.{key}")
+        if "items" in node:
+            walk(name, node["items"], f"{path}[]")
+        for key in ("allOf", "oneOf", "anyOf"):
+            for child in node.get(key, []):
+                walk(name, child, path)
+
+    for name, component in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            walk(name, component, "")
+    # Slugs of LVVs (looked up, never stored as text) and output shapes that drf-spectacular
+    # also lists as request components.
+    allowed = {"location", "code", "label", "name", "requested_by", "resolution_note"}
+    assert [path for path in unlimited if path.rsplit(".", 1)[-1] not in allowed] == []
+
+
+def test_a_long_text_is_a_field_error_in_the_api(api_client, world):
+    ams = world.ams
+    _case, escalation = escalated(ams)
+    api_client.force_authenticate(ams.users[Role.NGO])
+    too_long = "x" * (TEXT_MAX + 1)
+    response = api_client.post(f"/api/v1/escalations/{escalation.pk}/positions/", {"text": too_long}, format="json")
+    assert response.status_code == 400 and "text" in response.json()
+    response = api_client.post(
+        f"/api/v1/escalations/{escalation.pk}/positions/", {"text": "x" * TEXT_MAX}, format="json"
+    )
+    assert response.status_code == 200
+
+
+def test_the_services_refuse_long_text_and_nul_whoever_calls_them(world):
+    ams = world.ams
+    case = sheltered_case(ams)
+    dtv = ams.users[Role.DTV]
+    with pytest.raises(ValidationError) as error:
+        lso_services.add_review_note(acting_user=dtv, origin=COMMAND, case=case, text="x" * 100_000)
+    assert list(error.value.message_dict) == ["text"]
+    with pytest.raises(ValidationError):
+        lso_services.add_review_note(acting_user=dtv, origin=COMMAND, case=case, text="a\x00b")
+    assert not ReviewNote.objects.exists()
+    with pytest.raises(ValidationError) as error:
+        lso_services.create_meeting(
+            acting_user=ams.users[Role.LSO_CHAIR],
+            origin=COMMAND,
+            location=ams.location,
+            date=case.registered_on,
+            start_time="09:30",
+            place="x" * 201,
+        )
+    assert "place" in error.value.message_dict
+    _case, escalation = escalated(ams)
+    with pytest.raises(ValidationError) as error:
+        mrt_services.save_position(
+            acting_user=ams.users[Role.NGO], origin=COMMAND, escalation=escalation, text="x" * (TEXT_MAX + 1)
+        )
+    assert list(error.value.message_dict) == ["text"]
+
+
+def test_a_long_text_is_a_field_error_on_a_page(world):
+    ams = world.ams
+    case = sheltered_case(ams)
+    client = page_client(ams.users[Role.DTV])
+    response = client.post(f"/lso/toets/casus/{case.pk}/", {"text": "x" * 100_000})
+    assert response.status_code == 200
+    assert 'maxlength="5000"' in response.content.decode()
+    assert "5000" in str(response.context["form"].errors["text"])
+    assert not ReviewNote.objects.exists()
+
+
+def test_every_text_field_of_a_page_form_has_a_maximum_length():
+    class Example(StyledFormMixin, forms.Form):
+        free = forms.CharField(widget=forms.Textarea)
+        short = forms.CharField(max_length=300)
+
+    form = Example(data={"free": "x" * (TEXT_MAX + 1), "short": "ok"})
+    assert form.fields["free"].max_length == TEXT_MAX
+    assert form.fields["free"].widget.attrs["maxlength"] == str(TEXT_MAX)
+    assert form.fields["short"].max_length == 300
+    assert not form.is_valid() and list(form.errors) == ["free"]
+
+
+# --- Parameters and dates of pages --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/monitor/", {"date": "0001-01-01"}),
+        ("/monitor/", {"date": "2020-01-01", "trends_end": "0001-01-15"}),
+        ("/monitor/momentopnamen/vergelijken/", {"old": "²", "new": HUGE}),
+    ],
+)
+def test_monitor_pages_check_their_parameters(world, path, params):
+    response = page_client(world.bureau).get(path, params)
+    assert response.status_code == 200
+
+
+def test_the_monitor_api_refuses_dates_before_2000(api_client, world):
+    api_client.force_authenticate(world.bureau)
+    response = api_client.get("/api/v1/monitor/", {"date": "0001-01-01"})
+    assert response.status_code == 400 and "date" in response.json()
+
+
+def test_planned_dates_stay_within_this_century(api_client, world):
+    chair = world.ams.users[Role.LSO_CHAIR]
+    api_client.force_authenticate(chair)
+    for date in ("9999-12-31", "0001-01-01"):
+        response = api_client.post(
+            "/api/v1/meetings/",
+            {"location": "amsterdam", "date": date, "start_time": "09:30", "place": "Stadhuis"},
+            format="json",
+        )
+        assert response.status_code == 400 and "date" in response.json(), response.content
