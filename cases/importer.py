@@ -57,6 +57,7 @@ from cases.models import (
     Person,
     Sex,
 )
+from lvv import text
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
 from lvv.audit.models import AccessLogEntry
@@ -68,6 +69,7 @@ DEFAULT_EXCEPTION_REASON = "Uitzondering (geïmporteerd)"
 MAX_ERRORS = 1000
 MAX_PRIOR_PROCEDURES = 2_147_483_647  # PositiveIntegerField
 NAME_MAX_LENGTH = Person._meta.get_field("family_name").max_length
+TEXT_MAX = text.TEXT_MAX  # a reason in an event, as on the pages and in the API
 EXTERNAL_ID_MAX_LENGTH = Case._meta.get_field("external_id").max_length
 LOCK_NAMESPACE = 7_412_001  # pg_advisory_xact_lock(namespace, location id): one import per LVV at a time
 
@@ -657,7 +659,7 @@ def _validate_event(check: _Checker, index: int, raw) -> Event | None:
     for spec in specs:
         path = f"{prefix}.{spec.name}"
         if spec.kind == "text":
-            values[spec.name] = check.text(raw, spec.name, path, required=spec.required)
+            values[spec.name] = check.text(raw, spec.name, path, required=spec.required, max_length=TEXT_MAX)
         elif spec.kind == "country":
             values[spec.name] = check.country(raw, spec.name, path)
         elif spec.kind == "bool":

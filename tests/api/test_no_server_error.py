@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
+from cases import importer
 from lso import services as lso_services
 from lso.models import ReviewNote
+from lvv.access.policy import SYSTEM
 from lvv.accounts import tokens
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND, record
@@ -22,6 +24,7 @@ from lvv.audit.models import AccessLogEntry, Action, Result
 from lvv.forms import StyledFormMixin
 from lvv.text import TEXT_MAX
 from mrt import services as mrt_services
+from tests.cases.test_import import jsonl, line
 from tests.lso.helpers import meeting_for, sheltered_case
 from tests.mrt.test_escalation_flow import escalated
 
@@ -298,3 +301,14 @@ def test_planned_dates_stay_within_this_century(api_client, world):
             format="json",
         )
         assert response.status_code == 400 and "date" in response.json(), response.content
+
+
+def test_the_import_limits_the_reasons_in_events(world):
+    events = [
+        {"type": "registered", "date": "2019-03-20"},
+        {"type": "rejected", "date": "2019-04-01", "reason": "x" * (TEXT_MAX + 1)},
+    ]
+    with pytest.raises(importer.ImportInvalid) as caught:
+        importer.run_import(jsonl(line(events=events)), acting_user=SYSTEM, origin=COMMAND)
+    [error] = caught.value.errors
+    assert error.field == "events[1].reason"
