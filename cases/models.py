@@ -7,10 +7,10 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Concat, Lower
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Concat, Length, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -19,7 +19,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from cases.workflow import QUEUE_STATES, State
 from lvv.access import policy
 from lvv.accounts.fields import ChoiceArrayField
+from lvv.audit.models import AppendOnlyError
 from lvv.partners.models import Location, Organisation, OrganisationKind
+from lvv.text import TEXT_MAX
 
 V_NUMBER_INVALID = _("Een V-nummer bestaat uit precies 10 cijfers.")
 V_NUMBER_TAKEN = _("Er is al een persoon met dit V-nummer.")
@@ -746,3 +748,124 @@ class Reconciliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location} {self.get_partner_display()} {self.up_to:%Y-%m-%d}"
+
+
+# --- The case journal (notes) ---------------------------------------------------------------
+
+NOTE_TEXT_MAX_LENGTH = TEXT_MAX  # lvv.text: notes, reasons and minutes alike
+NOTE_DATE_IN_FUTURE = _("Deze datum ligt in de toekomst.")
+NOTE_IMMUTABLE = "A note is never changed or deleted; write a correction instead."
+
+
+class NoteKind(models.TextChoices):
+    CONVERSATION = "conversation", _("gesprek")
+    PHONE_CALL = "phone_call", _("telefoongesprek")
+    HOME_VISIT = "home_visit", _("huisbezoek")
+    PARTNER_CONTACT = "partner_contact", _("contact met ketenpartner")
+    OTHER = "other", _("overig")
+
+
+class Confidentiality(models.TextChoices):
+    """Of notes (and later documents): ``special`` marks special-category data (GDPR art. 9
+    and 10), visible only to users who may see that data of the case."""
+
+    NORMAL = "normal", _("normaal")
+    SPECIAL = "special", _("bijzonder persoonsgegeven")
+
+
+class NoteQuerySet(models.QuerySet):
+    """Notes are only ever added: bulk updates and deletes are refused as well."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(NOTE_IMMUTABLE)
+
+    def delete(self):
+        raise AppendOnlyError(NOTE_IMMUTABLE)
+
+
+class Note(models.Model):
+    """One entry of the case journal: what was done or heard, on which date, by whom.
+
+    Written by ``cases.services.add_note`` only. A note never changes and is never deleted
+    (the model and its queryset refuse, and a database trigger rejects UPDATE, and DELETE
+    unless the case itself goes in the same transaction); a correction is a new note that
+    refers to the one it corrects.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("casus"))
+    written_on = models.DateField(_("datum"))
+    kind = models.CharField(_("soort"), max_length=20, choices=NoteKind.choices)
+    text = models.TextField(
+        _("tekst"), max_length=NOTE_TEXT_MAX_LENGTH, validators=[MaxLengthValidator(NOTE_TEXT_MAX_LENGTH)]
+    )
+    confidentiality = models.CharField(
+        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    author_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisatie van de auteur"),
+    )
+    created_at = models.DateTimeField(_("vastgelegd op"), default=timezone.now, editable=False)
+    # RESTRICT: the note a correction refers to stays, unless both go with their case.
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("correctie van"),
+    )
+
+    objects = NoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notitie")
+        verbose_name_plural = _("notities")
+        ordering = ["-written_on", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="note_text_not_blank"),
+            models.CheckConstraint(
+                condition=models.lookups.LessThanOrEqual(Length("text"), NOTE_TEXT_MAX_LENGTH),
+                name="note_text_max_length",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=NoteKind.values), name="note_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(confidentiality__in=Confidentiality.values), name="note_confidentiality_valid"
+            ),
+            models.CheckConstraint(condition=~Q(corrects=F("pk")), name="note_does_not_correct_itself"),
+        ]
+        indexes = [
+            models.Index(fields=["case", "-written_on", "-created_at", "-id"], name="note_case_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.written_on:%Y-%m-%d} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(NOTE_IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(NOTE_IMMUTABLE)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.written_on and self.written_on > timezone.localdate():
+            raise ValidationError({"written_on": NOTE_DATE_IN_FUTURE})
+
+    @property
+    def is_special(self) -> bool:
+        return self.confidentiality == Confidentiality.SPECIAL
