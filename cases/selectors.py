@@ -6,6 +6,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
@@ -15,11 +16,14 @@ from cases import workflow
 from cases.models import (
     Case,
     CaseType,
+    Confidentiality,
     CooperationCheck,
     Deadline,
     Direction,
     DossierPart,
     DossierPartKind,
+    EventType,
+    Note,
     Person,
     Scenario,
     TimelineEvent,
@@ -212,13 +216,13 @@ def case_for_page(user, pk) -> Case:
     )
 
 
-def timeline_slice(case: Case, *, offset: int, limit: int) -> tuple[list[TimelineEvent], bool]:
-    """``limit`` events of the case's timeline from ``offset``, newest first, and whether
-    there are more (one query)."""
+def timeline_slice(
+    user, case: Case, *, offset: int, limit: int, special: bool | None = None
+) -> tuple[list[TimelineEvent], bool]:
+    """``limit`` events of the case's timeline as ``user`` may see it (``visible_timeline``)
+    from ``offset``, newest first, and whether there are more (one query)."""
     rows = list(
-        TimelineEvent.objects.filter(case=case)
-        .select_related("actor__organisation")
-        .order_by("-occurred_on", "-id")[offset : offset + limit + 1]
+        visible_timeline(user, case, special=special).select_related("actor__organisation")[offset : offset + limit + 1]
     )
     return rows[:limit], len(rows) > limit
 
@@ -392,3 +396,56 @@ def available_steps(user, case: Case, *, can_change: bool | None = None) -> list
             continue
         available.append((step, ""))
     return available
+
+
+# --- The case journal (notes) ---------------------------------------------------------------
+# A special note exists only for users who may see special-category data of its case
+# (``policy.can_view_special_category``): it is left out of every list, the timeline and
+# every look-up. ``special`` is that answer when the caller already has it (one check per
+# request); without it, the policy is asked.
+
+
+def _sees_special(user, case: Case, special: bool | None) -> bool:
+    return policy.can_view_special_category(user, case) if special is None else special
+
+
+def _notes_of(user, case: Case, special: bool) -> QuerySet[Note]:
+    notes = Note.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case.pk).values("pk"))
+    if not special:
+        notes = notes.exclude(confidentiality=Confidentiality.SPECIAL)
+    return notes
+
+
+def case_notes(user, case: Case, *, kind: str = "", special: bool | None = None) -> QuerySet[Note]:
+    """The notes of ``case`` that ``user`` may see, newest first (by ``written_on``, then by
+    the time they were written), of one ``kind`` if given. Each comes with its author, the
+    note it corrects and ``corrected_by``: the ids of its corrections this user may see,
+    oldest first. One query."""
+    special = _sees_special(user, case, special)
+    notes = _notes_of(user, case, special)
+    if kind:
+        notes = notes.filter(kind=kind)
+    # A correction belongs to the case of the note it corrects (``services.add_note``).
+    corrections = Note.objects.filter(corrects=OuterRef("pk"))
+    if not special:
+        corrections = corrections.exclude(confidentiality=Confidentiality.SPECIAL)
+    corrections = corrections.order_by("written_on", "created_at", "id").values("pk")
+    return (
+        notes.select_related("author", "author_organisation", "corrects")
+        .annotate(corrected_by=ArraySubquery(corrections))
+        .order_by("-written_on", "-created_at", "-id")
+    )
+
+
+def get_visible_note(user, case: Case, pk, *, special: bool | None = None) -> Note:
+    """One note of the case, or ``Note.DoesNotExist`` when it does not exist for this user."""
+    return case_notes(user, case, special=special).get(pk=pk)
+
+
+def visible_timeline(user, case: Case, *, special: bool | None = None) -> QuerySet[TimelineEvent]:
+    """The case's timeline as ``user`` may see it, newest first: without the events of
+    special notes for users who may not see special-category data of the case."""
+    events = TimelineEvent.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case.pk).values("pk"))
+    if not _sees_special(user, case, special):
+        events = events.exclude(type=EventType.NOTE, data__confidentiality=Confidentiality.SPECIAL)
+    return events.order_by("-occurred_on", "-id")

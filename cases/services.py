@@ -26,9 +26,11 @@ from cases.models import (
     DEPARTURE_CATEGORIES,
     DEPARTURE_ROUTES,
     NGO_NOT_SERVING,
+    NOTE_TEXT_MAX_LENGTH,
     AdmissionCheck,
     Case,
     CaseType,
+    Confidentiality,
     CooperationCheck,
     CooperationResult,
     Direction,
@@ -39,6 +41,7 @@ from cases.models import (
     MatchKind,
     MatchRequest,
     MatchRequestStatus,
+    Note,
     Outflow,
     OutflowCategory,
     Person,
@@ -56,6 +59,7 @@ from lvv.accounts.models import Role
 from lvv.audit import log as audit_log
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings, locations_of
+from lvv.text import check_text
 
 STALE_VERSION = _(
     "Iemand anders heeft dit intussen gewijzigd. Bekijk de nieuwste gegevens en voer uw wijziging opnieuw in."
@@ -1308,3 +1312,66 @@ def sign_off_reconciliation(
     )
     record(actor=acting_user, action=Action.CREATE, obj=signed, origin=origin, detail={"partner": partner})
     return signed
+
+
+# --- The case journal (notes) -----------------------------------------------------------------
+# Every user who may see the case may write a note on it; a special note (special-category
+# data) only a user who may see that data of the case. A note never changes: a correction
+# is a new note that refers to the one it corrects. The timeline gets an event that names
+# the kind, never the text; for a special note it says so, so that readers without the
+# permission never see it (``selectors.visible_timeline``).
+
+NOTE_SPECIAL_NOT_ALLOWED = _("U mag bij deze casus geen bijzondere persoonsgegevens vastleggen.")
+NOTE_CORRECTS_UNKNOWN = _("Deze notitie bestaat niet bij deze casus.")
+NOTE_CORRECTION_SPECIAL = _("Een correctie van een notitie met bijzondere persoonsgegevens is ook bijzonder.")
+
+
+@transaction.atomic
+def add_note(
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case,
+    written_on,
+    kind: str,
+    text: str,
+    confidentiality: str = Confidentiality.NORMAL,
+    corrects: Note | int | None = None,
+) -> Note:
+    """Add a note to the case's journal, with its timeline event and access-log row."""
+    case = Case.objects.visible_to(acting_user).filter(pk=case.pk).first()
+    if case is None:
+        raise NotVisibleError
+    special_allowed = policy.can_view_special_category(acting_user, case)
+    if confidentiality == Confidentiality.SPECIAL and not special_allowed:
+        raise PermissionDenied(NOTE_SPECIAL_NOT_ALLOWED)
+    check_text(text=(text, NOTE_TEXT_MAX_LENGTH))
+    corrected = None
+    if corrects is not None:
+        corrects_id = corrects.pk if isinstance(corrects, Note) else corrects
+        candidates = Note.objects.filter(case=case, pk=corrects_id)
+        if not special_allowed:
+            candidates = candidates.exclude(confidentiality=Confidentiality.SPECIAL)
+        corrected = candidates.first()
+        if corrected is None:  # absent, of another case, or not for this user: all the same
+            raise ValidationError({"corrects": NOTE_CORRECTS_UNKNOWN})
+        if corrected.is_special and confidentiality != Confidentiality.SPECIAL:
+            raise ValidationError({"confidentiality": NOTE_CORRECTION_SPECIAL})
+    note = Note(
+        case=case,
+        written_on=_date(written_on, field="written_on"),
+        kind=kind,
+        text=(text or "").strip(),
+        confidentiality=confidentiality,
+        author=_user_or_none(acting_user),
+        author_organisation_id=getattr(acting_user, "organisation_id", None),
+        corrects=corrected,
+    )
+    note.full_clean()
+    note.save()
+    facts = {"note": note.pk, "kind": note.kind, "confidentiality": note.confidentiality}
+    if corrected is not None:
+        facts["corrects"] = corrected.pk
+    add_event(case, EventType.NOTE, on=note.written_on, actor=acting_user, data=facts)
+    record(actor=acting_user, action=Action.CREATE, obj=note, origin=origin, detail={"case": case.pk, **facts})
+    return note

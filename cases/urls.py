@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from cases import views, views_intake, views_reconciliation
+from cases import views, views_intake, views_notes, views_reconciliation
 
 app_name = "cases"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:pk>/person/edit/", views.person_edit, name="person-edit"),
     path("meldingen/", include(("cases.views_notifications", "notifications"))),
     path("<int:pk>/steps/<slug:step>/", views.case_step, name="step"),
+    path("<int:pk>/notes/", views_notes.case_notes, name="notes"),
+    path("<int:pk>/notes/<int:note_pk>/", views_notes.note_detail, name="note"),
 ]

@@ -33,12 +33,14 @@ from cases.forms import (
 from cases.models import (
     Case,
     CaseType,
+    Confidentiality,
     CooperationResult,
     DeadlineKind,
     Direction,
     DossierPartKind,
     EventType,
     ExceptionGround,
+    NoteKind,
     OutflowCategory,
     RegistrationSource,
     Route,
@@ -350,9 +352,12 @@ def _step_forms(request, case: Case, *, can_change: bool, posted: StepForm | Non
     return forms
 
 
-def _render_case_page(request, case: Case, *, posted: StepForm | None = None, status: int = 200):
+def _render_case_page(request, case: Case, *, posted: StepForm | None = None, status: int = 200, note_form=None):
+    from cases.views_notes import journal_context  # the journal's module imports this one
+
     user = request.user
     context = _deadline_context()
+    special = policy.can_view_special_category(user, case)
     today, due_soon_days = context["today"], context["due_soon_days"]
     can_change = policy.can_change_case(user, case)
     deadlines = []
@@ -365,7 +370,7 @@ def _render_case_page(request, case: Case, *, posted: StepForm | None = None, st
     except ValueError:
         timeline_page = 1
     events, more_events = selectors.timeline_slice(
-        case, offset=(timeline_page - 1) * TIMELINE_PAGE_SIZE, limit=TIMELINE_PAGE_SIZE
+        user, case, offset=(timeline_page - 1) * TIMELINE_PAGE_SIZE, limit=TIMELINE_PAGE_SIZE, special=special
     )
     other_locations = selectors.other_open_case_locations(case)
     admission_check = _admission_check(case)
@@ -377,7 +382,7 @@ def _render_case_page(request, case: Case, *, posted: StepForm | None = None, st
             "case": case,
             "person": case.person,
             "state_label": State(case.state).label,
-            "show_special_category": policy.can_view_special_category(user, case),
+            "show_special_category": special,
             "can_change": can_change,
             "warnings": [OTHER_OPEN_CASE % {"location": name} for name in other_locations],
             "next_deadline": running[0] if running else None,
@@ -395,6 +400,7 @@ def _render_case_page(request, case: Case, *, posted: StepForm | None = None, st
             "cooperation_checks": list(case.cooperation_checks.all()),
             "outflow": outflow,
             "outflow_partner": {"ind": "IND", "dtv": "DT&V"}.get(outflow.confirming_partner) if outflow else None,
+            **journal_context(request, case, special=special, form=note_form),
         }
     )
     return render(request, "cases/case_detail.html", context, status=status)
@@ -482,6 +488,13 @@ def event_details(event) -> str:
         parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
     elif kind == EventType.OUTFLOW_CONFIRMED and data.get("by"):
         parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
+    elif kind == EventType.NOTE:  # the kind, never the text
+        if data.get("kind"):
+            parts.append(_label(NoteKind, data["kind"]))
+        if data.get("corrects"):
+            parts.append(_("correctie van een eerdere notitie"))
+        if data.get("confidentiality") == Confidentiality.SPECIAL:
+            parts.append(_label(Confidentiality, data["confidentiality"]))
     if event.summary:
         parts.append(event.summary)
     return "; ".join(str(part) for part in parts if part)

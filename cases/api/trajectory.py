@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +30,7 @@ from rest_framework.response import Response
 
 from cases import selectors, services, workflow
 from cases.api import serializers as api
-from cases.models import Case, CooperationCheck, Deadline, Scenario, TimelineEvent
+from cases.models import Case, CooperationCheck, Deadline, Scenario
 from lvv.accounts.models import Role
 from lvv.api.exceptions import PreconditionFailed, StaleVersion
 from lvv.audit.log import Action, Channel, Origin, Result, record
@@ -73,24 +72,16 @@ class StepNotAllowedError(exceptions.APIException):
 
 
 def trajectory_queryset(queryset):
-    """The case with every record of its trajectory, in a fixed number of queries."""
-    count = (
-        TimelineEvent.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("pk")).values("n")
-    )
-    newest = TimelineEvent.objects.select_related("actor").order_by("-occurred_on", "-id")
-    return (
-        queryset.select_related("admission_check", "outflow")
-        .annotate(timeline_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
-        .prefetch_related(
-            "dossier_parts",
-            Prefetch("scenarios", queryset=Scenario.objects.select_related("set_by").order_by("-set_on", "-id")),
-            Prefetch(
-                "cooperation_checks",
-                queryset=CooperationCheck.objects.select_related("checked_by").order_by("-checked_on", "-id"),
-            ),
-            Prefetch("deadlines", queryset=Deadline.objects.order_by("due_on", "id")),
-            Prefetch("timeline", queryset=newest[:TIMELINE_LIMIT], to_attr="recent_events"),
-        )
+    """The case with every record of its trajectory, in a fixed number of queries. The
+    timeline depends on who reads it: ``trajectory_data`` adds it."""
+    return queryset.select_related("admission_check", "outflow").prefetch_related(
+        "dossier_parts",
+        Prefetch("scenarios", queryset=Scenario.objects.select_related("set_by").order_by("-set_on", "-id")),
+        Prefetch(
+            "cooperation_checks",
+            queryset=CooperationCheck.objects.select_related("checked_by").order_by("-checked_on", "-id"),
+        ),
+        Prefetch("deadlines", queryset=Deadline.objects.order_by("due_on", "id")),
     )
 
 
@@ -109,6 +100,16 @@ def allowed_steps(user, case: Case) -> list[dict]:
 
 
 def trajectory_data(request, case: Case) -> dict:
+    # The newest events and their number, as this user may see the timeline (without the
+    # events of special notes for users who may not see them), in one query: the window
+    # counts every visible event before the limit applies.
+    events = list(
+        selectors.visible_timeline(request.user, case)
+        .select_related("actor")
+        .annotate(visible_total=Window(Count("pk")))[:TIMELINE_LIMIT]
+    )
+    case.recent_events = events
+    case.timeline_count = events[0].visible_total if events else 0
     context = {
         "request": request,
         "today": timezone.localdate(),
@@ -380,7 +381,7 @@ class TrajectoryMixin:
     def trajectory(self, request, pk=None):
         case = self.get_object()
         record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "trajectory"})
-        return self._trajectory_response(request, case)
+        return self._trajectory_response(request, case, loaded=True)
 
     @extend_schema(
         summary=str(_("De tijdlijn van de casus (nieuwste eerst, per pagina)")),
@@ -392,7 +393,7 @@ class TrajectoryMixin:
     def timeline(self, request, pk=None):
         case = self.get_object()
         record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "timeline"})
-        events = TimelineEvent.objects.filter(case=case).select_related("actor").order_by("-occurred_on", "-id")
+        events = selectors.visible_timeline(request.user, case).select_related("actor")
         page = self.paginator.paginate_queryset(events, request, view=self)
         return self.paginator.get_paginated_response(api.TimelineEventSerializer(page, many=True).data)
 
@@ -453,8 +454,8 @@ class TrajectoryMixin:
             detail={"step": api_step.slug, "reason": reason},
         )
 
-    def _trajectory_response(self, request, case: Case) -> Response:
-        if not hasattr(case, "recent_events"):  # after a step: read it back with its records
+    def _trajectory_response(self, request, case: Case, *, loaded: bool = False) -> Response:
+        if not loaded:  # after a step: read it back with its records
             case = trajectory_queryset(selectors.visible_cases(request.user)).get(pk=case.pk)
         response = Response(trajectory_data(request, case))
         response["ETag"] = f'"{case.version}"'
