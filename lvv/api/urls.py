@@ -15,6 +15,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("imports/", include("cases.api.imports")),
     path("", include("cases.api.registration")),
+    path("", include("cases.api.notes")),
     path("", include("monitor.api.urls")),
     path("", include("lso.api.urls")),
     path("", include("mrt.api.urls")),

@@ -1,0 +1,230 @@
+"""The case journal over the API (contracts/case-file.md, "Notes").
+
+- ``GET /api/v1/cases/{case_id}/notes/``: the notes of the case the user may see, newest
+  first (``written_on``, then the time they were written), paginated, filter ``kind``.
+- ``POST /api/v1/cases/{case_id}/notes/``: ``written_on``, ``kind``, ``text``,
+  ``confidentiality`` and optionally ``corrects`` (the id of the note it corrects): 201.
+- ``GET /api/v1/cases/{case_id}/notes/{id}/``.
+
+A case the user may not see answers 404, and so does a special note for a user who may not
+see special-category data of the case (it does not exist for that user). Writing a special
+note without that permission answers 403. Reads, writes and refusals go to the access log
+with channel ``api``. Included by ``lvv.api.urls``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.response import Response
+
+from cases import selectors, services
+from cases.api.serializers import DATE_TOO_EARLY, EARLIEST_DATE, _name_of
+from cases.api.trajectory import DETAIL, _field_errors, origin
+from cases.models import NOTE_TEXT_MAX_LENGTH, Case, Confidentiality, Note, NoteKind
+from lvv.access import policy
+from lvv.api.pagination import PageNumberPagination
+from lvv.audit.log import Action, Result, record
+
+MAX_ID = 2**63 - 1  # the largest id PostgreSQL's bigint holds
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    written_on = serializers.DateField(
+        help_text=_("Datum van het gesprek of contact (JJJJ-MM-DD); niet in de toekomst.")
+    )
+    kind = serializers.ChoiceField(choices=NoteKind.choices, help_text=_("Soort notitie."))
+    text = serializers.CharField(max_length=NOTE_TEXT_MAX_LENGTH, help_text=_("De tekst (ten hoogste 5000 tekens)."))
+    confidentiality = serializers.ChoiceField(
+        choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+        help_text=_(
+            "`special`: bijzondere persoonsgegevens (art. 9 en 10 AVG), alleen zichtbaar voor wie die gegevens "
+            "van de casus mag zien; alleen zij mogen zo'n notitie vastleggen."
+        ),
+    )
+    corrects = serializers.IntegerField(
+        source="corrects_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("De notitie (id) die deze corrigeert; een notitie wordt nooit gewijzigd of verwijderd."),
+    )
+    corrected_by = serializers.SerializerMethodField(
+        help_text=_("De correcties van deze notitie (id's) die u mag zien, oudste eerst.")
+    )
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    author = serializers.SerializerMethodField(help_text=_("Wie de notitie vastlegde."))
+    author_organisation = serializers.SerializerMethodField(help_text=_("De organisatie van de auteur toen."))
+
+    class Meta:
+        model = Note
+        fields = [
+            "id",
+            "case",
+            "written_on",
+            "kind",
+            "text",
+            "confidentiality",
+            "corrects",
+            "corrected_by",
+            "author",
+            "author_organisation",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def validate_written_on(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError(str(services.DATE_IN_FUTURE))
+        if value < EARLIEST_DATE:
+            raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
+        return value
+
+    def get_corrected_by(self, note) -> list[int]:
+        return list(note.corrected_by or [])  # ``selectors.case_notes`` annotates it
+
+    def get_author(self, note) -> str | None:
+        return _name_of(note.author)
+
+    def get_author_organisation(self, note) -> str | None:
+        return note.author_organisation.name if note.author_organisation else None
+
+
+class NoteFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=NoteKind.choices, label=_("Soort notitie"))
+
+    class Meta:
+        model = Note
+        fields = ["kind"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=str(_("Het journaal van de casus (nieuwste eerst)")),
+        description=str(
+            _(
+                "De notities die u mag zien, nieuwste eerst (op datum, dan op het moment van vastleggen). "
+                "Notities met bijzondere persoonsgegevens alleen met de extra autorisatie."
+            )
+        ),
+        responses={200: NoteSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+    ),
+    retrieve=extend_schema(
+        summary=str(_("Eén notitie")),
+        description=str(
+            _("Een notitie met bijzondere persoonsgegevens bestaat alleen voor wie die gegevens mag zien (anders 404).")
+        ),
+        responses={200: NoteSerializer, 404: OpenApiResponse(DETAIL)},
+    ),
+    create=extend_schema(
+        summary=str(_("Een notitie toevoegen")),
+        description=str(
+            _(
+                "Iedereen die de casus mag zien, mag er notities bij schrijven; een notitie met bijzondere "
+                "persoonsgegevens alleen wie die gegevens mag zien (anders 403). Een correctie is een nieuwe "
+                "notitie met `corrects`."
+            )
+        ),
+        responses={
+            201: NoteSerializer,
+            400: OpenApiResponse(description=str(_("Ongeldige invoer: per veld een lijst meldingen."))),
+            403: OpenApiResponse(DETAIL),
+            404: OpenApiResponse(DETAIL),
+        },
+    ),
+)
+@extend_schema(tags=["notes"])
+class NoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The notes of one case: list, read and add (never change or delete)."""
+
+    serializer_class = NoteSerializer
+    pagination_class = PageNumberPagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = NoteFilter
+    queryset = Note.objects.none()  # for the schema; the real one is get_queryset's
+
+    @cached_property
+    def case(self) -> Case:
+        """The case in the path, when the user may see it; 404 (logged) otherwise."""
+        try:
+            return selectors.get_visible_case(self.request.user, self.kwargs["case_id"])
+        except Case.DoesNotExist:
+            self._log(Action.VIEW, Result.DENIED, object_type="cases.case", object_id=self.kwargs["case_id"])
+            raise exceptions.NotFound() from None
+
+    @cached_property
+    def special(self) -> bool:
+        return policy.can_view_special_category(self.request.user, self.case)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Note.objects.none()
+        return selectors.case_notes(self.request.user, self.case, special=self.special)
+
+    def _log(self, action: str, result: str = Result.ALLOWED, **target) -> None:
+        record(actor=self.request.user, action=action, result=result, origin=origin(self.request), **target)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        filters_used = {k: v for k, v in request.query_params.items() if k == "kind" and v}
+        self._log(Action.LIST, object_type="cases.note", detail={"case": self.case.pk, "filters": filters_used})
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            note = self.get_queryset().get(pk=kwargs["pk"])
+        except Note.DoesNotExist:
+            self._log(Action.VIEW, Result.DENIED, object_type="cases.note", object_id=kwargs["pk"])
+            raise exceptions.NotFound() from None
+        self._log(Action.VIEW, obj=note, detail={"case": self.case.pk})
+        return Response(self.get_serializer(note).data)
+
+    def create(self, request, *args, **kwargs):
+        case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            note = services.add_note(
+                acting_user=request.user,
+                origin=origin(request),
+                case=case,
+                written_on=data["written_on"],
+                kind=data["kind"],
+                text=data["text"],
+                confidentiality=data["confidentiality"],
+                corrects=data.get("corrects_id"),
+            )
+        except services.NotVisibleError:
+            raise exceptions.NotFound() from None
+        except DjangoPermissionDenied as exc:
+            self._log(
+                Action.CREATE,
+                Result.DENIED,
+                object_type="cases.note",
+                detail={"case": case.pk, "confidentiality": data["confidentiality"]},
+            )
+            raise exceptions.PermissionDenied(str(exc) or None) from None
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(_field_errors(exc, {})) from None
+        note = self.get_queryset().get(pk=note.pk)  # with its author and corrections, as a read gives it
+        return Response(self.get_serializer(note).data, status=201)
+
+
+notes = NoteViewSet.as_view({"get": "list", "post": "create"})
+note = NoteViewSet.as_view({"get": "retrieve"})
+
+urlpatterns = [
+    path("cases/<int:case_id>/notes/", notes, name="case-notes"),
+    path("cases/<int:case_id>/notes/<int:pk>/", note, name="case-note"),
+]
