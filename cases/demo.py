@@ -391,6 +391,7 @@ def seed_cases(ctx: DemoContext) -> dict[str, int]:
         "cases": Case.objects.filter(external_id__contains="-DEMO-").count(),
         # In-app notices for what is due or overdue now (idempotent), so "Meldingen" has content.
         "notifications created": notifications.notify_deadlines(),
+        "notes created": seed_notes(ctx),
     }
 
 
@@ -399,3 +400,79 @@ def run_plan(case: Case, plan: Plan) -> Case:
     for name, kwargs in plan.ordered():
         case = getattr(services, name)(acting_user=SYSTEM, origin=COMMAND, case=case, **kwargs)
     return case
+
+
+# --- The case journal ---------------------------------------------------------------------------
+# (days after the registration, kind, confidentiality, author's role, text); a text starting
+# with "Correctie" corrects the note before it. Fictional, like everything in the demo.
+DEMO_NOTES = (
+    (
+        1,
+        "conversation",
+        "normal",
+        "casemanager",
+        "Kennismakingsgesprek. Uitleg gegeven over de LVV, de huisregels en de afspraken over het traject; "
+        "betrokkene wil meewerken aan een oplossing.",
+    ),
+    (4, "phone_call", "normal", "ngo", "Gebeld: de afspraak bij de advocaat is verzet naar volgende week."),
+    (4, "phone_call", "normal", "ngo", "Correctie: de afspraak bij de advocaat is verzet naar over twee weken."),
+    (9, "home_visit", "normal", "ngo", "Huisbezoek op de opvanglocatie. Betrokkene doet mee aan de dagbesteding."),
+    (
+        14,
+        "partner_contact",
+        "normal",
+        "dtv",
+        "Afgestemd met de casemanager: het volgende vertrekgesprek voeren we samen, met een tolk.",
+    ),
+    (
+        18,
+        "conversation",
+        "special",
+        "casemanager",
+        "Betrokkene vertelt over slecht slapen en veel piekeren; met toestemming doorverwezen naar de huisarts.",
+    ),
+    (21, "other", "normal", "casemanager", "Post van de IND doorgestuurd naar de advocaat."),
+    (
+        25,
+        "other",
+        "special",
+        "casemanager",
+        "Uittreksel over een eerdere veroordeling ontvangen; besproken met betrokkene.",
+    ),
+)
+NOTES_PER_LOCATION = 2  # the first cases of each LVV, by external id
+
+
+def seed_notes(ctx: DemoContext) -> int:
+    """A few notes of every kind and both confidentialities on the first demo cases of each
+    LVV, by the case manager, the NGO guide (when the case is the NGO's) and the DT&V, through
+    ``services.add_note``. Deterministic (dates follow the registration, never after the
+    outflow or today) and idempotent (a case with notes is left alone)."""
+    today = timezone.localdate()
+    created = 0
+    for pilot in ctx.pilots:
+        cases = Case.objects.filter(location=ctx.locations[pilot.slug], external_id__contains="-DEMO-").order_by(
+            "external_id"
+        )[:NOTES_PER_LOCATION]
+        ngo_user = ctx.users[f"ngo.{pilot.slug}"]
+        for case in cases:
+            if case.notes.exists():
+                continue
+            last_day = min(today, case.closed_on or today)
+            previous = None
+            with transaction.atomic():
+                for days, kind, confidentiality, role, text in DEMO_NOTES:
+                    if role == "ngo" and case.assigned_ngo_id != ngo_user.organisation_id:
+                        role = "casemanager"
+                    previous = services.add_note(
+                        acting_user=ctx.users[f"{role}.{pilot.slug}"],
+                        origin=COMMAND,
+                        case=case,
+                        written_on=min(case.registered_on + _d(days), last_day),
+                        kind=kind,
+                        text=text,
+                        confidentiality=confidentiality,
+                        corrects=previous if text.startswith("Correctie") else None,
+                    )
+                    created += 1
+    return created
