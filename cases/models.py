@@ -20,6 +20,7 @@ from cases.workflow import QUEUE_STATES, State
 from lvv.access import policy
 from lvv.accounts.fields import ChoiceArrayField
 from lvv.audit.models import AppendOnlyError
+from lvv.params import not_before_earliest
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.text import TEXT_MAX
 
@@ -865,6 +866,10 @@ class Note(models.Model):
         super().clean()
         if self.written_on and self.written_on > timezone.localdate():
             raise ValidationError({"written_on": NOTE_DATE_IN_FUTURE})
+        try:
+            not_before_earliest(self.written_on)  # nothing the system records lies before 2000
+        except ValidationError as error:
+            raise ValidationError({"written_on": error.messages}) from None
 
     @property
     def is_special(self) -> bool:

@@ -24,6 +24,7 @@ from cases.models import Case, EventType, Note, NoteKind, TimelineEvent
 from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry, AppendOnlyError
+from lvv.params import DATE_TOO_EARLY
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +139,7 @@ def test_a_special_note_needs_the_special_category_permission(world, ngo):
     ("fields", "field", "message"),
     [
         ({"written_on": TODAY() + DAY}, "written_on", services.DATE_IN_FUTURE),
+        ({"written_on": datetime.date(1999, 12, 31)}, "written_on", DATE_TOO_EARLY % {"date": "1 januari 2000"}),
         ({"text": "   "}, "text", None),
         ({"text": "x" * 5001}, "text", None),
         ({"text": "a\x00b"}, "text", None),
