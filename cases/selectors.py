@@ -32,6 +32,7 @@ from cases.workflow import OPEN_STATES, QUEUE_STATES, State
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.forms import StyledFormMixin
+from lvv.params import QUERY_MAX_LENGTH
 from lvv.partners.models import (
     Location,
     LocationCapacity,
@@ -268,7 +269,7 @@ WAITING = "waiting"
 class CaseFilter(django_filters.FilterSet):
     """The filters of the case list, shared by the page and the API."""
 
-    q = django_filters.CharFilter(label=_("Zoeken"), method="filter_search")
+    q = django_filters.CharFilter(label=_("Zoeken"), method="filter_search", max_length=QUERY_MAX_LENGTH)
     location = django_filters.ModelChoiceFilter(
         label=_("LVV"),
         field_name="location",

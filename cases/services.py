@@ -33,6 +33,7 @@ from cases.models import (
     Confidentiality,
     CooperationCheck,
     CooperationResult,
+    Deadline,
     Direction,
     DossierPart,
     DossierPartKind,
@@ -59,7 +60,7 @@ from lvv.accounts.models import Role
 from lvv.audit import log as audit_log
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings, locations_of
-from lvv.text import check_text
+from lvv.text import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, check_text
 
 STALE_VERSION = _(
     "Iemand anders heeft dit intussen gewijzigd. Bekijk de nieuwste gegevens en voer uw wijziging opnieuw in."
@@ -114,7 +115,9 @@ def _may_edit_person(user, person: Person) -> bool:
 def create_person(*, acting_user, origin: Origin, **fields: Any) -> Person:
     if not policy.editable_locations(acting_user).exists():
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
-    person = Person(created_by_organisation=acting_user.organisation, **_normalise(_pick(fields, PERSON_FIELDS)))
+    fields = _normalise(_pick(fields, PERSON_FIELDS))
+    _check_texts(fields)
+    person = Person(created_by_organisation=acting_user.organisation, **fields)
     person.full_clean()
     person.save()
     record(actor=acting_user, action=Action.CREATE, obj=person, origin=origin)
@@ -131,7 +134,9 @@ def update_person(
     if not _may_edit_person(acting_user, person):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     _check_version(person, expected_version)
-    changed = _apply(person, _normalise(_pick(changes, PERSON_FIELDS)))
+    changes = _normalise(_pick(changes, PERSON_FIELDS))
+    _check_texts(changes)
+    changed = _apply(person, changes)
     if changed:
         person.full_clean()
         person.version += 1
@@ -193,6 +198,7 @@ def _register_case_for(
     if not policy.editable_locations(acting_user).filter(pk=location.pk).exists():
         raise PermissionDenied(NOT_ALLOWED_LOCATION)
     _validate_ngo(location, assigned_ngo)
+    _check_texts({"external_id": external_id, "health_notes": health_notes})
     case = Case(
         intake_key=intake_key,
         person=person,
@@ -411,6 +417,7 @@ def resolve_match_request(
     if decision not in MATCH_DECISIONS:
         raise ValidationError({"decision": _("Kies koppelen, nieuwe persoon of afwijzen.")})
     note = (note or "").strip()
+    check_text(note=(note, SHORT_TEXT_MAX))
     requester = request.requested_by
     if decision == "decline":
         if not note:
@@ -438,7 +445,7 @@ def resolve_match_request(
         request.status = MatchRequestStatus.NEW_PERSON
     request.resolved_by = _user_or_none(acting_user)
     request.resolved_at = timezone.now()
-    request.resolution_note = note[:1000]
+    request.resolution_note = note
     request.save()
     record(actor=acting_user, action=Action.UPDATE, obj=request, origin=origin, detail={"decision": decision})
     return request
@@ -453,6 +460,7 @@ def update_case(*, acting_user, origin: Origin, case: Case, expected_version: in
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     _check_version(case, expected_version)
     changes = _pick(changes, CASE_FIELDS)
+    _check_texts(changes)
     if "health_notes" in changes and not policy.can_view_special_category(acting_user, case):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     if "assigned_ngo" in changes:
@@ -493,6 +501,21 @@ def _pick(values: dict, allowed: tuple[str, ...]) -> dict:
     if unknown:
         raise TypeError(f"unexpected fields: {sorted(unknown)}")
     return dict(values)
+
+
+# The free text of persons and cases and its limits (lvv.text); the names and the external
+# id are also checked by their columns, but not for a NUL.
+TEXT_LIMITS = {
+    "family_name": NAME_MAX,
+    "given_names": NAME_MAX,
+    "external_id": Case._meta.get_field("external_id").max_length,
+    "health_notes": TEXT_MAX,
+}
+PAUSE_REASON_MAX = Deadline._meta.get_field("pause_reason").max_length
+
+
+def _check_texts(fields: dict) -> None:
+    check_text(**{name: (value, TEXT_LIMITS[name]) for name, value in fields.items() if name in TEXT_LIMITS})
 
 
 def _normalise(fields: dict) -> dict:
@@ -713,6 +736,7 @@ def record_admission_check(
 ) -> Case:
     case, _step_ = _step("record_admission_check", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    check_text(notes=(checklist.get("notes"), TEXT_MAX))
     fields = {name: bool(checklist.get(name, False)) for name in ADMISSION_FIELDS}
     AdmissionCheck.objects.update_or_create(
         case=case,
@@ -758,6 +782,7 @@ def admit(
     case, _step_ = _step("admit", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
     check = AdmissionCheck.objects.filter(case=case).first()
+    check_text(exception_reason=(exception_reason, TEXT_MAX))
     if exception:
         if exception not in ExceptionGround.values:
             raise ValidationError({"exception": _("Kies een geldige uitzonderingsgrond.")})
@@ -799,6 +824,7 @@ def reject(
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
     if not (reason or "").strip():
         raise ValidationError({"reason": REJECTION_REASON_REQUIRED})
+    check_text(reason=(reason, TEXT_MAX))
     case.state, case.decided_on, case.rejection_reason, case.closed_on = step.target, on, reason.strip(), on
     add_event(case, EventType.REJECTED, on=on, actor=acting_user, summary=reason.strip())
     return _finish(case, acting_user=acting_user, origin=origin, step_name="reject")
@@ -851,6 +877,7 @@ def start_shelter(
     on = _date(on, not_before=case.decided_on, what=str(_("de toelating")))
     if form not in ShelterForm.values:
         raise ValidationError({"form": _("Kies een vorm van opvang.")})
+    check_text(skip_reason=(skip_reason, TEXT_MAX))
     if enforce_capacity and free_places(case.location, on) <= 0:
         places = case.location.capacity_on(on)
         raise ValidationError(
@@ -920,6 +947,7 @@ def set_scenario(
     """Set or change the guidance scenario; the previous one stays in the history."""
     case, _step_ = _step("set_scenario", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    check_text(notes=(notes, TEXT_MAX))
     scenario = Scenario(
         case=case,
         direction=direction,
@@ -959,6 +987,7 @@ def record_cooperation_check(
 ) -> Case:
     case, _step_ = _step("record_cooperation_check", acting_user, case, expected_version)
     on = _date(on, not_before=case.shelter_started_on, what=str(_("de start van de opvang")))
+    check_text(notes=(notes, TEXT_MAX))
     check = CooperationCheck(
         case=case, checked_on=on, result=result, notes=notes or "", checked_by=_user_or_none(acting_user)
     )
@@ -990,6 +1019,7 @@ def record_mrt_discussion(
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
     if outcome not in (None, "", "no_durable_solution_possible"):
         raise ValidationError({"outcome": _("Onbekende uitkomst.")})
+    check_text(notes=(notes, TEXT_MAX))
     data = {"outcome": outcome or None, "advice": advice_id, "imported": imported}
     add_event(case, EventType.MRT_DISCUSSED, on=on, actor=acting_user, summary=notes or "", data=data)
     return _finish(case, acting_user=acting_user, origin=origin, step_name="record_mrt_discussion")
@@ -1040,6 +1070,7 @@ def pause_deadline(
         raise ValidationError({"kind": DEADLINE_ALREADY_PAUSED})
     if not (reason or "").strip():
         raise ValidationError({"reason": PAUSE_REASON_REQUIRED})
+    check_text(reason=(reason.strip(), PAUSE_REASON_MAX))
     deadlines.pause(deadline, on=on, reason=reason.strip())
     add_event(case, EventType.DEADLINE_PAUSED, on=on, actor=acting_user, summary=reason.strip(), data={"kind": kind})
     return _finish(case, acting_user=acting_user, origin=origin, step_name="pause_deadline")
@@ -1136,6 +1167,7 @@ def record_outflow(
     ``enforce_procedure=False``."""
     case, step = _step("record_outflow", acting_user, case, expected_version)
     _pick(procedure, TERMINATION_FIELDS)
+    check_text(notes=(notes, TEXT_MAX))
     values = _outflow_values(
         case, category=category, country=country, on=on, procedure=procedure, enforce=enforce_procedure
     )
@@ -1197,6 +1229,7 @@ def correct_outflow(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": CORRECTION_REASON_REQUIRED})
+    check_text(reason=(reason, SHORT_TEXT_MAX))
     outflow = case.outflow
     values = _outflow_values(
         case, category=category, country=country, on=on or outflow.outflow_on, procedure=procedure, enforce=True
@@ -1247,6 +1280,7 @@ def dispute_outflow(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": DISPUTE_REASON_REQUIRED})
+    check_text(reason=(reason, SHORT_TEXT_MAX))
     if outflow.disputed_on:
         raise ValidationError({"__all__": ALREADY_DISPUTED})
     by = "ind" if acting_user.has_role(Role.IND) else "dtv"
@@ -1301,6 +1335,8 @@ def sign_off_reconciliation(
     if not locations_of(acting_user.organisation).filter(pk=location.pk).exists():
         raise ValidationError({"location": RECONCILIATION_LOCATION})
     up_to = _date(up_to, field="up_to")
+    notes = (notes or "").strip()
+    check_text(notes=(notes, SHORT_TEXT_MAX))
     open_items = unreconciled_outflows(acting_user, location=location, partner=partner, up_to=up_to).count()
     if open_items:
         raise ValidationError({"up_to": RECONCILIATION_OPEN % {"count": open_items}})
@@ -1308,7 +1344,7 @@ def sign_off_reconciliation(
         case__location=location, category__in=PARTNER_CATEGORIES[partner], outflow_on__lte=up_to
     ).count()
     signed = Reconciliation.objects.create(
-        location=location, partner=partner, up_to=up_to, signed_by=acting_user, outflows=total, notes=notes[:1000]
+        location=location, partner=partner, up_to=up_to, signed_by=acting_user, outflows=total, notes=notes
     )
     record(actor=acting_user, action=Action.CREATE, obj=signed, origin=origin, detail={"partner": partner})
     return signed

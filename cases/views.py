@@ -50,6 +50,7 @@ from cases.workflow import State
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
+from lvv.params import bounded_int
 
 
 def _changeable_case(request, pk) -> Case:
@@ -365,10 +366,7 @@ def _render_case_page(request, case: Case, *, posted: StepForm | None = None, st
         status_ = deadline.status_on(today, due_soon_days)
         deadlines.append({"deadline": deadline, "status": status_, "label": DEADLINE_STATUS[status_]})
     running = [row for row in deadlines if row["status"] in ("overdue", "due_soon", "open")]
-    try:
-        timeline_page = max(1, int(request.GET.get("timeline", 1)))
-    except ValueError:
-        timeline_page = 1
+    timeline_page = bounded_int(request.GET.get("timeline"), default=1)
     events, more_events = selectors.timeline_slice(
         user, case, offset=(timeline_page - 1) * TIMELINE_PAGE_SIZE, limit=TIMELINE_PAGE_SIZE, special=special
     )

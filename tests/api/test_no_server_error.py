@@ -14,6 +14,7 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from cases import importer
+from cases import services as case_services
 from lso import services as lso_services
 from lso.models import ReviewNote
 from lvv.access.policy import SYSTEM
@@ -312,3 +313,39 @@ def test_the_import_limits_the_reasons_in_events(world):
         importer.run_import(jsonl(line(events=events)), acting_user=SYSTEM, origin=COMMAND)
     [error] = caught.value.errors
     assert error.field == "events[1].reason"
+
+
+def test_the_case_services_refuse_long_text_and_nul(world, caseworker):
+    case = sheltered_case(world.ams)
+    with pytest.raises(ValidationError) as error:
+        case_services.set_scenario(
+            acting_user=caseworker, origin=COMMAND, case=case, direction="departure", notes="x" * (TEXT_MAX + 1)
+        )
+    assert list(error.value.message_dict) == ["notes"]
+    with pytest.raises(ValidationError) as error:
+        case_services.create_person(acting_user=caseworker, origin=COMMAND, family_name="Ha\x00ile", given_names="S")
+    assert list(error.value.message_dict) == ["family_name"]
+    with pytest.raises(ValidationError) as error:
+        case_services.update_case(
+            acting_user=caseworker, origin=COMMAND, case=case, expected_version=None, health_notes="x" * 5001
+        )
+    assert list(error.value.message_dict) == ["health_notes"]
+
+
+def test_the_case_api_and_page_limit_their_text(token_client, world, caseworker):
+    case = world.ams.assigned
+    response = token_client.patch(
+        f"/api/v1/cases/{case.pk}/", {"health_notes": "x" * (TEXT_MAX + 1), "version": case.version}, format="json"
+    )
+    assert response.status_code == 400 and "health_notes" in response.json()
+    client = page_client(caseworker)
+    assert client.get(f"/cases/{case.pk}/", {"timeline": HUGE}).status_code == 200
+    assert client.get(f"/cases/{case.pk}/", {"timeline": "-3"}).status_code == 200
+    response = client.get("/cases/", {"q": "x" * 201})
+    assert response.status_code == 200 and "q" in response.context["filter"].form.errors
+
+
+def test_django_s_own_bad_requests_use_the_400_page():
+    response = Client().get("/", HTTP_HOST="elsewhere.example")
+    assert response.status_code == 400
+    assert "Ongeldig verzoek" in response.content.decode()
