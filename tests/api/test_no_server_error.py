@@ -349,3 +349,70 @@ def test_django_s_own_bad_requests_use_the_400_page():
     response = Client().get("/", HTTP_HOST="elsewhere.example")
     assert response.status_code == 400
     assert "Ongeldig verzoek" in response.content.decode()
+
+
+NASTY_PARAMETERS = {
+    "page": HUGE,
+    "deadlines_page": "-1",
+    "timeline": HUGE,
+    "q": "x" * 10_000,
+    "step": "x" * 300,
+    "date": "0001-01-01",
+    "trends_start": "0001-01-01",
+    "trends_end": "9999-12-31",
+    "up_to": "0001-01-01",
+    "old": "²",
+    "new": HUGE,
+    "no_scenario_days": HUGE,
+    "location": "x" * 300,
+    "state": "bogus",
+    "status": "bogus",
+    "kind": "bogus",
+    "lvv": "bogus",
+    "overdue": "maybe",
+    "assigned_ngo": HUGE,
+}
+
+
+def test_no_page_answers_500_to_odd_parameters(world):
+    """Every page a case worker or the programme bureau opens, with every parameter the
+    pages read set to something odd: all at once, and one at a time those that a page reads
+    itself (the others go through a form, which reports each field on its own)."""
+    ams = world.ams
+    case = sheltered_case(ams)
+    meeting = meeting_for(ams)
+    _case, escalation = escalated(ams)
+    pages = [
+        "/",
+        "/cases/",
+        "/cases/new/",
+        "/cases/match-requests/",
+        "/cases/reconciliation/",
+        f"/cases/{case.pk}/",
+        f"/cases/{case.pk}/notes/",
+        "/cases/meldingen/",
+        "/lso/",
+        f"/lso/{meeting.pk}/",
+        "/lso/toets/",
+        "/mrt/",
+        f"/mrt/{escalation.pk}/",
+        "/monitor/",
+        "/monitor/kwaliteit/",
+        "/monitor/momentopnamen/",
+        "/monitor/momentopnamen/vergelijken/",
+        "/monitor/exports/",
+        f"/cases/{HUGE}/",
+        f"/lso/{HUGE}/",
+        f"/monitor/momentopnamen/{HUGE}/",
+    ]
+    read_by_pages = ("page", "deadlines_page", "timeline", "old", "new", "date", "trends_end")
+    variants = [NASTY_PARAMETERS, *({name: NASTY_PARAMETERS[name]} for name in read_by_pages)]
+    failed = []
+    for user, paths in ((ams.users[Role.CASEMANAGER], pages), (world.bureau, ["/", *pages[13:18]])):
+        client = page_client(user)
+        client.raise_request_exception = False
+        for path in paths:
+            for params in variants:
+                if client.get(path, params).status_code >= 500:
+                    failed.append((user.username, path, sorted(params)))
+    assert failed == []
