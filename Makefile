@@ -31,7 +31,7 @@ browser:
 TEST_WORKERS ?= auto
 
 test: $(STAMP) services browser
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

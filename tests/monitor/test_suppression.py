@@ -110,7 +110,7 @@ def assert_not_recoverable(values, lines, marks):
         assert len(seen[cell]) >= 2, f"{cell} can be worked out: {seen[cell]}"
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)  # the same tables every run
 @given(st.lists(st.lists(st.integers(0, 6), min_size=2, max_size=2), min_size=2, max_size=3))
 def test_no_suppressed_cell_of_a_small_table_can_be_worked_out(interior):
     rows = [f"r{number}" for number in range(len(interior))]
