@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Concat, Length, Lower
+from django.db.models.functions import Concat, Length, Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -105,6 +105,8 @@ class Person(models.Model):
         ordering = ["family_name", "given_names", "pk"]
         indexes = [
             models.Index(fields=["family_name", "given_names", "birth_date"], name="person_identity"),
+            # The intake's look-up of the same name and birth date, case-insensitive (iexact).
+            models.Index(Upper("family_name"), Upper("given_names"), "birth_date", name="person_identity_ci"),
             GinIndex(fields=["search_text"], name="person_search_trgm", opclasses=["gin_trgm_ops"]),
         ]
 
