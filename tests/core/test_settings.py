@@ -9,6 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 # Collected static files, as production has them (only their manifest matters to the checks).
 STATIC_ROOT = tempfile.TemporaryDirectory(prefix="lvv-static-")
@@ -58,3 +60,13 @@ def test_debug_is_off_unless_asked_for():
         **production_env(),
     )
     assert result.stdout.strip().endswith("False True"), result.stderr
+
+
+def test_a_fresh_checkout_runs_commands_as_a_local_run():
+    """No .env and nothing configured: manage.py runs as for a local run (DEBUG on), so a
+    newcomer's `manage.py makemigrations --check` works; a deployment always configures."""
+    if (ROOT / ".env").exists():
+        pytest.skip("this checkout has a .env file, which configures it")
+    result = run_manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
