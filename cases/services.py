@@ -392,6 +392,25 @@ def can_resolve_match(user, request: MatchRequest) -> bool:
     return Case.objects.filter(person=request.matched_person_id, location__in=policy.editable_locations(user)).exists()
 
 
+def match_request_for(acting_user, origin: Origin, pk) -> tuple[MatchRequest, bool]:
+    """A match request for its requester or a resolver, with whether this user may resolve
+    it; ``NotVisibleError`` (the look-up logged as refused) for anyone else."""
+    found = MatchRequest.objects.select_related("location", "requested_by", "matched_person").filter(pk=pk).first()
+    if found is not None:
+        resolver = can_resolve_match(acting_user, found)
+        if resolver or found.requested_by_id == acting_user.pk:
+            return found, resolver
+    record_refusal(
+        acting_user=acting_user,
+        origin=origin,
+        action=Action.VIEW,
+        object_type="cases.matchrequest",
+        object_id=pk,
+        result=Result.DENIED,
+    )
+    raise NotVisibleError
+
+
 def _case_fields_from(request: MatchRequest) -> dict:
     fields = dict(request.case_fields)
     if fields.get("registered_on"):

@@ -28,7 +28,7 @@ from cases.models import Case, MatchKind, MatchRequest, MatchRequestStatus, Pers
 from cases.views import attach_errors as _attach_errors
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import Action, Origin, record
 from lvv.forms import StyledFormMixin
 
 PAGE_SIZE = 25
@@ -179,21 +179,10 @@ class ResolveForm(StyledFormMixin, forms.Form):
 
 
 def _match_request_or_404(request, pk) -> tuple[MatchRequest, bool]:
-    """The request and whether this user may resolve it; 404 (logged) for anyone else."""
-    found = MatchRequest.objects.select_related("location", "requested_by", "matched_person").filter(pk=pk).first()
-    if found is not None:
-        resolver = services.can_resolve_match(request.user, found)
-        if resolver or found.requested_by_id == request.user.pk:
-            return found, resolver
-    services.record_refusal(
-        acting_user=request.user,
-        origin=Origin.from_request(request),
-        action=Action.VIEW,
-        object_type="cases.matchrequest",
-        object_id=pk,
-        result=Result.DENIED,
-    )
-    raise Http404(MATCH_REQUEST_NOT_FOUND)
+    try:
+        return services.match_request_for(request.user, Origin.from_request(request), pk)
+    except services.NotVisibleError:
+        raise Http404(MATCH_REQUEST_NOT_FOUND) from None
 
 
 @login_required

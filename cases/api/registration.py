@@ -44,7 +44,7 @@ from cases.models import (
 from cases.views_intake import match_requests_for
 from lvv.access import policy
 from lvv.api.pagination import PageNumberPagination
-from lvv.audit.log import Action, Result, record
+from lvv.audit.log import Action, record
 from lvv.partners.models import Location, Organisation, OrganisationKind
 
 IDEMPOTENCY_INVALID = _("De header Idempotency-Key moet een UUID zijn.")
@@ -259,20 +259,10 @@ class ResolveSerializer(serializers.Serializer):
 
 
 def _match_or_404(request, pk) -> tuple[MatchRequest, bool]:
-    found = MatchRequest.objects.select_related("location", "requested_by").filter(pk=pk).first()
-    if found is not None:
-        resolver = services.can_resolve_match(request.user, found)
-        if resolver or found.requested_by_id == request.user.pk:
-            return found, resolver
-    services.record_refusal(
-        acting_user=request.user,
-        origin=origin(request),
-        action=Action.VIEW,
-        object_type="cases.matchrequest",
-        object_id=pk,
-        result=Result.DENIED,
-    )
-    raise exceptions.NotFound()
+    try:
+        return services.match_request_for(request.user, origin(request), pk)
+    except services.NotVisibleError:
+        raise exceptions.NotFound() from None
 
 
 class MatchRequestListView(APIView):
