@@ -254,6 +254,24 @@ class Case(models.Model):
     )
     prior_departure_procedures = models.PositiveIntegerField(_("eerdere vertrekprocedures"), null=True, blank=True)
     closed_on = models.DateField(_("uitgestroomd op"), null=True, blank=True)
+    # The case's owners: a named case manager of the municipality and, where assigned, a named
+    # guide of the NGO. Changed only by cases.services.hand_over (history in CaseOwnerChange).
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_cases",
+        verbose_name=_("casusregisseur"),
+    )
+    ngo_guide = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="guided_cases",
+        verbose_name=_("begeleider ngo"),
+    )
     # The intake form's one-time key: a second submit of the same form finds this case.
     intake_key = models.UUIDField(_("aanmeldsleutel"), null=True, blank=True, unique=True, editable=False)
 
@@ -298,6 +316,8 @@ class Case(models.Model):
             ),
             models.Index(fields=["person", "shelter_started_on"], name="case_person_shelter"),
             models.Index(fields=["location", "shelter_started_on", "closed_on"], name="case_occupancy"),
+            models.Index(fields=["case_manager", "state"], name="case_manager_state"),
+            models.Index(fields=["ngo_guide", "state"], name="case_ngo_guide_state"),
         ]
 
     def __str__(self) -> str:
@@ -536,6 +556,14 @@ class EventType(models.TextChoices):
     MRT_ADVICE = "mrt_advice", _("MRT-advies ontvangen")
     DTV_REVIEW = "dtv_review", _("beoordeeld door de DT&V")
     LSO_REQUESTED = "lso_requested", _("LSO-bespreking aangevraagd")
+    # The case file: documents and owners.
+    DOCUMENT_ADDED = "document_added", _("document toegevoegd")
+    OWNER_CHANGED = "owner_changed", _("casus overgedragen")
+    # Procedures and departure preparation (the procedures app; lvv-case/2).
+    APPLICATION_SUBMITTED = "application_submitted", _("aanvraag ingediend")
+    APPLICATION_DECIDED = "application_decided", _("besluit op aanvraag")
+    DEPARTURE_STEP = "departure_step", _("stap in vertrekvoorbereiding")
+    DEPARTURE_PLANNED = "departure_planned", _("vertrek gepland")
 
 
 class TimelineEvent(models.Model):
@@ -634,6 +662,10 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", _("verloopt binnenkort")
         OVERDUE = "overdue", _("verlopen")
+        # A new item in one of the partner inboxes (cases.inboxes); ``inbox`` names which.
+        INBOX = "inbox", _("nieuw in uw inbox")
+        # The case was handed over to this user.
+        HANDED_OVER = "handed_over", _("casus aan u overgedragen")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("gebruiker")
@@ -648,7 +680,8 @@ class Notification(models.Model):
         verbose_name=_("termijn"),
     )
     kind = models.CharField(_("soort melding"), max_length=20, choices=Kind.choices)
-    due_on = models.DateField(_("uiterste datum"))
+    inbox = models.CharField(_("inbox"), max_length=40, blank=True)
+    due_on = models.DateField(_("uiterste datum"), null=True, blank=True)
     message = models.CharField(_("melding"), max_length=300)
     created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
     read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
@@ -872,6 +905,151 @@ class Note(models.Model):
             not_before_earliest(self.written_on)  # nothing the system records lies before 2000
         except ValidationError as error:
             raise ValidationError({"written_on": error.messages}) from None
+
+    @property
+    def is_special(self) -> bool:
+        return self.confidentiality == Confidentiality.SPECIAL
+
+
+# --- Case owners: the hand-over history ----------------------------------------------------
+
+
+class OwnerRole(models.TextChoices):
+    CASE_MANAGER = "case_manager", _("casusregisseur")
+    NGO_GUIDE = "ngo_guide", _("begeleider ngo")
+
+
+class CaseOwnerChange(models.Model):
+    """One change of a case's owner (``case_manager`` or ``ngo_guide``): from whom, to whom,
+    why, by whom and when. Written by ``cases.services.hand_over`` only; never changed."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="owner_changes", verbose_name=_("casus"))
+    role = models.CharField(_("rol"), max_length=20, choices=OwnerRole.choices)
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("van"),
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("naar"),
+    )
+    reason = models.CharField(_("reden"), max_length=1000, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gewijzigd door"),
+    )
+    changed_at = models.DateTimeField(_("gewijzigd op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("overdracht")
+        verbose_name_plural = _("overdrachten")
+        ordering = ["-changed_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(role__in=OwnerRole.values), name="owner_change_role_valid")]
+        indexes = [models.Index(fields=["case", "-changed_at", "-id"], name="owner_change_case_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.changed_at:%Y-%m-%d}"
+
+
+# --- Documents -----------------------------------------------------------------------------
+
+
+class DocumentKind(models.TextChoices):
+    IDENTITY_DOCUMENT = "identity_document", _("identiteitsdocument")
+    DECISION = "decision", _("beschikking")
+    MEDICAL_LETTER = "medical_letter", _("medische brief")
+    DOSSIER_IND = "dossier_ind", _("dossierdeel IND")
+    DOSSIER_DTV = "dossier_dtv", _("dossierdeel DT&V")
+    CORRESPONDENCE = "correspondence", _("correspondentie")
+    OTHER = "other", _("overig")
+
+
+def document_storage():
+    """The storage that holds case documents (``STORAGES["documents"]``): the local file
+    system by default, an S3-compatible store in production (see the settings)."""
+    from django.core.files.storage import storages
+
+    return storages["documents"]
+
+
+def document_path(instance: Document, filename: str) -> str:
+    """Where a document's bytes live in the storage: per case, under a random name (the
+    user's file name is kept in ``original_name`` and never used as a path)."""
+    import uuid
+
+    return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A file in the case file. Written by ``cases.services.add_document`` only: its type is
+    checked by content, its size against the configured maximum, and its SHA-256 stored."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("casus"))
+    title = models.CharField(_("titel"), max_length=200)
+    kind = models.CharField(_("soort"), max_length=20, choices=DocumentKind.choices)
+    confidentiality = models.CharField(
+        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
+    )
+    file = models.FileField(_("bestand"), storage=document_storage, upload_to=document_path, max_length=300)
+    original_name = models.CharField(_("bestandsnaam"), max_length=255, blank=True)
+    content_type = models.CharField(_("bestandstype"), max_length=100)
+    size = models.PositiveBigIntegerField(_("grootte (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("toegevoegd door"),
+    )
+    uploaded_by_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisatie"),
+    )
+    uploaded_at = models.DateTimeField(_("toegevoegd op"), default=timezone.now, editable=False)
+    # The dossier part that the IND or DT&V delivered with this file, if any.
+    dossier_part = models.ForeignKey(
+        DossierPart,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("dossierdeel"),
+    )
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documenten")
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(confidentiality__in=Confidentiality.values), name="document_confidentiality_valid"
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
+            models.CheckConstraint(condition=~Q(title=""), name="document_title_not_blank"),
+        ]
+        indexes = [models.Index(fields=["case", "-uploaded_at", "-id"], name="document_case_newest")]
+
+    def __str__(self) -> str:
+        return self.title
 
     @property
     def is_special(self) -> bool:
