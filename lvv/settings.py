@@ -36,6 +36,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "local-development-only-not-secret"
 
+# The key of the pseudonyms that stand for persons outside the case file (the processing
+# log's data_subject_id): set it once and keep it, or the pseudonyms change. Defaults to a
+# key derived from SECRET_KEY.
+PSEUDONYM_KEY = env.str("PSEUDONYM_KEY", default="") or f"pseudonym:{SECRET_KEY}"
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -257,6 +262,8 @@ CELERY_BEAT_SCHEDULE = {
     # Jobs whose worker stopped (no heartbeat): queued again once, then failed.
     "lso-sweep-stale-packs": {"task": "lso.tasks.sweep_stale_packs", "schedule": 60.0},
     "monitor-sweep-stale-exports": {"task": "monitor.tasks.sweep_stale_exports", "schedule": 60.0},
+    # New access-log rows get their place in the hash chain (lvv/audit/chain.py).
+    "audit-seal-processing-log": {"task": "audit.seal_processing_log", "schedule": 60.0},
 }
 
 # --- REST API ----------------------------------------------------------------------------

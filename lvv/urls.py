@@ -15,6 +15,7 @@ urlpatterns = [
     path("lso/", include("lso.urls")),
     path("mrt/", include("mrt.urls")),
     path("monitor/", include("monitor.urls")),
+    path("privacy/", include("lvv.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("lvv.api.urls")),

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from lvv.audit.activities import activity_for
 from lvv.audit.models import AccessLogEntry, Action, Channel, Result
 
 __all__ = ["Action", "Channel", "Result", "record", "Origin"]
@@ -109,6 +110,8 @@ def record(
         object_type=_storable(object_type)[:OBJECT_TYPE_LENGTH],
         object_id=object_id,
         detail=_storable(detail or {}),
+        processing_activity=activity_for(object_type, action),
+        actor_organisation_id=getattr(actor, "organisation_id", None) if authenticated else None,
     )
     rows = _buffer.get()
     if rows is None:

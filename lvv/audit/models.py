@@ -1,7 +1,13 @@
 """The access log (BIO 8.15.01): who did what to which object, when, from where.
 
-Rows are append-only: the model refuses updates and deletes, the admin offers neither,
-and a database trigger rejects UPDATE and DELETE on the table.
+It is also the processing log (Logboek Dataverwerkingen): every row names its processing
+activity (``lvv.audit.activities``) and is sealed into a hash chain (``lvv.audit.chain``).
+
+Rows are append-only: the model refuses updates and deletes, the admin offers neither, and
+database triggers reject DELETE, TRUNCATE, and every UPDATE except the one that seals a row
+(sets ``chain_seq`` and ``chain_hash`` once, nothing else). In production the application's
+database role has no UPDATE (except on those two columns), DELETE or TRUNCATE rights on the
+table at all (``manage.py grant_app_role``; ADR 0014).
 """
 
 from __future__ import annotations
@@ -59,6 +65,20 @@ class AccessLogEntry(models.Model):
     channel = models.CharField(_("kanaal"), max_length=10, choices=Channel.choices)
     ip_address = models.GenericIPAddressField(_("herkomst (IP)"), null=True, blank=True)
     detail = models.JSONField(_("details"), default=dict, blank=True)
+    # The processing activity this row belongs to (lvv.audit.activities.ACTIVITIES) and the
+    # organisation the actor worked for at the time.
+    processing_activity = models.CharField(_("verwerkingsactiviteit"), max_length=40, blank=True)
+    actor_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisatie"),
+    )
+    # The hash chain: set once by lvv.audit.chain.seal, in the order rows are sealed.
+    chain_seq = models.BigIntegerField(_("volgnummer keten"), null=True, blank=True, unique=True, editable=False)
+    chain_hash = models.CharField(_("ketenhash"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("toegangslogregel")
@@ -67,6 +87,7 @@ class AccessLogEntry(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id", "-timestamp"], name="accesslog_object"),
             models.Index(fields=["actor", "-timestamp"], name="accesslog_actor"),
+            models.Index(fields=["id"], name="accesslog_unsealed", condition=models.Q(chain_seq__isnull=True)),
         ]
 
     def __str__(self) -> str:
