@@ -23,6 +23,9 @@ class Role(models.TextChoices):
     IND = "ind", _("Medewerker IND")
     BUREAU = "bureau", _("Programmabureau")
     ADMIN = "admin", _("Functioneel beheerder")
+    # The municipality's privacy officer: reads the access log of the municipality's LVVs
+    # and answers subject access requests; sees no case otherwise.
+    PRIVACY_OFFICER = "privacy_officer", _("Privacyfunctionaris")
 
 
 # Which organisation kind each role belongs to (a case worker works for a municipality...).
@@ -34,6 +37,7 @@ ROLE_ORGANISATION_KINDS: dict[str, set[str]] = {
     Role.IND: {OrganisationKind.IND},
     Role.BUREAU: {OrganisationKind.PROGRAMME_BUREAU},
     Role.ADMIN: set(OrganisationKind.values),
+    Role.PRIVACY_OFFICER: {OrganisationKind.MUNICIPALITY},
 }
 
 ROLE_MISMATCH = _("De rol “%(role)s” past niet bij een organisatie van het soort “%(kind)s”.")

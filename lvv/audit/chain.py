@@ -38,6 +38,7 @@ FIELDS = (
     "ip_address",
     "detail",
     "processing_activity",
+    "about_case",
 )
 
 

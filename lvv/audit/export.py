@@ -31,12 +31,7 @@ def _bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime
 
 
 def _case_id(row: dict) -> int | None:
-    if row["object_type"] == "cases.case" and row["object_id"].isdigit():
-        return int(row["object_id"])
-    case = row["detail"].get("case") if isinstance(row["detail"], dict) else None
-    if isinstance(case, int) or (isinstance(case, str) and case.isdigit()):
-        return int(case)
-    return None
+    return row["about_case"]
 
 
 def _subjects(rows: list[dict]) -> dict[int, int]:
@@ -70,8 +65,8 @@ def records(start: datetime.date, end: datetime.date) -> Iterator[dict]:
             "object_id",
             "result",
             "channel",
-            "detail",
             "processing_activity",
+            "about_case",
             "chain_seq",
             "chain_hash",
         )

@@ -84,6 +84,23 @@ def _storable(value):
     return value
 
 
+def _about_case(obj, detail: dict | None) -> int | None:
+    """The case a row is about, without a query: the object itself, its case, or the
+    ``case`` its detail names."""
+    if obj is not None:
+        if obj._meta.label_lower == "cases.case":
+            return obj.pk
+        case_id = getattr(obj, "case_id", None)
+        if isinstance(case_id, int):
+            return case_id
+    case = (detail or {}).get("case")
+    if isinstance(case, int) and not isinstance(case, bool):
+        return case
+    if isinstance(case, str) and case.isascii() and case.isdigit() and len(case) < 18:
+        return int(case)
+    return None
+
+
 def record(
     *,
     actor,
@@ -111,6 +128,7 @@ def record(
         object_id=object_id,
         detail=_storable(detail or {}),
         processing_activity=activity_for(object_type, action),
+        about_case=_about_case(obj, detail),
         actor_organisation_id=getattr(actor, "organisation_id", None) if authenticated else None,
     )
     rows = _buffer.get()

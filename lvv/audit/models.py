@@ -76,6 +76,9 @@ class AccessLogEntry(models.Model):
         related_name="+",
         verbose_name=_("organisatie"),
     )
+    # The case the row is about (its id; not a foreign key: the row outlives the case's data),
+    # for the privacy officer's views and the export's data subject.
+    about_case = models.BigIntegerField(_("over casus"), null=True, blank=True)
     # The hash chain: set once by lvv.audit.chain.seal, in the order rows are sealed.
     chain_seq = models.BigIntegerField(_("volgnummer keten"), null=True, blank=True, unique=True, editable=False)
     chain_hash = models.CharField(_("ketenhash"), max_length=64, blank=True, editable=False)
@@ -88,6 +91,7 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["object_type", "object_id", "-timestamp"], name="accesslog_object"),
             models.Index(fields=["actor", "-timestamp"], name="accesslog_actor"),
             models.Index(fields=["id"], name="accesslog_unsealed", condition=models.Q(chain_seq__isnull=True)),
+            models.Index(fields=["about_case", "-timestamp"], name="accesslog_case"),
         ]
 
     def __str__(self) -> str:
