@@ -237,6 +237,14 @@ def _save_versioned(request, form, case, *, template, title, save):
         else:
             messages.success(request, _("De wijzigingen zijn opgeslagen."))
             return redirect("cases:detail", pk=case.pk)
+    # The edit form shows the record (health notes included, for those who may): a read.
+    record(
+        actor=request.user,
+        action=Action.VIEW,
+        obj=form.instance,
+        origin=Origin.from_request(request),
+        detail={"case": case.pk, "page": "edit"},
+    )
     return render(request, template, {"form": form, "case": case, "title": title})
 
 

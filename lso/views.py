@@ -690,6 +690,13 @@ def review_note(request, case_pk):
             messages.success(request, lso_forms.REVIEW_SAVED)
             return redirect("lso:review-queue")
     notes = list(selectors.visible_review_notes(request.user).filter(case=case)[:10])
+    record(
+        actor=request.user,
+        action=Action.VIEW,
+        obj=case,
+        origin=Origin.from_request(request),
+        detail={"page": "review_note", "notes": [note.pk for note in notes]},
+    )
     return render(request, "lso/review_note.html", {"case": case, "form": form, "notes": notes})
 
 

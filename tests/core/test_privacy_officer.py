@@ -136,3 +136,18 @@ def test_query_count_does_not_grow_with_rows(client, officer, world, django_asse
         record(actor=world.ams.users["ngo"], action="view", origin=COMMAND, obj=world.ams.assigned)
     with django_assert_max_num_queries(12):
         client.get(URL, {"person": world.ams.assigned.person.v_number})
+
+
+def test_reads_of_the_edit_forms_and_the_review_note_page_are_logged(client, world):
+    case = world.ams.assigned
+    client.force_login(world.ams.users["casemanager"])
+    assert client.get(reverse("cases:edit", args=[case.pk])).status_code == 200
+    assert client.get(reverse("cases:person-edit", args=[case.pk])).status_code == 200
+    client.force_login(world.ams.users["dtv"])
+    assert client.get(reverse("lso:review-note", args=[case.pk])).status_code == 200
+    reads = AccessLogEntry.objects.filter(action="view", about_case=case.pk).order_by("id")
+    assert [(row.object_type, row.detail.get("page")) for row in reads] == [
+        ("cases.case", "edit"),
+        ("cases.person", "edit"),
+        ("cases.case", "review_note"),
+    ]
