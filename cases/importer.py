@@ -1032,7 +1032,12 @@ class _Applier:
         try:
             if known is not None:
                 case = services.register_case(
-                    acting_user=self.user, origin=self.origin, location=location, person=known, **case_fields
+                    acting_user=self.user,
+                    origin=self.origin,
+                    location=location,
+                    person=known,
+                    registrar_owns=False,  # the import leaves the owners empty
+                    **case_fields,
                 )
                 return case, None
             person_fields = {**p, "sex": p["sex"] or "", "nationality": p["nationality"] or ""}

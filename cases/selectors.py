@@ -7,7 +7,21 @@ import datetime
 import django_filters
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import workflow
 from cases.models import (
     Case,
+    CaseOwnerChange,
     CaseType,
     Confidentiality,
     CooperationCheck,
@@ -24,13 +39,14 @@ from cases.models import (
     DossierPartKind,
     EventType,
     Note,
+    OwnerRole,
     Person,
     Scenario,
     TimelineEvent,
 )
 from cases.workflow import OPEN_STATES, QUEUE_STATES, State
 from lvv.access import policy
-from lvv.accounts.models import Role
+from lvv.accounts.models import Role, User
 from lvv.forms import StyledFormMixin
 from lvv.params import QUERY_MAX_LENGTH
 from lvv.partners.models import (
@@ -39,6 +55,7 @@ from lvv.partners.models import (
     Organisation,
     OrganisationKind,
     ProgrammeSettings,
+    ServiceLink,
     locations_of,
 )
 
@@ -264,6 +281,8 @@ class OverdueSelect(forms.NullBooleanSelect):
 
 
 WAITING = "waiting"
+# The values of the case list's "mine" filter.
+MINE, ALL = "true", "false"
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -299,15 +318,24 @@ class CaseFilter(django_filters.FilterSet):
     case_type = django_filters.ChoiceFilter(
         label=_("Casustype"), choices=CaseType.choices, empty_label=_("Alle casustypen"), method="filter_case_type"
     )
+    # "My cases": where the user is the case manager or the NGO guide (the page's default for
+    # the roles that own cases; the API's ``?mine=true``).
+    mine = django_filters.ChoiceFilter(
+        label=_("Welke casussen"),
+        choices=[(MINE, _("Mijn casussen")), (ALL, _("Alle casussen"))],
+        empty_label=None,
+        method="filter_mine",
+    )
 
     class Meta:
         model = Case
-        fields = ["q", "location", "state", "direction", "overdue", "assigned_ngo", "case_type"]
+        fields = ["q", "location", "state", "direction", "overdue", "assigned_ngo", "case_type", "mine"]
         form = FilterForm
 
     def __init__(self, data=None, *args, request=None, **kwargs):
         super().__init__(data, *args, request=request, **kwargs)
         user = getattr(request, "user", None)
+        self.user = user
         locations = user_locations(user)
         self.filters["location"].queryset = locations
         self.filters["assigned_ngo"].queryset = Organisation.objects.filter(
@@ -347,6 +375,14 @@ class CaseFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(case_types__contains=[value])
+
+    def filter_mine(self, queryset, name, value):
+        """Only the cases where the user is the case manager or the NGO guide."""
+        if value != MINE:
+            return queryset
+        if self.user is None or not getattr(self.user, "is_authenticated", False):
+            return queryset.none()
+        return queryset.filter(mine(self.user))
 
 
 def v_number_known(v_number: str | None) -> bool:
@@ -450,3 +486,125 @@ def visible_timeline(user, case: Case, *, special: bool | None = None) -> QueryS
     if not _sees_special(user, case, special):
         events = events.exclude(type=EventType.NOTE, data__confidentiality=Confidentiality.SPECIAL)
     return events.order_by("-occurred_on", "-id")
+
+
+# --- Case owners: the case manager and the NGO guide ---------------------------------------
+# Every case has a named case manager (a case worker of the municipality of its LVV) and,
+# where an NGO is assigned, a named guide of that NGO. "My cases" are the ones where the user
+# is either (indexes ``case_manager_state`` and ``case_ngo_guide_state``).
+
+OWNER_HISTORY_PAGE_SIZE = 5
+# Roles that own cases, for whom the case list shows "my cases" first.
+OWNER_ROLES = (Role.CASEMANAGER, Role.NGO)
+
+
+def owns_cases(user) -> bool:
+    """Whether the user has a role that owns cases (case worker, NGO guide)."""
+    return bool(getattr(user, "is_authenticated", False)) and not policy.is_system(user) and user.has_role(*OWNER_ROLES)
+
+
+def mine(user) -> Q:
+    """Cases where ``user`` is the case manager or the NGO guide."""
+    return Q(case_manager=user.pk) | Q(ngo_guide=user.pk)
+
+
+def my_open_cases(user) -> QuerySet[Case]:
+    """The user's own open cases (case manager or NGO guide), among those the user may see,
+    newest registration first."""
+    if not owns_cases(user):
+        return Case.objects.none()
+    return visible_cases(user).filter(mine(user), state__in=OPEN_STATES).order_by("-registered_on", "-pk")
+
+
+def _serving_organisations(case: Case) -> QuerySet[Organisation]:
+    """The organisations that work for the case's LVV: its municipality and those serving it."""
+    return Organisation.objects.filter(
+        Q(pk__in=Location.objects.filter(pk=case.location_id).values("municipality"))
+        | Q(pk__in=ServiceLink.objects.filter(location=case.location_id).values("organisation"))
+    ).values("pk")
+
+
+def _eligible(case: Case, role: str) -> Q:
+    """The rule of ``eligible_owners`` as a filter on users (no multi-valued joins)."""
+    serving = _serving_organisations(case)
+    if role == OwnerRole.CASE_MANAGER:
+        return Q(roles__contains=[Role.CASEMANAGER], organisation__in=serving)
+    if role == OwnerRole.NGO_GUIDE and case.assigned_ngo_id is not None:
+        return Q(roles__contains=[Role.NGO], organisation=case.assigned_ngo_id, organisation__in=serving)
+    return Q(pk__in=[])
+
+
+def eligible_owners(case: Case, role: str) -> QuerySet[User]:
+    """The active users who may own ``role`` of ``case``: for the case manager the case
+    workers of an organisation that works for the case's LVV (its municipality); for the NGO
+    guide the NGO guides of the NGO the case is assigned to, when that NGO serves the LVV.
+    The access policy's rule for these roles; ``services.hand_over`` checks visibility too."""
+    return (
+        User.objects.filter(is_active=True, organisation__isnull=False)
+        .filter(_eligible(case, role))
+        .order_by("first_name", "last_name", "username", "pk")
+    )
+
+
+def eligible_owner_choices(case: Case, roles: list[str]) -> dict[str, list[User]]:
+    """``eligible_owners`` for several roles of one case, in one query."""
+    if not roles:
+        return {}
+    rules = {role: _eligible(case, role) for role in roles}
+    either = Q(pk__in=[])
+    for rule in rules.values():
+        either |= rule
+    users = list(
+        User.objects.filter(is_active=True, organisation__isnull=False)
+        .filter(either)
+        .annotate(
+            **{f"eligible_{role}": ExpressionWrapper(rule, output_field=BooleanField()) for role, rule in rules.items()}
+        )
+        .order_by("first_name", "last_name", "username", "pk")
+    )
+    return {role: [user for user in users if getattr(user, f"eligible_{role}")] for role in roles}
+
+
+def owner_history(user, case: Case) -> QuerySet[CaseOwnerChange]:
+    """The hand-overs of ``case`` as ``user`` may see them (all of them when the case is
+    visible, none otherwise), newest first, with the users involved."""
+    return (
+        CaseOwnerChange.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case.pk).values("pk"))
+        .select_related("from_user", "to_user", "changed_by")
+        .order_by("-changed_at", "-id")
+    )
+
+
+def owner_history_slice(user, case: Case, *, offset: int, limit: int) -> tuple[list[CaseOwnerChange], bool]:
+    """``limit`` hand-overs from ``offset``, newest first, and whether there are older ones
+    (one query)."""
+    rows = list(owner_history(user, case)[offset : offset + limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+# --- One person: everything the user may see --------------------------------------------------
+
+
+def person_cases(user, person_pk) -> QuerySet[Case]:
+    """The cases of one person that ``user`` may see (re-entries, other LVVs only where the
+    user sees them), newest registration first, with what the person page shows."""
+    return (
+        Case.objects.visible_to(user)
+        .filter(person=person_pk)
+        .select_related("person", "location", "assigned_ngo", "case_manager", "ngo_guide")
+        .order_by("-registered_on", "-pk")
+    )
+
+
+def person_notes(user, cases: list[Case], *, special_cases: set[int]) -> QuerySet[Note]:
+    """The journal notes of ``cases`` (the person's visible cases) that ``user`` may see,
+    newest first: a special note only of a case in ``special_cases`` (the cases whose
+    special-category data the user may see, ``policy.SpecialCategoryChecker``). The cases
+    are checked against the access policy again."""
+    visible = Case.objects.visible_to(user).filter(pk__in=[case.pk for case in cases]).values("pk")
+    notes = Note.objects.filter(case__in=visible).filter(
+        ~Q(confidentiality=Confidentiality.SPECIAL) | Q(case__in=list(special_cases))
+    )
+    return notes.select_related("case", "author", "author_organisation", "corrects").order_by(
+        "-written_on", "-created_at", "-id"
+    )

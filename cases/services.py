@@ -13,10 +13,11 @@ import datetime
 import functools
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,7 @@ from cases.models import (
     NOTE_TEXT_MAX_LENGTH,
     AdmissionCheck,
     Case,
+    CaseOwnerChange,
     CaseType,
     Confidentiality,
     CooperationCheck,
@@ -43,8 +45,10 @@ from cases.models import (
     MatchRequest,
     MatchRequestStatus,
     Note,
+    Notification,
     Outflow,
     OutflowCategory,
+    OwnerRole,
     Person,
     Reconciliation,
     ReconciliationPartner,
@@ -159,8 +163,12 @@ def register_case(
     registration_source: str = RegistrationSource.MUNICIPALITY,
     case_types: list[str] | None = None,
     prior_departure_procedures: int | None = None,
+    case_manager=None,
+    registrar_owns: bool = True,
 ) -> Case:
-    """Open a case for an existing (visible) person in an LVV the user works for."""
+    """Open a case for an existing (visible) person in an LVV the user works for. The case
+    manager is ``case_manager``, or else the registering case worker (``registrar_owns``;
+    the import leaves it empty)."""
     if not policy.editable_locations(acting_user).filter(pk=location.pk).exists():
         raise PermissionDenied(NOT_ALLOWED_LOCATION)
     if not Person.objects.visible_to(acting_user).filter(pk=person.pk).exists():
@@ -177,6 +185,8 @@ def register_case(
         registration_source=registration_source,
         case_types=case_types,
         prior_departure_procedures=prior_departure_procedures,
+        case_manager=case_manager,
+        registrar_owns=registrar_owns,
     )
 
 
@@ -194,10 +204,14 @@ def _register_case_for(
     case_types: list[str] | None = None,
     prior_departure_procedures: int | None = None,
     intake_key=None,
+    case_manager=None,
+    registrar_owns: bool = True,
 ) -> Case:
     if not policy.editable_locations(acting_user).filter(pk=location.pk).exists():
         raise PermissionDenied(NOT_ALLOWED_LOCATION)
     _validate_ngo(location, assigned_ngo)
+    if case_manager is not None or registrar_owns:  # the case's owner (see "Case owners" below)
+        case_manager = _registrar_as_owner(acting_user, location, case_manager)
     _check_texts({"external_id": external_id, "health_notes": health_notes})
     case = Case(
         intake_key=intake_key,
@@ -211,9 +225,11 @@ def _register_case_for(
         registration_source=registration_source or RegistrationSource.MUNICIPALITY,
         case_types=list(case_types or []),
         prior_departure_procedures=prior_departure_procedures,
+        case_manager=case_manager,
     )
     case.full_clean()
     case.save()
+    _record_first_owner(case, acting_user)
     add_event(
         case, EventType.REGISTERED, on=case.registered_on, actor=acting_user, data={"source": case.registration_source}
     )
@@ -236,7 +252,9 @@ def register_person_and_case(
         record(actor=acting_user, action=Action.UPDATE, obj=person, origin=origin, detail={"linked": True})
     else:
         person = create_person(acting_user=acting_user, origin=origin, **person_fields)
-    case = _register_case_for(acting_user=acting_user, origin=origin, location=location, person=person, **case_fields)
+    case = _register_case_for(
+        acting_user=acting_user, origin=origin, location=location, person=person, registrar_owns=False, **case_fields
+    )
     return case
 
 
@@ -486,9 +504,15 @@ def update_case(*, acting_user, origin: Origin, case: Case, expected_version: in
         _validate_ngo(case.location, changes["assigned_ngo"])
     changed = _apply(case, changes)
     if changed:
+        guide = case.ngo_guide if "assigned_ngo" in changed and case.ngo_guide_id is not None else None
+        if guide is not None:  # another NGO: its guide is no longer the case's (see "Case owners")
+            case.ngo_guide = None
+            changed.append("ngo_guide")
         case.full_clean()
         case.version += 1
         case.save()
+        if guide is not None:
+            _end_ngo_guide(case, acting_user, guide)
         record(actor=acting_user, action=Action.UPDATE, obj=case, origin=origin, detail={"fields": changed})
     return case
 
@@ -1430,3 +1454,177 @@ def add_note(
     add_event(case, EventType.NOTE, on=note.written_on, actor=acting_user, data=facts)
     record(actor=acting_user, action=Action.CREATE, obj=note, origin=origin, detail={"case": case.pk, **facts})
     return note
+
+
+# --- Case owners: the case manager and the NGO guide -----------------------------------------
+# A case has a named case manager (a case worker of the municipality of its LVV) and, where
+# an NGO is assigned, a named guide of that NGO. ``hand_over`` changes either: a case worker
+# of the case's LVV hands over both roles, an NGO guide of the assigned NGO the guide's. The
+# new owner is an active user who sees the case and has the role; the change, its history
+# row, the timeline event, a notice to the new owner and the access-log row commit together.
+# Registration makes the registering case worker the case manager; a change of the assigned
+# NGO ends the guide's role (``update_case``). The import leaves the owners empty.
+
+OWNER_ROLE_INVALID = _("Kies casusregisseur of begeleider ngo.")
+HAND_OVER_NOT_ALLOWED = _("U mag deze rol bij deze casus niet overdragen.")
+OWNER_REQUIRED = _("Kies aan wie u de casus overdraagt.")
+OWNER_SAME = _("Deze collega is al de %(role)s van deze casus.")
+OWNER_NOT_ELIGIBLE = {
+    OwnerRole.CASE_MANAGER: _("Kies een actieve casemanager van de gemeente van deze LVV die de casus mag zien."),
+    OwnerRole.NGO_GUIDE: _("Kies een actieve begeleider van de ngo die aan deze casus is toegewezen."),
+}
+OWNER_NO_NGO = _("Aan deze casus is geen ngo toegewezen; wijs eerst een ngo toe.")
+OWNER_REASON_REQUIRED = _("Geef de reden van de overdracht.")
+HANDED_OVER_MESSAGE = _("Casus %(case)s is aan u overgedragen: u bent nu de %(role)s.")
+OWNER_FIELDS = {OwnerRole.CASE_MANAGER: "case_manager", OwnerRole.NGO_GUIDE: "ngo_guide"}
+
+
+def _owner_name(user) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user is not None else None
+
+
+def _owner_event(case: Case, *, role: str, from_user, to_user, actor, reason: str = "", cause: str = "") -> None:
+    """The timeline event of a change of owner; it names the users as they were called then."""
+    data = {
+        "role": role,
+        "from": getattr(from_user, "pk", None),
+        "from_name": _owner_name(from_user),
+        "to": getattr(to_user, "pk", None),
+        "to_name": _owner_name(to_user),
+    }
+    if cause:
+        data["cause"] = cause
+    add_event(case, EventType.OWNER_CHANGED, on=timezone.localdate(), actor=actor, summary=reason, data=data)
+
+
+def _registrar_as_owner(acting_user, location: Location, case_manager) -> Any:
+    """The case manager of a new case: the one given (who must be eligible), or else the
+    registering user when that is a case worker of the LVV (never the system)."""
+    from cases.selectors import eligible_owners  # selectors read the models this module writes
+
+    if case_manager is not None:
+        probe = Case(location=location)
+        if not eligible_owners(probe, OwnerRole.CASE_MANAGER).filter(pk=case_manager.pk).exists():
+            raise ValidationError({"case_manager": OWNER_NOT_ELIGIBLE[OwnerRole.CASE_MANAGER]})
+        return case_manager
+    if policy.is_system(acting_user) or not acting_user.has_role(Role.CASEMANAGER):
+        return None
+    return acting_user  # the caller checked that the user registers in this LVV
+
+
+def _record_first_owner(case: Case, acting_user) -> None:
+    """The history row of the case manager given at registration (no hand-over: no notice)."""
+    if case.case_manager_id is None:
+        return
+    CaseOwnerChange.objects.create(
+        case=case,
+        role=OwnerRole.CASE_MANAGER,
+        from_user=None,
+        to_user_id=case.case_manager_id,
+        changed_by=_user_or_none(acting_user),
+    )
+
+
+def _end_ngo_guide(case: Case, acting_user, previous) -> None:
+    """The NGO changed: the guide of the old NGO is no longer the case's guide (history row
+    and timeline event; the caller clears the field and saves the case)."""
+    CaseOwnerChange.objects.create(
+        case=case, role=OwnerRole.NGO_GUIDE, from_user=previous, to_user=None, changed_by=_user_or_none(acting_user)
+    )
+    _owner_event(
+        case, role=OwnerRole.NGO_GUIDE, from_user=previous, to_user=None, actor=acting_user, cause="ngo_changed"
+    )
+
+
+def handed_over_message(case: Case, role: str) -> str:
+    """The Dutch text of the notice to the new owner: the case's reference, never the name."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(HANDED_OVER_MESSAGE % {"case": case.reference, "role": OwnerRole(role).label})
+
+
+@transaction.atomic
+def hand_over(
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case,
+    role: str,
+    to_user,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Make ``to_user`` (a user or an id) the case manager or the NGO guide (``role``) of the
+    case. Refused: a hidden case (``NotVisibleError``), a user who may not hand over this role
+    (``PermissionDenied``), a stale version (``StaleVersionError``); field errors for an
+    unknown role, a new owner who is not eligible or already the owner, and a missing reason
+    when there was an owner before."""
+    from cases.selectors import eligible_owners  # selectors read the models this module writes
+
+    locked = (
+        Case.objects.visible_to(acting_user)
+        .select_related("location", "case_manager", "ngo_guide")
+        .select_for_update(of=("self",))
+        .filter(pk=case.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotVisibleError
+    if role not in OwnerRole.values:
+        raise ValidationError({"role": OWNER_ROLE_INVALID})
+    if not policy.can_hand_over(acting_user, locked, role):
+        raise PermissionDenied(HAND_OVER_NOT_ALLOWED)
+    _check_version(locked, expected_version)
+    reason = (reason or "").strip()
+    check_text(reason=(reason, SHORT_TEXT_MAX))
+    if role == OwnerRole.NGO_GUIDE and locked.assigned_ngo_id is None:
+        raise ValidationError({"to_user": OWNER_NO_NGO})
+    field = OWNER_FIELDS[role]
+    previous = getattr(locked, field)
+    to_id = getattr(to_user, "pk", to_user)
+    if to_id in (None, ""):
+        raise ValidationError({"to_user": OWNER_REQUIRED})
+    try:
+        to_id = int(to_id)
+    except (TypeError, ValueError):
+        raise ValidationError({"to_user": OWNER_NOT_ELIGIBLE[role]}) from None
+    if previous is not None and previous.pk == to_id:
+        raise ValidationError({"to_user": OWNER_SAME % {"role": OwnerRole(role).label}})
+    new_owner = eligible_owners(locked, role).filter(pk=to_id).first()
+    if new_owner is None or not Case.objects.visible_to(new_owner).filter(pk=locked.pk).exists():
+        raise ValidationError({"to_user": OWNER_NOT_ELIGIBLE[role]})
+    if previous is not None and not reason:
+        raise ValidationError({"reason": OWNER_REASON_REQUIRED})
+    setattr(locked, field, new_owner)
+    locked.version += 1
+    locked.save(update_fields=[field, "version", "updated_at"])
+    change = CaseOwnerChange.objects.create(
+        case=locked,
+        role=role,
+        from_user=previous,
+        to_user=new_owner,
+        reason=reason,
+        changed_by=_user_or_none(acting_user),
+    )
+    _owner_event(locked, role=role, from_user=previous, to_user=new_owner, actor=acting_user, reason=reason)
+    if new_owner.pk != getattr(acting_user, "pk", None):  # no notice to oneself
+        Notification.objects.create(
+            user=new_owner,
+            case=locked,
+            kind=Notification.Kind.HANDED_OVER,
+            due_on=None,
+            message=handed_over_message(locked, role),
+        )
+    record(
+        actor=acting_user,
+        action=Action.UPDATE,
+        obj=locked,
+        origin=origin,
+        detail={
+            "step": "hand_over",
+            "role": role,
+            "from": getattr(previous, "pk", None),
+            "to": new_owner.pk,
+            "change": change.pk,
+        },
+    )
+    return locked

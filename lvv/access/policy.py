@@ -142,3 +142,31 @@ class SpecialCategoryChecker:
         if self.global_permission:
             return True
         return self.checker is not None and self.checker.has_perm("view_special_category", case)
+
+
+# --- Case owners ------------------------------------------------------------------------------
+# Who may hand a case's owner role over (``cases.services.hand_over``): a case worker of the
+# case's LVV either role (the case manager and the NGO guide); an NGO guide of the NGO the
+# case is assigned to the NGO guide's role. The role names are ``cases.models.OwnerRole``.
+OWNER_CASE_MANAGER = "case_manager"
+OWNER_NGO_GUIDE = "ngo_guide"
+
+
+def can_hand_over(user, case, role: str, *, can_change: bool | None = None) -> bool:
+    """Hand over the ``role`` (``case_manager`` or ``ngo_guide``) of a case the user can
+    already see. ``can_change`` is ``can_change_case(user, case)`` when the caller knows it."""
+    if is_system(user):
+        return True
+    if not _is_active(user) or role not in (OWNER_CASE_MANAGER, OWNER_NGO_GUIDE):
+        return False
+    if user.has_role(*CASE_EDITOR_ROLES):
+        if can_change is None:
+            can_change = can_change_case(user, case)
+        if can_change:
+            return True
+    return (
+        role == OWNER_NGO_GUIDE
+        and user.has_role(*ASSIGNED_ROLES)
+        and case.assigned_ngo_id is not None
+        and case.assigned_ngo_id == user.organisation_id
+    )
