@@ -14,7 +14,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=lvv.settings \
     STATIC_ROOT=/app/staticfiles \
-    MEDIA_ROOT=/data/media
+    MEDIA_ROOT=/data/media \
+    DOCUMENTS_ROOT=/data/documents
 
 # System libraries WeasyPrint needs to render PDFs, and a font to render them with.
 RUN apt-get update \
@@ -52,7 +53,7 @@ RUN chmod 0755 docker/entrypoint.sh \
        DATABASE_URL=postgres://build:build@127.0.0.1:5432/build \
        python manage.py collectstatic --noinput \
     && python -m compileall -q . \
-    && install -d -o lvv -g lvv -m 0750 "$MEDIA_ROOT"
+    && install -d -o lvv -g lvv -m 0750 "$MEDIA_ROOT" "$DOCUMENTS_ROOT"
 
 USER 10001:10001
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from lvv.database import embedded_database_url, ensure_database
+from lvv.document_storage import DOCUMENT_MAX_BYTES_DEFAULT, documents_storage
 from lvv.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -196,17 +197,17 @@ DOCUMENTS_ROOT = Path(env.str("DOCUMENTS_ROOT", default=str(BASE_DIR / ".local" 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Case documents: never under MEDIA_URL or the static server; a view checks access,
-    # logs and streams each download.
-    "documents": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DOCUMENTS_ROOT), "base_url": None},
-    },
+    # logs and streams each download. The file system under DOCUMENTS_ROOT, or an
+    # S3-compatible store when DOCUMENTS_S3_BUCKET is set (lvv/document_storage.py).
+    "documents": documents_storage(env, DOCUMENTS_ROOT),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The largest case document accepted, in bytes (default 25 MB); larger uploads are refused.
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=DOCUMENT_MAX_BYTES_DEFAULT)
 
 # --- E-mail --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

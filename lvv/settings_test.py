@@ -4,7 +4,11 @@ The database is DATABASE_URL when set, else the PostgreSQL server on 127.0.0.1:5
 (user postgres) when it answers, else the embedded PostgreSQL.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from lvv.database import server_answers
 
@@ -34,6 +38,14 @@ if os.environ.get("LVV_TEST_EMAIL_DIR"):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = os.environ["LVV_TEST_EMAIL_DIR"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Case documents go to a temporary folder of this test process (one per xdist worker),
+# removed at its end: tests never write into the checkout, nor to an S3 store.
+DOCUMENTS_ROOT = Path(tempfile.mkdtemp(prefix=f"lvv-test-documents-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"))
+atexit.register(shutil.rmtree, DOCUMENTS_ROOT, ignore_errors=True)
+STORAGES["documents"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(DOCUMENTS_ROOT), "base_url": None},
+}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
