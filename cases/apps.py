@@ -7,6 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Casussen")
 
     def ready(self) -> None:
+        from cases import inboxes  # noqa: F401  (registers the cases app's partner inboxes)
         from cases.demo import seed_cases
         from lvv.demo import register_seeder
 

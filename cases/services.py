@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cases import deadlines, workflow
+from cases import deadlines, inboxes, workflow
 from cases.models import (
     CONFIRMED_BY_KIND,
     DEPARTURE_CATEGORIES,
@@ -530,6 +530,9 @@ def add_event(case: Case, type_: str, *, on, actor, summary: str = "", data: dic
     batch = _batch.get()
     if batch is None:
         event.save()
+        # Partner inboxes: whoever must act now is told after the commit (cases.inboxes);
+        # an import's history batch tells no one.
+        inboxes.event_added(case, type_, event.data, actor)
     else:
         batch.events.append(event)
     return event

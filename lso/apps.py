@@ -7,6 +7,7 @@ class LsoConfig(AppConfig):
     verbose_name = _("Lokaal samenwerkingsoverleg (LSO)")
 
     def ready(self) -> None:
+        from lso import inboxes  # noqa: F401  (registers the LSO's partner inboxes in cases.inboxes)
         from lso.demo import seed_lso
         from lvv.demo import register_seeder
 

@@ -10,6 +10,7 @@ class MrtConfig(AppConfig):
         # The LSO learns of the MRT only through this registry (and the case's timeline).
         from lso.services import register_escalation_handler
         from lvv.demo import register_seeder
+        from mrt import inboxes  # noqa: F401  (registers the MRT advice inbox in cases.inboxes)
         from mrt.demo import seed_mrt
         from mrt.services import escalate_from_lso
 

@@ -1,0 +1,149 @@
+"""The LSO app's partner inboxes (registered in ``cases.inboxes`` by ``LsoConfig.ready``).
+
+- ``dtv_review``: trajectories that ask for the DT&V's review. A trajectory (admitted,
+  waiting or in shelter) is flagged for review when, after the DT&V's last review of the
+  case (a ``dtv_review`` event; none: ever), a departure scenario was set or changed, or an
+  MRT advice came in: the two things a DT&V supervisor follows in every departure
+  trajectory. Done: the DT&V records a review (``services.add_review_note``, flagged for the
+  LSO or not), or the trajectory ends.
+- ``lso_prepare``: what the LSO chair has to put on an agenda. A case a partner asked the
+  LSO to discuss (``lso_requested``) or that the DT&V flagged for the LSO (a flagged
+  ``dtv_review``), not discussed in an LSO since. Done: the case is on an agenda and waits
+  for its outcome (an item without an outcome), the LSO discussed it (``lso_discussed``;
+  a postponement does not count, so a postponed case comes back), or the case is closed.
+  Bounded to those two reasons: the deadline-driven suggestions (rest period, scenario
+  review, cooperation, maximum stay) stay on the meeting page, and an MRT advice has its
+  own inbox (``lso_mrt_advice``, in the MRT app).
+
+Both lists read the case's timeline, as the agenda suggestions do (``lso.selectors``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cases.inboxes import Inbox, no_date, register, timeline_after
+from cases.models import Case, Direction, EventType, TimelineEvent
+from cases.workflow import ADMITTED_STATES, OPEN_STATES
+from lso.models import AgendaItem, Reason
+from lvv.accounts.models import Role
+
+REVIEW_TRIGGERS = Q(type=EventType.SCENARIO_SET, data__direction=Direction.DEPARTURE) | Q(type=EventType.MRT_ADVICE)
+PREPARE_TRIGGERS = Q(type=EventType.LSO_REQUESTED) | Q(type=EventType.DTV_REVIEW, data__flagged=True)
+
+REVIEW_WHAT = {
+    EventType.SCENARIO_SET: _("vertrekscenario vastgesteld"),
+    EventType.MRT_ADVICE: _("MRT-advies ontvangen"),
+}
+PREPARE_WHAT = {
+    EventType.LSO_REQUESTED: Reason.REQUESTED_BY_PARTNER.label,
+    EventType.DTV_REVIEW: Reason.DTV_FLAG.label,
+}
+
+
+def _waiting_events(triggers: Q, done_by: tuple[str, ...]) -> QuerySet[TimelineEvent]:
+    """Events of the outer case matching ``triggers`` with no event of ``done_by`` after
+    them, newest first."""
+    later = TimelineEvent.objects.filter(timeline_after(done_by))
+    return (
+        TimelineEvent.objects.filter(triggers, case=OuterRef("pk"))
+        .filter(~Exists(later))
+        .order_by("-occurred_on", "-pk")
+    )
+
+
+def _review_pending(user) -> QuerySet[Case]:
+    waiting = _waiting_events(REVIEW_TRIGGERS, (EventType.DTV_REVIEW,))
+    return Case.objects.visible_to(user).filter(Exists(waiting), state__in=ADMITTED_STATES)
+
+
+def _review_annotations() -> dict:
+    waiting = _waiting_events(REVIEW_TRIGGERS, (EventType.DTV_REVIEW,))
+    return {
+        "inbox_since": Subquery(waiting.values("occurred_on")[:1]),
+        "inbox_due": no_date(),
+        "inbox_event_type": Subquery(waiting.values("type")[:1]),
+    }
+
+
+def _of_own_municipality(user, queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """The LSO is the municipality's: its chair prepares the meetings of its own LVVs."""
+    return queryset.filter(location__municipality=getattr(user, "organisation_id", None))
+
+
+def _prepare_pending(user) -> QuerySet[Case]:
+    waiting = _waiting_events(PREPARE_TRIGGERS, (EventType.LSO_DISCUSSED,))
+    on_agenda = AgendaItem.objects.filter(case=OuterRef("pk"), outcome__isnull=True)
+    return _of_own_municipality(
+        user,
+        Case.objects.visible_to(user).filter(Exists(waiting), ~Exists(on_agenda), state__in=OPEN_STATES),
+    )
+
+
+def _prepare_annotations() -> dict:
+    waiting = _waiting_events(PREPARE_TRIGGERS, (EventType.LSO_DISCUSSED,))
+    return {
+        "inbox_since": Subquery(waiting.values("occurred_on")[:1]),
+        "inbox_due": no_date(),
+        "inbox_event_type": Subquery(waiting.values("type")[:1]),
+    }
+
+
+def _event_what(labels):
+    def describe(case: Case) -> str:
+        label = labels.get(getattr(case, "inbox_event_type", None))
+        return str(label) if label else ""
+
+    return describe
+
+
+register(
+    Inbox(
+        key="dtv_review",
+        title=_("Te beoordelen trajecten"),
+        roles=(Role.DTV,),
+        pending=_review_pending,
+        annotations=_review_annotations,
+        item_label=_("traject te beoordelen"),
+        done=_(
+            "Trajecten met een nieuw vertrekscenario of een MRT-advies sinds de laatste beoordeling door de "
+            "DT&V. Een casus verdwijnt uit deze inbox zodra de DT&V een beoordeling vastlegt, of wanneer het "
+            "traject eindigt."
+        ),
+        link=lambda case: reverse("lso:review-note", args=[case.pk]),
+        arrives_on={
+            EventType.SCENARIO_SET: lambda data: data.get("direction") == Direction.DEPARTURE,
+            EventType.MRT_ADVICE: None,
+        },
+        describe=_event_what(REVIEW_WHAT),
+        action_label=_("Alle trajecten (DT&V-toets)"),
+        action_url=lambda: reverse("lso:review-queue"),
+        order=50,
+    )
+)
+register(
+    Inbox(
+        key="lso_prepare",
+        title=_("Voor te bereiden voor het LSO"),
+        roles=(Role.LSO_CHAIR,),
+        pending=_prepare_pending,
+        annotations=_prepare_annotations,
+        item_label=_("bespreking gevraagd"),
+        done=_(
+            "Casussen die een partner in het LSO wil bespreken of die de DT&V voor het LSO heeft gemarkeerd, "
+            "sindsdien niet besproken. Een casus verdwijnt uit deze inbox zodra hij op de agenda van een "
+            "vergadering staat of in het LSO is besproken (uitstel telt niet), of wanneer hij is afgesloten."
+        ),
+        link=lambda case: reverse("cases:detail", args=[case.pk]),
+        arrives_on={
+            EventType.LSO_REQUESTED: None,
+            EventType.DTV_REVIEW: lambda data: bool(data.get("flagged")),
+        },
+        describe=_event_what(PREPARE_WHAT),
+        action_label=_("Naar de vergaderingen"),
+        action_url=lambda: reverse("lso:meeting-list"),
+        order=70,
+    )
+)
