@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "lso",
     "mrt",
     "monitor",
+    "privacy",
 ]
 
 MIDDLEWARE = [

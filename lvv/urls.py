@@ -16,6 +16,7 @@ urlpatterns = [
     path("mrt/", include("mrt.urls")),
     path("monitor/", include("monitor.urls")),
     path("privacy/", include("lvv.audit.urls")),
+    path("privacy/subject-access/", include("privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("lvv.api.urls")),

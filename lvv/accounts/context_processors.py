@@ -36,6 +36,9 @@ def navigation(request) -> dict:
         items.append({"label": _("DT&V-toets"), "url": reverse("lso:review-queue"), "section": "lso:review"})
     if user.has_role(Role.PRIVACY_OFFICER):
         items.append({"label": _("Toegangslog"), "url": reverse("privacy:access-log"), "section": "privacy"})
+        items.append(
+            {"label": _("Inzageverzoek"), "url": reverse("subject-access:find"), "section": "subject-access"}
+        )
     if user.is_staff:
         items.append({"label": _("Beheer"), "url": reverse("admin:index"), "section": "admin"})
     if user.has_role(Role.BUREAU) and not items:

@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("monitor.api.urls")),
     path("", include("lso.api.urls")),
     path("", include("mrt.api.urls")),
+    path("", include("privacy.api")),
     path("", include(router.urls)),
 ]
