@@ -266,6 +266,8 @@ CELERY_BEAT_SCHEDULE = {
     "monitor-sweep-stale-exports": {"task": "monitor.tasks.sweep_stale_exports", "schedule": 60.0},
     # New access-log rows get their place in the hash chain (lvv/audit/chain.py).
     "audit-seal-processing-log": {"task": "audit.seal_processing_log", "schedule": 60.0},
+    # Retention (privacy/retention.py): closed cases past their period, nightly at 01:30.
+    "privacy-apply-retention": {"task": "privacy.apply_retention", "schedule": crontab(hour=1, minute=30)},
 }
 
 # --- REST API ----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     LOGIN = "login", _("ingelogd")
     LOGIN_FAILED = "login_failed", _("inloggen mislukt")
     LOGOUT = "logout", _("uitgelogd")
+    RETENTION = "retention", _("bewaartermijn toegepast")
 
 
 class Result(models.TextChoices):
