@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import workflow
+from cases import extensions, workflow
 from cases.models import (
     Case,
     CaseOwnerChange,
@@ -432,6 +432,10 @@ def available_steps(user, case: Case, *, can_change: bool | None = None) -> list
             available += [(step, d.kind) for d in open_deadlines if d.is_paused]
             continue
         available.append((step, ""))
+    # Steps a higher app's records make the obvious next one come first (cases.extensions).
+    hinted = {hint.step for hint in extensions.step_hints(user, case)}
+    if hinted:
+        available.sort(key=lambda entry: entry[0].name not in hinted)
     return available
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
-from cases import selectors, services, workflow
+from cases import extensions, selectors, services, workflow
 from cases.forms import (
     NO_DURABLE_SOLUTION,
     OTHER_OPEN_CASE,
@@ -409,6 +409,15 @@ def _render_case_page(request, case: Case, *, posted: StepForm | None = None, st
             **journal_context(request, case, special=special, form=note_form),
         }
     )
+    # Sections and step hints of higher apps (cases.extensions; the procedures app's).
+    context.update(
+        extensions.page_context(
+            request,
+            case,
+            context,
+            make_form=lambda name, initial: STEP_FORMS[name](case=case, user=user, initial=initial),
+        )
+    )
     return render(request, "cases/case_detail.html", context, status=status)
 
 
@@ -501,6 +510,8 @@ def event_details(event) -> str:
             parts.append(_("correctie van een eerdere notitie"))
         if data.get("confidentiality") == Confidentiality.SPECIAL:
             parts.append(_label(Confidentiality, data["confidentiality"]))
+    if not parts:  # an event type of a higher app (cases.extensions)
+        parts.append(extensions.event_details(event))
     if event.summary:
         parts.append(event.summary)
     return "; ".join(str(part) for part in parts if part)
