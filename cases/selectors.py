@@ -37,7 +37,6 @@ from cases.models import (
     Direction,
     DossierPart,
     DossierPartKind,
-    EventType,
     Note,
     OwnerRole,
     Person,
@@ -485,10 +484,11 @@ def get_visible_note(user, case: Case, pk, *, special: bool | None = None) -> No
 
 def visible_timeline(user, case: Case, *, special: bool | None = None) -> QuerySet[TimelineEvent]:
     """The case's timeline as ``user`` may see it, newest first: without the events of
-    special notes for users who may not see special-category data of the case."""
+    special items (notes, documents: every event whose data says ``"confidentiality":
+    "special"``) for users who may not see special-category data of the case."""
     events = TimelineEvent.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case.pk).values("pk"))
     if not _sees_special(user, case, special):
-        events = events.exclude(type=EventType.NOTE, data__confidentiality=Confidentiality.SPECIAL)
+        events = events.exclude(data__confidentiality=Confidentiality.SPECIAL)
     return events.order_by("-occurred_on", "-id")
 
 
@@ -612,3 +612,26 @@ def person_notes(user, cases: list[Case], *, special_cases: set[int]) -> QuerySe
     return notes.select_related("case", "author", "author_organisation", "corrects").order_by(
         "-written_on", "-created_at", "-id"
     )
+
+
+# --- Case documents ------------------------------------------------------------------------------
+# As notes: a special document exists only for users who may see special-category data of
+# its case; it is left out of every list, the timeline and every look-up (404).
+
+from cases.models import Document  # noqa: E402
+
+
+def case_documents(user, case: Case, *, special: bool | None = None) -> QuerySet[Document]:
+    """The documents of ``case`` that ``user`` may see, newest first, each with who added it
+    and its dossier part. One query (index ``document_case_newest``)."""
+    documents = Document.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case.pk).values("pk"))
+    if not _sees_special(user, case, special):
+        documents = documents.exclude(confidentiality=Confidentiality.SPECIAL)
+    return documents.select_related("uploaded_by", "uploaded_by_organisation", "dossier_part").order_by(
+        "-uploaded_at", "-id"
+    )
+
+
+def get_visible_document(user, case: Case, pk, *, special: bool | None = None) -> Document:
+    """One document of the case, or ``Document.DoesNotExist`` when it does not exist for this user."""
+    return case_documents(user, case, special=special).get(pk=pk)

@@ -960,11 +960,39 @@ def request_dossier(*, acting_user, origin: Origin, case: Case, expected_version
     return _finish(case, acting_user=acting_user, origin=origin, step_name="request_dossier")
 
 
-@_service
 def deliver_dossier_part(
-    *, acting_user, origin: Origin, case: Case, kind: str, expected_version: int | None = None, on=None
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case,
+    kind: str,
+    expected_version: int | None = None,
+    on=None,
+    file=None,
+    title: str = "",
+    confidentiality: str = "",
 ) -> Case:
-    """The IND or the DT&V registers the delivery of its own part."""
+    """The IND or the DT&V registers the delivery of its own part, optionally with its file:
+    a document of kind ``dossier_ind``/``dossier_dtv`` linked to the part, in the same
+    transaction (``title`` and ``confidentiality`` are the document's; see ``add_document``)."""
+    with stored_files_removed_on_failure():
+        return _deliver_dossier_part(
+            acting_user=acting_user,
+            origin=origin,
+            case=case,
+            kind=kind,
+            expected_version=expected_version,
+            on=on,
+            file=file,
+            title=title,
+            confidentiality=confidentiality,
+        )
+
+
+@_service
+def _deliver_dossier_part(
+    *, acting_user, origin: Origin, case: Case, kind: str, expected_version, on, file, title, confidentiality
+) -> Case:
     if kind not in DossierPartKind.values:
         raise ValidationError({"kind": _("Kies IND of DT&V.")})
     case, _step_ = _step(f"deliver_dossier_{kind.lower()}", acting_user, case, expected_version)
@@ -975,6 +1003,8 @@ def deliver_dossier_part(
     part.delivered_on, part.delivered_by = on, _user_or_none(acting_user)
     part.save()
     add_event(case, EventType.DOSSIER_DELIVERED, on=on, actor=acting_user, data={"by": kind})
+    if file is not None:
+        _attach_dossier_file(acting_user, origin, case, part, file=file, title=title, confidentiality=confidentiality)
     return _finish(case, acting_user=acting_user, origin=origin, step_name="deliver_dossier", detail={"kind": kind})
 
 
@@ -1631,3 +1661,186 @@ def hand_over(
         },
     )
     return locked
+
+
+# --- Case documents ------------------------------------------------------------------------------
+# Every user who may see the case may add a document to it (as a note); a special document
+# (special-category data) only a user who may see that data of the case. The file is
+# checked before anything is stored (cases.documents: type by content, agreeing with the
+# name's extension; size; SHA-256), stored under a random name through the storage API,
+# and written with its timeline event (the kind, never the title; a special document's
+# event exists only for readers with the permission, ``selectors.visible_timeline``) and
+# its access-log row. A file stored by a block that then fails is removed again.
+
+import logging  # noqa: E402
+
+from django.utils.text import capfirst  # noqa: E402
+
+from cases import documents as document_files  # noqa: E402
+from cases.models import Document, DocumentKind  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT_SPECIAL_NOT_ALLOWED = _("U mag bij deze casus geen documenten met bijzondere persoonsgegevens toevoegen.")
+DOCUMENT_TITLE_REQUIRED = _("Geef het document een titel.")
+DOCUMENT_KIND_INVALID = _("Kies een geldige soort document.")
+DOCUMENT_CONFIDENTIALITY_INVALID = _("Kies normaal of bijzonder persoonsgegeven.")
+DOCUMENT_KIND_DOSSIER = _(
+    "Een dossierdeel voegt de IND of de DT&V toe wanneer zij de levering van hun deel vastleggen."
+)
+DOCUMENT_DOSSIER_PART_INVALID = _("Dit dossierdeel hoort niet bij deze casus of is nog niet geleverd.")
+DOCUMENT_DOSSIER_PART_ROLE = _("Alleen de %(partner)s voegt een bestand bij dit dossierdeel.")
+DOCUMENT_TITLE_MAX = Document._meta.get_field("title").max_length
+# The document kind of each dossier part.
+DOSSIER_DOCUMENT_KINDS = {DossierPartKind.IND: DocumentKind.DOSSIER_IND, DossierPartKind.DTV: DocumentKind.DOSSIER_DTV}
+
+_stored_files: contextvars.ContextVar[list | None] = contextvars.ContextVar("stored_document_files", default=None)
+
+
+@contextlib.contextmanager
+def stored_files_removed_on_failure():
+    """Files stored in this block (``_store_document_file``) are removed from the storage
+    again when the block raises: its transaction rolls back, so no row refers to them.
+    Nested blocks leave it to the outermost one. Wrap the whole transaction (or call the
+    services outside one): a rollback of an enclosing transaction after the block has
+    ended successfully is not seen here."""
+    if _stored_files.get() is not None:
+        yield
+        return
+    stored: list[tuple[Any, str]] = []
+    token = _stored_files.set(stored)
+    try:
+        yield
+    except BaseException:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except Exception:  # the original error matters more; the file is an orphan now
+                logger.exception("Could not remove the stored document file %s", name)
+        raise
+    finally:
+        _stored_files.reset(token)
+
+
+def _document_checks(
+    acting_user, case: Case, *, title: str, kind: str, confidentiality: str, dossier_part
+) -> tuple[str, DossierPart | None]:
+    """Check who adds what (before the file is read): the special-category permission, the
+    title, kind and confidentiality, and the dossier part a dossier document belongs to.
+    Returns the cleaned title and the dossier part."""
+    if confidentiality not in Confidentiality.values:
+        raise ValidationError({"confidentiality": DOCUMENT_CONFIDENTIALITY_INVALID})
+    if confidentiality == Confidentiality.SPECIAL and not policy.can_view_special_category(acting_user, case):
+        raise PermissionDenied(DOCUMENT_SPECIAL_NOT_ALLOWED)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": DOCUMENT_TITLE_REQUIRED})
+    check_text(title=(title, DOCUMENT_TITLE_MAX))
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": DOCUMENT_KIND_INVALID})
+    part = None
+    if dossier_part is not None:
+        part_id = dossier_part.pk if isinstance(dossier_part, DossierPart) else dossier_part
+        part = DossierPart.objects.filter(pk=part_id, case=case, delivered_on__isnull=False).first()
+        if part is None:
+            raise ValidationError({"dossier_part": DOCUMENT_DOSSIER_PART_INVALID})
+        partner = part.kind.lower()  # the role that delivers it: "ind" or "dtv"
+        if not policy.is_system(acting_user) and not acting_user.has_role(partner):
+            raise PermissionDenied(str(DOCUMENT_DOSSIER_PART_ROLE % {"partner": part.get_kind_display()}))
+        kind = DOSSIER_DOCUMENT_KINDS[part.kind]
+    elif kind in DOSSIER_DOCUMENT_KINDS.values():
+        raise ValidationError({"kind": DOCUMENT_KIND_DOSSIER})
+    return title, part
+
+
+def _new_document(acting_user, case: Case, *, title: str, kind: str, confidentiality: str, part, upload) -> Document:
+    document = Document(
+        case=case,
+        title=title,
+        kind=DOSSIER_DOCUMENT_KINDS[part.kind] if part is not None else kind,
+        confidentiality=confidentiality,
+        original_name=upload.original_name,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        uploaded_by=_user_or_none(acting_user),
+        uploaded_by_organisation_id=getattr(acting_user, "organisation_id", None),
+        dossier_part=part,
+    )
+    document.full_clean(exclude=["file", "case", "uploaded_by", "uploaded_by_organisation", "dossier_part"])
+    return document
+
+
+def _store_document_file(document: Document, file) -> None:
+    """Store the bytes under the document's random path (``document_path``), and note the
+    name for ``stored_files_removed_on_failure``."""
+    stored = _stored_files.get()
+    if stored is None:
+        raise RuntimeError("store document files inside stored_files_removed_on_failure()")
+    file.seek(0)
+    document.file.save(document.original_name or "document", file, save=False)
+    stored.append((document.file.storage, document.file.name))
+
+
+def _write_document(acting_user, origin: Origin, case: Case, document: Document) -> Document:
+    """The row, its timeline event and its access-log row (inside the caller's transaction)."""
+    document.case = case
+    document.save()
+    facts = {"document": document.pk, "kind": document.kind, "confidentiality": document.confidentiality}
+    if document.dossier_part_id:
+        facts["dossier_part"] = document.dossier_part.kind
+    add_event(case, EventType.DOCUMENT_ADDED, on=timezone.localdate(), actor=acting_user, data=facts)
+    detail = {"case": case.pk, **facts, "size": document.size, "content_type": document.content_type}
+    record(actor=acting_user, action=Action.CREATE, obj=document, origin=origin, detail=detail)
+    return document
+
+
+def add_document(
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case,
+    file,
+    title: str,
+    kind: str,
+    confidentiality: str = Confidentiality.NORMAL,
+    dossier_part: DossierPart | int | None = None,
+) -> Document:
+    """Add a file to the case file. ``file`` is a Django ``File`` (an upload) whose name
+    gives the extension. Refused: a case the user may not see (``NotVisibleError``), a
+    special document without the permission (``PermissionDenied``), invalid fields and
+    files (``ValidationError`` per field: ``file``, ``title``, ``kind``, ...). Nothing is
+    stored unless everything is written."""
+    if not Case.objects.visible_to(acting_user).filter(pk=case.pk).exists():
+        raise NotVisibleError
+    title, part = _document_checks(
+        acting_user, case, title=title, kind=kind, confidentiality=confidentiality, dossier_part=dossier_part
+    )
+    upload = document_files.inspect_upload(file)
+    document = _new_document(
+        acting_user, case, title=title, kind=kind, confidentiality=confidentiality, part=part, upload=upload
+    )
+    with stored_files_removed_on_failure():
+        # The bytes first, outside the case's lock (a large file to an object store takes a while).
+        _store_document_file(document, file)
+        with transaction.atomic(savepoint=_batch.get() is None):
+            locked = _locked_case(acting_user, case, None)  # still visible, and one writer at a time
+            return _write_document(acting_user, origin, locked, document)
+
+
+def _attach_dossier_file(
+    acting_user, origin: Origin, case: Case, part: DossierPart, *, file, title: str, confidentiality: str
+) -> Document:
+    """The file of a dossier part, with the delivery (the case is locked by the step)."""
+    kind = DOSSIER_DOCUMENT_KINDS[part.kind]
+    title = (title or "").strip() or f"{capfirst(kind.label)} {date_format(part.delivered_on)}"
+    confidentiality = confidentiality or Confidentiality.NORMAL
+    title, part = _document_checks(
+        acting_user, case, title=title, kind=kind, confidentiality=confidentiality, dossier_part=part
+    )
+    upload = document_files.inspect_upload(file)
+    document = _new_document(
+        acting_user, case, title=title, kind=kind, confidentiality=confidentiality, part=part, upload=upload
+    )
+    _store_document_file(document, file)
+    return _write_document(acting_user, origin, case, document)
