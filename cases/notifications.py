@@ -4,6 +4,11 @@
 (due soon, overdue) and due date, for the users who should act on the deadline and can
 see the case. ``send_digest`` sends one user the daily e-mail with the unread items.
 Both are safe to run twice. The Celery tasks in ``cases.tasks`` wrap them.
+
+Notices without a deadline (``due_on`` may be empty) come from elsewhere: a new item in a
+partner inbox (kind ``inbox``, ``cases.inboxes``) and a hand-over (kind ``handed_over``,
+``services.hand_over``). The page lists them with the others; the digest mails each of them
+once, while it is unread and, for an inbox notice, while the case is still in that inbox.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from cases import inboxes
 from cases.models import Case, Deadline, DeadlineKind, Notification
 from cases.workflow import OPEN_STATES
 from lvv.access import policy
@@ -193,12 +199,19 @@ def set_daily_digest(*, user, enabled: bool, origin: Origin) -> None:
 
 
 def digest_items(user) -> list[Notification]:
+    """What the user's digest lists: the deadline notices (``deadline_items``), then the
+    notices without a deadline (``event_items``)."""
+    return deadline_items(user) + event_items(user)
+
+
+def deadline_items(user) -> list[Notification]:
     """The user's unread notices about deadlines that are still open and still due on the
     date the notice was about (a moved deadline gets a new notice): per deadline the latest
     notice (overdue after due soon), when the user has not read it yet."""
     rows = (
         user_notifications(user)
         .filter(
+            deadline__isnull=False,
             deadline__resolved_on__isnull=True,
             deadline__paused_since__isnull=True,
             due_on=F("deadline__due_on"),
@@ -215,10 +228,34 @@ def digest_items(user) -> list[Notification]:
     return [row for row in latest.values() if row.read_at is None]
 
 
+# --- Notices without a deadline (partner inboxes, hand-overs) ------------------------------
+
+
+def _undated_unmailed() -> Q:
+    """A notice without a deadline that no digest has listed yet."""
+    return Q(deadline__isnull=True, digest_sent_on__isnull=True)
+
+
+def event_items(user) -> list[Notification]:
+    """The user's unread notices without a deadline (a new inbox item, a hand-over) that no
+    digest listed yet, oldest first; an inbox notice only while its case is still in that
+    inbox (``inboxes.still_open``: one query per inbox among them)."""
+    rows = list(
+        user_notifications(user)
+        .filter(_undated_unmailed(), read_at__isnull=True)
+        .select_related("case")
+        .order_by("created_at", "id")
+    )
+    open_inbox = inboxes.still_open(user, rows)
+    return [row for row in rows if row.kind != Notification.Kind.INBOX or row.pk in open_inbox]
+
+
 def digest_recipients(day: datetime.date) -> QuerySet:
     """Users who want the digest, have an e-mail address and unread open items, and did not
     get a digest on ``day`` yet (visibility is checked again when the e-mail is built)."""
-    unread = Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True, deadline__resolved_on__isnull=True)
+    unread = Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True).filter(
+        Q(deadline__isnull=False, deadline__resolved_on__isnull=True) | _undated_unmailed()
+    )
     sent = Notification.objects.filter(user=OuterRef("pk"), digest_sent_on=day)
     return (
         get_user_model()
@@ -241,11 +278,20 @@ def _digest_email(user, items: list[Notification], day: datetime.date) -> EmailM
                 if n.kind == kind
             ]
 
+        # Notices without a deadline, one section per kind (a new inbox item, a hand-over).
+        deadline_kinds = (Notification.Kind.OVERDUE, Notification.Kind.DUE_SOON)
+        other_kinds = [kind for kind in dict.fromkeys(n.kind for n in items) if kind not in deadline_kinds]
+        others = [
+            {"heading": capfirst(str(Notification.Kind(kind).label)), "items": lines(kind)}
+            for kind in other_kinds
+            if kind in Notification.Kind.values
+        ]
         context = {
             "user": user,
             "day": day,
             "overdue": lines(Notification.Kind.OVERDUE),
             "due_soon": lines(Notification.Kind.DUE_SOON),
+            "others": others,
             "count": len(items),
             "notifications_url": f"{site}{reverse('cases:notifications:list')}" if site else "",
         }

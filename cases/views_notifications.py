@@ -1,5 +1,5 @@
-"""The "Meldingen" page: the user's notices about deadlines, marking them read, and the
-daily digest e-mail switch. Included from ``cases.urls`` as ``cases:notifications:*``."""
+"""The "Meldingen" page: the user's notices (deadlines, new inbox items, hand-overs), marking
+them read, and the daily digest e-mail switch. Included from ``cases.urls`` as ``cases:notifications:*``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases import notifications
+from cases import inboxes, notifications
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
 from lvv.forms import StyledFormMixin
@@ -48,6 +48,13 @@ def notification_list(request):
     visible = notifications.user_notifications(request.user)
     paginator = Paginator(visible.select_related("case__person", "deadline").order_by("-created_at", "-id"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    # A notice about a new inbox item names its inbox and links to it (while it is the user's).
+    own_inboxes = {box.key for box in inboxes.for_user(request.user)}
+    for notification in page.object_list:
+        if notification.inbox:
+            notification.inbox_title = inboxes.title_of(notification.inbox)
+            if notification.inbox in own_inboxes:
+                notification.inbox_url = reverse("inbox:detail", args=[notification.inbox])
     unread = visible.filter(read_at__isnull=True).count()
     record(
         actor=request.user,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("lvv.accounts.urls")),
     path("cases/", include("cases.urls")),
+    path("inbox/", include("cases.views_inbox")),
     path("lso/", include("lso.urls")),
     path("mrt/", include("mrt.urls")),
     path("monitor/", include("monitor.urls")),

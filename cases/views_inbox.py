@@ -1,0 +1,67 @@
+"""The partner inboxes' pages: ``/inbox/`` (each of the user's inboxes with its count and
+first items) and ``/inbox/<key>/`` (one inbox, paged). Included from ``lvv.urls`` as
+``inbox:*``. An inbox that is not one of the user's roles answers 404, as does the whole
+page for the programme bureau (who never sees a person); the items are cases the user may
+see (``cases.inboxes``: every inbox is built on the access policy)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cases import inboxes
+from lvv.access import policy
+from lvv.audit.log import Action, Origin, record
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def inbox_overview(request):
+    if not policy.sees_persons(request.user):
+        raise Http404(inboxes.NOT_FOUND)
+    sections = inboxes.sections(request)
+    record(
+        actor=request.user,
+        action=Action.LIST,
+        origin=Origin.from_request(request),
+        object_type="cases.case",
+        detail={"inboxes": {section.key: section.count for section in sections}},
+    )
+    return render(request, "cases/inbox_overview.html", {"inbox_sections": sections, "today": timezone.localdate()})
+
+
+@login_required
+@require_GET
+def inbox_detail(request, key):
+    try:
+        box = inboxes.get_for_user(request.user, key)
+    except inboxes.InboxNotFound:
+        raise Http404(inboxes.NOT_FOUND) from None
+    page = Paginator(box.items(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(case, box.what(case), box.link(case)) for case in page.object_list]
+    record(
+        actor=request.user,
+        action=Action.LIST,
+        origin=Origin.from_request(request),
+        object_type="cases.case",
+        detail={"inbox": box.key, "page": page.number, "count": page.paginator.count},
+    )
+    return render(
+        request,
+        "cases/inbox_detail.html",
+        {"inbox": box, "page": page, "rows": rows, "today": timezone.localdate()},
+    )
+
+
+app_name = "inbox"
+urlpatterns = [
+    path("", inbox_overview, name="overview"),
+    path("<slug:key>/", inbox_detail, name="detail"),
+]
