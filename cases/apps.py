@@ -8,7 +8,8 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import inboxes  # noqa: F401  (registers the cases app's partner inboxes)
-        from cases.demo import seed_cases
+        from cases.demo import seed_cases, seed_document_summary
         from lvv.demo import register_seeder
 
         register_seeder("cases", seed_cases)
+        register_seeder("case documents", seed_document_summary)  # after the cases they belong to

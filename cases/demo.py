@@ -402,6 +402,99 @@ def run_plan(case: Case, plan: Plan) -> Case:
     return case
 
 
+# --- Case documents ------------------------------------------------------------------------------
+# A few documents of every kind and both confidentialities on the first demo cases of each LVV,
+# and the files of the first delivered dossier parts, through ``services.add_document``. The
+# files are small valid PDFs, PNGs and office files made in code (``cases.demo_files``).
+# Fictional, like everything in the demo.
+
+from django.core.files.base import ContentFile  # noqa: E402
+
+from cases import demo_files  # noqa: E402
+from cases.models import DossierPart  # noqa: E402
+
+# (kind, confidentiality, uploader's role, title, file name)
+DEMO_DOCUMENTS = (
+    ("identity_document", "normal", "casemanager", "Kopie paspoort (verlopen)", "paspoort.png"),
+    ("decision", "normal", "casemanager", "Beschikking IND: afwijzing asielaanvraag", "beschikking-ind.pdf"),
+    ("correspondence", "normal", "ngo", "Brief van de advocaat over een nieuwe aanvraag", "brief-advocaat.docx"),
+    ("medical_letter", "special", "casemanager", "Verwijsbrief huisarts", "verwijsbrief.pdf"),
+    ("other", "normal", "casemanager", "Afsprakenlijst traject", "afspraken.odt"),
+    ("other", "special", "casemanager", "Uittreksel justitiële documentatie", "uittreksel.pdf"),
+)
+DOCUMENTS_PER_LOCATION = 2  # the first cases of each LVV, by external id
+DOSSIER_FILES_PER_LOCATION = 2  # the first delivered parts of each kind, by external id
+
+
+def demo_file(name: str, title: str, reference: str) -> ContentFile:
+    lines = (title, f"Casus {reference}", "Fictief document voor de demonstratie; bevat geen echte gegevens.")
+    if name.endswith(".png"):
+        content = demo_files.png(64, 40, (90, 120, 160))
+    elif name.endswith(".docx"):
+        content = demo_files.docx(" ".join(lines))
+    elif name.endswith(".odt"):
+        content = demo_files.odt(" ".join(lines))
+    else:
+        content = demo_files.pdf(*lines)
+    return ContentFile(content, name=name)
+
+
+def seed_documents(ctx: DemoContext) -> int:
+    """Documents on the first demo cases of each LVV (every kind but the dossier parts, both
+    confidentialities), by the case worker or the NGO guide (when the case is the NGO's), and
+    the files of the first delivered IND and DT&V dossier parts, by those partners.
+    Deterministic and idempotent: a case or dossier part with documents is left alone."""
+    created = 0
+    for pilot in ctx.pilots:
+        location = ctx.locations[pilot.slug]
+        ngo_user = ctx.users[f"ngo.{pilot.slug}"]
+        cases = Case.objects.filter(location=location, external_id__contains="-DEMO-").order_by("external_id")
+        for case in cases[:DOCUMENTS_PER_LOCATION]:
+            if case.documents.exists():
+                continue
+            with transaction.atomic():
+                for kind, confidentiality, role, title, name in DEMO_DOCUMENTS:
+                    if role == "ngo" and case.assigned_ngo_id != ngo_user.organisation_id:
+                        role = "casemanager"
+                    services.add_document(
+                        acting_user=ctx.users[f"{role}.{pilot.slug}"],
+                        origin=COMMAND,
+                        case=case,
+                        file=demo_file(name, title, case.reference),
+                        title=title,
+                        kind=kind,
+                        confidentiality=confidentiality,
+                    )
+                    created += 1
+        for part_kind in ("IND", "DTV"):
+            parts = DossierPart.objects.filter(
+                case__location=location,
+                case__external_id__contains="-DEMO-",
+                kind=part_kind,
+                delivered_on__isnull=False,
+            ).order_by("case__external_id")
+            for part in parts.select_related("case")[:DOSSIER_FILES_PER_LOCATION]:
+                if part.documents.exists():
+                    continue
+                label = "IND" if part_kind == "IND" else "DT&V"
+                services.add_document(
+                    acting_user=ctx.users[f"{part_kind.lower()}.{pilot.slug}"],
+                    origin=COMMAND,
+                    case=part.case,
+                    file=demo_file(f"dossier-{part_kind.lower()}.pdf", f"Dossierdeel {label}", part.case.reference),
+                    title=f"Dossierdeel {label}",
+                    kind="dossier_ind" if part_kind == "IND" else "dossier_dtv",
+                    dossier_part=part,
+                )
+                created += 1
+    return created
+
+
+def seed_document_summary(ctx: DemoContext) -> dict[str, int]:
+    """The demo's documents, after its cases (registered as a seeder in ``cases.apps``)."""
+    return {"documents created": seed_documents(ctx)}
+
+
 # --- The case journal ---------------------------------------------------------------------------
 # (days after the registration, kind, confidentiality, author's role, text); a text starting
 # with "Correctie" corrects the note before it. Fictional, like everything in the demo.

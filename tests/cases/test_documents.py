@@ -1,0 +1,344 @@
+"""Case documents (contracts/case-file.md, "Documents", "Confidentiality", "Access"): the
+service and its checks (type by content agreeing with the name, size, emptiness; nothing
+stored on any refusal or failure), the selectors, the case page with its Documenten section
+and upload form, the download, dossier parts delivered with their file, the demo."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import DatabaseError, connection
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from cases import demo, documents, selectors, services
+from cases.models import Document, DocumentKind, DossierPart, EventType, TimelineEvent
+from lvv.access.policy import SYSTEM
+from lvv.accounts.models import Role
+from lvv.audit.log import COMMAND
+from lvv.audit.models import AccessLogEntry
+from tests.cases.document_helpers import (
+    EXE,
+    OUTSIDERS,
+    PDF,
+    PNG,
+    ZIP_ARCHIVE,
+    add,
+    allowed_files,
+    empty_documents_root,
+    outsiders,
+    stored_files,
+    upload,
+    with_special,
+)
+from tests.factories import CaseFactory
+
+TODAY = timezone.localdate
+SECRET_TITLE = "Verwijsbrief GGZ"
+
+
+@pytest.fixture(autouse=True)
+def documents_root():
+    """Each test starts with an empty document store (this test process's own folder)."""
+    return empty_documents_root()
+
+
+@pytest.fixture
+def manager(world):
+    """The Amsterdam case manager, who may see special-category data."""
+    return with_special(world.ams.users[Role.CASEMANAGER])
+
+
+@pytest.fixture
+def ngo(world):
+    """The NGO guide the case is assigned to: sees the case, not its special-category data."""
+    return world.ams.users[Role.NGO]
+
+
+def read_back(document: Document) -> bytes:
+    with document.file.open("rb") as handle:
+        return handle.read()
+
+
+# --- The service ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.CASEMANAGER, Role.LSO_CHAIR, Role.IND, Role.DTV, Role.NGO])
+def test_everyone_who_sees_the_case_may_add_a_document(world, role):
+    user = world.ams.users[role]
+    case = world.ams.assigned
+    document = add(user, case, file=upload("C:\\Users\\x\\Beschikking 2020.pdf"), title="  Beschikking  ")
+    document.refresh_from_db()
+    assert (document.case, document.title, document.kind, document.confidentiality) == (
+        case,
+        "Beschikking",
+        "decision",
+        "normal",
+    )
+    assert document.original_name == "Beschikking 2020.pdf"  # the name only, never a path
+    assert (document.content_type, document.size) == ("application/pdf", len(PDF))
+    assert document.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert document.uploaded_by == user and document.uploaded_by_organisation == user.organisation
+    # Stored under a random name per case, with the bytes as uploaded.
+    assert document.file.name.startswith(f"cases/{case.pk}/") and "Beschikking" not in document.file.name
+    assert read_back(document) == PDF and len(stored_files()) == 1
+    event = TimelineEvent.objects.get(case=case, type=EventType.DOCUMENT_ADDED)
+    assert event.occurred_on == TODAY() and event.actor == user and event.summary == ""
+    assert event.data == {"document": document.pk, "kind": "decision", "confidentiality": "normal"}
+    row = AccessLogEntry.objects.get(object_type="cases.document", action="create")
+    assert (row.object_id, row.actor, row.result) == (str(document.pk), user, "allowed")
+    assert row.detail["case"] == case.pk and row.detail["size"] == len(PDF)
+    assert "Beschikking" not in json.dumps(row.detail) + json.dumps(event.data)  # never the title
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "content", "content_type"), list(allowed_files()))
+def test_the_allowed_types_by_content(world, ngo, name, content, content_type):
+    document = add(ngo, world.ams.assigned, file=upload(name, content, "application/octet-stream"))
+    assert document.content_type == content_type  # detected, not what the browser said
+    assert read_back(document) == content
+
+
+REFUSALS = [
+    # name, bytes, message
+    ("archief.zip", ZIP_ARCHIVE, documents.DOCUMENT_TYPE_NOT_ALLOWED % {"types": documents.TYPE_NAMES}),
+    ("notities.txt", b"Gewone tekst.\n", documents.DOCUMENT_TYPE_NOT_ALLOWED % {"types": documents.TYPE_NAMES}),
+    ("beschikking.pdf", EXE, documents.DOCUMENT_TYPE_NOT_ALLOWED % {"types": documents.TYPE_NAMES}),
+    ("beschikking.pdf", PNG, documents.DOCUMENT_TYPE_MISMATCH % {"detected": "PNG", "extensions": ".png"}),
+    ("programma.exe", PDF, documents.DOCUMENT_TYPE_MISMATCH % {"detected": "PDF", "extensions": ".pdf"}),
+    ("beschikking", PDF, documents.DOCUMENT_TYPE_MISMATCH % {"detected": "PDF", "extensions": ".pdf"}),
+    ("scan.jpg", PNG, documents.DOCUMENT_TYPE_MISMATCH % {"detected": "PNG", "extensions": ".png"}),
+    ("leeg.pdf", b"", documents.DOCUMENT_EMPTY),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "content", "message"), REFUSALS)
+def test_refused_files_store_nothing(world, ngo, name, content, message):
+    with pytest.raises(ValidationError) as refused:
+        add(ngo, world.ams.assigned, file=upload(name, content))
+    assert refused.value.message_dict == {"file": [str(message)]}
+    assert not Document.objects.exists() and stored_files() == []
+    assert not TimelineEvent.objects.filter(type=EventType.DOCUMENT_ADDED).exists()
+
+
+@pytest.mark.django_db
+def test_a_file_over_the_maximum_is_refused(world, ngo, settings):
+    settings.DOCUMENT_MAX_BYTES = len(PDF) - 1
+    with pytest.raises(ValidationError) as refused:
+        add(ngo, world.ams.assigned)
+    message = refused.value.message_dict["file"][0]
+    assert message.startswith("Het bestand is te groot") and "ten hoogste" in message
+    assert not Document.objects.exists() and stored_files() == []
+    settings.DOCUMENT_MAX_BYTES = len(PDF)  # exactly the maximum is fine
+    assert add(ngo, world.ams.assigned).size == len(PDF)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"title": "  "}, "title", services.DOCUMENT_TITLE_REQUIRED),
+        ({"title": "x" * 201}, "title", None),
+        ({"title": "a\x00b"}, "title", None),
+        ({"kind": "letter"}, "kind", services.DOCUMENT_KIND_INVALID),
+        ({"kind": "dossier_ind"}, "kind", services.DOCUMENT_KIND_DOSSIER),
+        ({"confidentiality": "secret"}, "confidentiality", services.DOCUMENT_CONFIDENTIALITY_INVALID),
+        ({"file": None}, "file", documents.DOCUMENT_FILE_REQUIRED),
+    ],
+)
+def test_invalid_fields_are_refused_per_field(world, manager, fields, field, message):
+    if fields.get("file", 1) is None:
+        with pytest.raises(ValidationError) as refused:
+            services.add_document(
+                acting_user=manager, origin=COMMAND, case=world.ams.assigned, file=None, title="T", kind="other"
+            )
+    else:
+        with pytest.raises(ValidationError) as refused:
+            add(manager, world.ams.assigned, **fields)
+    assert field in refused.value.message_dict
+    if message:
+        assert refused.value.message_dict[field] == [str(message)]
+    assert not Document.objects.exists() and stored_files() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_a_user_who_may_not_see_the_case_stores_nothing(world, who):
+    with pytest.raises(services.NotVisibleError):
+        add(outsiders(world)[who], world.ams.assigned)
+    assert not Document.objects.exists() and stored_files() == []
+
+
+@pytest.mark.django_db
+def test_a_special_document_needs_the_special_category_permission(world, ngo):
+    case = world.ams.assigned
+    for user in (ngo, world.ams.users[Role.CASEMANAGER], with_special(world.ams.users[Role.IND], world.ams.unassigned)):
+        with pytest.raises(PermissionDenied) as refused:
+            add(user, case, confidentiality="special")
+        assert str(refused.value) == str(services.DOCUMENT_SPECIAL_NOT_ALLOWED)
+    assert not Document.objects.exists() and stored_files() == []
+    add(with_special(world.ams.users[Role.CASEMANAGER]), case, confidentiality="special")
+    add(with_special(world.ams.users[Role.DTV], case), case, confidentiality="special")
+    assert Document.objects.filter(confidentiality="special").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_failing_write_removes_the_stored_file(world, ngo, monkeypatch):
+    def broken(**kwargs):
+        raise DatabaseError("the access log is unavailable")
+
+    monkeypatch.setattr(services, "record", broken)
+    with pytest.raises(DatabaseError):
+        add(ngo, world.ams.assigned)
+    assert not Document.objects.exists() and stored_files() == []
+    assert not TimelineEvent.objects.filter(type=EventType.DOCUMENT_ADDED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_to_one_case_at_once_both_land(world, ngo):
+    case = world.ams.assigned
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def upload_one(title: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            add(ngo, case, title=title)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload_one, args=(f"Upload {n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sorted(Document.objects.filter(case=case).values_list("title", flat=True)) == ["Upload 1", "Upload 2"]
+    assert len(stored_files()) == 2
+    assert TimelineEvent.objects.filter(case=case, type=EventType.DOCUMENT_ADDED).count() == 2
+
+
+# --- The selectors ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_documents_newest_first_and_special_ones_only_with_the_permission(world, manager, ngo):
+    case = world.ams.assigned
+    first = add(ngo, case, title="Eerste")
+    special = add(manager, case, title=SECRET_TITLE, kind="medical_letter", confidentiality="special")
+    newest = add(ngo, case, title="Nieuwste", kind="correspondence")
+    assert list(selectors.case_documents(manager, case)) == [newest, special, first]
+    assert list(selectors.case_documents(ngo, case)) == [newest, first]
+    with pytest.raises(Document.DoesNotExist):
+        selectors.get_visible_document(ngo, case, special.pk)
+    assert selectors.get_visible_document(manager, case, special.pk) == special
+    with pytest.raises(Document.DoesNotExist):  # another case's document is not found under this one
+        selectors.get_visible_document(manager, world.ams.unassigned, first.pk)
+    events = [e.data["document"] for e in selectors.visible_timeline(ngo, case) if e.type == EventType.DOCUMENT_ADDED]
+    assert events == [newest.pk, first.pk]
+    assert len([e for e in selectors.visible_timeline(manager, case) if e.type == EventType.DOCUMENT_ADDED]) == 3
+    assert not selectors.case_documents(world.bureau, case).exists()
+    assert not selectors.case_documents(world.rot.users[Role.CASEMANAGER], case).exists()
+
+
+# --- Dossier parts with their file -------------------------------------------------------------
+
+
+def requested_case(world):
+    case = CaseFactory(location=world.ams.location, assigned_ngo=world.ams.ngo_a, sheltered=True)
+    return services.request_dossier(acting_user=SYSTEM, origin=COMMAND, case=case, on=case.shelter_started_on)
+
+
+def deliver(user, case, kind="IND", **kwargs):
+    return services.deliver_dossier_part(
+        acting_user=user, origin=COMMAND, case=case, kind=kind, expected_version=case.version, **kwargs
+    )
+
+
+@pytest.mark.django_db
+def test_a_dossier_part_delivered_with_its_file(world):
+    case = requested_case(world)
+    ind = world.ams.users[Role.IND]
+    case = deliver(ind, case, file=upload("ind-dossier.pdf"))
+    part = DossierPart.objects.get(case=case, kind="IND")
+    document = Document.objects.get(dossier_part=part)
+    assert part.delivered_on == TODAY() and part.delivered_by == ind
+    assert (document.kind, document.case, document.uploaded_by, document.confidentiality) == (
+        "dossier_ind",
+        case,
+        ind,
+        "normal",
+    )
+    assert document.title == f"Dossierdeel IND {date_format(TODAY())}"
+    assert read_back(document) == PDF
+    types = list(TimelineEvent.objects.filter(case=case).values_list("type", flat=True))
+    assert EventType.DOSSIER_DELIVERED in types and EventType.DOCUMENT_ADDED in types
+    # Without a file, as before.
+    case = deliver(world.ams.users[Role.DTV], case, kind="DTV")
+    assert DossierPart.objects.get(case=case, kind="DTV").delivered_on and Document.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_delivery_with_a_bad_file_records_nothing(world):
+    case = requested_case(world)
+    with pytest.raises(ValidationError) as refused:
+        deliver(world.ams.users[Role.IND], case, file=upload("dossier.pdf", PNG), title="Dossier")
+    assert "file" in refused.value.message_dict
+    assert DossierPart.objects.get(case=case, kind="IND").delivered_on is None
+    assert not Document.objects.exists() and stored_files() == []
+    case.refresh_from_db()
+    with pytest.raises(PermissionDenied):  # a special file only with the permission
+        deliver(world.ams.users[Role.IND], case, file=upload(), confidentiality="special")
+    assert DossierPart.objects.get(case=case, kind="IND").delivered_on is None and stored_files() == []
+    case.refresh_from_db()
+    ind = with_special(world.ams.users[Role.IND])
+    deliver(ind, case, file=upload(), title="Strafrechtelijke gegevens", confidentiality="special")
+    assert Document.objects.get().confidentiality == "special"
+
+
+@pytest.mark.django_db
+def test_a_file_for_an_earlier_delivered_part_by_its_partner_only(world):
+    case = deliver(SYSTEM, requested_case(world))
+    part = DossierPart.objects.get(case=case, kind="IND")
+    with pytest.raises(PermissionDenied):
+        add(world.ams.users[Role.DTV], case, kind="dossier_ind", dossier_part=part)
+    with pytest.raises(ValidationError) as refused:  # not delivered yet
+        add(world.ams.users[Role.DTV], case, kind="dossier_dtv", dossier_part=DossierPart.objects.get(kind="DTV"))
+    assert refused.value.message_dict == {"dossier_part": [str(services.DOCUMENT_DOSSIER_PART_INVALID)]}
+    with pytest.raises(ValidationError):  # a part of another case
+        add(world.ams.users[Role.IND], world.ams.assigned, kind="dossier_ind", dossier_part=part)
+    document = add(world.ams.users[Role.IND], case, kind="other", dossier_part=part.pk)
+    assert (document.kind, document.dossier_part) == ("dossier_ind", part)
+    assert [str(path) for path in stored_files()] == [document.file.name]
+
+
+@pytest.mark.django_db
+def test_the_demo_documents(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", "--cases", "3", "--password", "pw-demo")
+    demo_documents = Document.objects.filter(case__external_id__contains="-DEMO-")
+    assert set(demo_documents.values_list("kind", flat=True)) == set(DocumentKind.values)
+    assert set(demo_documents.values_list("confidentiality", flat=True)) == {"normal", "special"}
+    assert demo_documents.filter(dossier_part__isnull=False).exists()
+    for document in demo_documents:
+        assert read_back(document)[:4] in (b"%PDF", b"\x89PNG", b"PK\x03\x04")
+        assert hashlib.sha256(read_back(document)).hexdigest() == document.sha256
+    before = demo_documents.count()
+    assert demo.seed_documents(demo_context()) == 0  # idempotent
+    assert demo_documents.count() == before and len(stored_files()) == before
+
+
+def demo_context():
+    from lvv.demo import seed_core
+
+    return seed_core("pw-demo", 3)
+
