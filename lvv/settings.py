@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cases",
     "lso",
     "mrt",
+    "procedures",
     "monitor",
     "privacy",
 ]
