@@ -24,8 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import notifications, services
-from cases.models import Case, CaseType, ShelterForm
+from cases.models import Case, CaseType, OwnerRole, ShelterForm
 from lvv.access.policy import SYSTEM
+from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
 from lvv.demo import PILOT_START, DemoContext
 
@@ -392,6 +393,7 @@ def seed_cases(ctx: DemoContext) -> dict[str, int]:
         # In-app notices for what is due or overdue now (idempotent), so "Meldingen" has content.
         "notifications created": notifications.notify_deadlines(),
         "notes created": seed_notes(ctx),
+        "owner changes": seed_owners(ctx),
     }
 
 
@@ -569,3 +571,67 @@ def seed_notes(ctx: DemoContext) -> int:
                     )
                     created += 1
     return created
+
+
+# --- Case owners ---------------------------------------------------------------------------------
+# Every demo case has the LVV's demo case worker as its case manager, and the NGO's demo guide
+# as its guide when the case is assigned to that NGO. The first cases of each LVV were first
+# with a colleague (``casemanager2.<lvv>``), who handed them over with a reason, so that the
+# history, the timeline and the notices have something to show.
+HANDOVERS_PER_LOCATION = 3
+HANDOVER_REASONS = (
+    "Verdeling van de caseload: de casus gaat naar de vaste casusregisseur van deze locatie.",
+    "Collega gaat met langdurig verlof; overgedragen na een warme overdracht.",
+    "Betrokkene heeft al eerder contact gehad met deze casusregisseur.",
+)
+
+
+def demo_colleague(ctx: DemoContext, pilot) -> User:
+    """A second case worker of the LVV's municipality (``casemanager2.<lvv>``), idempotent."""
+    location = ctx.locations[pilot.slug]
+    user, created = User.objects.get_or_create(username=f"casemanager2.{pilot.slug}")
+    user.organisation = location.municipality
+    user.roles = [Role.CASEMANAGER]
+    user.first_name, user.last_name = "Casemanager (collega)", pilot.name
+    user.email = f"{user.username}@lvv.example"
+    if created or not user.check_password(ctx.password):
+        user.set_password(ctx.password)
+    user.save()
+    ctx.users[user.username] = user
+    return user
+
+
+def seed_owners(ctx: DemoContext) -> int:
+    """Owners for every demo case through ``services.hand_over`` (a case without a case
+    manager, or an NGO case without a guide, gets one; nothing else changes): idempotent.
+    Returns how many hand-overs it made."""
+    made = 0
+    for pilot in ctx.pilots:
+        worker = ctx.users[f"casemanager.{pilot.slug}"]
+        guide = ctx.users[f"ngo.{pilot.slug}"]
+        colleague = demo_colleague(ctx, pilot)
+        cases = Case.objects.filter(location=ctx.locations[pilot.slug], external_id__contains="-DEMO-").order_by(
+            "external_id"
+        )
+        for index, case in enumerate(cases):
+            steps = []
+            if case.case_manager_id is None:
+                if index < HANDOVERS_PER_LOCATION and not case.owner_changes.exists():
+                    reason = HANDOVER_REASONS[index % len(HANDOVER_REASONS)]
+                    steps += [
+                        (colleague, OwnerRole.CASE_MANAGER, colleague, ""),
+                        (colleague, OwnerRole.CASE_MANAGER, worker, reason),
+                    ]
+                else:
+                    steps.append((worker, OwnerRole.CASE_MANAGER, worker, ""))
+            if case.ngo_guide_id is None and case.assigned_ngo_id == guide.organisation_id:
+                steps.append((guide, OwnerRole.NGO_GUIDE, guide, ""))
+            if not steps:
+                continue
+            with transaction.atomic():
+                for actor, role, to_user, reason in steps:
+                    case = services.hand_over(
+                        acting_user=actor, origin=COMMAND, case=case, role=role, to_user=to_user, reason=reason
+                    )
+                    made += 1
+    return made

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from lvv import views
+from lvv import views, views_public
 
 admin.site.site_header = _("LVV Casussysteem – functioneel beheer")
 admin.site.site_title = _("LVV beheer")
@@ -10,11 +10,13 @@ admin.site.site_title = _("LVV beheer")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accessibility/", views_public.accessibility_statement, name="accessibility"),
     path("accounts/", include("lvv.accounts.urls")),
     path("cases/", include("cases.urls")),
     path("inbox/", include("cases.views_inbox")),
     path("lso/", include("lso.urls")),
     path("mrt/", include("mrt.urls")),
+    path("", include("procedures.urls")),
     path("monitor/", include("monitor.urls")),
     path("privacy/", include("lvv.audit.urls")),
     path("privacy/subject-access/", include("privacy.urls")),
