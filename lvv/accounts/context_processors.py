@@ -34,6 +34,7 @@ def navigation(request) -> dict:
         items.append({"label": _("Koppelverzoeken"), "url": reverse("cases:match-requests"), "section": "cases:match"})
     if user.has_role(Role.DTV) and policy.sees_persons(user):
         items.append({"label": _("DT&V-toets"), "url": reverse("lso:review-queue"), "section": "lso:review"})
+        items.append({"label": _("Vertrekken"), "url": reverse("procedures:departures"), "section": "procedures"})
     if user.has_role(Role.PRIVACY_OFFICER):
         items.append({"label": _("Toegangslog"), "url": reverse("privacy:access-log"), "section": "privacy"})
         items.append(

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("monitor.api.urls")),
     path("", include("lso.api.urls")),
     path("", include("mrt.api.urls")),
+    path("", include("procedures.api.views")),
     path("", include("privacy.api")),
     path("", include(router.urls)),
 ]
