@@ -1,0 +1,87 @@
+"""Reads of procedures and departure preparation, always scoped by the access policy:
+every query starts from the cases the user may see (``Case.objects.visible_to``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from cases.models import Case
+from cases.workflow import ADMITTED_STATES
+from procedures.models import IND_KINDS, Application, DeparturePlan, DepartureStep
+
+
+def _visible_case_ids(user, case: Case | None = None):
+    cases = Case.objects.visible_to(user)
+    if case is not None:
+        cases = cases.filter(pk=case.pk)
+    return cases.values("pk")
+
+
+def case_applications(user, case: Case) -> QuerySet[Application]:
+    """The applications of ``case``, newest first, with who recorded and decided them (one query)."""
+    return (
+        Application.objects.filter(case__in=_visible_case_ids(user, case))
+        .select_related("recorded_by", "recorded_by_organisation", "decided_by", "decided_by_organisation")
+        .order_by("-submitted_on", "-id")
+    )
+
+
+def get_visible_application(user, case: Case, pk) -> Application:
+    """One application of the case; ``Application.DoesNotExist`` when the user may not see it."""
+    return case_applications(user, case).get(pk=pk)
+
+
+def case_departure_steps(user, case: Case) -> QuerySet[DepartureStep]:
+    return (
+        DepartureStep.objects.filter(case__in=_visible_case_ids(user, case))
+        .select_related("recorded_by", "organisation")
+        .order_by("-on", "-id")
+    )
+
+
+def get_visible_departure_step(user, case: Case, pk) -> DepartureStep:
+    return case_departure_steps(user, case).get(pk=pk)
+
+
+def case_departure_plans(user, case: Case) -> QuerySet[DeparturePlan]:
+    """The departure plans of ``case``, the current one (latest made) first."""
+    return (
+        DeparturePlan.objects.filter(case__in=_visible_case_ids(user, case))
+        .select_related("recorded_by", "organisation")
+        .order_by("-made_on", "-id")
+    )
+
+
+def get_visible_departure_plan(user, case: Case, pk) -> DeparturePlan:
+    return case_departure_plans(user, case).get(pk=pk)
+
+
+def _later_plan(on: datetime.date | None = None):
+    """A plan of the same case made after the outer one (on or before ``on``): the outer
+    plan is then not the current one (an anti-join on ``departure_plan_latest``)."""
+    later = DeparturePlan.objects.filter(case=OuterRef("case")).filter(
+        Q(made_on__gt=OuterRef("made_on")) | Q(made_on=OuterRef("made_on"), id__gt=OuterRef("id"))
+    )
+    if on is not None:
+        later = later.filter(made_on__lte=on)
+    return later
+
+
+def planned_departures(user, *, start: datetime.date, end: datetime.date) -> QuerySet[DeparturePlan]:
+    """The current departure plans, of open admitted cases the user may see, with a
+    departure date from ``start`` to ``end`` (inclusive), soonest first. Paginate it: the
+    page is cut in SQL (index ``departure_plan_date``)."""
+    cases = Case.objects.visible_to(user).filter(state__in=ADMITTED_STATES).values("pk")
+    return (
+        DeparturePlan.objects.filter(case__in=cases, planned_on__gte=start, planned_on__lte=end)
+        .filter(~Exists(_later_plan()))
+        .select_related("case__person", "case__location", "recorded_by")
+        .order_by("planned_on", "case__person__family_name", "id")
+    )
+
+
+def pending_ind_applications():
+    """Undecided applications of the kinds the IND decides (for a subquery on the case)."""
+    return Application.objects.filter(kind__in=IND_KINDS, decided_on__isnull=True)

@@ -1,0 +1,402 @@
+"""Every change of procedures and departure preparation goes through these functions.
+
+Pages, the API, the import (``procedures.importing``) and the demo call them; none writes
+the models directly. Like ``cases.services``: keyword-only, with the acting user and the
+origin; each locks the case (as the user may see it), checks who may do it, validates,
+writes the record, appends the timeline event (``cases.services.add_event``) and the
+access-log row, in one transaction.
+
+Who writes what (the partner whose work it is; ADR-PROCEDURES):
+- an application is recorded when it is lodged, by the municipality's case worker, the
+  guide of the NGO the case is assigned to, or the IND;
+- the IND records the decision on its kinds (repeat asylum, *buitenschuld*, regular,
+  medical art. 64); a court decides an appeal and "other" procedures run elsewhere: the
+  case worker records those decisions. An application is decided once;
+- departure steps and plans are the DT&V's (the IOM has no role of its own: the DT&V
+  records the steps the IOM supported, with ``partner="iom"``);
+- everyone who sees the case reads all of it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, EventType
+from cases.services import DATE_BEFORE, DATE_IN_FUTURE, NotVisibleError, StaleVersionError, add_event
+from cases.workflow import ADMITTED_STATES
+from lvv.access import policy
+from lvv.accounts.models import Role
+from lvv.audit.log import Action, Origin, record
+from lvv.params import check_dates
+from lvv.text import SHORT_TEXT_MAX, TEXT_MAX, check_text
+from procedures.models import (
+    IND_KINDS,
+    Application,
+    ApplicationKind,
+    DeparturePartner,
+    DeparturePlan,
+    DepartureStep,
+    DepartureStepKind,
+    DepartureSupport,
+    Outcome,
+    SubmittedBy,
+)
+
+__all__ = [
+    "NotVisibleError",
+    "StaleVersionError",
+    "can_submit",
+    "can_decide",
+    "can_record_departure",
+    "decision_due_on",
+    "submit_application",
+    "decide_application",
+    "record_departure_step",
+    "plan_departure",
+    "current_plan",
+    "earliest_pending",
+]
+
+# --- Messages (shared with the tests) ---------------------------------------------------------
+NOT_ALLOWED_SUBMIT = _(
+    "Alleen de casemanager van de gemeente, de begeleider van de toegewezen ngo en de IND leggen een aanvraag vast."
+)
+NOT_ALLOWED_DECIDE_IND = _("Het besluit op deze aanvraag legt de IND vast.")
+NOT_ALLOWED_DECIDE_CASEWORKER = _("Het besluit op deze procedure legt de casemanager van de gemeente vast.")
+NOT_ALLOWED_DEPARTURE = _("De vertrekvoorbereiding legt de DT&V vast.")
+CASE_NOT_ADMITTED = _("Dit kan alleen bij een toegelaten casus die nog loopt.")
+ALREADY_DECIDED = _("Op deze aanvraag is al besloten.")
+INVALID_CHOICE = _("Kies een van de mogelijkheden.")
+DECIDED_BEFORE_SUBMITTED = _("Het besluit ligt vóór de indiening (%(date)s).")
+PLANNED_BEFORE_MADE = _("De vertrekdatum ligt vóór de datum waarop het vertrek werd gepland (%(date)s).")
+REQUIRED = _("Dit veld is verplicht.")
+NOT_A_DATE = _("Geef een datum als JJJJ-MM-DD.")
+
+# Days a decision may be awaited before it shows as overdue (setting LVV_DECISION_DUE_DAYS).
+DEFAULT_DECISION_DUE_DAYS = 180
+
+
+def decision_due_days() -> int:
+    return int(getattr(settings, "LVV_DECISION_DUE_DAYS", DEFAULT_DECISION_DUE_DAYS))
+
+
+def decision_due_on(application: Application) -> datetime.date | None:
+    """When a decision on a pending application is overdue after; None once decided."""
+    if application.decided_on is not None:
+        return None
+    return application.submitted_on + datetime.timedelta(days=decision_due_days())
+
+
+# --- Who may do what --------------------------------------------------------------------------
+# For a case the user already sees (``Case.objects.visible_to``): these add what the role
+# must be. The services lock the case through ``visible_to``, so a hidden case is never
+# reached (NotVisibleError: 404).
+
+
+def _active(user) -> bool:
+    return policy.is_system(user) or bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def can_submit(user, case: Case) -> bool:
+    if policy.is_system(user):
+        return True
+    if not _active(user):
+        return False
+    if user.has_role(Role.IND):
+        return True
+    if user.has_role(Role.NGO) and case.assigned_ngo_id is not None and case.assigned_ngo_id == user.organisation_id:
+        return True
+    return user.has_role(*policy.CASE_EDITOR_ROLES) and policy.can_change_case(user, case)
+
+
+def decided_by_ind(kind: str) -> bool:
+    return kind in IND_KINDS
+
+
+def can_decide(user, case: Case, kind: str) -> bool:
+    if policy.is_system(user):
+        return True
+    if not _active(user):
+        return False
+    if decided_by_ind(kind):
+        return user.has_role(Role.IND)
+    return user.has_role(*policy.CASE_EDITOR_ROLES) and policy.can_change_case(user, case)
+
+
+def can_record_departure(user, case: Case | None = None) -> bool:
+    return policy.is_system(user) or (_active(user) and user.has_role(Role.DTV))
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _user_or_none(user):
+    return None if policy.is_system(user) or not getattr(user, "pk", None) else user
+
+
+def _organisation_of(user):
+    return None if policy.is_system(user) else getattr(user, "organisation", None)
+
+
+def _locked_case(acting_user, case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    locked = (
+        Case.objects.visible_to(acting_user)
+        .select_related("location")
+        .select_for_update(of=("self",))
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None:
+        raise NotVisibleError
+    return locked
+
+
+def _admitted(case: Case) -> None:
+    if case.state not in ADMITTED_STATES:
+        raise ValidationError(CASE_NOT_ADMITTED)
+
+
+def _choice(value, choices, field: str, *, blank: bool = False) -> str:
+    if blank and value in (None, ""):
+        return ""
+    if value in (None, ""):
+        raise ValidationError({field: REQUIRED})
+    if value not in choices:
+        raise ValidationError({field: INVALID_CHOICE})
+    return value
+
+
+def _as_date(value, field: str) -> datetime.date:
+    if value in (None, ""):
+        raise ValidationError({field: REQUIRED})
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError({field: NOT_A_DATE}) from None
+
+
+def _day(value, field: str, *, not_before: datetime.date | None = None, what: str = "") -> datetime.date:
+    """A recorded date: given, not in the future, within 2000-2099, not before ``not_before``."""
+    value = _as_date(value, field)
+    if value > timezone.localdate():
+        raise ValidationError({field: DATE_IN_FUTURE})
+    check_dates(**{field: value})
+    if not_before is not None and value < not_before:
+        raise ValidationError({field: DATE_BEFORE % {"what": what, "date": date_format(not_before)}})
+    return value
+
+
+def _admission_date(case: Case) -> datetime.date:
+    return case.decided_on or case.registered_on
+
+
+# --- Applications -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_application(
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case | int,
+    kind: str,
+    submitted_on,
+    submitted_by: str = "",
+    notes: str = "",
+) -> Application:
+    """Record an application lodged for the person (``kind``, on ``submitted_on``, by
+    ``submitted_by``: "" when unknown). Refused: a hidden case (``NotVisibleError``), a
+    user who may not (``PermissionDenied``), a case not admitted or already closed, and
+    field errors."""
+    case = _locked_case(acting_user, case)
+    if not can_submit(acting_user, case):
+        raise PermissionDenied(NOT_ALLOWED_SUBMIT)
+    _admitted(case)
+    kind = _choice(kind, ApplicationKind.values, "kind")
+    submitted_by = _choice(submitted_by, SubmittedBy.values, "submitted_by", blank=True)
+    submitted_on = _day(submitted_on, "submitted_on", not_before=_admission_date(case), what=str(_("de toelating")))
+    notes = (notes or "").strip()
+    check_text(notes=(notes, TEXT_MAX))
+    application = Application(
+        case=case,
+        kind=kind,
+        submitted_on=submitted_on,
+        submitted_by=submitted_by,
+        notes=notes,
+        recorded_by=_user_or_none(acting_user),
+        recorded_by_organisation=_organisation_of(acting_user),
+    )
+    application.full_clean(exclude=["case", "recorded_by", "recorded_by_organisation"])
+    application.save()
+    facts = {"application": application.pk, "kind": kind, "submitted_by": submitted_by or None}
+    add_event(case, EventType.APPLICATION_SUBMITTED, on=submitted_on, actor=acting_user, data=facts)
+    record(actor=acting_user, action=Action.CREATE, obj=application, origin=origin, detail={"case": case.pk, **facts})
+    return application
+
+
+@transaction.atomic
+def decide_application(
+    *,
+    acting_user,
+    origin: Origin,
+    application: Application | int,
+    outcome: str,
+    decided_on,
+    expected_version: int | None = None,
+    case: Case | int | None = None,
+) -> Application:
+    """Record the decision on an application (once): ``outcome`` granted, rejected or
+    withdrawn, on ``decided_on`` (on or after the submission, not in the future). The IND
+    decides its kinds, the case worker records the others. ``case``: the case the caller
+    reached the application through (another case's application does not exist there)."""
+    pk = application.pk if isinstance(application, Application) else application
+    if case is None:
+        case = Application.objects.filter(pk=pk).values_list("case_id", flat=True).first()
+        if case is None:
+            raise NotVisibleError
+    case = _locked_case(acting_user, case)
+    locked = Application.objects.select_for_update().filter(case=case, pk=pk).first()
+    if locked is None:
+        raise NotVisibleError
+    if not can_decide(acting_user, case, locked.kind):
+        raise PermissionDenied(NOT_ALLOWED_DECIDE_IND if decided_by_ind(locked.kind) else NOT_ALLOWED_DECIDE_CASEWORKER)
+    if expected_version is not None and int(expected_version) != locked.version:
+        raise StaleVersionError
+    if locked.decided_on is not None:
+        raise ValidationError(ALREADY_DECIDED)
+    outcome = _choice(outcome, Outcome.values, "outcome")
+    decided_on = _day(decided_on, "decided_on")
+    if decided_on < locked.submitted_on:
+        raise ValidationError({"decided_on": DECIDED_BEFORE_SUBMITTED % {"date": date_format(locked.submitted_on)}})
+    locked.decided_on = decided_on
+    locked.outcome = outcome
+    locked.decided_by = _user_or_none(acting_user)
+    locked.decided_by_organisation = _organisation_of(acting_user)
+    locked.version += 1
+    locked.save()
+    facts = {"application": locked.pk, "kind": locked.kind, "outcome": outcome}
+    add_event(case, EventType.APPLICATION_DECIDED, on=decided_on, actor=acting_user, data=facts)
+    record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"case": case.pk, **facts})
+    return locked
+
+
+def earliest_pending(case: Case, kind: str) -> Application | None:
+    """The earliest undecided application of ``kind`` in the case (what an imported
+    ``application_decided`` decides)."""
+    return (
+        Application.objects.filter(case=case, kind=kind, decided_on__isnull=True).order_by("submitted_on", "id").first()
+    )
+
+
+# --- Departure preparation --------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_departure_step(
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case | int,
+    kind: str,
+    on,
+    details: str = "",
+    partner: str = DeparturePartner.DTV,
+) -> DepartureStep:
+    """A step of the departure preparation, by the DT&V (``partner="iom"`` for a step the
+    IOM supported)."""
+    case = _locked_case(acting_user, case)
+    if not can_record_departure(acting_user, case):
+        raise PermissionDenied(NOT_ALLOWED_DEPARTURE)
+    _admitted(case)
+    kind = _choice(kind, DepartureStepKind.values, "kind")
+    partner = _choice(partner or DeparturePartner.DTV, DeparturePartner.values, "partner")
+    on = _day(on, "on", not_before=_admission_date(case), what=str(_("de toelating")))
+    details = (details or "").strip()
+    check_text(details=(details, SHORT_TEXT_MAX))
+    step = DepartureStep(
+        case=case,
+        kind=kind,
+        on=on,
+        details=details,
+        partner=partner,
+        recorded_by=_user_or_none(acting_user),
+        organisation=_organisation_of(acting_user),
+    )
+    step.full_clean(exclude=["case", "recorded_by", "organisation"])
+    step.save()
+    facts = {"step": step.pk, "kind": kind, "partner": partner}
+    add_event(case, EventType.DEPARTURE_STEP, on=on, actor=acting_user, data=facts)
+    record(actor=acting_user, action=Action.CREATE, obj=step, origin=origin, detail={"case": case.pk, **facts})
+    return step
+
+
+def current_plan(case: Case, on: datetime.date | None = None) -> DeparturePlan | None:
+    """The plan that counts: the latest made on or before ``on`` (any date when None)."""
+    plans = DeparturePlan.objects.filter(case=case)
+    if on is not None:
+        plans = plans.filter(made_on__lte=on)
+    return plans.order_by("-made_on", "-id").first()
+
+
+@transaction.atomic
+def plan_departure(
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case | int,
+    made_on,
+    planned_on,
+    support: str,
+    notes: str = "",
+    replaces: int | None = None,
+) -> DeparturePlan:
+    """Plan the departure (or plan it again: a new row, the history stays). ``replaces``:
+    the plan the user saw as the current one; when another plan came since, the change is
+    stale (``StaleVersionError``)."""
+    case = _locked_case(acting_user, case)
+    if not can_record_departure(acting_user, case):
+        raise PermissionDenied(NOT_ALLOWED_DEPARTURE)
+    _admitted(case)
+    previous = current_plan(case)
+    if replaces not in (None, "") and (previous is None or previous.pk != int(replaces)):
+        raise StaleVersionError
+    support = _choice(support, DepartureSupport.values, "support")
+    made_on = _day(made_on, "made_on", not_before=_admission_date(case), what=str(_("de toelating")))
+    planned_on = _as_date(planned_on, "planned_on")
+    check_dates(planned_on=planned_on)
+    if planned_on < made_on:
+        raise ValidationError({"planned_on": PLANNED_BEFORE_MADE % {"date": date_format(made_on)}})
+    notes = (notes or "").strip()
+    check_text(notes=(notes, SHORT_TEXT_MAX))
+    plan = DeparturePlan(
+        case=case,
+        made_on=made_on,
+        planned_on=planned_on,
+        support=support,
+        notes=notes,
+        recorded_by=_user_or_none(acting_user),
+        organisation=_organisation_of(acting_user),
+    )
+    plan.full_clean(exclude=["case", "recorded_by", "organisation"])
+    plan.save()
+    facts = {
+        "plan": plan.pk,
+        "planned_on": planned_on.isoformat(),
+        "support": support,
+        "previous": previous.planned_on.isoformat() if previous is not None else None,
+    }
+    add_event(case, EventType.DEPARTURE_PLANNED, on=made_on, actor=acting_user, data=facts)
+    record(actor=acting_user, action=Action.CREATE, obj=plan, origin=origin, detail={"case": case.pk, **facts})
+    return plan
