@@ -22,6 +22,7 @@ from cases.models import (
     NoteKind,
     Outflow,
     OutflowCategory,
+    OwnerRole,
     Person,
     Route,
     ShelterForm,
@@ -31,6 +32,7 @@ from cases.models import (
 from lvv.access import policy
 from lvv.forms import StyledFormMixin
 from lvv.partners.models import Organisation, OrganisationKind
+from lvv.text import SHORT_TEXT_MAX
 
 # Messages shared by the pages and their tests.
 CASE_REGISTERED = _("De casus is geregistreerd.")
@@ -615,3 +617,68 @@ class NoteForm(StyledFormMixin, forms.Form):
             "text": self.cleaned_data["text"],
             "confidentiality": self.cleaned_data.get("confidentiality") or Confidentiality.NORMAL,
         }
+
+
+# --- Case owners: hand over the case manager or the NGO guide ------------------------------
+
+HANDED_OVER = _("De casus is overgedragen: %(name)s is nu de %(role)s.")
+HAND_OVER_TITLES = {
+    OwnerRole.CASE_MANAGER: _("Casusregisseur overdragen"),
+    OwnerRole.NGO_GUIDE: _("Begeleider ngo overdragen"),
+}
+HAND_OVER_REASON_HELP = _("Verplicht als de casus al een casusregisseur of begeleider had. Ten hoogste 1000 tekens.")
+
+
+def owner_label(user) -> str:
+    name = user.get_full_name() or user.get_username()
+    return f"{name} ({user.organisation.name})" if user.organisation_id else name
+
+
+class HandOverForm(StyledFormMixin, forms.Form):
+    """Hand one owner role of a case over (``services.hand_over``). The list offers the
+    eligible colleagues (``selectors.eligible_owners``) but the current owner; the service
+    decides, so a crafted value gets the service's message."""
+
+    to_user = forms.IntegerField(
+        label=_("Overdragen aan"),
+        min_value=1,
+        max_value=2**63 - 1,
+        widget=forms.Select,
+        error_messages={"required": services.OWNER_REQUIRED, "invalid": services.OWNER_REQUIRED},
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        required=False,
+        max_length=SHORT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=HAND_OVER_REASON_HELP,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+    def __init__(self, data=None, *, case: Case, role: str, **kwargs):
+        self.case = case
+        self.role = role
+        initial = {"version": case.version, **kwargs.pop("initial", {})}
+        super().__init__(data, initial=initial, auto_id=f"id_hand_over_{role}_%s", **kwargs)
+        self.set_choices([])
+
+    @property
+    def title(self) -> str:
+        return str(HAND_OVER_TITLES[self.role])
+
+    @property
+    def html_id(self) -> str:
+        return f"hand-over-{self.role}"
+
+    def set_choices(self, users) -> None:
+        """The colleagues to choose from: the eligible users but the current owner."""
+        current = getattr(self.case, f"{self.role}_id", None)
+        options = [(user.pk, owner_label(user)) for user in users if user.pk != current]
+        self.fields["to_user"].widget.choices = [("", _("Kies een collega")), *options]
+        self.has_choices = bool(options)
+
+    def full_clean(self):
+        super().full_clean()
+        if "version" in self._errors:  # a hidden field: its error shows above the form
+            self._errors.pop("version")
+            self.add_error(None, VERSION_MISSING)

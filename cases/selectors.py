@@ -219,6 +219,8 @@ def case_for_page(user, pk) -> Case:
             "outflow__recorded_by",
             "outflow__confirmed_by",
             "outflow__disputed_by",
+            "case_manager__organisation",
+            "ngo_guide__organisation",
         )
         .prefetch_related(
             Prefetch("deadlines", queryset=Deadline.objects.order_by("due_on", "id")),
@@ -561,6 +563,7 @@ def eligible_owner_choices(case: Case, roles: list[str]) -> dict[str, list[User]
     users = list(
         User.objects.filter(is_active=True, organisation__isnull=False)
         .filter(either)
+        .select_related("organisation")
         .annotate(
             **{f"eligible_{role}": ExpressionWrapper(rule, output_field=BooleanField()) for role, rule in rules.items()}
         )
@@ -606,11 +609,13 @@ def person_notes(user, cases: list[Case], *, special_cases: set[int]) -> QuerySe
     special-category data the user may see, ``policy.SpecialCategoryChecker``). The cases
     are checked against the access policy again."""
     visible = Case.objects.visible_to(user).filter(pk__in=[case.pk for case in cases]).values("pk")
-    notes = Note.objects.filter(case__in=visible).filter(
-        ~Q(confidentiality=Confidentiality.SPECIAL) | Q(case__in=list(special_cases))
-    )
-    return notes.select_related("case", "author", "author_organisation", "corrects").order_by(
-        "-written_on", "-created_at", "-id"
+    allowed = ~Q(confidentiality=Confidentiality.SPECIAL) | Q(case__in=list(special_cases))
+    corrections = Note.objects.filter(allowed, corrects=OuterRef("pk")).order_by("written_on", "created_at", "id")
+    return (
+        Note.objects.filter(allowed, case__in=visible)
+        .select_related("case", "author", "author_organisation", "corrects")
+        .annotate(corrected_by=ArraySubquery(corrections.values("pk")))
+        .order_by("-written_on", "-created_at", "-id")
     )
 
 

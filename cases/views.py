@@ -42,6 +42,7 @@ from cases.models import (
     ExceptionGround,
     NoteKind,
     OutflowCategory,
+    OwnerRole,
     RegistrationSource,
     Route,
     ShelterForm,
@@ -87,7 +88,8 @@ def _visible_case_or_404(request, pk) -> Case:
 def case_list(request):
     if not policy.sees_persons(request.user):
         raise Http404
-    case_filter = selectors.CaseFilter(request.GET or None, queryset=selectors.case_list(request.user), request=request)
+    data = _with_mine_default(request)
+    case_filter = selectors.CaseFilter(data, queryset=selectors.case_list(request.user), request=request)
     cases = case_filter.qs
     if (
         case_filter.is_bound
@@ -106,7 +108,7 @@ def case_list(request):
         action=Action.LIST,
         origin=Origin.from_request(request),
         object_type="cases.case",
-        detail={"filters": {k: v for k, v in request.GET.items() if k != "page" and v}, "count": paginator.count},
+        detail={"filters": {k: v for k, v in data.items() if k != "page" and v}, "count": paginator.count},
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -118,10 +120,39 @@ def case_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_register": policy.editable_locations(request.user).exists(),
-            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "mine")),
+            **_mine_context(request, data),
             **_deadline_context(),
         },
     )
+
+
+# "My cases" (case owners): the case list shows the cases where the user is the case manager
+# or the NGO guide by default to the roles that own cases, all cases to the others; the
+# filter's "mine" says which, and a link switches. A link from elsewhere with filters of its
+# own (the work queue's waiting list) shows all cases.
+
+
+def _with_mine_default(request):
+    """The list's filter data, with ``mine`` filled in when the address does not say."""
+    if "mine" in request.GET:
+        return request.GET
+    data = request.GET.copy()
+    bare = not any(key != "page" for key in request.GET)
+    data["mine"] = selectors.MINE if bare and selectors.owns_cases(request.user) else selectors.ALL
+    return data
+
+
+def _mine_context(request, data) -> dict:
+    mine = data.get("mine") == selectors.MINE
+    switched = data.copy()
+    switched.pop("page", None)
+    switched["mine"] = selectors.ALL if mine else selectors.MINE
+    return {
+        "mine": mine,
+        "owns_cases": selectors.owns_cases(request.user),
+        "mine_switch_query": switched.urlencode(),
+    }
 
 
 @login_required
@@ -361,8 +392,11 @@ def _step_forms(request, case: Case, *, can_change: bool, posted: StepForm | Non
     return forms
 
 
-def _render_case_page(request, case: Case, *, posted: StepForm | None = None, status: int = 200, note_form=None):
+def _render_case_page(
+    request, case: Case, *, posted: StepForm | None = None, status: int = 200, note_form=None, owner_form=None
+):
     from cases.views_notes import journal_context  # the journal's module imports this one
+    from cases.views_owners import owners_context  # so does the owners' module
 
     user = request.user
     context = _deadline_context()
@@ -407,6 +441,7 @@ def _render_case_page(request, case: Case, *, posted: StepForm | None = None, st
             "outflow": outflow,
             "outflow_partner": {"ind": "IND", "dtv": "DT&V"}.get(outflow.confirming_partner) if outflow else None,
             **journal_context(request, case, special=special, form=note_form),
+            **owners_context(request, case, can_change=can_change, form=owner_form),
         }
     )
     # Sections and step hints of higher apps (cases.extensions; the procedures app's).
@@ -510,6 +545,15 @@ def event_details(event) -> str:
             parts.append(_("correctie van een eerdere notitie"))
         if data.get("confidentiality") == Confidentiality.SPECIAL:
             parts.append(_label(Confidentiality, data["confidentiality"]))
+    elif kind == EventType.OWNER_CHANGED:  # case owners: the names as they were then
+        if data.get("role"):
+            parts.append(_label(OwnerRole, data["role"]))
+        if data.get("cause") == "ngo_changed":
+            parts.append(_("%(name)s niet meer: andere ngo toegewezen") % {"name": data.get("from_name") or "—"})
+        elif data.get("from_name"):
+            parts.append(_("van %(from)s naar %(to)s") % {"from": data["from_name"], "to": data.get("to_name") or "—"})
+        else:
+            parts.append(_("naar %(to)s") % {"to": data.get("to_name") or "—"})
     if not parts:  # an event type of a higher app (cases.extensions)
         parts.append(extensions.event_details(event))
     if event.summary:

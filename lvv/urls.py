@@ -16,6 +16,7 @@ urlpatterns = [
     path("inbox/", include("cases.views_inbox")),
     path("lso/", include("lso.urls")),
     path("mrt/", include("mrt.urls")),
+    path("", include("procedures.urls")),
     path("monitor/", include("monitor.urls")),
     path("privacy/", include("lvv.audit.urls")),
     path("privacy/subject-access/", include("privacy.urls")),

@@ -24,6 +24,7 @@ DEADLINES_PER_PAGE = 20
 REGISTRATIONS_SHOWN = 10
 WAITING_SHOWN = 10
 LSO_SHOWN = 10
+MY_CASES_SHOWN = 10  # "Mijn casussen": the user's own open cases (case owners)
 
 
 @login_required
@@ -64,6 +65,8 @@ def _work_queue(request):
         selectors.due_deadlines(user, today=today, due_soon_days=due_soon_days), DEADLINES_PER_PAGE
     ).get_page(request.GET.get("deadlines_page"))
     registrations = list(selectors.newest_registrations(user)[: REGISTRATIONS_SHOWN + 1])
+    owns_cases = selectors.owns_cases(user)
+    my_cases = list(selectors.my_open_cases(user)[: MY_CASES_SHOWN + 1]) if owns_cases else []
     context = {
         "today": today,
         "due_until": today + datetime.timedelta(days=due_soon_days),
@@ -71,6 +74,9 @@ def _work_queue(request):
         "deadline_page": deadlines,
         "registrations": registrations[:REGISTRATIONS_SHOWN],
         "more_registrations": len(registrations) > REGISTRATIONS_SHOWN,
+        "owns_cases": owns_cases,
+        "my_cases": my_cases[:MY_CASES_SHOWN],
+        "more_my_cases": len(my_cases) > MY_CASES_SHOWN,
         "waiting_lists": selectors.waiting_lists(user, today=today, per_location=WAITING_SHOWN),
         "can_register": policy.editable_locations(user).exists(),
         "disputed": list(selectors.disputed_outflows(user)[:REGISTRATIONS_SHOWN]),

@@ -83,6 +83,19 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
+class OwnerSerializer(serializers.Serializer):
+    """A user who owns a role of a case (case owners): id and name."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "CaseOwner"
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
     location = serializers.SlugRelatedField(slug_field="slug", queryset=Location.objects.all())
     person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none())
     person_name = serializers.CharField(source="person.full_name", read_only=True)
@@ -99,6 +112,16 @@ class CaseSerializer(serializers.ModelSerializer):
         choices=State.choices, read_only=True, help_text=_("Stand van het traject; zie /cases/{id}/trajectory/.")
     )
 
+    case_manager = OwnerSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("De casusregisseur; wijzigen met POST /cases/{id}/hand-over/."),
+    )
+    ngo_guide = OwnerSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("De begeleider van de toegewezen ngo; wijzigen met POST /cases/{id}/hand-over/."),
+    )
     class Meta:
         model = Case
         fields = [
@@ -111,6 +134,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "health_notes",
             "state",
             "created_at",
+            "case_manager",
+            "ngo_guide",
             "updated_at",
             "version",
         ]

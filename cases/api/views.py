@@ -13,6 +13,7 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 
 from cases import selectors, services
+from cases.api.owners import PersonDetailSerializer
 from cases.api.serializers import VERSION_REQUIRED, CaseSerializer, PersonSerializer
 from cases.api.trajectory import TrajectoryMixin, if_match_version, trajectory_queryset
 from cases.api.trajectory import origin as _origin
@@ -134,6 +135,7 @@ class VersionedModelViewSet(
 
 
 @extend_schema_view(
+    retrieve=extend_schema(responses={200: PersonDetailSerializer}),
     update=extend_schema(parameters=[IF_MATCH]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
 )
@@ -145,6 +147,13 @@ class PersonViewSet(VersionedModelViewSet):
 
     def get_queryset(self):
         return selectors.visible_persons(self.request.user).order_by("family_name", "given_names", "pk")
+
+    def get_serializer_class(self):
+        # One person (GET) comes with the person's cases the user may see (case owners, the
+        # person page); lists and changes answer the person alone.
+        if self.action == "retrieve" and self.request.method == "GET":
+            return PersonDetailSerializer
+        return PersonSerializer
 
     def perform_service_create(self, data):
         return services.create_person(acting_user=self.request.user, origin=_origin(self.request), **data)
@@ -166,7 +175,11 @@ class CaseViewSet(TrajectoryMixin, VersionedModelViewSet):
     object_type = "cases.case"
 
     def get_queryset(self):
-        queryset = selectors.visible_cases(self.request.user).order_by("-created_at", "-pk")
+        queryset = (
+            selectors.visible_cases(self.request.user)
+            .select_related("case_manager", "ngo_guide")  # the owners (case owners)
+            .order_by("-created_at", "-pk")
+        )
         if self.action == "trajectory":
             queryset = trajectory_queryset(queryset)
         return queryset

@@ -59,7 +59,7 @@ def test_case_list_and_api_list(client, api_client, world, role):
     user = world.ams.users[role]
     client.force_login(user)
     api_client.force_authenticate(user)
-    page = client.get(reverse("cases:list"))
+    page = client.get(reverse("cases:list"), {"mine": "false"})  # all cases, not only the user's own
     api = api_client.get("/api/v1/cases/")
     shown_api = {row["id"] for row in api.json()["results"]}
     assert shown_api == expected_visible(world, role)

@@ -1,0 +1,307 @@
+"""Case owners and one person over the API.
+
+- ``POST /api/v1/cases/{case_id}/hand-over/`` with ``role`` (``case_manager`` or
+  ``ngo_guide``), ``to_user`` (a user id), ``reason`` (required when the role had an owner)
+  and ``version`` (or ``If-Match``): ``services.hand_over``; 200 with the case and its ETag.
+- ``GET /api/v1/cases/{case_id}/owner-changes/``: the hand-over history, newest first,
+  paginated.
+- ``GET /api/v1/persons/{id}/`` (``cases.api.views.PersonViewSet``) adds the person's cases
+  the user may see (``PersonDetailSerializer``); ``GET /api/v1/persons/{person_id}/notes/``
+  pages through the journal notes of those cases, newest first (special notes only where
+  the user may see special-category data of the case).
+- The case serializer shows ``case_manager`` and ``ngo_guide``; ``GET /api/v1/cases/?mine=true``
+  lists the cases where the user is either (``selectors.CaseFilter``).
+
+Errors as everywhere: 400 field errors, 403 visible but not allowed, 404 hidden (logged),
+409 stale ``version``, 412 stale If-Match. Included by ``lvv.api.urls``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.response import Response
+
+from cases import selectors, services
+from cases.api.notes import MAX_ID, NoteSerializer
+from cases.api.serializers import VERSION_HELP, VERSION_REQUIRED, CaseSerializer, OwnerSerializer, PersonSerializer
+from cases.api.trajectory import DETAIL, FIELD_ERRORS, IF_MATCH, _field_errors, if_match_version, origin
+from cases.models import Case, CaseOwnerChange, Note, OwnerRole
+from cases.workflow import State
+from lvv.access import policy
+from lvv.api.exceptions import PreconditionFailed, StaleVersion
+from lvv.api.pagination import PageNumberPagination
+from lvv.audit.log import Action, Result, record
+from lvv.text import SHORT_TEXT_MAX
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class HandOverSerializer(serializers.Serializer):
+    """Hand the case manager or the NGO guide of the case over to a colleague."""
+
+    role = serializers.ChoiceField(
+        choices=OwnerRole.choices, help_text=_("`case_manager`: de casusregisseur; `ngo_guide`: de begeleider ngo.")
+    )
+    to_user = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_(
+            "De nieuwe eigenaar (id van een gebruiker): een actieve casemanager van de gemeente van de LVV, of een "
+            "begeleider van de toegewezen ngo, die de casus mag zien."
+        ),
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=SHORT_TEXT_MAX,
+        help_text=_("Verplicht als de rol al een eigenaar had."),
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=VERSION_HELP,
+        error_messages={"required": VERSION_REQUIRED},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.context.get("if_match") is False:  # without If-Match the body says the version
+            self.fields["version"].required = True
+
+
+class OwnerChangeSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=OwnerRole.choices, read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    from_user = OwnerSerializer(read_only=True, allow_null=True, help_text=_("De vorige eigenaar (leeg: geen)."))
+    to_user = OwnerSerializer(
+        read_only=True, allow_null=True, help_text=_("De nieuwe eigenaar (leeg: de rol vervalt, andere ngo).")
+    )
+    changed_by = OwnerSerializer(read_only=True, allow_null=True, help_text=_("Wie overdroeg (leeg: het systeem)."))
+
+    class Meta:
+        model = CaseOwnerChange
+        fields = ["id", "role", "role_label", "from_user", "to_user", "reason", "changed_by", "changed_at"]
+        read_only_fields = fields
+
+
+class PersonCaseSerializer(serializers.ModelSerializer):
+    """One case of the person, as the person's page lists it."""
+
+    reference = serializers.CharField(read_only=True)
+    location = serializers.CharField(source="location.slug", read_only=True)
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    case_manager = OwnerSerializer(read_only=True, allow_null=True)
+    ngo_guide = OwnerSerializer(read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "location",
+            "assigned_ngo",
+            "state",
+            "registered_on",
+            "closed_on",
+            "case_manager",
+            "ngo_guide",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, case) -> str:
+        return reverse("api:case-detail", args=[case.pk])
+
+
+class PersonDetailSerializer(PersonSerializer):
+    """A person with everything the user may see: the person's cases (other LVVs only where
+    the user sees them) and where the journal notes of those cases are."""
+
+    cases = serializers.SerializerMethodField(help_text=_("De casussen van de persoon die u mag zien, nieuwste eerst."))
+    notes_url = serializers.SerializerMethodField(
+        help_text=_("Het journaal van die casussen (nieuwste eerst, per pagina).")
+    )
+
+    class Meta(PersonSerializer.Meta):
+        fields = [*PersonSerializer.Meta.fields, "cases", "notes_url"]
+
+    @extend_schema_field(PersonCaseSerializer(many=True))
+    def get_cases(self, person):
+        request = self.context["request"]
+        cases = selectors.person_cases(request.user, person.pk)
+        return PersonCaseSerializer(cases, many=True, context=self.context).data
+
+    def get_notes_url(self, person) -> str:
+        return reverse("api:person-notes", args=[person.pk])
+
+
+# --- Hand-over and its history ------------------------------------------------------------------
+
+
+@extend_schema(tags=["owners"])
+class CaseOwnersViewSet(viewsets.GenericViewSet):
+    """The owners of one case: hand one over; read the history."""
+
+    serializer_class = OwnerChangeSerializer
+    pagination_class = PageNumberPagination
+    filter_backends: list = []
+    queryset = CaseOwnerChange.objects.none()  # for the schema; the real one is get_queryset's
+
+    @cached_property
+    def case(self) -> Case:
+        """The case in the path, when the user may see it; 404 (logged) otherwise."""
+        try:
+            return selectors.get_visible_case(self.request.user, self.kwargs["case_id"])
+        except Case.DoesNotExist:
+            self._log(Action.VIEW, Result.DENIED, object_type="cases.case", object_id=self.kwargs["case_id"])
+            raise exceptions.NotFound() from None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CaseOwnerChange.objects.none()
+        return selectors.owner_history(self.request.user, self.case)
+
+    def _log(self, action: str, result: str = Result.ALLOWED, **target) -> None:
+        record(actor=self.request.user, action=action, result=result, origin=origin(self.request), **target)
+
+    @extend_schema(
+        summary=str(_("De overdrachten van de casus (nieuwste eerst, per pagina)")),
+        description=str(_("Wie de casusregisseur of de begeleider ngo van wie overnam, wanneer, door wie en waarom.")),
+        responses={200: OwnerChangeSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+    )
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        self._log(Action.LIST, object_type="cases.caseownerchange", detail={"case": self.case.pk})
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary=str(_("De casusregisseur of de begeleider ngo overdragen")),
+        description=str(
+            _(
+                "Een casemanager van de LVV draagt beide rollen over, een begeleider van de toegewezen ngo de "
+                "begeleider. De nieuwe eigenaar krijgt een melding. Het antwoord is de casus met de nieuwe versie."
+            )
+        ),
+        request=HandOverSerializer,
+        parameters=[IF_MATCH],
+        responses={
+            200: CaseSerializer,
+            400: FIELD_ERRORS,
+            403: OpenApiResponse(DETAIL, description=_("De casus is zichtbaar, maar u mag deze rol niet overdragen.")),
+            404: OpenApiResponse(DETAIL, description=_("De casus bestaat niet of is voor u niet zichtbaar.")),
+            409: OpenApiResponse(DETAIL, description=_("Verouderde `version` in de body.")),
+            412: OpenApiResponse(DETAIL, description=_("De versie in If-Match is niet (meer) de huidige versie.")),
+        },
+    )
+    def hand_over(self, request, *args, **kwargs):
+        case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
+        header_version = if_match_version(request)
+        if not isinstance(request.data, Mapping):
+            raise exceptions.ValidationError({"non_field_errors": [str(_("Stuur een JSON-object."))]})
+        serializer = HandOverSerializer(data=request.data, context={"if_match": header_version is not None})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        version = header_version if header_version is not None else data.get("version")
+        try:
+            case = services.hand_over(
+                acting_user=request.user,
+                origin=origin(request),
+                case=case,
+                role=data["role"],
+                to_user=data["to_user"],
+                reason=data["reason"],
+                expected_version=version,
+            )
+        except services.NotVisibleError:
+            raise exceptions.NotFound() from None
+        except services.StaleVersionError:
+            self._refused(case, data["role"], Result.CONFLICT)
+            raise (PreconditionFailed if header_version is not None else StaleVersion)() from None
+        except DjangoPermissionDenied as exc:
+            self._refused(case, data["role"], Result.DENIED)
+            raise exceptions.PermissionDenied(str(exc) or None) from None
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(_field_errors(exc, {})) from None
+        case = selectors.visible_cases(request.user).select_related("case_manager", "ngo_guide").get(pk=case.pk)
+        context = {**self.get_serializer_context(), "special_category": policy.SpecialCategoryChecker(request.user)}
+        response = Response(CaseSerializer(case, context=context).data)
+        response["ETag"] = f'"{case.version}"'
+        return response
+
+    def _refused(self, case: Case, role: str, result: str) -> None:
+        self._log(Action.UPDATE, result, obj=case, detail={"step": "hand_over", "role": role})
+
+
+# --- One person's journal ----------------------------------------------------------------------
+
+
+@extend_schema(tags=["notes"])
+class PersonNotesViewSet(viewsets.GenericViewSet):
+    """The journal notes of the cases of one person that the user may see."""
+
+    serializer_class = NoteSerializer
+    pagination_class = PageNumberPagination
+    filter_backends: list = []
+    queryset = Note.objects.none()  # for the schema
+
+    @extend_schema(
+        summary=str(_("Het journaal van een persoon (nieuwste eerst)")),
+        description=str(
+            _(
+                "De notities bij de casussen van deze persoon die u mag zien, nieuwste eerst. Notities met "
+                "bijzondere persoonsgegevens alleen bij casussen waarvan u die gegevens mag zien. Een persoon "
+                "zonder casus die u mag zien, bestaat voor u niet (404)."
+            )
+        ),
+        responses={200: NoteSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+    )
+    def list(self, request, *args, **kwargs):
+        person_id = self.kwargs["person_id"]
+        cases = list(selectors.person_cases(request.user, person_id)) if policy.sees_persons(request.user) else []
+        if not cases:
+            record(
+                actor=request.user,
+                action=Action.VIEW,
+                result=Result.DENIED,
+                origin=origin(request),
+                object_type="cases.person",
+                object_id=person_id,
+            )
+            raise exceptions.NotFound()
+        special = policy.SpecialCategoryChecker(request.user, cases)
+        notes = selectors.person_notes(request.user, cases, special_cases={c.pk for c in cases if special(c)})
+        page = self.paginate_queryset(notes)
+        record(
+            actor=request.user,
+            action=Action.LIST,
+            origin=origin(request),
+            object_type="cases.note",
+            detail={"person": cases[0].person_id, "cases": [case.pk for case in cases]},
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+urlpatterns = [
+    path(
+        "cases/<int:case_id>/hand-over/",
+        CaseOwnersViewSet.as_view({"post": "hand_over"}),
+        name="case-hand-over",
+    ),
+    path(
+        "cases/<int:case_id>/owner-changes/",
+        CaseOwnersViewSet.as_view({"get": "list"}),
+        name="case-owner-changes",
+    ),
+    path("persons/<int:person_id>/notes/", PersonNotesViewSet.as_view({"get": "list"}), name="person-notes"),
+]

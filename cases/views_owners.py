@@ -1,0 +1,171 @@
+"""Case owners on the pages: the case page's "Eigenaren" block (the case manager, the NGO
+guide, the forms that hand them over and the history), and the person page: everything the
+user may see about one person (the person, the person's visible cases, the journal notes of
+those cases and their documents).
+
+Reads go through the selectors (``selectors.owner_history``, ``selectors.person_cases``,
+``selectors.person_notes``), writes through ``services.hand_over``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import selectors, services
+from cases.forms import HANDED_OVER, HandOverForm, owner_label
+from cases.models import Case, OwnerRole
+from cases.views import _page_case_or_404, _render_case_page, attach_errors
+from lvv.access import policy
+from lvv.audit.log import Action, Origin, Result, record
+from lvv.params import bounded_int
+
+OWNERS_PAGE_PARAM = "owners_page"
+PERSON_NOTES_PER_PAGE = 10
+PERSON_NOTES_PARAM = "notes_page"
+
+
+# --- The case page's owners ------------------------------------------------------------------
+
+
+def owners_context(request, case: Case, *, can_change: bool, form: HandOverForm | None = None) -> dict:
+    """What the case page's "Eigenaren" block shows: the owners, one form per role the user
+    may hand over (with the eligible colleagues) and a page of the history, newest first.
+    Two queries: the history and the colleagues (none when the user may hand over nothing)."""
+    user = request.user
+    roles = [role for role in OwnerRole.values if policy.can_hand_over(user, case, role, can_change=can_change)]
+    if case.assigned_ngo_id is None and OwnerRole.NGO_GUIDE in roles:
+        roles.remove(OwnerRole.NGO_GUIDE)  # no NGO, no guide to hand over
+    choices = selectors.eligible_owner_choices(case, roles)
+    forms = []
+    for role in roles:
+        role_form = form if form is not None and form.role == role else HandOverForm(case=case, role=role)
+        role_form.set_choices(choices[role])
+        forms.append(role_form)
+    page = bounded_int(request.GET.get(OWNERS_PAGE_PARAM), default=1)
+    size = selectors.OWNER_HISTORY_PAGE_SIZE
+    history, more = selectors.owner_history_slice(user, case, offset=(page - 1) * size, limit=size)
+    return {
+        "owner_forms": forms,
+        "owner_history": history,
+        "owner_history_page": page,
+        "owner_history_more": more,
+    }
+
+
+@login_required
+@require_POST
+def hand_over(request, pk, role):
+    """Hand the case manager or the NGO guide of the case over (``services.hand_over``)."""
+    if role not in OwnerRole.values:
+        raise Http404
+    case = _page_case_or_404(request, pk)  # 404 (logged) when hidden
+    user = request.user
+    origin = Origin.from_request(request)
+    if not policy.can_hand_over(user, case, role):
+        _refused(request, case, role, Result.DENIED)
+        raise PermissionDenied(services.HAND_OVER_NOT_ALLOWED)
+    form = HandOverForm(request.POST, case=case, role=role)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.hand_over(
+                acting_user=user,
+                origin=origin,
+                case=case,
+                role=role,
+                to_user=data["to_user"],
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
+        except services.NotVisibleError:
+            raise Http404 from None
+        except services.StaleVersionError:
+            _refused(request, case, role, Result.CONFLICT)
+            form.add_error(None, services.STALE_VERSION)
+            form.data = form.data.copy()
+            form.data["version"] = case.version  # a new attempt is based on what the page shows now
+        except PermissionDenied:
+            _refused(request, case, role, Result.DENIED)
+            raise
+        except ValidationError as exc:
+            attach_errors(exc, form)
+        else:
+            new_owner = getattr(changed, role)
+            messages.success(request, HANDED_OVER % {"name": owner_label(new_owner), "role": OwnerRole(role).label})
+            return redirect(f"{reverse('cases:detail', args=[case.pk])}#owners")
+    # The case page as it is now, with the user's form, input and errors.
+    record(actor=user, action=Action.VIEW, obj=case, origin=origin)
+    return _render_case_page(request, case, owner_form=form)
+
+
+def _refused(request, case: Case, role: str, result: str) -> None:
+    record(
+        actor=request.user,
+        action=Action.UPDATE,
+        result=result,
+        obj=case,
+        origin=Origin.from_request(request),
+        detail={"step": "hand_over", "role": role},
+    )
+
+
+# --- The person page ----------------------------------------------------------------------------
+
+
+def person_documents(user, cases: list[Case], *, special_cases: set[int]) -> dict:
+    """The documents of the person's visible cases: the one place for them on the person
+    page. Empty until the case file's documents have their selector; then this lists them
+    the way the case page does (special documents only where the user may see them)."""
+    return {"person_documents": None}
+
+
+@login_required
+def person_detail(request, person_pk):
+    """Everything the user may see about one person: the person's data, the person's cases
+    the user may see (other LVVs only where the user sees them), the journal notes of those
+    cases (newest first, paged; special notes only where allowed) and their documents. A
+    person with no case the user may see does not exist for the user (404, logged)."""
+    user = request.user
+    origin = Origin.from_request(request)
+    cases = list(selectors.person_cases(user, person_pk)) if policy.sees_persons(user) else []
+    if not cases:
+        services.record_refusal(
+            acting_user=user,
+            origin=origin,
+            action=Action.VIEW,
+            object_type="cases.person",
+            object_id=person_pk,
+            result=Result.DENIED,
+        )
+        raise Http404(_("Deze persoon bestaat niet of u hebt er geen toegang toe."))
+    person = cases[0].person
+    special = policy.SpecialCategoryChecker(user, cases)
+    special_cases = {case.pk for case in cases if special(case)}
+    page = bounded_int(request.GET.get(PERSON_NOTES_PARAM), default=1)
+    offset = (page - 1) * PERSON_NOTES_PER_PAGE
+    rows = list(
+        selectors.person_notes(user, cases, special_cases=special_cases)[offset : offset + PERSON_NOTES_PER_PAGE + 1]
+    )
+    record(
+        actor=user,
+        action=Action.VIEW,
+        obj=person,
+        origin=origin,
+        detail={"cases": [case.pk for case in cases], "notes_page": page},
+    )
+    context = {
+        "person": person,
+        "cases": cases,
+        "notes": rows[:PERSON_NOTES_PER_PAGE],
+        "notes_page": page,
+        "notes_more": len(rows) > PERSON_NOTES_PER_PAGE,
+        **person_documents(user, cases, special_cases=special_cases),
+    }
+    return render(request, "cases/person_detail.html", context)
