@@ -37,9 +37,7 @@ def navigation(request) -> dict:
         items.append({"label": _("Vertrekken"), "url": reverse("procedures:departures"), "section": "procedures"})
     if user.has_role(Role.PRIVACY_OFFICER):
         items.append({"label": _("Toegangslog"), "url": reverse("privacy:access-log"), "section": "privacy"})
-        items.append(
-            {"label": _("Inzageverzoek"), "url": reverse("subject-access:find"), "section": "subject-access"}
-        )
+        items.append({"label": _("Inzageverzoek"), "url": reverse("subject-access:find"), "section": "subject-access"})
     if user.is_staff:
         items.append({"label": _("Beheer"), "url": reverse("admin:index"), "section": "admin"})
     if user.has_role(Role.BUREAU) and not items:

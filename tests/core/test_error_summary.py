@@ -22,7 +22,7 @@ def test_summary_links_every_field_error_and_lists_the_others():
     form.is_valid()
     form.add_error(None, "Iemand anders wijzigde dit tegelijk.")
     html = form.render()
-    assert 'data-error-summary' in html and 'tabindex="-1"' in html
+    assert "data-error-summary" in html and 'tabindex="-1"' in html
     assert 'href="#id_name_field"' in html and "Naam: " in html
     assert "Iemand anders wijzigde dit tegelijk." in html
     assert 'id="id_name_field"' in html  # the link's target
