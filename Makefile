@@ -30,12 +30,14 @@ browser:
 # TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 
-test: $(STAMP) services browser
+# Lint first (seconds), so CI fails fast on style, complexity or a missing migration.
+test: $(STAMP) services browser lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=lvv.settings_test $(PY) -W ignore::RuntimeWarning manage.py makemigrations --check --dry-run
 
 messages: $(STAMP)
 	DEBUG=true $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=.local

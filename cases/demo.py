@@ -184,7 +184,7 @@ def _scenario(plan: Plan, draw: Draw, on: datetime.date, direction: str, notes: 
     return plan.add("set_scenario", on, direction=direction, route=route, notes=notes)
 
 
-def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:
+def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:  # noqa: C901 -- one branch per kind; to be split (issue 15)
     """The steps that bring a new case to ``stage`` (dates relative to today)."""
     today = draw.today
     form = (

@@ -776,7 +776,7 @@ def _overlap(a_start, a_end, b_start, b_end) -> bool:
     return (b_end is None or a_start <= b_end) and (a_end is None or b_start <= a_end)
 
 
-def one_place_errors(lines: list[ImportLine], *, acting_user, locations: dict[str, Location]) -> list[LineError]:
+def one_place_errors(lines: list[ImportLine], *, acting_user, locations: dict[str, Location]) -> list[LineError]:  # noqa: C901 -- one branch per kind; to be split (issue 15)
     """Lines whose shelter overlaps the same person's shelter in another line of the file
     or in a stored case. The other case is named by its external id where the importing
     user may see it (a line of the file always); otherwise without a name."""

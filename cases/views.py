@@ -472,7 +472,7 @@ def _day(iso: str | None) -> str:
         return iso
 
 
-def event_details(event) -> str:
+def event_details(event) -> str:  # noqa: C901 -- one branch per kind; to be split (issue 15)
     """The event's data in words (Dutch by default), for the timeline."""
     data = event.data or {}
     parts: list[str] = []

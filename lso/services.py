@@ -716,7 +716,7 @@ def _create_action(acting_user, case: Case, spec: Mapping, *, item: AgendaItem |
 TERMINATE_VOLUNTARY = _("In %(location)s is deelname vrijwillig: de opvang kan niet gedwongen worden beëindigd.")
 
 
-def _validate_decision(
+def _validate_decision(  # noqa: C901 -- one branch per kind; to be split (issue 15)
     *,
     decision: str,
     direction: str,
