@@ -124,6 +124,7 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
             Role.NGO: (ngos[0], "Begeleider"),
             Role.DTV: (dtv, "Regievoerder"),
             Role.IND: (ind, "IND-medewerker"),
+            Role.PRIVACY_OFFICER: (municipality, "Privacyfunctionaris"),
         }
         for role, (org, first_name) in people.items():
             username = f"{role}.{pilot.slug}"

@@ -29,7 +29,7 @@ from lvv.partners.models import Location, Organisation, OrganisationKind
 pytestmark = pytest.mark.django_db
 
 LVVS = {"amsterdam": 360, "rotterdam": 117, "utrecht": 235, "eindhoven": 130, "groningen": 300}
-ROLES = ["casemanager", "ngo", "lsochair", "dtv", "ind"]
+ROLES = ["casemanager", "ngo", "lsochair", "dtv", "ind", "privacy_officer"]
 
 
 def snapshot():
