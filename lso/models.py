@@ -16,7 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Direction, Route, TimelineEvent
+from cases.models import Case, Confidentiality, Direction, Route, TimelineEvent
+from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lvv.partners.models import Location, Organisation, locations_of
 
 ORGANISATION_NOT_PARTNER = _("%(organisation)s is geen partner in deze LVV.")
@@ -176,8 +177,10 @@ class AgendaItem(models.Model):
         return f"{self.meeting}: {self.case.reference}"
 
 
-class PreparationNote(models.Model):
-    """One partner organisation's preparation for one agenda item (one note per organisation)."""
+class PreparationNote(ConfidentialTexts, models.Model):
+    """One partner organisation's preparation for one agenda item (one note per organisation).
+
+    A ``special`` text is read only with the special-category permission (``lso.confidential``)."""
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="notes", verbose_name=_("agendapunt"))
     organisation = models.ForeignKey(
@@ -185,14 +188,27 @@ class PreparationNote(models.Model):
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("voorbereiding"))
+    confidentiality = models.CharField(
+        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
+    )
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
+
+    objects = ConfidentialTextQuerySet.as_manager()
+    confidential_texts = {"text": "confidentiality"}
+    confidential_case = "item__case"
+    text_withheld = False
 
     class Meta:
         verbose_name = _("voorbereiding")
         verbose_name_plural = _("voorbereidingen")
         ordering = ["item", "organisation__name", "id"]
-        constraints = [models.UniqueConstraint(fields=["item", "organisation"], name="lso_note_once_per_partner")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "organisation"], name="lso_note_once_per_partner"),
+            models.CheckConstraint(
+                condition=Q(confidentiality__in=Confidentiality.values), name="lso_note_confidentiality_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item}: {self.organisation}"
@@ -330,13 +346,18 @@ class MeetingNotice(models.Model):
         return self.message
 
 
-class ReviewNote(models.Model):
-    """The DT&V's review of a trajectory; a flagged review puts the case on the next agenda."""
+class ReviewNote(ConfidentialTexts, models.Model):
+    """The DT&V's review of a trajectory; a flagged review puts the case on the next agenda.
+
+    A ``special`` text is read only with the special-category permission (``lso.confidential``)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="review_notes", verbose_name=_("casus"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("beoordeling"))
+    confidentiality = models.CharField(
+        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
+    )
     flagged = models.BooleanField(
         _("agenderen in het LSO"), default=False, help_text=_("Zet de casus voor op de agenda van het volgende LSO.")
     )
@@ -344,11 +365,21 @@ class ReviewNote(models.Model):
     created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
     event = models.ForeignKey(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
+    objects = ConfidentialTextQuerySet.as_manager()
+    confidential_texts = {"text": "confidentiality"}
+    confidential_case = "case"
+    text_withheld = False
+
     class Meta:
         verbose_name = _("DT&V-beoordeling")
         verbose_name_plural = _("DT&V-beoordelingen")
         ordering = ["-reviewed_on", "-id"]
         indexes = [models.Index(fields=["case", "-reviewed_on"], name="lso_review_case")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidentiality__in=Confidentiality.values), name="lso_review_confidentiality_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.reference} {self.reviewed_on:%Y-%m-%d}"

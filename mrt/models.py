@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Direction, Route, TimelineEvent
+from cases.models import Case, Confidentiality, Direction, Route, TimelineEvent
+from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lso.models import AgendaItem, EscalationReason
 from lvv.partners.models import Location, Organisation
 
@@ -173,8 +174,11 @@ class PreparationTask(models.Model):
         return self.description
 
 
-class Advice(models.Model):
-    """The MRT's advice to the LSO: a direction and route, or no durable solution possible."""
+class Advice(ConfidentialTexts, models.Model):
+    """The MRT's advice to the LSO: a direction and route, or no durable solution possible.
+
+    A ``special`` reasoning is read only with the special-category permission
+    (``lso.confidential``); the direction and route are for every reader of the case."""
 
     escalation = models.OneToOneField(Escalation, on_delete=models.CASCADE, related_name="advice")
     session = models.ForeignKey(
@@ -183,6 +187,12 @@ class Advice(models.Model):
     direction = models.CharField(_("geadviseerde richting"), max_length=20, choices=Direction.choices, blank=True)
     route = models.CharField(_("geadviseerde route"), max_length=30, choices=Route.choices, blank=True)
     reasoning = models.TextField(_("onderbouwing"))
+    reasoning_confidentiality = models.CharField(
+        _("vertrouwelijkheid onderbouwing"),
+        max_length=10,
+        choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+    )
     no_durable_solution_possible = models.BooleanField(_("geen bestendige oplossing mogelijk"), default=False)
     given_on = models.DateField(_("uitgebracht op"))
     due_on = models.DateField(
@@ -195,11 +205,20 @@ class Advice(models.Model):
     event = models.OneToOneField(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
+    objects = ConfidentialTextQuerySet.as_manager()
+    confidential_texts = {"reasoning": "reasoning_confidentiality"}
+    confidential_case = "escalation__case"
+    reasoning_withheld = False
+
     class Meta:
         verbose_name = _("MRT-advies")
         verbose_name_plural = _("MRT-adviezen")
         ordering = ["-given_on", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(reasoning_confidentiality__in=Confidentiality.values),
+                name="mrt_advice_reasoning_confidentiality_valid",
+            ),
             models.CheckConstraint(
                 condition=(Q(no_durable_solution_possible=True) & Q(direction=""))
                 | (Q(no_durable_solution_possible=False) & ~Q(direction="")),
