@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from cases import notifications, services
-from cases.models import Case, CaseType, OwnerRole, ShelterForm
+from cases import inboxes, notifications, services
+from cases.models import Case, CaseType, Notification, OwnerRole, ShelterForm
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
@@ -393,6 +393,7 @@ def seed_cases(ctx: DemoContext) -> dict[str, int]:
         # In-app notices for what is due or overdue now (idempotent), so "Meldingen" has content.
         "notifications created": notifications.notify_deadlines(),
         "notes created": seed_notes(ctx),
+        "grants to confirm again": seed_inbox_items(ctx),
         "owner changes": seed_owners(ctx),
     }
 
@@ -635,3 +636,62 @@ def seed_owners(ctx: DemoContext) -> int:
                     )
                     made += 1
     return made
+
+
+# --- Partner inboxes -------------------------------------------------------------------------
+# Every partner inbox has something in it: the demo's own steps leave dossier parts requested,
+# departures to confirm, trajectories to review, MRT advice and requests for the LSO. A grant
+# is always confirmed in the plans, so in each LVV the case worker corrects the date of one
+# confirmed grant (a changed outflow asks the IND to confirm again). The arrival notices come
+# with the steps (after each commit); ``seed_inbox_notices`` runs last (registered by the MRT
+# app, after every app's demo) for the items whose notice went to no one because the demo
+# account that acted was the one to tell (the LSO chair records the MRT's advice).
+GRANT_CORRECTION = "Datum van de inwilliging gecorrigeerd naar de datum van de beschikking."
+INBOX_NOTICES_PER_INBOX = 3
+
+
+def seed_inbox_items(ctx: DemoContext) -> int:
+    """Per LVV one confirmed grant corrected by a day, unless a grant already waits for the
+    IND: idempotent and deterministic (the first by external id)."""
+    corrected = 0
+    for pilot in ctx.pilots:
+        location = ctx.locations[pilot.slug]
+        grants = Case.objects.filter(
+            location=location, external_id__contains="-DEMO-", outflow__category="residence_granted"
+        )
+        if grants.filter(outflow__confirmed_on__isnull=True, outflow__disputed_on__isnull=True).exists():
+            continue
+        case = grants.select_related("outflow").order_by("external_id").first()
+        if case is None:
+            continue
+        on = max(case.outflow.outflow_on - datetime.timedelta(days=1), case.shelter_started_on or case.registered_on)
+        if on == case.outflow.outflow_on:
+            continue
+        with transaction.atomic():
+            services.correct_outflow(
+                acting_user=ctx.users[f"casemanager.{pilot.slug}"],
+                origin=COMMAND,
+                case=case,
+                reason=GRANT_CORRECTION,
+                category="residence_granted",
+                on=on,
+            )
+        corrected += 1
+    return corrected
+
+
+def seed_inbox_notices(ctx: DemoContext) -> dict[str, int]:
+    """For each demo partner account, a notice about the first items of each of its inboxes
+    that it was never told about (``inboxes.notify_arrivals``); idempotent."""
+    created = 0
+    for pilot in ctx.pilots:
+        for role in (Role.IND, Role.DTV, Role.LSO_CHAIR):
+            user = ctx.users.get(f"{role}.{pilot.slug}")
+            if user is None:
+                continue
+            for box in inboxes.for_user(user):
+                told = Notification.objects.filter(user=user, kind=Notification.Kind.INBOX, inbox=box.key)
+                for case_id in box.items(user).values_list("pk", flat=True)[:INBOX_NOTICES_PER_INBOX]:
+                    if not told.filter(case=case_id).exists():
+                        created += inboxes.notify_arrivals(case_id=case_id, keys=[box.key])
+    return {"inbox notices created": created}

@@ -9,6 +9,8 @@ class LsoConfig(AppConfig):
     def ready(self) -> None:
         from lso import inboxes  # noqa: F401  (registers the LSO's partner inboxes in cases.inboxes)
         from lso.demo import seed_lso
+        from lso.demo_inboxes import seed_late_requests
         from lvv.demo import register_seeder
 
         register_seeder("lso", seed_lso)
+        register_seeder("lso requests", seed_late_requests)  # after the agendas: one for the chair

@@ -38,8 +38,9 @@ def test_the_users_inboxes_with_their_counts(api_client, world):
     response = api_client.get(LIST)
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 2
-    assert [(r["key"], r["count"]) for r in body["results"]] == [("ind_dossier", 2), ("ind_confirm", 1)]
+    assert body["count"] == len(body["results"]) >= 2
+    ours = [(r["key"], r["count"]) for r in body["results"] if r["key"] in ("ind_dossier", "ind_confirm")]
+    assert ours == [("ind_dossier", 2), ("ind_confirm", 1)]
     assert body["results"][0]["title"] == "Dossier opgevraagd: IND-deel"
     assert body["results"][0]["url"].endswith("/api/v1/inbox/ind_dossier/")
     assert "verdwijnt" in body["results"][0]["description"]
@@ -104,7 +105,7 @@ def test_case_roles_without_an_inbox_get_an_empty_list_and_the_bureau_404(api_cl
 def test_other_lvvs_never_see_the_items(api_client, world):
     cases = requested(world.ams, 2)
     api_client.force_authenticate(world.rot.users[Role.IND])
-    assert [r["count"] for r in api_client.get(LIST).json()["results"]] == [0, 0]
+    assert not any(r["count"] for r in api_client.get(LIST).json()["results"])
     body = api_client.get(f"{LIST}ind_dossier/").json()
     assert body["count"] == 0 and body["results"] == []
     assert all(str(case.pk) not in str(body) for case in cases)

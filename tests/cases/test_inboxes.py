@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.test import override_settings
 from guardian.shortcuts import assign_perm
 
 from cases import inboxes, services
-from cases.models import EventType, Notification
+from cases.models import EventType, Notification, TimelineEvent
 from lso import services as lso_services
 from lso.models import Decision
 from lvv.access.policy import SYSTEM
@@ -24,6 +25,22 @@ pytestmark = pytest.mark.django_db
 
 REGISTERED = datetime.date(2020, 1, 6)
 SYS = {"acting_user": SYSTEM, "origin": COMMAND}
+
+
+# The inboxes of the cases, LSO and MRT apps (a later app may register more).
+OUR_INBOXES = [
+    "ind_dossier",
+    "ind_confirm",
+    "dtv_dossier",
+    "dtv_confirm",
+    "dtv_review",
+    "lso_mrt_advice",
+    "lso_prepare",
+]
+
+
+def ours(counts: dict) -> dict:
+    return {key: n for key, n in counts.items() if key in OUR_INBOXES}
 
 
 def keys(user, key) -> list[int]:
@@ -49,19 +66,22 @@ def admitted(world):
 
 
 def test_the_registry_names_every_partner_inbox(world):
-    assert [box.key for box in inboxes.all_inboxes()] == [
+    # (A later app may add more: the procedures app adds the IND's applications to decide.)
+    assert [box.key for box in inboxes.all_inboxes() if box.key in OUR_INBOXES] == OUR_INBOXES
+    users = world.ams.users
+    assert [b.key for b in inboxes.for_user(users[Role.IND]) if b.key in OUR_INBOXES] == [
         "ind_dossier",
         "ind_confirm",
+    ]
+    assert [b.key for b in inboxes.for_user(users[Role.DTV]) if b.key in OUR_INBOXES] == [
         "dtv_dossier",
         "dtv_confirm",
         "dtv_review",
+    ]
+    assert [b.key for b in inboxes.for_user(users[Role.LSO_CHAIR]) if b.key in OUR_INBOXES] == [
         "lso_mrt_advice",
         "lso_prepare",
     ]
-    users = world.ams.users
-    assert [b.key for b in inboxes.for_user(users[Role.IND])] == ["ind_dossier", "ind_confirm"]
-    assert [b.key for b in inboxes.for_user(users[Role.DTV])] == ["dtv_dossier", "dtv_confirm", "dtv_review"]
-    assert [b.key for b in inboxes.for_user(users[Role.LSO_CHAIR])] == ["lso_mrt_advice", "lso_prepare"]
     for user in (users[Role.CASEMANAGER], users[Role.NGO], world.bureau, SYSTEM):
         assert inboxes.for_user(user) == []
     with pytest.raises(inboxes.InboxNotFound):
@@ -88,7 +108,8 @@ def test_a_later_app_registers_one_more_inbox_without_changes_here(world, admitt
     inboxes.register(box)
     try:
         ind = world.ams.users[Role.IND]
-        assert [b.key for b in inboxes.for_user(ind)] == ["ind_dossier", "test_decision", "ind_confirm"]
+        mine = [b.key for b in inboxes.for_user(ind) if b.key in (*OUR_INBOXES, "test_decision")]
+        assert mine == ["ind_dossier", "test_decision", "ind_confirm"]
         assert inboxes.counts(ind)["test_decision"] == 1
         with django_capture_on_commit_callbacks(execute=True):
             services.add_note(
@@ -143,7 +164,7 @@ def test_a_dossier_request_fills_both_partner_inboxes_and_delivery_empties_them(
     assert keys(ind, "ind_dossier") == [] and keys(dtv, "dtv_dossier") == [admitted.pk]
     services.deliver_dossier_part(acting_user=dtv, origin=COMMAND, case=admitted, kind="DTV", on=REGISTERED)
     assert keys(dtv, "dtv_dossier") == []
-    assert inboxes.counts(ind) == {"ind_dossier": 0, "ind_confirm": 0}
+    assert ours(inboxes.counts(ind)) == {"ind_dossier": 0, "ind_confirm": 0}
 
 
 def test_a_closed_case_leaves_the_dossier_inbox(world, admitted):
@@ -383,6 +404,44 @@ def test_counts_in_one_query(world, admitted, django_assert_num_queries):
     CaseFactory(location=world.ams.location, with_outflow="departure_origin")
     dtv = world.ams.users[Role.DTV]
     with django_assert_num_queries(1):
-        assert inboxes.counts(dtv) == {"dtv_dossier": 1, "dtv_confirm": 1, "dtv_review": 0}
-    assert inboxes.counts(world.rot.users[Role.DTV]) == {"dtv_dossier": 0, "dtv_confirm": 0, "dtv_review": 0}
+        counts = inboxes.counts(dtv)
+    assert ours(counts) == {"dtv_dossier": 1, "dtv_confirm": 1, "dtv_review": 0}
+    assert not any(inboxes.counts(world.rot.users[Role.DTV]).values())
     assert inboxes.counts(world.bureau) == {}
+
+
+# --- The demo -----------------------------------------------------------------------------------
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_fills_every_partner_role_inbox_with_notices(django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from lvv.accounts.models import User
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--cases", "6", "--password", "pw-demo")
+    slugs = ("amsterdam", "rotterdam", "utrecht", "eindhoven", "groningen")
+    for role in ("ind", "dtv", "lsochair"):
+        # A small demo (6 cases per LVV) spreads the stages over the LVVs: every role has items
+        # and notices somewhere; the default demo (40 per LVV) fills every account's inboxes.
+        users = [User.objects.get(username=f"{role}.{slug}") for slug in slugs]
+        assert any(sum(inboxes.counts(user).values()) for user in users), role
+        assert Notification.objects.filter(user__in=users, kind=Notification.Kind.INBOX).exists(), role
+    # A request after the agendas were made, where an open case is on no agenda: the chair has
+    # it to prepare, and was told.
+    from lso.demo_inboxes import LATE_REQUEST
+
+    requested = TimelineEvent.objects.filter(summary=LATE_REQUEST).values_list("case__location__slug", "case")
+    assert requested
+    for slug, case_id in requested:
+        chair_user = User.objects.get(username=f"lsochair.{slug}")
+        assert case_id in keys(chair_user, "lso_prepare")
+        assert (case_id, "lso_prepare") in notices(chair_user, "lso_prepare")
+    for key in ("dtv_dossier", "dtv_confirm", "dtv_review", "lso_mrt_advice", "lso_prepare"):
+        assert Notification.objects.filter(kind=Notification.Kind.INBOX, inbox=key).exists(), key
+    # Twice is once.
+    ours = Notification.objects.filter(kind=Notification.Kind.INBOX, inbox__in=OUR_INBOXES)
+    before = sorted(ours.values_list("user__username", "inbox", "case_id"))
+    call_command("seed_demo", "--cases", "6", "--password", "pw-demo")
+    assert sorted(ours.values_list("user__username", "inbox", "case_id")) == before
