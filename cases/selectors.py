@@ -490,7 +490,8 @@ def visible_timeline(user, case: Case, *, special: bool | None = None) -> QueryS
     "special"``) for users who may not see special-category data of the case."""
     events = TimelineEvent.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case.pk).values("pk"))
     if not _sees_special(user, case, special):
-        events = events.exclude(data__confidentiality=Confidentiality.SPECIAL)
+        # ``@>`` is false (not NULL) for an event without the key, so those events stay.
+        events = events.exclude(data__contains={"confidentiality": Confidentiality.SPECIAL})
     return events.order_by("-occurred_on", "-id")
 
 
@@ -640,3 +641,19 @@ def case_documents(user, case: Case, *, special: bool | None = None) -> QuerySet
 def get_visible_document(user, case: Case, pk, *, special: bool | None = None) -> Document:
     """One document of the case, or ``Document.DoesNotExist`` when it does not exist for this user."""
     return case_documents(user, case, special=special).get(pk=pk)
+
+
+# --- One person: the documents of the person's cases (case owners' person page) --------------
+
+
+def person_documents(user, cases: list[Case], *, special_cases: set[int]) -> QuerySet[Document]:
+    """The documents of ``cases`` (the person's visible cases) that ``user`` may see, newest
+    first: a special document only of a case in ``special_cases`` (as ``person_notes``).
+    The cases are checked against the access policy again."""
+    visible = Case.objects.visible_to(user).filter(pk__in=[case.pk for case in cases]).values("pk")
+    allowed = ~Q(confidentiality=Confidentiality.SPECIAL) | Q(case__in=list(special_cases))
+    return (
+        Document.objects.filter(allowed, case__in=visible)
+        .select_related("case", "uploaded_by", "uploaded_by_organisation")
+        .order_by("-uploaded_at", "-id")
+    )

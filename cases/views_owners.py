@@ -119,11 +119,22 @@ def _refused(request, case: Case, role: str, result: str) -> None:
 # --- The person page ----------------------------------------------------------------------------
 
 
-def person_documents(user, cases: list[Case], *, special_cases: set[int]) -> dict:
-    """The documents of the person's visible cases: the one place for them on the person
-    page. Empty until the case file's documents have their selector; then this lists them
-    the way the case page does (special documents only where the user may see them)."""
-    return {"person_documents": None}
+PERSON_DOCUMENTS_PER_PAGE = 10
+PERSON_DOCUMENTS_PARAM = "documents_page"
+
+
+def person_documents(request, cases: list[Case], *, special_cases: set[int]) -> dict:
+    """The documents of the person's visible cases, newest first, a page at a time (special
+    documents only of cases whose special-category data the user may see). One query."""
+    page = bounded_int(request.GET.get(PERSON_DOCUMENTS_PARAM), default=1)
+    offset = (page - 1) * PERSON_DOCUMENTS_PER_PAGE
+    documents = selectors.person_documents(request.user, cases, special_cases=special_cases)
+    rows = list(documents[offset : offset + PERSON_DOCUMENTS_PER_PAGE + 1])
+    return {
+        "person_documents": rows[:PERSON_DOCUMENTS_PER_PAGE],
+        "documents_page": page,
+        "documents_more": len(rows) > PERSON_DOCUMENTS_PER_PAGE,
+    }
 
 
 @login_required
@@ -158,7 +169,7 @@ def person_detail(request, person_pk):
         action=Action.VIEW,
         obj=person,
         origin=origin,
-        detail={"cases": [case.pk for case in cases], "notes_page": page},
+        detail={"cases": [case.pk for case in cases]},
     )
     context = {
         "person": person,
@@ -166,6 +177,6 @@ def person_detail(request, person_pk):
         "notes": rows[:PERSON_NOTES_PER_PAGE],
         "notes_page": page,
         "notes_more": len(rows) > PERSON_NOTES_PER_PAGE,
-        **person_documents(user, cases, special_cases=special_cases),
+        **person_documents(request, cases, special_cases=special_cases),
     }
     return render(request, "cases/person_detail.html", context)

@@ -7,8 +7,9 @@
   paginated.
 - ``GET /api/v1/persons/{id}/`` (``cases.api.views.PersonViewSet``) adds the person's cases
   the user may see (``PersonDetailSerializer``); ``GET /api/v1/persons/{person_id}/notes/``
-  pages through the journal notes of those cases, newest first (special notes only where
-  the user may see special-category data of the case).
+  pages through the journal notes of those cases, newest first, and
+  ``GET /api/v1/persons/{person_id}/documents/`` through their documents (special notes and
+  documents only where the user may see special-category data of the case).
 - The case serializer shows ``case_manager`` and ``ngo_guide``; ``GET /api/v1/cases/?mine=true``
   lists the cases where the user is either (``selectors.CaseFilter``).
 
@@ -33,7 +34,7 @@ from cases import selectors, services
 from cases.api.notes import MAX_ID, NoteSerializer
 from cases.api.serializers import VERSION_HELP, VERSION_REQUIRED, CaseSerializer, OwnerSerializer, PersonSerializer
 from cases.api.trajectory import DETAIL, FIELD_ERRORS, IF_MATCH, _field_errors, if_match_version, origin
-from cases.models import Case, CaseOwnerChange, Note, OwnerRole
+from cases.models import Case, CaseOwnerChange, Confidentiality, Document, DocumentKind, Note, OwnerRole
 from cases.workflow import State
 from lvv.access import policy
 from lvv.api.exceptions import PreconditionFailed, StaleVersion
@@ -132,9 +133,12 @@ class PersonDetailSerializer(PersonSerializer):
     notes_url = serializers.SerializerMethodField(
         help_text=_("Het journaal van die casussen (nieuwste eerst, per pagina).")
     )
+    documents_url = serializers.SerializerMethodField(
+        help_text=_("De documenten van die casussen (nieuwste eerst, per pagina).")
+    )
 
     class Meta(PersonSerializer.Meta):
-        fields = [*PersonSerializer.Meta.fields, "cases", "notes_url"]
+        fields = [*PersonSerializer.Meta.fields, "cases", "notes_url", "documents_url"]
 
     @extend_schema_field(PersonCaseSerializer(many=True))
     def get_cases(self, person):
@@ -144,6 +148,44 @@ class PersonDetailSerializer(PersonSerializer):
 
     def get_notes_url(self, person) -> str:
         return reverse("api:person-notes", args=[person.pk])
+
+    def get_documents_url(self, person) -> str:
+        return reverse("api:person-documents", args=[person.pk])
+
+
+class PersonDocumentSerializer(serializers.ModelSerializer):
+    """A document of one of the person's cases (contracts/case-file.md, "Documents"); its
+    bytes are at ``content_url``."""
+
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    kind = serializers.ChoiceField(choices=DocumentKind.choices, read_only=True)
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, read_only=True)
+    uploaded_by = serializers.SerializerMethodField()
+    content_url = serializers.SerializerMethodField(help_text=_("De inhoud (GET; elke download wordt gelogd)."))
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "case",
+            "title",
+            "kind",
+            "confidentiality",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "uploaded_at",
+            "content_url",
+        ]
+        read_only_fields = fields
+
+    def get_uploaded_by(self, document) -> str | None:
+        user = document.uploaded_by
+        return (user.get_full_name() or user.get_username()) if user is not None else None
+
+    def get_content_url(self, document) -> str:
+        return f"/api/v1/cases/{document.case_id}/documents/{document.pk}/content/"  # contracts/case-file.md
 
 
 # --- Hand-over and its history ------------------------------------------------------------------
@@ -246,27 +288,15 @@ class CaseOwnersViewSet(viewsets.GenericViewSet):
 # --- One person's journal ----------------------------------------------------------------------
 
 
-@extend_schema(tags=["notes"])
-class PersonNotesViewSet(viewsets.GenericViewSet):
-    """The journal notes of the cases of one person that the user may see."""
+class _PersonFileViewSet(viewsets.GenericViewSet):
+    """One person's cases the user may see, as the base of a list over those cases; a person
+    without such a case answers 404 (logged)."""
 
-    serializer_class = NoteSerializer
     pagination_class = PageNumberPagination
     filter_backends: list = []
-    queryset = Note.objects.none()  # for the schema
+    object_type = ""
 
-    @extend_schema(
-        summary=str(_("Het journaal van een persoon (nieuwste eerst)")),
-        description=str(
-            _(
-                "De notities bij de casussen van deze persoon die u mag zien, nieuwste eerst. Notities met "
-                "bijzondere persoonsgegevens alleen bij casussen waarvan u die gegevens mag zien. Een persoon "
-                "zonder casus die u mag zien, bestaat voor u niet (404)."
-            )
-        ),
-        responses={200: NoteSerializer(many=True), 404: OpenApiResponse(DETAIL)},
-    )
-    def list(self, request, *args, **kwargs):
+    def person_cases(self, request) -> tuple[list[Case], set[int]]:
         person_id = self.kwargs["person_id"]
         cases = list(selectors.person_cases(request.user, person_id)) if policy.sees_persons(request.user) else []
         if not cases:
@@ -280,16 +310,67 @@ class PersonNotesViewSet(viewsets.GenericViewSet):
             )
             raise exceptions.NotFound()
         special = policy.SpecialCategoryChecker(request.user, cases)
-        notes = selectors.person_notes(request.user, cases, special_cases={c.pk for c in cases if special(c)})
-        page = self.paginate_queryset(notes)
+        return cases, {case.pk for case in cases if special(case)}
+
+    def respond(self, request, cases: list[Case], rows):
+        page = self.paginate_queryset(rows)
         record(
             actor=request.user,
             action=Action.LIST,
             origin=origin(request),
-            object_type="cases.note",
+            object_type=self.object_type,
             detail={"person": cases[0].person_id, "cases": [case.pk for case in cases]},
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@extend_schema(tags=["notes"])
+class PersonNotesViewSet(_PersonFileViewSet):
+    """The journal notes of the cases of one person that the user may see."""
+
+    serializer_class = NoteSerializer
+    queryset = Note.objects.none()  # for the schema
+    object_type = "cases.note"
+
+    @extend_schema(
+        summary=str(_("Het journaal van een persoon (nieuwste eerst)")),
+        description=str(
+            _(
+                "De notities bij de casussen van deze persoon die u mag zien, nieuwste eerst. Notities met "
+                "bijzondere persoonsgegevens alleen bij casussen waarvan u die gegevens mag zien. Een persoon "
+                "zonder casus die u mag zien, bestaat voor u niet (404)."
+            )
+        ),
+        responses={200: NoteSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+    )
+    def list(self, request, *args, **kwargs):
+        cases, special_cases = self.person_cases(request)
+        return self.respond(request, cases, selectors.person_notes(request.user, cases, special_cases=special_cases))
+
+
+@extend_schema(tags=["documents"])
+class PersonDocumentsViewSet(_PersonFileViewSet):
+    """The documents of the cases of one person that the user may see."""
+
+    serializer_class = PersonDocumentSerializer
+    queryset = Document.objects.none()  # for the schema
+    object_type = "cases.document"
+
+    @extend_schema(
+        summary=str(_("De documenten van een persoon (nieuwste eerst)")),
+        description=str(
+            _(
+                "De documenten bij de casussen van deze persoon die u mag zien, nieuwste eerst. Documenten met "
+                "bijzondere persoonsgegevens alleen bij casussen waarvan u die gegevens mag zien. Een persoon "
+                "zonder casus die u mag zien, bestaat voor u niet (404)."
+            )
+        ),
+        responses={200: PersonDocumentSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+    )
+    def list(self, request, *args, **kwargs):
+        cases, special_cases = self.person_cases(request)
+        rows = selectors.person_documents(request.user, cases, special_cases=special_cases)
+        return self.respond(request, cases, rows)
 
 
 urlpatterns = [
@@ -304,4 +385,7 @@ urlpatterns = [
         name="case-owner-changes",
     ),
     path("persons/<int:person_id>/notes/", PersonNotesViewSet.as_view({"get": "list"}), name="person-notes"),
+    path(
+        "persons/<int:person_id>/documents/", PersonDocumentsViewSet.as_view({"get": "list"}), name="person-documents"
+    ),
 ]
