@@ -32,6 +32,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,7 @@ from lvv import text
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
 from lvv.audit.models import AccessLogEntry
+from lvv.params import within_date_range
 from lvv.partners.models import Location
 
 SCHEMA = "lvv-case/1"
@@ -196,6 +198,78 @@ TERMINAL_EVENTS = ("outflow", "rejected")
 DEPARTURES = ("departure_origin", "onward_migration")
 
 
+# --- Later versions: event types of higher apps (lvv-case/2) ------------------------------------
+# A later version of the format adds event types whose records belong to a higher app
+# (version 2: the procedures app's applications and departure plans). The importer knows
+# them only through this registry, which that app fills in its AppConfig.ready (ADR 0009).
+# A line names its version: a version 1 line may hold only the version 1 types, a version 2
+# line those and the types version 2 adds. The version 1 rules hold for every event (dates
+# in order, nothing after an outflow or a rejection); an extension adds its own rules
+# (``check``) and writes through its app's services (``apply``).
+WRONG_SCHEMA_ONE_OF = _("Het schema moet een van deze zijn: %(schemas)s.")
+
+
+@dataclass(frozen=True)
+class Extension:
+    """The event types ``schema`` adds.
+
+    ``fields``: per type its extra fields (as ``EVENT_TYPES``); ``check(events)``: the first
+    fault of a line's events against the version's own rules, as ``(event, field, message)``,
+    or None (it sees every event; the version 1 rules have passed); ``apply(acting_user=,
+    origin=, case=, event=)``: write the event through the app's services; ``may(user,
+    event)``: whether the importing user's role may do it itself (else the system does)."""
+
+    schema: str
+    fields: dict[str, tuple[EventField, ...]]
+    check: Callable[[list], tuple | None]
+    apply: Callable[..., Any]
+    may: Callable[[Any, Any], bool]
+
+
+_extensions: dict[str, Extension] = {}
+_extension_of: dict[str, Extension] = {}
+
+
+def register_extension(extension: Extension) -> Extension:
+    """Add the event types of a later version (call from an ``AppConfig.ready``)."""
+    _extensions[extension.schema] = extension
+    for type_ in extension.fields:
+        _extension_of[type_] = extension
+    return extension
+
+
+def schemas() -> tuple[str, ...]:
+    """The versions this importer reads: ``lvv-case/1`` and the registered later ones."""
+    return (SCHEMA, *sorted(_extensions))
+
+
+def wrong_schema() -> str:
+    if len(schemas()) == 1:
+        return str(WRONG_SCHEMA)
+    return str(WRONG_SCHEMA_ONE_OF % {"schemas": ", ".join(f"“{name}”" for name in schemas())})
+
+
+def event_types(schema: str) -> dict[str, tuple[EventField, ...]]:
+    """The event types a line of ``schema`` may hold: version 1's and every later version's
+    up to ``schema``."""
+    types = dict(EVENT_TYPES)
+    for name in sorted(_extensions):
+        if name <= schema:
+            types.update(_extensions[name].fields)
+    return types
+
+
+def _extension_errors(check: _Checker, events: list) -> None:
+    """The rules of the later versions whose events the line holds (the first fault)."""
+    used = {_extension_of[event.type].schema for event in events if event.type in _extension_of}
+    for name in sorted(used):
+        fault = _extensions[name].check(events)
+        if fault is not None:
+            event, field_name, message = fault
+            check.error(f"events[{event.index}].{field_name}" if field_name else f"events[{event.index}]", message)
+            return
+
+
 def step_name(event_type: str, values: dict) -> str | None:
     """The step of ``cases.workflow`` an event is (``registered`` opens the case: no step)."""
     return {
@@ -328,6 +402,7 @@ class Event:
 @dataclass
 class ImportLine:
     number: int
+    schema: str
     external_id: str
     lvv: str
     within_covenant: bool
@@ -337,7 +412,9 @@ class ImportLine:
     events: list[Event]
 
     def canonical_head(self) -> dict:
-        """The line without its events, defaults filled in (what "same content" compares)."""
+        """The line without its events, defaults filled in (what "same content" compares).
+        The content, whichever version wrote it: a version 1 line and the same line marked
+        version 2 are the same (``schema`` stays ``lvv-case/1`` here)."""
         person = {**self.person, "birth_date": _iso(self.person["birth_date"])}
         return {
             "schema": SCHEMA,
@@ -363,7 +440,7 @@ class ImportLine:
     def fingerprint(self) -> dict:
         """What the access log keeps of the line: hashes only, no personal data."""
         return {
-            "schema": SCHEMA,
+            "schema": self.schema,
             "line": self.number,
             "hash": self.hash,
             "head": self.head_hash,
@@ -508,6 +585,25 @@ class _Checker:
             return None
         return day
 
+    def any_date(self, obj: dict, key: str, path: str, *, required: bool) -> str | None:
+        """An ISO date from 2000 to 2099, in the past or ahead, returned as its text."""
+        value = obj.get(key)
+        if value is None:
+            if required:
+                self.error(path, REQUIRED)
+            return None
+        try:
+            if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+                raise ValueError
+            within_date_range(datetime.date.fromisoformat(value))
+        except ValueError:
+            self.error(path, NOT_A_DATE)
+            return None
+        except ValidationError as error:
+            self.error(path, error.messages[0])
+            return None
+        return value
+
     def country(self, obj: dict, key: str, path: str) -> str | None:
         value = obj.get(key)
         if value is None:
@@ -526,10 +622,11 @@ def validate_line(number: int, obj: Any, *, locations: dict[str, Location], toda
         return None, check.errors
     check.unknown(obj, TOP_FIELDS)
 
+    schema = obj.get("schema")
     if "schema" not in obj:
         check.error("schema", REQUIRED)
-    elif obj["schema"] != SCHEMA:
-        check.error("schema", WRONG_SCHEMA)
+    elif schema not in schemas():
+        check.error("schema", wrong_schema())
 
     external_id = obj.get("external_id")
     if external_id is None:
@@ -560,11 +657,14 @@ def validate_line(number: int, obj: Any, *, locations: dict[str, Location], toda
         check.error("prior_departure_procedures", NOT_A_COUNT)
         prior = None
 
-    events = _validate_events(check, obj.get("events"), within_covenant)
+    # An unknown version: the events as the latest known one reads them (one error, on the schema).
+    version = schema if schema in schemas() else schemas()[-1]
+    events = _validate_events(check, obj.get("events"), within_covenant, version)
     if check.errors:
         return None, check.errors
     line = ImportLine(
         number=number,
+        schema=schema,
         external_id=external_id,
         lvv=lvv,
         within_covenant=within_covenant,
@@ -622,7 +722,7 @@ def _validate_case_types(check: _Checker, case_types) -> list[str]:
     return seen
 
 
-def _validate_events(check: _Checker, events, within_covenant: bool) -> list[Event]:
+def _validate_events(check: _Checker, events, within_covenant: bool, schema: str = SCHEMA) -> list[Event]:
     if events is None:
         check.error("events", REQUIRED)
         return []
@@ -634,7 +734,7 @@ def _validate_events(check: _Checker, events, within_covenant: bool) -> list[Eve
         return []
     parsed: list[Event] = []
     for index, raw in enumerate(events):
-        event = _validate_event(check, index, raw)
+        event = _validate_event(check, index, raw, event_types(schema))
         if event is not None:
             parsed.append(event)
     if len(parsed) != len(events):
@@ -643,17 +743,18 @@ def _validate_events(check: _Checker, events, within_covenant: bool) -> list[Eve
     return parsed
 
 
-def _validate_event(check: _Checker, index: int, raw) -> Event | None:
+def _validate_event(check: _Checker, index: int, raw, types: dict | None = None) -> Event | None:
     prefix = f"events[{index}]"
     if not isinstance(raw, dict):
         check.error(prefix, NOT_AN_OBJECT_FIELD)
         return None
     errors_before = len(check.errors)
-    type_ = check.choice(raw, "type", f"{prefix}.type", tuple(EVENT_TYPES), required=True)
+    types = types or EVENT_TYPES
+    type_ = check.choice(raw, "type", f"{prefix}.type", tuple(types), required=True)
     day = check.date(raw, "date", f"{prefix}.date", required=True)
     if type_ is None:
         return None
-    specs = EVENT_TYPES[type_]
+    specs = types[type_]
     check.unknown(raw, ("type", "date", *(spec.name for spec in specs)), f"{prefix}.")
     values: dict[str, Any] = {}
     for spec in specs:
@@ -664,6 +765,8 @@ def _validate_event(check: _Checker, index: int, raw) -> Event | None:
             values[spec.name] = check.country(raw, spec.name, path)
         elif spec.kind == "bool":
             values[spec.name] = check.boolean(raw, spec.name, path, False)
+        elif spec.kind == "date":  # a date that may lie ahead (2000-2099), kept as its ISO text
+            values[spec.name] = check.any_date(raw, spec.name, path, required=spec.required)
         else:
             values[spec.name] = check.choice(raw, spec.name, path, spec.choices, required=spec.required)
     if type_ == "outflow" and len(check.errors) == errors_before:
@@ -676,6 +779,20 @@ def _validate_event(check: _Checker, index: int, raw) -> Event | None:
     if len(check.errors) != errors_before:
         return None
     return Event(index=index, type=type_, date=day, values=values)
+
+
+def _outside_the_table(check: _Checker, event: Event) -> bool | None:
+    """Whether ``event`` is no step of the transition table (True: go on, False: an error was
+    added), or None for a step: ``registered`` opens the case (only as the first event); a
+    later version's event has its own rules (``_extension_errors``)."""
+    if event.type in _extension_of:
+        return True
+    if event.type != "registered":
+        return None
+    if event.index != 0:
+        check.error(f"events[{event.index}].type", REGISTERED_NOT_FIRST)
+        return False
+    return True
 
 
 def _validate_sequence(check: _Checker, events: list[Event], within_covenant: bool) -> None:
@@ -693,9 +810,9 @@ def _validate_sequence(check: _Checker, events: list[Event], within_covenant: bo
             check.error(f"{prefix}.type", AFTER_END % {"type": previous.type})
             return
         previous = event
-        if event.type == "registered":
-            if event.index != 0:
-                check.error(f"{prefix}.type", REGISTERED_NOT_FIRST)
+        outside = _outside_the_table(check, event)
+        if outside is not None:
+            if not outside:
                 return
             continue
         if event.type == "shelter_started" and admitted is None:
@@ -726,6 +843,7 @@ def _validate_sequence(check: _Checker, events: list[Event], within_covenant: bo
         state = step.target or state
     if not within_covenant and admitted is None:
         check.error("within_covenant", OUTSIDE_COVENANT_NOT_ADMITTED)
+    _extension_errors(check, events)
 
 
 def validate(parsed: list[tuple[int, Any]], *, locations: dict[str, Location]) -> tuple[list[ImportLine], list]:
@@ -1077,6 +1195,8 @@ class _Applier:
         )
 
     def _apply(self, line: ImportLine, case: Case, event: Event) -> Case:
+        if event.type in _extension_of:
+            return self._apply_extension(line, case, event)
         try:
             step = step_name(event.type, event.values)
             arguments = service_arguments(event)
@@ -1087,6 +1207,19 @@ class _Applier:
                 case = self._confirm(case, event.date)
         except _SERVICE_ERRORS as exc:
             raise _LineFailed(_service_errors(line.number, exc, event=event)) from None
+        return case
+
+    def _apply_extension(self, line: ImportLine, case: Case, event: Event) -> Case:
+        """An event of a later version, through its app's services; as the system when the
+        user's role may not take it (an IND decision, a DT&V plan), logged as this import's."""
+        extension = _extension_of[event.type]
+        actor = self.user if policy.is_system(self.user) or extension.may(self.user, event) else policy.SYSTEM
+        try:
+            extension.apply(acting_user=actor, origin=self.origin, case=case, event=event)
+        except _SERVICE_ERRORS as exc:
+            raise _LineFailed(_service_errors(line.number, exc, event=event)) from None
+        if actor is not self.user:
+            self._log_done_as_system(case, event.type)
         return case
 
     def _confirm(self, case: Case, on: datetime.date) -> Case:

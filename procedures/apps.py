@@ -8,6 +8,9 @@ class ProceduresConfig(AppConfig):
 
     def ready(self) -> None:
         # The cases app learns of procedures only through its registries (ADR 0009): the
-        # case page's section and step hint (procedures.page), the import's lvv-case/2
-        # events (procedures.importing), the IND's inbox (procedures.inboxes).
-        from procedures import page  # noqa: F401  (registers itself)
+        # case page's section and step hints, the import's lvv-case/2 events, the IND's inbox.
+        from lvv.demo import register_seeder
+        from procedures import importing, inboxes, page  # noqa: F401  (they register themselves)
+        from procedures.demo import seed_procedures
+
+        register_seeder("procedures", seed_procedures)

@@ -251,7 +251,7 @@ CHECK_BEFORE_SHELTER = str(workflow.StepNotAllowed(workflow.STEPS["record_cooper
 RULES = [
     # schema
     ("schema-missing", _set("schema", _DELETE), "schema", importer.REQUIRED),
-    ("schema-wrong", _set("schema", "lvv-case/2"), "schema", importer.WRONG_SCHEMA),
+    ("schema-wrong", _set("schema", "lvv-case/9"), "schema", importer.wrong_schema()),
     # external_id
     ("external-id-missing", _set("external_id", _DELETE), "external_id", importer.REQUIRED),
     ("external-id-empty", _set("external_id", ""), "external_id", importer.EXTERNAL_ID_LENGTH),
