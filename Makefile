@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock lint messages services browser clean
+.PHONY: run test install lock lint messages services browser clean settings-docs
 
 # A development install: runtime and dev packages (requirements-dev.lock). The Docker image
 # installs requirements.lock, the runtime packages only.
@@ -38,6 +38,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=lvv.settings_test $(PY) -W ignore::RuntimeWarning manage.py makemigrations --check --dry-run
+
+# The README's configuration table and .env.example, from lvv/settings_catalog.py.
+settings-docs: $(STAMP)
+	$(PY) scripts/settings_docs.py
 
 messages: $(STAMP)
 	DEBUG=true $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=.local

@@ -5,6 +5,10 @@ DEBUG is off unless asked for, and a production run refuses to start without a s
 key and explicit hosts.
 """
 
+# A new variable read here is declared in lvv/settings_catalog.py, with its default and help
+# text; `make settings-docs` then writes the README's table and .env.example from it (a test
+# fails while one is missing).
+
 from __future__ import annotations
 
 import os
