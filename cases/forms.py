@@ -359,13 +359,57 @@ class RequestDossierForm(StepForm):
     service = staticmethod(services.request_dossier)
 
 
+# Case documents: the file that may come with a dossier part, and the form of the case page.
+from cases.documents import ACCEPT, TYPE_NAMES, max_bytes  # noqa: E402
+from cases.models import DocumentKind  # noqa: E402
+from lvv.text import NAME_MAX  # noqa: E402
+
+
 class DeliverDossierForm(StepForm):
+    """The delivery of a dossier part, optionally with its file (a document of the case,
+    ``services.deliver_dossier_part``). The confidentiality is offered only to users who
+    may see special-category data of the case."""
+
     date_label = _("Geleverd op")
     service = staticmethod(services.deliver_dossier_part)
     kind: str = ""
 
+    file = forms.FileField(
+        label=_("Bestand (niet verplicht)"),
+        required=False,
+        allow_empty_file=True,  # the service says why an empty file is refused
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+    )
+    title = forms.CharField(
+        label=_("Titel van het bestand"),
+        required=False,
+        max_length=NAME_MAX,
+        help_text=_("Leeg: het deel van het dossier en de datum van levering."),
+    )
+    confidentiality = forms.ChoiceField(
+        label=_("Vertrouwelijkheid van het bestand"),
+        choices=Confidentiality.choices,
+        initial=Confidentiality.NORMAL,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = document_help_text()
+        if policy.can_view_special_category(self.user, self.case):
+            self.fields["confidentiality"].help_text = SPECIAL_HELP
+        else:
+            del self.fields["confidentiality"]
+
     def service_kwargs(self) -> dict:
-        return {"on": self.cleaned_data["on"], "kind": self.kind}
+        data = self.cleaned_data
+        return {
+            "on": data["on"],
+            "kind": self.kind,
+            "file": data.get("file") or None,
+            "title": data.get("title", ""),
+            "confidentiality": data.get("confidentiality") or Confidentiality.NORMAL,
+        }
 
 
 class DeliverDossierIndForm(DeliverDossierForm):
@@ -570,6 +614,63 @@ STEP_FORMS: dict[str, type[StepForm]] = {
         CorrectOutflowForm,
     )
 }
+
+
+# --- Case documents --------------------------------------------------------------------------
+
+DOCUMENT_ADDED = _("Het document is toegevoegd.")
+# The kinds a user chooses; the dossier parts come with their delivery (the step's form).
+UPLOAD_KINDS = [
+    (value, label)
+    for value, label in DocumentKind.choices
+    if value not in (DocumentKind.DOSSIER_IND, DocumentKind.DOSSIER_DTV)
+]
+
+
+def document_help_text() -> str:
+    from django.template.defaultfilters import filesizeformat
+
+    return str(
+        _("%(types)s; ten hoogste %(max)s. Het soort bestand wordt herkend aan de inhoud.")
+        % {"types": TYPE_NAMES, "max": filesizeformat(max_bytes())}
+    )
+
+
+class DocumentForm(StyledFormMixin, forms.Form):
+    """A document for the case file (``services.add_document``). The confidentiality is
+    offered only to users who may see special-category data of the case; for others it is
+    normal."""
+
+    file = forms.FileField(
+        label=_("Bestand"),
+        allow_empty_file=True,  # the service says why an empty file is refused
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+    )
+    title = forms.CharField(label=_("Titel"), max_length=NAME_MAX)
+    kind = forms.ChoiceField(label=_("Soort"), choices=[("", "---------"), *UPLOAD_KINDS])
+    confidentiality = forms.ChoiceField(
+        label=_("Vertrouwelijkheid"),
+        choices=Confidentiality.choices,
+        initial=Confidentiality.NORMAL,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, special: bool, **kwargs):
+        kwargs.setdefault("auto_id", "id_document_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = document_help_text()
+        if special:
+            self.fields["confidentiality"].help_text = SPECIAL_HELP
+        else:
+            del self.fields["confidentiality"]
+
+    def document_fields(self) -> dict:
+        return {
+            "file": self.cleaned_data["file"],
+            "title": self.cleaned_data["title"],
+            "kind": self.cleaned_data["kind"],
+            "confidentiality": self.cleaned_data.get("confidentiality") or Confidentiality.NORMAL,
+        }
 
 
 # --- The case journal (notes) ---------------------------------------------------------------

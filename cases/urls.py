@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from cases import views, views_intake, views_notes, views_owners, views_reconciliation
+from cases import views, views_documents, views_intake, views_notes, views_owners, views_reconciliation
 
 app_name = "cases"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("<int:pk>/steps/<slug:step>/", views.case_step, name="step"),
     path("<int:pk>/notes/", views_notes.case_notes, name="notes"),
     path("<int:pk>/notes/<int:note_pk>/", views_notes.note_detail, name="note"),
+    path("<int:pk>/documents/", views_documents.case_documents, name="documents"),
+    path(
+        "<int:pk>/documents/<int:document_pk>/download/",
+        views_documents.document_download,
+        name="document-download",
+    ),
     # Case owners and the person page.
     path("<int:pk>/hand-over/<slug:role>/", views_owners.hand_over, name="hand-over"),
     path("persons/<int:person_pk>/", views_owners.person_detail, name="person"),

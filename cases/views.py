@@ -37,6 +37,7 @@ from cases.models import (
     CooperationResult,
     DeadlineKind,
     Direction,
+    DocumentKind,
     DossierPartKind,
     EventType,
     ExceptionGround,
@@ -174,7 +175,13 @@ def case_step(request, pk, step):
         return redirect(f"{reverse('cases:detail', args=[case.pk])}?step={step}#step-{step}")
     # Pausing and resuming take one deadline each: its kind tells the forms apart.
     key = request.POST.get("kind", "") if issubclass(form_class, DeadlineForm) else ""
-    form = form_class(request.POST, case=case, user=request.user, key=key if key in DeadlineKind.values else "")
+    form = form_class(
+        request.POST,
+        files=request.FILES,  # a step may take a file (a dossier part's)
+        case=case,
+        user=request.user,
+        key=key if key in DeadlineKind.values else "",
+    )
     status = 200
     origin = Origin.from_request(request)
     if form.is_valid():
@@ -395,6 +402,7 @@ def _step_forms(request, case: Case, *, can_change: bool, posted: StepForm | Non
 def _render_case_page(
     request, case: Case, *, posted: StepForm | None = None, status: int = 200, note_form=None, owner_form=None
 ):
+    from cases.views_documents import documents_context  # that module imports this one
     from cases.views_notes import journal_context  # the journal's module imports this one
     from cases.views_owners import owners_context  # so does the owners' module
 
@@ -441,6 +449,8 @@ def _render_case_page(
             "outflow": outflow,
             "outflow_partner": {"ind": "IND", "dtv": "DT&V"}.get(outflow.confirming_partner) if outflow else None,
             **journal_context(request, case, special=special, form=note_form),
+            # A refused upload shows the page again with its form (views_documents.case_documents).
+            **documents_context(request, case, special=special, form=getattr(request, "document_form", None)),
             **owners_context(request, case, can_change=can_change, form=owner_form),
         }
     )
@@ -538,6 +548,11 @@ def event_details(event) -> str:  # noqa: C901 -- one branch per kind; to be spl
         parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
     elif kind == EventType.OUTFLOW_CONFIRMED and data.get("by"):
         parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
+    elif kind == EventType.DOCUMENT_ADDED:  # the kind, never the title
+        if data.get("kind"):
+            parts.append(_label(DocumentKind, data["kind"]))
+        if data.get("confidentiality") == Confidentiality.SPECIAL:
+            parts.append(_label(Confidentiality, data["confidentiality"]))
     elif kind == EventType.NOTE:  # the kind, never the text
         if data.get("kind"):
             parts.append(_label(NoteKind, data["kind"]))

@@ -18,6 +18,7 @@ from cases.models import (
     V_NUMBER_TAKEN,
     Case,
     CaseType,
+    Confidentiality,
     CooperationResult,
     DeadlineKind,
     Direction,
@@ -82,7 +83,6 @@ class PersonSerializer(serializers.ModelSerializer):
         }
 
 
-class CaseSerializer(serializers.ModelSerializer):
 class OwnerSerializer(serializers.Serializer):
     """A user who owns a role of a case (case owners): id and name."""
 
@@ -96,6 +96,7 @@ class OwnerSerializer(serializers.Serializer):
         return user.get_full_name() or user.get_username()
 
 
+class CaseSerializer(serializers.ModelSerializer):
     location = serializers.SlugRelatedField(slug_field="slug", queryset=Location.objects.all())
     person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.none())
     person_name = serializers.CharField(source="person.full_name", read_only=True)
@@ -111,7 +112,6 @@ class OwnerSerializer(serializers.Serializer):
     state = serializers.ChoiceField(
         choices=State.choices, read_only=True, help_text=_("Stand van het traject; zie /cases/{id}/trajectory/.")
     )
-
     case_manager = OwnerSerializer(
         read_only=True,
         allow_null=True,
@@ -122,6 +122,7 @@ class OwnerSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("De begeleider van de toegewezen ngo; wijzigen met POST /cases/{id}/hand-over/."),
     )
+
     class Meta:
         model = Case
         fields = [
@@ -133,9 +134,9 @@ class OwnerSerializer(serializers.Serializer):
             "external_id",
             "health_notes",
             "state",
-            "created_at",
             "case_manager",
             "ngo_guide",
+            "created_at",
             "updated_at",
             "version",
         ]
@@ -502,10 +503,34 @@ class RequestDossierStepSerializer(StepSerializer):
 
 
 class DeliverDossierStepSerializer(StepSerializer):
-    """The IND or the DT&V registers the delivery of its own part."""
+    """The IND or the DT&V registers the delivery of its own part, optionally with its file
+    (as ``multipart/form-data``): a document of the case of kind ``dossier_ind`` or
+    ``dossier_dtv``, checked as every document (``POST .../documents/``)."""
 
     kind = serializers.ChoiceField(
         choices=DossierPartKind.choices, help_text=_("IND of DTV: het deel van de eigen organisatie.")
+    )
+    file = serializers.FileField(
+        required=False,
+        allow_null=True,
+        allow_empty_file=True,  # the service says why an empty file is refused
+        use_url=False,
+        help_text=_(
+            "Het bestand van het dossierdeel (niet verplicht; dan als multipart/form-data): PDF, JPEG, PNG, DOCX, "
+            "XLSX of ODT, herkend aan de inhoud."
+        ),
+    )
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text=_("Titel van het bestand; leeg: het deel en de datum van levering."),
+    )
+    confidentiality = serializers.ChoiceField(
+        choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+        help_text=_("Van het bestand: `special` alleen voor wie bijzondere persoonsgegevens van de casus mag zien."),
     )
 
 

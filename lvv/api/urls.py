@@ -16,6 +16,7 @@ urlpatterns = [
     path("imports/", include("cases.api.imports")),
     path("", include("cases.api.registration")),
     path("", include("cases.api.notes")),
+    path("", include("cases.api.documents")),
     path("", include("cases.api.owners")),
     path("", include("cases.api.inbox")),
     path("", include("monitor.api.urls")),

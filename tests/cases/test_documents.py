@@ -13,6 +13,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -342,3 +344,237 @@ def demo_context():
 
     return seed_core("pw-demo", 3)
 
+
+# --- The case page ------------------------------------------------------------------------------
+
+
+def page(client, case, **params):
+    return client.get(reverse("cases:detail", args=[case.pk]), params)
+
+
+def post_upload(client, case, *, file=None, **fields):
+    body = {"title": "Beschikking IND", "kind": "decision", **fields}
+    body["file"] = file if file is not None else upload()
+    return client.post(reverse("cases:documents", args=[case.pk]), body)
+
+
+def download_url(case, document) -> str:
+    return reverse(
+        "cases:document-download", args=[case.pk, document.pk if isinstance(document, Document) else document]
+    )
+
+
+def section(html: str, start: str, end: str) -> str:
+    return html[html.index(start) : html.index(end, html.index(start))]
+
+
+@pytest.mark.django_db
+def test_the_case_page_lists_documents_newest_first_with_the_upload_form(client, world, ngo):
+    case = world.ams.assigned
+    add(ngo, case, title="Oude brief", kind="correspondence")
+    add(ngo, case, title="Nieuwe beschikking")
+    client.force_login(ngo)
+    html = page(client, case).content.decode()
+    documents_html = section(html, 'id="documents"', "</section>")
+    assert documents_html.index("Nieuwe beschikking") < documents_html.index("Oude brief")
+    assert 'enctype="multipart/form-data"' in documents_html and 'name="file"' in documents_html
+    assert 'name="confidentiality"' not in documents_html  # no special documents for the NGO
+    assert "correspondentie" in documents_html.lower() and "beschikking.pdf" in documents_html
+    assert TODAY().strftime("%Y") in documents_html and 'href="#documents"' in html
+    assert "/media/" not in documents_html and "/static/" not in section(documents_html, "<table", "</table>")
+
+
+@pytest.mark.django_db
+def test_the_empty_state_and_pages_of_documents(client, world, manager):
+    case = world.ams.assigned
+    client.force_login(manager)
+    assert "Er zijn nog geen documenten." in page(client, case).content.decode()
+    for number in range(12):
+        add(manager, case, title=f"Document nummer {number:02d}")
+    first = page(client, case).content.decode()
+    assert first.count('data-testid="document"') == 10 and "Document nummer 11" in first
+    assert "Oudere documenten" in first and "Document nummer 01" not in first
+    second = page(client, case, documents_page=2).content.decode()
+    assert second.count('data-testid="document"') == 2 and "Document nummer 00" in second
+    assert "Nieuwere documenten" in second
+    assert "Er zijn geen oudere documenten." in page(client, case, documents_page=99).content.decode()
+    assert page(client, case, documents_page="x").status_code == 200
+
+
+@pytest.mark.django_db
+def test_uploading_on_the_page_and_downloading_the_same_bytes(client, world, ngo):
+    case = world.ams.assigned
+    client.force_login(ngo)
+    response = post_upload(client, case, file=upload("Beschikking (kopie).pdf"))
+    assert response.status_code == 302 and response["Location"].endswith("#documents")
+    document = Document.objects.get()
+    assert (document.uploaded_by, document.kind, document.confidentiality) == (ngo, "decision", "normal")
+    html = client.get(response["Location"]).content.decode()
+    assert "Het document is toegevoegd." in html and download_url(case, document) in html
+    download = client.get(download_url(case, document))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert "Beschikking (kopie).pdf" in download["Content-Disposition"]
+    assert download["X-Content-Type-Options"] == "nosniff" and "no-store" in download["Cache-Control"]
+    row = AccessLogEntry.objects.filter(object_type="cases.document", action="export").get()
+    assert (row.object_id, row.actor, row.channel, row.detail) == (str(document.pk), ngo, "web", {"case": case.pk})
+    # The timeline names the kind and links the download.
+    timeline = section(html, 'id="timeline"', "</section>")
+    assert "Document toegevoegd" in timeline and download_url(case, document) in timeline
+    assert "Beschikking IND" not in timeline
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "content", "message"), REFUSALS)
+def test_the_page_refuses_bad_files_in_dutch_and_stores_nothing(client, world, ngo, name, content, message):
+    client.force_login(ngo)
+    response = post_upload(client, world.ams.assigned, file=upload(name, content))
+    html = response.content.decode()
+    assert response.status_code == 200 and str(message).split("(")[0].strip() in html.replace("&#x27;", "'")
+    assert 'id="document-add" open' in html
+    assert not Document.objects.exists() and stored_files() == []
+
+
+@pytest.mark.django_db
+def test_the_page_refuses_a_file_over_the_maximum(client, world, ngo, settings):
+    settings.DOCUMENT_MAX_BYTES = 100
+    client.force_login(ngo)
+    html = post_upload(client, world.ams.assigned).content.decode().replace("\xa0", " ")
+    assert f"Het bestand is te groot ({len(PDF)} bytes). Een document mag ten hoogste 100 bytes zijn." in html
+    assert not Document.objects.exists() and stored_files() == []
+
+
+@pytest.mark.django_db
+def test_the_page_shows_missing_fields_in_dutch(client, world, manager):
+    client.force_login(manager)
+    response = client.post(reverse("cases:documents", args=[world.ams.assigned.pk]), {"title": "", "kind": ""})
+    html = response.content.decode()
+    assert response.status_code == 200
+    for field in ("file", "title", "kind"):
+        assert f'id="id_document_{field}_errors"><p>Dit veld is vereist.</p>' in html
+    assert 'name="confidentiality"' in html and not Document.objects.exists()
+
+
+@pytest.mark.django_db
+def test_special_documents_on_the_page(client, world, manager, ngo):
+    case = world.ams.assigned
+    client.force_login(ngo)
+    response = post_upload(
+        client, case, confidentiality="special", title=SECRET_TITLE
+    )  # crafted: the NGO has no choice
+    assert response.status_code == 302 and Document.objects.get().confidentiality == "normal"
+    Document.objects.all().delete()
+    special = add(manager, case, title=SECRET_TITLE, kind="medical_letter", confidentiality="special")
+    client.force_login(manager)
+    html = page(client, case).content.decode()
+    assert SECRET_TITLE in html and download_url(case, special) in html and "bijzonder persoonsgegeven" in html
+    assert client.get(download_url(case, special)).status_code == 200
+    client.force_login(ngo)
+    html = page(client, case).content.decode()
+    assert SECRET_TITLE not in html and download_url(case, special) not in html
+    assert "medische brief" not in section(html, 'id="timeline"', "</section>")  # not even its event
+    assert client.get(download_url(case, special)).status_code == 404
+    refused = AccessLogEntry.objects.filter(object_type="cases.document", result="denied").latest("id")
+    assert (refused.object_id, refused.actor) == (str(special.pk), ngo)
+
+
+@pytest.mark.django_db
+def test_a_document_of_another_case_is_not_found_under_this_one(client, world, manager):
+    elsewhere = add(manager, world.ams.unassigned)
+    client.force_login(manager)
+    assert client.get(download_url(world.ams.assigned, elsewhere)).status_code == 404
+    assert client.get(download_url(world.ams.unassigned, 10**12)).status_code == 404
+    assert client.post(download_url(world.ams.unassigned, elsewhere)).status_code == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_pages_answer_404_to_users_who_may_not_see_the_case(client, world, manager, who):
+    case = world.ams.assigned
+    document = add(manager, case)
+    client.force_login(outsiders(world)[who])
+    documents_url = reverse("cases:documents", args=[case.pk])
+    assert page(client, case).status_code == 404
+    assert client.get(documents_url).status_code == 404
+    assert post_upload(client, case).status_code == 404
+    assert client.get(download_url(case, document)).status_code == 404
+    assert Document.objects.count() == 1 and len(stored_files()) == 1
+    assert not AccessLogEntry.objects.filter(object_type="cases.document", action="export").exists()
+    refused = AccessLogEntry.objects.filter(object_type="cases.case", object_id=str(case.pk), result="denied")
+    assert refused.count() == 4
+
+
+@pytest.mark.django_db
+def test_the_documents_address_leads_to_the_section(client, world, ngo):
+    client.force_login(ngo)
+    case = world.ams.assigned
+    response = client.get(reverse("cases:documents", args=[case.pk]), {"documents_page": "2"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:detail", args=[case.pk]) + "?documents_page=2#documents"
+
+
+@pytest.mark.django_db
+def test_the_case_page_takes_a_fixed_number_of_queries(client, world, manager, django_assert_max_num_queries):
+    case = world.ams.assigned
+    client.force_login(manager)
+    detail = reverse("cases:detail", args=[case.pk])
+    add(manager, case)
+    client.get(detail)  # warm the caches (content types, programme settings)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(detail).status_code == 200
+    for number in range(25):
+        add(manager, case, title=f"Document {number}", confidentiality="special" if number % 3 else "normal")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(detail).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(detail, {"documents_page": 2})
+
+
+# --- Dossier parts with their file on the page ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_ind_delivers_its_dossier_part_with_the_file_on_the_page(client, world):
+    case = requested_case(world)
+    ind = world.ams.users[Role.IND]
+    client.force_login(ind)
+    html = page(client, case).content.decode()
+    step = section(html, 'data-testid="step-deliver_dossier_ind"', "</details>")
+    assert 'enctype="multipart/form-data"' in step and 'name="file"' in step
+    assert 'name="confidentiality"' not in step  # the IND officer may not see special-category data
+    url = reverse("cases:step", args=[case.pk, "deliver_dossier_ind"])
+    refused = client.post(url, {"version": case.version, "on": TODAY().isoformat(), "file": upload("d.pdf", PNG)})
+    assert refused.status_code == 200 and "De inhoud van dit bestand is PNG" in refused.content.decode()
+    assert DossierPart.objects.get(case=case, kind="IND").delivered_on is None and stored_files() == []
+    response = client.post(
+        url, {"version": case.version, "on": TODAY().isoformat(), "file": upload("ind.pdf"), "title": "IND-dossier"}
+    )
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert (document.kind, document.title, document.dossier_part.kind) == ("dossier_ind", "IND-dossier", "IND")
+    html = page(client, case).content.decode()
+    dossier = section(html, 'id="dossier"', "</section>")
+    assert download_url(case, document) in section(dossier, 'data-testid="dossier-file-IND"', "</td>")
+    assert b"".join(client.get(download_url(case, document)).streaming_content) == PDF
+    # The case worker sees the file too; without one the DT&V delivers as before.
+    client.force_login(world.ams.users[Role.DTV])
+    case.refresh_from_db()
+    url = reverse("cases:step", args=[case.pk, "deliver_dossier_dtv"])
+    assert client.post(url, {"version": case.version, "on": TODAY().isoformat()}).status_code == 302
+    assert DossierPart.objects.get(case=case, kind="DTV").delivered_on == TODAY() and Document.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_special_dossier_file_is_shown_only_with_the_permission(client, world, manager, ngo):
+    case = requested_case(world)
+    ind = with_special(world.ams.users[Role.IND])
+    deliver(ind, case, file=upload(), title=SECRET_TITLE, confidentiality="special")
+    document = Document.objects.get()
+    client.force_login(manager)
+    assert download_url(case, document) in section(page(client, case).content.decode(), 'id="dossier"', "</section>")
+    client.force_login(ngo)
+    html = page(client, case).content.decode()
+    assert SECRET_TITLE not in html and download_url(case, document) not in html
