@@ -308,6 +308,20 @@ def test_a_delivery_with_a_bad_file_records_nothing(world):
 
 
 @pytest.mark.django_db
+def test_a_delivery_that_fails_after_storing_its_file_removes_it(world, monkeypatch):
+    case = requested_case(world)
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("the deadlines could not be written")
+
+    monkeypatch.setattr(services.deadlines, "recompute", broken)
+    with pytest.raises(DatabaseError):
+        deliver(world.ams.users[Role.IND], case, file=upload())
+    assert DossierPart.objects.get(case=case, kind="IND").delivered_on is None
+    assert not Document.objects.exists() and stored_files() == []
+
+
+@pytest.mark.django_db
 def test_a_file_for_an_earlier_delivered_part_by_its_partner_only(world):
     case = deliver(SYSTEM, requested_case(world))
     part = DossierPart.objects.get(case=case, kind="IND")
