@@ -1,6 +1,9 @@
 """Demo LSO data (registered with lvv.demo): members, past meetings with minutes, upcoming
 meetings with an agenda built from the suggestions, open actions, DT&V reviews and a
-partner's request. Escalations come from the minutes; the MRT's seeder (``mrt.demo``)
+partner's request. One review and one preparation note per LVV are special-category data:
+the case manager (who has the permission) and the DT&V supervisor (given it on that one
+review's case) read them; the NGO guide, the IND and the LSO chair see that a text is
+withheld. Escalations come from the minutes; the MRT's seeder (``mrt.demo``)
 adds sessions and advice.
 
 Everything goes through the services, as the LVV's own accounts, on dates relative to
@@ -19,8 +22,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
-from cases.models import Case, CaseType, Direction, Route
+from cases.models import Case, CaseType, Confidentiality, Direction, Route
 from cases.workflow import ADMITTED_STATES, State
 from lso import selectors, services
 from lso.models import (
@@ -34,6 +38,7 @@ from lso.models import (
     Reason,
     ReviewNote,
 )
+from lvv.access import policy
 from lvv.audit.log import COMMAND
 from lvv.demo import DemoContext
 
@@ -267,15 +272,32 @@ class LocationSeeder:
         cases = list(
             Case.objects.filter(location=self.location, state=State.SHELTERED).order_by("external_id", "pk")[:3]
         )
+        normal, special = Confidentiality.NORMAL, Confidentiality.SPECIAL
         texts = [
-            ("Traject loopt volgens plan; dossier compleet.", False, 20),
-            ("Geen zichtbare voortgang in het vertrekscenario sinds de laatste bespreking.", True, 2),
-            ("Medische situatie vraagt om herbeoordeling van het scenario.", False, 9),
+            (
+                "Psychiatrische behandeling loopt; de behandelaar ziet vertrek binnen drie maanden niet als "
+                "medisch verantwoord. Herbeoordeling van het scenario nodig.",
+                False,
+                20,
+                special,
+            ),
+            ("Geen zichtbare voortgang in het vertrekscenario sinds de laatste bespreking.", True, 2, normal),
+            ("Traject loopt volgens plan; dossier compleet.", False, 9, normal),
         ]
-        for case, (text, flagged, days) in zip(cases, texts, strict=False):
+        for case, (text, flagged, days, mark) in zip(cases, texts, strict=False):
             on = max(self.today - _d(days), case.registered_on)
+            if mark == special:
+                # The DT&V supervisor was given the special-category data of this one case
+                # (a grant on the case); other readers without it see that there is a text.
+                assign_perm(policy.SPECIAL_CATEGORY_PERMISSION, self.dtv_user, case)
             services.add_review_note(
-                acting_user=self.dtv_user, origin=COMMAND, case=case, text=text, flagged=flagged, on=on
+                acting_user=self.dtv_user,
+                origin=COMMAND,
+                case=case,
+                text=text,
+                flagged=flagged,
+                on=on,
+                confidentiality=mark,
             )
             self.counts["reviews"] += 1
         assigned = (
@@ -295,7 +317,7 @@ class LocationSeeder:
     def notes(self, meeting: Meeting) -> None:
         if meeting.status != MeetingStatus.PUBLISHED:
             return
-        for item in meeting.items.select_related("case").order_by("order", "pk")[:3]:
+        for index, item in enumerate(meeting.items.select_related("case").order_by("order", "pk")[:3]):
             if item.notes.exists():
                 continue
             services.save_preparation_note(
@@ -304,6 +326,14 @@ class LocationSeeder:
                 item=item,
                 text="Vertrekgesprek gevoerd; de persoon twijfelt nog. Reisdocument is aangevraagd.",
             )
+            if index == 0:  # special-category data, for the readers with the permission only
+                services.save_preparation_note(
+                    acting_user=self.casemanager,
+                    origin=COMMAND,
+                    item=item,
+                    text="De huisarts meldt een verhoogd suïciderisico; het vertrekgesprek alleen samen met de GGZ.",
+                    confidentiality=Confidentiality.SPECIAL,
+                )
             if item.case.assigned_ngo_id == self.ngo_user.organisation_id:
                 services.save_preparation_note(
                     acting_user=self.ngo_user,

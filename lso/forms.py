@@ -6,9 +6,10 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Direction, Route
+from cases.models import Confidentiality, Direction, Route
+from lso import confidential
 from lso.models import Decision, EscalationReason, Meeting, ReviewNote
-from lvv.forms import StyledFormMixin, limit_length
+from lvv.forms import WIDGET_CLASSES, StyledFormMixin, limit_length
 from lvv.text import TEXT_MAX
 
 # Messages shared by the pages and their tests.
@@ -104,7 +105,43 @@ class ItemTimeForm(VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form
     minutes_allotted = forms.IntegerField(label=_("Minuten"), min_value=1, max_value=240)
 
 
-class NoteForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
+class SpecialMarkMixin:
+    """The mark of a free text: a checkbox "special-category data", offered (rendered) only
+    to a user who may see the special-category data of the case (``special_allowed``).
+    A crafted mark from anyone else reaches the service, which refuses it (403)."""
+
+    def __init__(self, *args, special_allowed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.special_allowed = special_allowed
+        self.fields["special"] = forms.BooleanField(
+            label=confidential.SPECIAL_LABEL,
+            required=False,
+            help_text=confidential.SPECIAL_HELP,
+            widget=forms.CheckboxInput(attrs={"class": WIDGET_CLASSES[forms.CheckboxInput]}),
+        )
+
+    def confidentiality(self) -> str:
+        return Confidentiality.SPECIAL if self.cleaned_data.get("special") else Confidentiality.NORMAL
+
+    def get_context(self):
+        """``{{ form }}`` leaves the mark out for a user who may not set it."""
+        context = super().get_context()
+        if not self.special_allowed:
+            context["fields"] = [(field, errors) for field, errors in context["fields"] if field.name != "special"]
+        return context
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            exc = ValidationError(
+                {
+                    ("special" if key in ("confidentiality", "reasoning_confidentiality") else key): errors
+                    for key, errors in exc.error_dict.items()
+                }
+            )
+        super().add_service_errors(exc)
+
+
+class NoteForm(SpecialMarkMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
     text = forms.CharField(label=_("Voorbereiding van uw organisatie"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -253,7 +290,7 @@ class OutcomeForm(VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form)
         super().add_service_errors(exc)
 
 
-class ReviewNoteForm(ServiceErrorsMixin, StyledFormMixin, forms.ModelForm):
+class ReviewNoteForm(SpecialMarkMixin, ServiceErrorsMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = ReviewNote
         fields = ["text", "flagged"]

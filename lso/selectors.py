@@ -5,6 +5,8 @@
 - An agenda item is visible when its meeting is visible and its case is visible
   (``Case.objects.visible_to``): an NGO sees only the items of the cases assigned to it.
 - Actions and review notes are visible with their case.
+- A special text (a review note, a preparation note) is withheld from every reader who may
+  not see the special-category data of its case (``lso.confidential``).
 
 Everything here runs a fixed number of queries, whatever the number of rows.
 """
@@ -128,14 +130,21 @@ def meeting_list(user) -> QuerySet[Meeting]:
     )
 
 
+def preparation_notes(user) -> QuerySet[PreparationNote]:
+    """Preparation notes as ``user`` reads them: a special text the user may not see is
+    withheld (``lso.confidential``). Not scoped: filter by visible items."""
+    return PreparationNote.objects.for_reader(user).select_related("organisation", "author").order_by("pk")
+
+
 def item_queryset(user) -> QuerySet[AgendaItem]:
     """Visible items with what a meeting page shows of each: case, person, outcome with its
-    positions, preparation notes and actions (fixed number of queries)."""
+    positions, preparation notes (special texts withheld from readers without the
+    permission) and actions (fixed number of queries)."""
     return (
         visible_items(user)
         .select_related("case__person", "case__location", "meeting__location", "outcome", "added_by")
         .prefetch_related(
-            Prefetch("notes", queryset=PreparationNote.objects.select_related("organisation", "author").order_by("pk")),
+            Prefetch("notes", queryset=preparation_notes(user)),
             Prefetch(
                 "outcome__positions",
                 queryset=PartnerPosition.objects.select_related("organisation").order_by("organisation__name", "pk"),
@@ -428,8 +437,11 @@ def open_actions_for(user) -> QuerySet[Action]:
 
 
 def visible_review_notes(user) -> QuerySet[ReviewNote]:
+    """Review notes of the cases the user sees; a special text the user may not see is
+    withheld (``lso.confidential``)."""
     return (
-        ReviewNote.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
+        ReviewNote.objects.for_reader(user)
+        .filter(case__in=Case.objects.visible_to(user).values("pk"))
         .select_related("case__person", "case__location", "author", "organisation")
         .order_by("-reviewed_on", "-pk")
     )

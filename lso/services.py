@@ -47,10 +47,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from cases import services as case_services
-from cases.models import DEPARTURE_ROUTES, Case, Direction, EventType, Route, TimelineEvent
+from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, EventType, Route, TimelineEvent
 from cases.services import NotVisibleError, StaleVersionError, add_event
 from cases.workflow import OPEN_STATES
-from lso import selectors, tasks
+from lso import confidential, selectors, tasks
 from lso.models import (
     ORGANISATION_NOT_PARTNER,
     Action,
@@ -153,6 +153,10 @@ DATE_IN_FUTURE = case_services.DATE_IN_FUTURE
 DATE_BEFORE = _("Deze datum ligt vóór %(date)s.")
 REQUEST_REASON_REQUIRED = _("Geef aan waarom de casus in het LSO besproken moet worden.")
 NOT_DTV = _("Alleen de DT&V legt een beoordeling vast.")
+NOTE_SPECIAL_LOCKED = _(
+    "De voorbereiding van uw organisatie bevat bijzondere persoonsgegevens; alleen wie die gegevens van deze casus "
+    "mag zien, kan haar wijzigen."
+)
 
 # Notices and the e-mail copy (Dutch; built in the site's language when created).
 PUBLISHED_NOTICE = ngettext_lazy(
@@ -537,23 +541,40 @@ def reorder_items(
 
 
 @transaction.atomic
-def save_preparation_note(*, acting_user, origin: Origin, item: AgendaItem, text: str) -> PreparationNote:
-    """Write (or rewrite) the acting user's organisation's preparation for an item."""
+def save_preparation_note(
+    *,
+    acting_user,
+    origin: Origin,
+    item: AgendaItem,
+    text: str,
+    confidentiality: str = Confidentiality.NORMAL,
+) -> PreparationNote:
+    """Write (or rewrite) the acting user's organisation's preparation for an item.
+
+    ``confidentiality="special"`` (special-category data) only by a user who may see that
+    data of the case; a special note is rewritten only by such a user too (403)."""
     item = _visible_item(acting_user, item)
     meeting = _locked_meeting(acting_user, item.meeting, check=None)
     organisation = getattr(acting_user, "organisation", None)
     if not works_for(organisation, meeting.location):
         raise PermissionDenied(str(NOT_A_PARTNER))
+    confidentiality = confidential.check_mark(acting_user, item.case, confidentiality)
+    existing = PreparationNote.objects.filter(item=item, organisation=organisation).first()  # the meeting is locked
+    if existing is not None and confidential.is_special(existing.confidentiality):
+        if not policy.can_view_special_category(acting_user, item.case):
+            raise PermissionDenied(str(NOTE_SPECIAL_LOCKED))
     text = _required(text, "text")
     note, created = PreparationNote.objects.update_or_create(
-        item=item, organisation=organisation, defaults={"author": acting_user, "text": text}
+        item=item,
+        organisation=organisation,
+        defaults={"author": acting_user, "text": text, "confidentiality": confidentiality},
     )
     record(
         actor=acting_user,
         action=AuditAction.CREATE if created else AuditAction.UPDATE,
         obj=note,
         origin=origin,
-        detail={"case": item.case_id, "meeting": meeting.pk},
+        detail={"case": item.case_id, "meeting": meeting.pk, "confidentiality": confidentiality},
     )
     return note
 
@@ -1028,15 +1049,26 @@ def request_lso_discussion(
 
 @transaction.atomic
 def add_review_note(
-    *, acting_user, origin: Origin, case: Case, text: str, flagged: bool = False, on: datetime.date | None = None
+    *,
+    acting_user,
+    origin: Origin,
+    case: Case,
+    text: str,
+    flagged: bool = False,
+    on: datetime.date | None = None,
+    confidentiality: str = Confidentiality.NORMAL,
 ) -> ReviewNote:
     """A DT&V supervisor's review of a trajectory: a ``dtv_review`` event on the timeline;
-    a flagged review makes the case a suggestion for the next meeting of its LVV."""
+    a flagged review makes the case a suggestion for the next meeting of its LVV.
+
+    ``confidentiality="special"`` only by a user who may see the case's special-category
+    data; the event then says so instead of quoting the text (``lso.confidential``)."""
     visible = Case.objects.visible_to(acting_user).filter(pk=case.pk).first()
     if visible is None:
         raise NotVisibleError
     if policy.is_system(acting_user) or not acting_user.has_role(Role.DTV):
         raise PermissionDenied(str(NOT_DTV))
+    confidentiality = confidential.check_mark(acting_user, visible, confidentiality)
     text = _required(text, "text")
     on = _not_future(on)
     if on < visible.registered_on:
@@ -1046,6 +1078,7 @@ def add_review_note(
         author=acting_user,
         organisation=acting_user.organisation,
         text=text,
+        confidentiality=confidentiality,
         flagged=bool(flagged),
         reviewed_on=on,
     )
@@ -1054,11 +1087,17 @@ def add_review_note(
         EventType.DTV_REVIEW,
         on=on,
         actor=acting_user,
-        summary=text,
-        data={"note": note.pk, "flagged": bool(flagged)},
+        summary=confidential.event_summary(text, confidentiality),
+        data={"note": note.pk, "flagged": bool(flagged), "text_confidentiality": confidentiality},
     )
     note.save(update_fields=["event"])
-    record(actor=acting_user, action=AuditAction.CREATE, obj=note, origin=origin, detail={"case": visible.pk})
+    record(
+        actor=acting_user,
+        action=AuditAction.CREATE,
+        obj=note,
+        origin=origin,
+        detail={"case": visible.pk, "confidentiality": confidentiality},
+    )
     return note
 
 

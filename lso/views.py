@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.models import Case
+from cases.models import Case, Confidentiality
 from cases.workflow import StepNotAllowed
 from lso import forms as lso_forms
 from lso import pdf, selectors, services
@@ -192,15 +192,25 @@ def _meeting_context(request, meeting: Meeting, posted: tuple[str, object] | Non
         selectors.pending_advice_events(i.case_id for i in items if not hasattr(i, "outcome")) if minutes_open else {}
     )
     partner = services.works_for(user.organisation, location) and not meeting.is_final
+    # Who may mark (and read) special texts, for all the items' cases at once.
+    sees_special = policy.SpecialCategoryChecker(user, [item.case for item in items] if partner else [])
     entries = []
     for position, item in enumerate(items):
         outcome = getattr(item, "outcome", None)
         entry = {"item": item, "outcome": outcome, "first": position == 0, "last": position == len(items) - 1}
         own_note = next((n for n in item.notes.all() if n.organisation_id == user.organisation_id), None)
-        if partner:
+        if partner and own_note is not None and own_note.text_withheld:
+            entry["note_locked"] = True  # a special note of the user's organisation it may not read
+        elif partner:
             entry["note_form"] = form_for(
                 f"note-{item.pk}",
-                lambda own_note=own_note: lso_forms.NoteForm(initial={"text": own_note.text if own_note else ""}),
+                lambda own_note=own_note, item=item: lso_forms.NoteForm(
+                    initial={
+                        "text": own_note.text if own_note else "",
+                        "special": bool(own_note and own_note.confidentiality == Confidentiality.SPECIAL),
+                    },
+                    special_allowed=sees_special(item.case),
+                ),
             )
             entry["note_form"].prefix = f"note-{item.pk}"
         if building:
@@ -447,7 +457,8 @@ def item_note(request, pk, item_pk):
     meeting = _plain_meeting_or_404(request, pk)
     item = _item_or_404(request, meeting, item_pk)
     key = f"note-{item.pk}"
-    form = lso_forms.NoteForm(request.POST, prefix=key)
+    special_allowed = policy.can_view_special_category(request.user, item.case)
+    form = lso_forms.NoteForm(request.POST, prefix=key, special_allowed=special_allowed)
     if not form.is_valid():
         return _rerender(request, pk, key, form)
     return _run(
@@ -456,7 +467,11 @@ def item_note(request, pk, item_pk):
         key,
         form,
         lambda: services.save_preparation_note(
-            acting_user=request.user, origin=Origin.from_request(request), item=item, text=form.cleaned_data["text"]
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            item=item,
+            text=form.cleaned_data["text"],
+            confidentiality=form.confidentiality(),
         ),
         lso_forms.NOTE_SAVED,
         f"item-{item.pk}",
@@ -670,7 +685,9 @@ def review_note(request, case_pk):
     case = Case.objects.visible_to(request.user).select_related("person", "location").filter(pk=case_pk).first()
     if case is None:
         raise Http404
-    form = lso_forms.ReviewNoteForm(request.POST or None)
+    special_allowed = policy.can_view_special_category(request.user, case)
+    form = lso_forms.ReviewNoteForm(request.POST or None, special_allowed=special_allowed)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.add_review_note(
@@ -679,11 +696,13 @@ def review_note(request, case_pk):
                 case=case,
                 text=form.cleaned_data["text"],
                 flagged=form.cleaned_data["flagged"],
+                confidentiality=form.confidentiality(),
             )
         except services.NotVisibleError:
             raise Http404 from None
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
+            status = 403
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -697,7 +716,7 @@ def review_note(request, case_pk):
         origin=Origin.from_request(request),
         detail={"page": "review_note", "notes": [note.pk for note in notes]},
     )
-    return render(request, "lso/review_note.html", {"case": case, "form": form, "notes": notes})
+    return render(request, "lso/review_note.html", {"case": case, "form": form, "notes": notes}, status=status)
 
 
 __all__ = ["MeetingNotice"]

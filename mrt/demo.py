@@ -1,7 +1,8 @@
 """Demo MRT data (registered with lvv.demo, after the LSO's): per LVV a past session that
 advised on the oldest escalation (its advice goes onto the next LSO agenda), and a
 session to come for the newer escalation, which waits for its advice with part of its
-preparation done. In Groningen the MRT finds no durable solution possible.
+preparation done. In Groningen the MRT finds no durable solution possible; elsewhere its
+reasoning speaks of health and is marked special (recorded by the case manager).
 
 Through the services, as the LVV's accounts; idempotent (an advised escalation is left
 alone, a session is found by its LVV and date) and deterministic.
@@ -14,7 +15,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Direction, Route
+from cases.models import Confidentiality, Direction, Route
 from lso import selectors as lso_selectors
 from lso import services as lso_services
 from lso.models import AgendaItem, Meeting, MeetingStatus
@@ -91,13 +92,26 @@ def seed_mrt(ctx: DemoContext) -> dict[str, int]:
                     oldest = services.schedule_escalation(
                         acting_user=chair, origin=COMMAND, escalation=oldest, session=session
                     )
-                advice = {"direction": Direction.DEPARTURE, "route": Route.RETURN_TO_ORIGIN}
+                # The reasoning speaks of health: special-category data, recorded by the case
+                # manager (who may see it); the LSO chair and the partners see the advice without it.
+                advice = {
+                    "direction": Direction.DEPARTURE,
+                    "route": Route.RETURN_TO_ORIGIN,
+                    "reasoning_confidentiality": Confidentiality.SPECIAL,
+                }
                 reasoning = "Vertrek is haalbaar na medische stabilisatie; de DT&V begeleidt het vertrekgesprek."
+                adviser = ctx.users[f"casemanager.{slug}"]
                 if slug == NO_DURABLE_SOLUTION_PILOT:
                     advice = {"no_durable_solution_possible": True}
                     reasoning = "Geen realistisch perspectief op vertrek of verblijf; humanitaire afweging nodig."
+                    adviser = chair
                 services.give_advice(
-                    acting_user=chair, origin=COMMAND, escalation=oldest, reasoning=reasoning, on=session_day, **advice
+                    acting_user=adviser,
+                    origin=COMMAND,
+                    escalation=oldest,
+                    reasoning=reasoning,
+                    on=session_day,
+                    **advice,
                 )
                 counts["mrt advice given"] += 1
                 _to_next_agenda(ctx, slug, oldest, today)

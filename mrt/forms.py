@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Direction, Route
-from lso.forms import ServiceErrorsMixin, VersionMixin
+from lso.forms import ServiceErrorsMixin, SpecialMarkMixin, VersionMixin
 from lvv.forms import StyledFormMixin
 
 POSITION_SAVED = _("Het standpunt van uw organisatie is opgeslagen.")
@@ -26,7 +26,9 @@ class SessionForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
     place = forms.CharField(label=_("Plaats"), required=False, max_length=200)
 
 
-class AdviceForm(VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
+class AdviceForm(SpecialMarkMixin, VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
+    """The MRT's advice; ``special`` marks the reasoning (``SpecialMarkMixin``)."""
+
     direction = forms.ChoiceField(
         label=_("Geadviseerde richting"), required=False, choices=[("", "---------"), *Direction.choices]
     )

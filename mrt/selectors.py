@@ -1,6 +1,8 @@
 """Reads of MRT data, scoped by the access policy: an escalation, its positions, tasks and
 advice are visible with its case; a session of an LVV to the partners of that LVV, a
-national session to every partner that sees cases (its escalations still filtered)."""
+national session to every partner that sees cases (its escalations still filtered). A
+special reasoning of an advice is withheld from readers who may not see the case's
+special-category data (``lso.confidential``)."""
 
 from __future__ import annotations
 
@@ -29,11 +31,13 @@ def _followed_up() -> Exists:
 
 
 def visible_escalations(user) -> QuerySet[Escalation]:
-    """Escalations of visible cases, with the case, the session, the advice and whether the
-    LSO has followed it up (``followed_up``), in one query."""
+    """Escalations of visible cases, with the case, the session, the advice (a special
+    reasoning withheld from a reader without the permission, ``lso.confidential``) and
+    whether the LSO has followed it up (``followed_up``), in two queries."""
     return (
         Escalation.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
-        .select_related("case__person", "case__location", "session__location", "agenda_item__meeting", "advice")
+        .select_related("case__person", "case__location", "session__location", "agenda_item__meeting")
+        .prefetch_related(Prefetch("advice", queryset=Advice.objects.for_reader(user)))
         .annotate(followed_up=_followed_up())
         .order_by("-escalated_on", "-pk")
     )
@@ -55,8 +59,10 @@ def escalation_for_page(user, pk) -> Escalation:
 
 
 def visible_advice(user) -> QuerySet[Advice]:
+    """Advice on visible cases; a special reasoning the user may not see is withheld."""
     return (
-        Advice.objects.filter(escalation__case__in=Case.objects.visible_to(user).values("pk"))
+        Advice.objects.for_reader(user)
+        .filter(escalation__case__in=Case.objects.visible_to(user).values("pk"))
         .select_related("escalation__case__person", "escalation__case__location", "session")
         .annotate(followed_up=Exists(ItemOutcome.objects.filter(advice_event=OuterRef("event"))))
         .order_by("-given_on", "-pk")

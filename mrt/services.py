@@ -28,8 +28,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
-from cases.models import DEPARTURE_ROUTES, Case, Direction, EventType, Route
+from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, EventType, Route
 from cases.services import NotVisibleError, StaleVersionError, add_event
+from lso import confidential
 from lso.models import AgendaItem, ItemOutcome
 from lso.services import can_prepare, works_for
 from lvv.access import policy
@@ -414,13 +415,20 @@ def give_advice(
     due_on: datetime.date | None = None,
     expected_version: int | None = None,
     on: datetime.date | None = None,
+    reasoning_confidentiality: str = Confidentiality.NORMAL,
 ) -> Advice:
     """Record the MRT's advice to the LSO, given on ``on`` (default today): a recommended
     direction and route, or "no durable solution possible", with its reasoning. ``due_on``:
-    the date by which the LSO discusses it (default four weeks later)."""
+    the date by which the LSO discusses it (default four weeks later).
+
+    ``reasoning_confidentiality="special"`` only by a user who may see the case's
+    special-category data; the timeline events then say so instead of quoting the reasoning."""
     escalation = _locked_escalation(acting_user, escalation, expected_version)
     if escalation.status == EscalationStatus.ADVISED:
         raise ValidationError({"__all__": ALREADY_ADVISED})
+    reasoning_confidentiality = confidential.check_mark(
+        acting_user, escalation.case, reasoning_confidentiality, field="reasoning_confidentiality"
+    )
     direction, route = direction or "", route or ""
     _validate_advice(direction, route, no_durable_solution_possible)
     reasoning = _required(reasoning, "reasoning", REASONING_REQUIRED)
@@ -440,17 +448,19 @@ def give_advice(
         direction=direction,
         route=route,
         reasoning=reasoning,
+        reasoning_confidentiality=reasoning_confidentiality,
         no_durable_solution_possible=no_durable_solution_possible,
         given_on=on,
         due_on=due_on,
         given_by=_user_or_none(acting_user),
     )
+    summary = confidential.event_summary(reasoning, reasoning_confidentiality)
     case = case_services.record_mrt_discussion(
         acting_user=acting_user,
         origin=origin,
         case=escalation.case,
         outcome="no_durable_solution_possible" if no_durable_solution_possible else None,
-        notes=reasoning,
+        notes=summary,
         on=on,
         advice_id=advice.pk,
     )
@@ -459,7 +469,7 @@ def give_advice(
         EventType.MRT_ADVICE,
         on=on,
         actor=acting_user,
-        summary=reasoning,
+        summary=summary,
         data={
             "advice": advice.pk,
             "escalation": escalation.pk,
@@ -467,6 +477,7 @@ def give_advice(
             "route": route or None,
             "no_durable_solution_possible": no_durable_solution_possible,
             "due_on": due_on.isoformat(),
+            "reasoning_confidentiality": reasoning_confidentiality,
         },
     )
     advice.save(update_fields=["event"])
@@ -474,5 +485,11 @@ def give_advice(
     escalation.session = session
     escalation.version += 1
     escalation.save()
-    record(actor=acting_user, action=AuditAction.CREATE, obj=advice, origin=origin, detail={"case": case.pk})
+    record(
+        actor=acting_user,
+        action=AuditAction.CREATE,
+        obj=advice,
+        origin=origin,
+        detail={"case": case.pk, "reasoning_confidentiality": reasoning_confidentiality},
+    )
     return advice

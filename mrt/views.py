@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.workflow import StepNotAllowed
 from lso.views import _require_case_role
+from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
 from mrt import forms as mrt_forms
 from mrt import selectors, services
@@ -77,7 +78,9 @@ def _context(request, escalation, **forms) -> dict:
     if coordinate:
         context["session_form"] = forms.get("session") or mrt_forms.SessionForm(prefix="session")
         context["advice_form"] = forms.get("advice") or mrt_forms.AdviceForm(
-            prefix="advice", initial={"version": escalation.version}
+            prefix="advice",
+            initial={"version": escalation.version},
+            special_allowed=policy.can_view_special_category(user, escalation.case),
         )
     return context
 
@@ -166,7 +169,8 @@ def session(request, pk):
 @require_POST
 def advice(request, pk):
     escalation = _escalation_or_404(request, pk)
-    form = mrt_forms.AdviceForm(request.POST, prefix="advice")
+    special_allowed = policy.can_view_special_category(request.user, escalation.case)
+    form = mrt_forms.AdviceForm(request.POST, prefix="advice", special_allowed=special_allowed)
     if not form.is_valid():
         return render(request, "mrt/escalation_detail.html", _context(request, escalation, advice=form))
     data = form.cleaned_data
@@ -185,6 +189,7 @@ def advice(request, pk):
             no_durable_solution_possible=data.get("no_durable_solution_possible", False),
             due_on=data.get("due_on"),
             expected_version=data.get("version"),
+            reasoning_confidentiality=form.confidentiality(),
         ),
         mrt_forms.ADVICE_SAVED,
     )

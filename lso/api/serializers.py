@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import Case, Direction, Route
+from cases.models import Case, Confidentiality, Direction, Route
 from cases.services import DATE_IN_FUTURE
 from cases.workflow import State
 from lso.api.common import VERSION_HELP
@@ -149,18 +149,46 @@ class MeetingSerializer(serializers.ModelSerializer):
         return count
 
 
+WITHHELD_HELP = _(
+    "null als de tekst een bijzonder persoonsgegeven is en u de bijzondere persoonsgegevens van deze casus niet "
+    "mag zien."
+)
+CONFIDENTIALITY_HELP = _(
+    "`special`: bijzondere persoonsgegevens (gezondheid, geloof, seksuele geaardheid, strafrecht; art. 9 en 10 "
+    "AVG), alleen te lezen door wie die gegevens van de casus mag zien; alleen zij mogen een tekst zo markeren."
+)
+
+
+def confidentiality_input(**kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Confidentiality.choices, default=Confidentiality.NORMAL, help_text=CONFIDENTIALITY_HELP, **kwargs
+    )
+
+
+def withheld_text(instance, field: str) -> str | None:
+    """The text as its reader may read it: null when withheld (``lso.confidential``)."""
+    if getattr(instance, f"{field}_withheld", False):
+        return None
+    return getattr(instance, field)
+
+
 class PreparationNoteSerializer(serializers.ModelSerializer):
     organisation = OrganisationRefSerializer(read_only=True)
     author = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField(help_text=WITHHELD_HELP)
+    confidentiality = CodedField(Confidentiality.choices)
 
     class Meta:
         model = PreparationNote
-        fields = ["id", "organisation", "author", "text", "created_at", "updated_at"]
+        fields = ["id", "organisation", "author", "text", "confidentiality", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"text": {"max_length": TEXT_MAX}}
 
     def get_author(self, note) -> str | None:
         return _name(note.author)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_text(self, note) -> str | None:
+        return withheld_text(note, "text")
 
 
 class PartnerPositionSerializer(serializers.ModelSerializer):
@@ -345,6 +373,7 @@ class ReorderSerializer(VersionSerializer):
 
 class NoteInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=TEXT_MAX)
+    confidentiality = confidentiality_input()
 
 
 class SuggestionReasonSerializer(serializers.Serializer):
@@ -435,19 +464,37 @@ class ReviewNoteSerializer(serializers.ModelSerializer):
     case = CaseRefSerializer(read_only=True)
     author = serializers.SerializerMethodField()
     organisation = OrganisationRefSerializer(read_only=True)
+    text = serializers.SerializerMethodField(help_text=WITHHELD_HELP)
+    confidentiality = CodedField(Confidentiality.choices)
 
     class Meta:
         model = ReviewNote
-        fields = ["id", "case", "author", "organisation", "text", "flagged", "reviewed_on", "event", "created_at"]
+        fields = [
+            "id",
+            "case",
+            "author",
+            "organisation",
+            "text",
+            "confidentiality",
+            "flagged",
+            "reviewed_on",
+            "event",
+            "created_at",
+        ]
 
     def get_author(self, note) -> str | None:
         return _name(note.author)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_text(self, note) -> str | None:
+        return withheld_text(note, "text")
 
 
 class ReviewNoteInputSerializer(DateInputSerializer):
     case = VisibleCaseField()
     text = serializers.CharField(max_length=TEXT_MAX)
     flagged = serializers.BooleanField(default=False)
+    confidentiality = confidentiality_input()
 
 
 class QueueScenarioSerializer(serializers.Serializer):

@@ -356,8 +356,14 @@ class AgendaItemViewSet(
         serializer = s.NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         note = call_service(
-            request, services.save_preparation_note, item=item, text=serializer.validated_data["text"], logged_obj=item
+            request,
+            services.save_preparation_note,
+            item=item,
+            text=serializer.validated_data["text"],
+            confidentiality=serializer.validated_data["confidentiality"],
+            logged_obj=item,
         )
+        note = selectors.preparation_notes(request.user).get(pk=note.pk)  # as a read gives it
         return Response(s.PreparationNoteSerializer(note).data, status=201)
 
     @extend_schema(
@@ -519,6 +525,7 @@ class ReviewNoteViewSet(
             text=data["text"],
             flagged=data["flagged"],
             on=data.get("on"),
+            confidentiality=data["confidentiality"],
         )
         return self.respond(selectors.visible_review_notes(request.user).get(pk=note.pk), 201)
 

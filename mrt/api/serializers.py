@@ -9,14 +9,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import Direction, Route
+from cases.models import Confidentiality, Direction, Route
 from lso.api.serializers import (
     TEXT_MAX,
+    WITHHELD_HELP,
     CaseRefSerializer,
     CodedField,
     DateInputSerializer,
     OrganisationRefSerializer,
     VersionSerializer,
+    confidentiality_input,
+    withheld_text,
 )
 from lso.models import EscalationReason
 from lvv.partners.models import Location, Organisation, OrganisationKind
@@ -106,6 +109,8 @@ class TaskWithCaseSerializer(TaskSerializer):
 class AdviceSerializer(serializers.ModelSerializer):
     direction = CodedField(Direction.choices)
     route = CodedField(Route.choices)
+    reasoning = serializers.SerializerMethodField(help_text=WITHHELD_HELP)
+    reasoning_confidentiality = CodedField(Confidentiality.choices)
     followed_up = serializers.SerializerMethodField(help_text=_("Het LSO heeft het advies besproken."))
 
     class Meta:
@@ -118,6 +123,7 @@ class AdviceSerializer(serializers.ModelSerializer):
             "route",
             "no_durable_solution_possible",
             "reasoning",
+            "reasoning_confidentiality",
             "given_on",
             "due_on",
             "event",
@@ -126,6 +132,10 @@ class AdviceSerializer(serializers.ModelSerializer):
 
     def get_followed_up(self, advice) -> bool:
         return bool(getattr(advice, "followed_up", False))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_reasoning(self, advice) -> str | None:
+        return withheld_text(advice, "reasoning")
 
 
 class AdviceWithCaseSerializer(AdviceSerializer):
@@ -205,6 +215,7 @@ class ScheduleSerializer(VersionSerializer):
 
 class AdviceInputSerializer(VersionSerializer, DateInputSerializer):
     reasoning = serializers.CharField(max_length=TEXT_MAX)
+    reasoning_confidentiality = confidentiality_input()
     direction = serializers.ChoiceField(choices=Direction.choices, required=False, allow_blank=True, default="")
     route = serializers.ChoiceField(choices=Route.choices, required=False, allow_blank=True, default="")
     no_durable_solution_possible = serializers.BooleanField(default=False)
