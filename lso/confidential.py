@@ -16,6 +16,12 @@ none at all when no fetched row is special. A withheld instance refuses to be sa
 Writing: the services call ``check_mark``; the timeline events they write carry
 ``event_summary`` (never a special text: the timeline, the agenda's reasons and the API's
 timeline are read by everyone who sees the case).
+
+Partners' positions (``lso.PartnerPosition`` in the minutes, ``mrt.Position`` before the
+MRT) carry no mark: a position is an organisation's stance on the direction, which every
+partner must read to resolve the disagreement, and the minutes are the LSO's shared record.
+Their forms say so (``POSITION_HELP``); the grounds that are special-category data belong
+in a marked preparation note or in the MRT's reasoning.
 """
 
 from __future__ import annotations
@@ -41,6 +47,11 @@ WITHHELD = _("Bijzonder persoonsgegeven: niet zichtbaar voor u")
 # The same msgid as the journal's (cases.services.NOTE_SPECIAL_NOT_ALLOWED).
 SPECIAL_NOT_ALLOWED = _("U mag bij deze casus geen bijzondere persoonsgegevens vastleggen.")
 CONFIDENTIALITY_INVALID = _("Kies normaal of bijzonder persoonsgegeven.")
+# Beside the texts that carry no mark (partners' positions): everyone who sees the case reads them.
+POSITION_HELP = _(
+    "Een standpunt lezen alle partners die de casus zien: noem hier geen bijzondere persoonsgegevens "
+    "(gezondheid, geloof, seksuele geaardheid, strafrecht)."
+)
 # What the timeline says instead of a special text (stored in the site's language).
 EVENT_SUMMARY = _("Tekst met bijzondere persoonsgegevens; alleen te lezen met toestemming.")
 # The field that carries the case id of a fetched row (an annotation made by ``for_reader``).

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Direction, Route
+from lso import confidential
 from lso.forms import ServiceErrorsMixin, SpecialMarkMixin, VersionMixin
 from lvv.forms import StyledFormMixin
 
@@ -18,7 +19,11 @@ STALE = _("De voorlegging is intussen gewijzigd. Bekijk de nieuwe stand en probe
 
 
 class PositionForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
-    text = forms.CharField(label=_("Standpunt van uw organisatie"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Standpunt van uw organisatie"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=confidential.POSITION_HELP,
+    )
 
 
 class SessionForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):

@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
@@ -19,7 +20,8 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from pypdf import PdfReader
 
-from cases.models import EventType, TimelineEvent
+from cases import notifications
+from cases.models import EventType, Notification, TimelineEvent
 from lso import confidential, pdf, selectors, services
 from lso.models import PreparationNote, ReviewNote
 from lvv.accounts.models import Role, User
@@ -73,6 +75,21 @@ def prepare(lvv, item, user, *, text=SECRET, confidentiality="special"):
     )
 
 
+def assert_notices_do_not_quote(secret: str, capture) -> None:
+    """The in-app notices the writes made (inbox arrivals) and the e-mail digests built
+    from them name the case, never the text."""
+    notices = Notification.objects.all()
+    assert notices.exists()
+    assert not [n.message for n in notices if secret in n.message]
+    mail.outbox.clear()
+    with capture(execute=True):
+        for user_id in sorted(set(notices.values_list("user", flat=True))):
+            notifications.send_digest(user_id=user_id)
+    assert mail.outbox
+    for message in mail.outbox:
+        assert secret not in message.body and all(secret not in str(part) for part, _type in message.alternatives)
+
+
 def readers_without(lvv) -> dict[str, User]:
     """Readers of the assigned case without the special-category permission."""
     return {
@@ -106,10 +123,14 @@ def test_a_special_review_note_needs_the_permission(world):
     assert review(ams, case, user=dtv, text="Loopt volgens plan", confidentiality="normal").confidentiality == "normal"
 
 
-def test_the_timeline_and_the_agenda_never_quote_a_special_review(world, client, api_client):
+def test_the_timeline_notices_and_the_agenda_never_quote_a_special_review(
+    world, client, api_client, django_capture_on_commit_callbacks
+):
     ams = world.ams
     case = sheltered_case(ams)
-    note = review(ams, case, flagged=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = review(ams, case, flagged=True)  # the chair's inbox "to prepare": a notice
+    assert_notices_do_not_quote(SECRET, django_capture_on_commit_callbacks)
     event = TimelineEvent.objects.get(type=EventType.DTV_REVIEW, case=case)
     assert event.pk == note.event_id
     assert event.summary == str(confidential.EVENT_SUMMARY)

@@ -21,7 +21,15 @@ from lvv.audit.log import COMMAND
 from mrt import services
 from mrt.models import Advice, EscalationStatus
 from tests.lso.helpers import chair, meeting_for
-from tests.lso.test_special_texts import OTHER_SECRET, PLACEHOLDER, SECRET, fresh, readers_without, with_special
+from tests.lso.test_special_texts import (
+    OTHER_SECRET,
+    PLACEHOLDER,
+    SECRET,
+    assert_notices_do_not_quote,
+    fresh,
+    readers_without,
+    with_special,
+)
 from tests.mrt.test_escalation_flow import escalated
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +65,14 @@ def test_a_special_reasoning_needs_the_permission(world):
     assert advice.reasoning_confidentiality == "special" and advice.reasoning == SECRET
 
 
-def test_the_timeline_and_the_lso_never_quote_a_special_reasoning(world, client, api_client):
+def test_the_timeline_notices_and_the_lso_never_quote_a_special_reasoning(
+    world, client, api_client, django_capture_on_commit_callbacks
+):
     ams = world.ams
     case, escalation = escalated(ams)
-    advice = advise(ams, escalation)
+    with django_capture_on_commit_callbacks(execute=True):
+        advice = advise(ams, escalation)  # the chair's and the DT&V's inboxes: notices
+    assert_notices_do_not_quote(SECRET, django_capture_on_commit_callbacks)
     events = TimelineEvent.objects.filter(case=case, type__in=[EventType.MRT_DISCUSSED, EventType.MRT_ADVICE])
     assert {event.summary for event in events} == {str(confidential.EVENT_SUMMARY)}
     assert SECRET not in str([event.data for event in events])
