@@ -8,7 +8,7 @@ item (since when it waits, and the date it is due, if any), where to act on it, 
 timeline events that may bring a case in.
 
 Each app registers its own inboxes (dependencies point one way, ``cases`` <- ``lso`` <-
-``mrt``; see docs/adr/0014-partner-inboxes.md):
+``mrt``; see docs/adr/0015-partner-inboxes.md):
 
 - ``cases`` (this module): ``ind_dossier``, ``ind_confirm``, ``dtv_dossier``,
   ``dtv_confirm``;
@@ -38,7 +38,8 @@ unread notice per user, case and inbox: running it twice, or a second event befo
 user read the first notice, adds nothing.
 
 Counts for the navigation and the home page: ``counts`` answers every inbox of the user in
-one query (a scalar sub-select per inbox), whatever the number of cases.
+one query (one pass over the cases the user may see, counting each inbox's condition),
+whatever the number of cases.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import translation
@@ -66,12 +67,13 @@ from cases.models import (
     DossierPartKind,
     EventType,
     Notification,
+    Outflow,
     OutflowCategory,
 )
 from cases.workflow import ADMITTED_STATES, State
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.partners.models import ServiceLink
+from lvv.partners.models import Location, ServiceLink
 
 # How many items an inbox shows on the home page and the inbox overview (the rest: "alle N").
 SHOWN = 10
@@ -89,9 +91,11 @@ class InboxNotFound(LookupError):
 class Inbox:
     """One partner inbox.
 
-    ``pending(user)`` is the filter: the cases ``user`` may see that wait in this inbox
-    (build it on ``Case.objects.visible_to(user)``; it is also the "done" condition, which
-    ``done`` says in words). ``annotations()`` gives at least ``inbox_since`` (a date: since
+    Which cases wait in it, for ``user``: give either ``condition(user)``, a ``Q`` on the
+    cases ``user`` may see (preferably ``pk__in=<subquery>`` forms: the counts evaluate every
+    inbox's condition in one pass over the user's cases), or ``pending(user)``, a queryset
+    built on ``Case.objects.visible_to(user)``. Either is also the "done" condition, which
+    ``done`` says in words. ``annotations()`` gives at least ``inbox_since`` (a date: since
     when the item waits) and ``inbox_due`` (a date or NULL: by when it is due); it may add
     more for ``describe``. ``arrives_on`` maps timeline event types to an optional test of
     the event's ``data``: such an event may bring a case into the inbox (a notice follows
@@ -100,25 +104,42 @@ class Inbox:
     key: str
     title: str
     roles: tuple[str, ...]
-    pending: Callable[..., QuerySet[Case]]
     annotations: Callable[[], dict]
     item_label: str
     done: str
     link: Callable[[Case], str]
+    condition: Callable[..., Q] | None = None
+    pending: Callable[..., QuerySet[Case]] | None = None
     arrives_on: Mapping[str, Callable[[dict], bool] | None] = field(default_factory=dict)
     describe: Callable[[Case], str] | None = None
     action_label: str = ""
     action_url: Callable[[], str] | None = None
     order: int = 100
 
+    def __post_init__(self):
+        if (self.condition is None) == (self.pending is None):
+            raise ValueError(f"Inbox {self.key!r}: give either condition or pending.")
+
     def is_for(self, user) -> bool:
         return user.has_role(*self.roles)
+
+    def cases(self, user) -> QuerySet[Case]:
+        """The cases ``user`` may see that wait in this inbox."""
+        if self.condition is not None:
+            return Case.objects.visible_to(user).filter(self.condition(user))
+        return self.pending(user)
+
+    def count_filter(self, user) -> Q:
+        """This inbox as a filter on the cases ``user`` may see (for the counts)."""
+        if self.condition is not None:
+            return self.condition(user)
+        return Q(pk__in=self.pending(user).order_by().values("pk"))
 
     def items(self, user) -> QuerySet[Case]:
         """The cases in this inbox with their dates, the most urgent first: the earliest due
         date, then the longest waiting (one query per page)."""
         return (
-            self.pending(user)
+            self.cases(user)
             .annotate(**self.annotations())
             .select_related("person", "location")
             .order_by(F("inbox_due").asc(nulls_last=True), F("inbox_since").asc(nulls_last=True), "pk")
@@ -175,21 +196,15 @@ def get_for_user(user, key: str) -> Inbox:
 # --- Counts ---------------------------------------------------------------------------------
 
 
-class _SubqueryCount(Subquery):
-    """``(SELECT COUNT(*) FROM (<subquery>))``: a count as one column of an outer query."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _inbox)"
-    output_field = models.IntegerField()
-
-
 def counts(user, boxes: Iterable[Inbox] | None = None) -> dict[str, int]:
-    """Open items per inbox of ``user``, in one query (whatever the number of cases)."""
+    """Open items per inbox of ``user``, in one query whatever the number of cases: one pass
+    over the cases the user may see, counting each inbox's condition."""
     boxes = list(for_user(user) if boxes is None else boxes)
     if not boxes:
         return {}
-    columns = {f"inbox_{n}": _SubqueryCount(box.pending(user).order_by().values("pk")) for n, box in enumerate(boxes)}
-    row = get_user_model().objects.filter(pk=user.pk).values(**columns).first() or {}
-    return {box.key: row.get(f"inbox_{n}", 0) or 0 for n, box in enumerate(boxes)}
+    columns = {f"inbox_{n}": Count("pk", filter=box.count_filter(user)) for n, box in enumerate(boxes)}
+    row = Case.objects.visible_to(user).order_by().aggregate(**columns)
+    return {box.key: row.get(f"inbox_{n}") or 0 for n, box in enumerate(boxes)}
 
 
 def counts_for_request(request) -> dict[str, int]:
@@ -302,7 +317,7 @@ def notify_arrivals(*, case_id: int, keys: Iterable[str], exclude_user_id: int |
                 if not box.is_for(user) or (user.pk, box.key) in unread:
                     continue
                 # In this user's inbox now? The policy and the done condition decide.
-                row = box.pending(user).filter(pk=case.pk).annotate(**box.annotations()).values("inbox_due").first()
+                row = box.cases(user).filter(pk=case.pk).annotate(**box.annotations()).values("inbox_due").first()
                 if row is None:
                     continue
                 due_on = row["inbox_due"]
@@ -332,7 +347,7 @@ def still_open(user, notices: Iterable[Notification]) -> set[int]:
         box = _registry.get(key)
         if box is None or not box.is_for(user):
             continue
-        open_ids = set(box.pending(user).filter(pk__in=[n.case_id for n in rows]).values_list("pk", flat=True))
+        open_ids = set(box.cases(user).filter(pk__in=[n.case_id for n in rows]).values_list("pk", flat=True))
         result.update(n.pk for n in rows if n.case_id in open_ids)
     return result
 
@@ -340,6 +355,12 @@ def still_open(user, notices: Iterable[Notification]) -> set[int]:
 def title_of(key: str) -> str:
     box = _registry.get(key)
     return str(box.title) if box is not None else key
+
+
+def own_locations(user) -> QuerySet[Location]:
+    """The LVVs whose municipality is the user's organisation (an LSO is the municipality's:
+    its chair prepares the meetings of its own LVVs)."""
+    return Location.objects.filter(municipality=getattr(user, "organisation_id", None)).values("pk")
 
 
 def no_date():
@@ -365,10 +386,10 @@ def _dossier_inbox(key: str, kind: str, role: str, title, item_label, done, orde
     deadline_kind = DeadlineKind.DOSSIER_IND if kind == DossierPartKind.IND else DeadlineKind.DOSSIER_DTV
     parts = DossierPart.objects.filter(kind=kind, requested_on__isnull=False, delivered_on__isnull=True)
 
-    def pending(user) -> QuerySet[Case]:
+    def condition(user) -> Q:
         # Delivery is a step while the case is admitted, waiting or sheltered: a rejected or
         # closed case drops out (nothing is to be delivered any more).
-        return Case.objects.visible_to(user).filter(state__in=ADMITTED_STATES, pk__in=parts.values("case_id"))
+        return Q(state__in=ADMITTED_STATES, pk__in=parts.values("case_id"))
 
     def annotations() -> dict:
         part = DossierPart.objects.filter(case=OuterRef("pk"), kind=kind)
@@ -383,7 +404,7 @@ def _dossier_inbox(key: str, kind: str, role: str, title, item_label, done, orde
         key=key,
         title=title,
         roles=(role,),
-        pending=pending,
+        condition=condition,
         annotations=annotations,
         item_label=item_label,
         done=done,
@@ -413,13 +434,12 @@ def _outflow_needs(partner: str) -> Callable[[dict], bool]:
 def _confirm_inbox(key: str, partner: str, role: str, title, item_label, done, order: int) -> Inbox:
     """Durable outflows that ``partner`` confirms and has neither confirmed nor disputed."""
 
-    def pending(user) -> QuerySet[Case]:
-        return Case.objects.visible_to(user).filter(
-            state=State.CLOSED,
-            outflow__category__in=PARTNER_CATEGORIES[partner],
-            outflow__confirmed_on__isnull=True,
-            outflow__disputed_on__isnull=True,
-        )
+    waiting = Outflow.objects.filter(
+        category__in=PARTNER_CATEGORIES[partner], confirmed_on__isnull=True, disputed_on__isnull=True
+    )
+
+    def condition(user) -> Q:
+        return Q(state=State.CLOSED, pk__in=waiting.values("case_id"))
 
     def annotations() -> dict:
         return {
@@ -437,7 +457,7 @@ def _confirm_inbox(key: str, partner: str, role: str, title, item_label, done, o
         key=key,
         title=title,
         roles=(role,),
-        pending=pending,
+        condition=condition,
         annotations=annotations,
         item_label=item_label,
         done=done,

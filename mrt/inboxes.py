@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cases.inboxes import Inbox, register
+from cases.inboxes import Inbox, own_locations, register
 from cases.models import Case, Direction, EventType, Route, TimelineEvent
 from cases.workflow import OPEN_STATES
 from lso.models import ItemOutcome
@@ -28,7 +28,7 @@ NO_DURABLE_SOLUTION = _("geen bestendige oplossing mogelijk")
 
 
 def _open_advice() -> QuerySet[Advice]:
-    """Advice on the outer case that the LSO has not dealt with, newest first."""
+    """Advice that the LSO has not dealt with."""
     named = ItemOutcome.objects.filter(advice_event=OuterRef("event"))
     discussed_after = TimelineEvent.objects.filter(
         case=OuterRef("escalation__case"), type=EventType.LSO_DISCUSSED
@@ -36,23 +36,19 @@ def _open_advice() -> QuerySet[Advice]:
         Q(occurred_on__gt=OuterRef("event__occurred_on"))
         | Q(occurred_on=OuterRef("event__occurred_on"), pk__gt=OuterRef("event_id"))
     )
-    return (
-        Advice.objects.filter(escalation__case=OuterRef("pk"), event__isnull=False)
-        .filter(~Exists(named), ~Exists(discussed_after))
-        .order_by("-given_on", "-pk")
-    )
+    return Advice.objects.filter(event__isnull=False).filter(~Exists(named), ~Exists(discussed_after))
 
 
-def _pending(user) -> QuerySet[Case]:
-    return Case.objects.visible_to(user).filter(
-        Exists(_open_advice()),
+def _condition(user) -> Q:
+    return Q(
         state__in=OPEN_STATES,
-        location__municipality=getattr(user, "organisation_id", None),
+        location__in=own_locations(user),
+        pk__in=_open_advice().values("escalation__case"),
     )
 
 
 def _annotations() -> dict:
-    advice = _open_advice()
+    advice = _open_advice().filter(escalation__case=OuterRef("pk")).order_by("-given_on", "-pk")
     return {
         "inbox_since": Subquery(advice.values("given_on")[:1]),
         "inbox_due": Subquery(advice.values("due_on")[:1]),
@@ -87,7 +83,7 @@ register(
         key="lso_mrt_advice",
         title=_("MRT-adviezen voor het LSO"),
         roles=(Role.LSO_CHAIR,),
-        pending=_pending,
+        condition=_condition,
         annotations=_annotations,
         item_label=_("MRT-advies ontvangen"),
         done=_(

@@ -257,38 +257,40 @@ def test_outflows_wait_for_their_partner_until_confirmed_or_disputed(world, djan
 # --- DT&V: trajectories to review ---------------------------------------------------------------
 
 
-def test_a_departure_scenario_or_an_advice_flags_the_trajectory_until_the_dtv_reviews(
+def test_a_new_scenario_or_an_advice_flags_the_trajectory_until_the_dtv_reviews(
     world, django_capture_on_commit_callbacks
 ):
     ams = world.ams
-    dtv = ams.users[Role.DTV]
+    dtv, worker = ams.users[Role.DTV], ams.users[Role.CASEMANAGER]
     case = CaseFactory(location=ams.location, dossier_complete=True)
+    assert keys(dtv, "dtv_review") == []
     with django_capture_on_commit_callbacks(execute=True):
         services.set_scenario(
-            acting_user=ams.users[Role.CASEMANAGER],
-            origin=COMMAND,
-            case=case,
-            direction="residence",
-            route="medical",
-            on=REGISTERED,
+            acting_user=worker, origin=COMMAND, case=case, direction="residence", route="medical", on=REGISTERED
         )
-    assert keys(dtv, "dtv_review") == [] and inbox_notices() == []
+    assert keys(dtv, "dtv_review") == [case.pk]
+    assert inbox_notices() == [("dtv.amsterdam", case.pk, "dtv_review")]
+    lso_services.add_review_note(
+        acting_user=dtv, origin=COMMAND, case=case, text="Loopt.", on=REGISTERED + datetime.timedelta(days=1)
+    )
+    assert keys(dtv, "dtv_review") == []  # reviewed: done
+    Notification.objects.filter(user=dtv).update(read_at=datetime.datetime(2020, 2, 1, tzinfo=datetime.UTC))
     with django_capture_on_commit_callbacks(execute=True):
         services.set_scenario(
-            acting_user=ams.users[Role.CASEMANAGER],
+            acting_user=worker,
             origin=COMMAND,
             case=case,
             direction="departure",
             route="return_to_origin",
             on=REGISTERED + datetime.timedelta(days=3),
         )
-    assert keys(dtv, "dtv_review") == [case.pk]
+    assert keys(dtv, "dtv_review") == [case.pk]  # changed since the review: back
     box = inboxes.get_for_user(dtv, "dtv_review")
     row = box.items(dtv).get()
-    assert box.what(row) == "vertrekscenario vastgesteld"
+    assert box.what(row) == "scenario vastgesteld of gewijzigd"
     assert row.inbox_since == REGISTERED + datetime.timedelta(days=3)
-    assert inbox_notices() == [("dtv.amsterdam", case.pk, "dtv_review")]
-    lso_services.add_review_note(acting_user=dtv, origin=COMMAND, case=case, text="Loopt.", on=today())
+    assert Notification.objects.filter(user=dtv, inbox="dtv_review", read_at__isnull=True).count() == 1
+    lso_services.add_review_note(acting_user=dtv, origin=COMMAND, case=case, text="Vertrek loopt.", on=today())
     assert keys(dtv, "dtv_review") == []
     assert keys(world.rot.users[Role.DTV], "dtv_review") == []
 
