@@ -384,6 +384,14 @@ class DossierPart(models.Model):
         verbose_name = _("dossierdeel")
         verbose_name_plural = _("dossierdelen")
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="dossierpart_one_per_kind")]
+        # The partner inboxes: parts requested and not delivered yet (a few among many).
+        indexes = [
+            models.Index(
+                fields=["kind", "case"],
+                name="dossierpart_open_request",
+                condition=Q(requested_on__isnull=False, delivered_on__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.delivered_on or '-'}"
