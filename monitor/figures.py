@@ -9,11 +9,14 @@ when ``locations`` is None):
 
 1. one pass over the cases of the scope (left join on the outflow) with conditional
    aggregates grouped by LVV: present, ever sheltered, waiting list, outflow per category,
-   verified durable solutions, outside the covenant;
+   verified durable solutions, outside the covenant, and of the present persons those with
+   a pending application per kind and with a departure planned (semi-joins on the
+   applications and the departure plans, by their indexes);
 2. the direction of the latest scenario on D, looked up (index ``scenario_latest``) only
    for the cases present on D, grouped by LVV and direction;
 3. the cases discussed in an MRT on or before D: an MRT advice on or before D (the MRT's
-   own record), or an imported ``mrt_discussed`` event, distinct cases per LVV;
+   own record), or an imported ``mrt_discussed`` event, distinct cases per LVV; and of
+   those the cases where that advice or discussion concluded "no durable solution possible";
 4. the distinct persons ever sheltered over the whole scope (the total counts a person
    sheltered in two LVVs once);
 5. the capacities on D.
@@ -38,6 +41,19 @@ The definitions, with D the reference date (inclusive):
   one queue, whether or not a ``waitlisted`` step was recorded;
 - ``total``: the sum over the LVVs of the scope, except ``ever_sheltered`` and
   ``outside_covenant.ever_sheltered``, which count distinct persons over the scope.
+
+Added in version 2 of the contract (the keys above keep their meaning):
+- ``procedures_pending.<kind>``: of the present persons, those with an application of that
+  kind submitted on or before D and not decided on or before D; ``total``: distinct persons
+  with any (one with two pending kinds counts once);
+- ``departures_planned``: of the present persons, those whose latest departure plan made
+  on or before D (by the date it was made, then the order of recording) has a departure
+  date on or after D;
+- ``mrt_no_durable_solution``: distinct cases with an MRT advice given on or before D that
+  no durable solution is possible, or an imported ``mrt_discussed`` event on or before D
+  with that outcome (never a bare flag).
+The applications and plans are the records the pages, the API and the import
+(``lvv-case/2``) write through ``procedures.services``.
 """
 
 from __future__ import annotations
@@ -50,12 +66,15 @@ from django.db.models import Count, Exists, OuterRef, Q
 from cases.models import Case, EventType, OutflowCategory, Scenario, TimelineEvent
 from lvv.partners.models import Location, LocationCapacity
 from mrt.models import Advice
+from procedures.models import Application, ApplicationKind, DeparturePlan
 
 CATEGORIES: list[str] = [c.value for c in OutflowCategory]
 DURABLE = ("residence_granted", "departure_origin", "onward_migration")
 DEPARTURE = ("departure_origin", "onward_migration")
 SEMI_DURABLE = ("asylum_centre", "postponement_art64")
 NO_SOLUTION = tuple(c for c in CATEGORIES if c not in DURABLE and c not in SEMI_DURABLE)
+APPLICATION_KINDS: list[str] = [k.value for k in ApplicationKind]
+NO_DURABLE_SOLUTION = "no_durable_solution_possible"
 
 
 def outcome_class(category: str) -> str:
@@ -87,6 +106,9 @@ def empty_location() -> dict:
         "mrt_cases": 0,
         "waiting_list": 0,
         "outside_covenant": {"present": 0, "ever_sheltered": 0},
+        "procedures_pending": {**dict.fromkeys(APPLICATION_KINDS, 0), "total": 0},
+        "departures_planned": 0,
+        "mrt_no_durable_solution": 0,
     }
 
 
@@ -163,6 +185,16 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
     }
     for category in CATEGORIES:
         aggregates[f"outflow_{category}"] = Count("pk", filter=within & gone & Q(outflow__category=category))
+    for kind in APPLICATION_KINDS:
+        aggregates[f"pending_{kind}"] = Count(
+            "person", distinct=True, filter=within & present & Exists(_pending_applications(d, kind))
+        )
+    aggregates["pending_total"] = Count(
+        "person", distinct=True, filter=within & present & Exists(_pending_applications(d))
+    )
+    aggregates["departures_planned"] = Count(
+        "person", distinct=True, filter=within & present & Exists(_departure_planned(d))
+    )
     cases = Case.objects.filter(location__in=ids)
     # Only the cases that can count anywhere (registered-only and rejected cases cannot).
     relevant = sheltered | Q(decided_on__lte=d) | gone
@@ -184,14 +216,17 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
     )
     scenario_counts = {(row["case__location"], row["direction"]): row["persons"] for row in directions}
 
+    no_solution = Exists(_mrt_advice(d).filter(no_durable_solution_possible=True)) | Exists(
+        _imported_mrt_discussion(d).filter(data__outcome=NO_DURABLE_SOLUTION)
+    )
     mrt = (
         cases.filter(within)
         .filter(Exists(_mrt_advice(d)) | Exists(_imported_mrt_discussion(d)))
         .values("location")
-        .annotate(cases=Count("pk"))
+        .annotate(cases=Count("pk"), no_solution=Count("pk", filter=no_solution))
         .order_by()
     )
-    mrt_counts = {row["location"]: row["cases"] for row in mrt}
+    mrt_counts = {row["location"]: (row["cases"], row["no_solution"]) for row in mrt}
     capacities = _capacities(ids, d)
 
     result = {"reference_date": d.isoformat(), "locations": {}, "total": empty_location()}
@@ -202,7 +237,7 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
             capacity=capacities.get(location.pk, 0),
             departure=scenario_counts.get((location.pk, "departure"), 0),
             residence=scenario_counts.get((location.pk, "residence"), 0),
-            mrt_cases=mrt_counts.get(location.pk, 0),
+            mrt=mrt_counts.get(location.pk, (0, 0)),
         )
         result["locations"][location.slug] = figures_
         _add_into(total, figures_)
@@ -228,6 +263,23 @@ def _imported_mrt_discussion(d: datetime.date):
     )
 
 
+def _pending_applications(d: datetime.date, kind: str | None = None):
+    """An application of the case (of ``kind``) submitted on or before D, undecided on D."""
+    pending = Application.objects.filter(case=OuterRef("pk"), submitted_on__lte=d).filter(
+        Q(decided_on__isnull=True) | Q(decided_on__gt=d)
+    )
+    return pending.filter(kind=kind) if kind else pending
+
+
+def _departure_planned(d: datetime.date):
+    """The case's latest plan made on or before D (no later one made on or before D: an
+    anti-join on ``departure_plan_latest``) has a departure date on or after D."""
+    later = DeparturePlan.objects.filter(case=OuterRef("case"), made_on__lte=d).filter(
+        Q(made_on__gt=OuterRef("made_on")) | Q(made_on=OuterRef("made_on"), id__gt=OuterRef("id"))
+    )
+    return DeparturePlan.objects.filter(case=OuterRef("pk"), made_on__lte=d, planned_on__gte=d).filter(~Exists(later))
+
+
 def _capacities(location_ids: list[int], d: datetime.date) -> dict[int, int]:
     rows = (
         LocationCapacity.objects.filter(location__in=location_ids, effective_from__lte=d)
@@ -238,10 +290,10 @@ def _capacities(location_ids: list[int], d: datetime.date) -> dict[int, int]:
     return dict(rows)
 
 
-def _location_figures(row: dict | None, *, capacity: int, departure: int, residence: int, mrt_cases: int) -> dict:
+def _location_figures(row: dict | None, *, capacity: int, departure: int, residence: int, mrt: tuple[int, int]) -> dict:
     out = empty_location()
     out["capacity"] = capacity
-    out["mrt_cases"] = mrt_cases
+    out["mrt_cases"], out["mrt_no_durable_solution"] = mrt
     scen = out["scenario_set"]
     scen["departure"], scen["residence"] = departure, residence
     scen["total"] = departure + residence
@@ -265,6 +317,11 @@ def _location_figures(row: dict | None, *, capacity: int, departure: int, reside
     classes["none"] = sum(flow[c] for c in NO_SOLUTION)
     out["waiting_list"] = row["waiting_list"]
     out["outside_covenant"] = {"present": row["outside_present"], "ever_sheltered": row["outside_ever"]}
+    out["procedures_pending"] = {
+        **{kind: row[f"pending_{kind}"] for kind in APPLICATION_KINDS},
+        "total": row["pending_total"],
+    }
+    out["departures_planned"] = row["departures_planned"]
     return out
 
 

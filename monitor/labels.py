@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from cases.models import CaseType, OutflowCategory, Sex
+from procedures.models import ApplicationKind
 
 # Every flattened key of one location's figures (monitor.figures.FIGURE_KEYS).
 FIGURE_LABELS = {
@@ -31,6 +32,13 @@ FIGURE_LABELS = {
     "waiting_list": _("Op de wachtlijst"),
     "outside_covenant.present": _("Buiten het convenant: in de opvang"),
     "outside_covenant.ever_sheltered": _("Buiten het convenant: ooit in de opvang"),
+    # Added in version 2 of the contract.
+    **{
+        f"procedures_pending.{k.value}": format_lazy("{}: {}", _("Lopende procedure"), k.label) for k in ApplicationKind
+    },
+    "procedures_pending.total": _("Lopende procedures: personen"),
+    "departures_planned": _("Vertrek gepland"),
+    "mrt_no_durable_solution": _("MRT: geen bestendige oplossing mogelijk"),
 }
 
 OUTCOME_LABELS = {

@@ -242,6 +242,15 @@ FIGURE_LINES = (
         ),
         "outcome_classes.none",
     ),
+    # Version 2: the kinds add up to the distinct persons only when no one has two pending
+    # kinds; a line is used only where it holds exactly (``protect``).
+    (
+        tuple(
+            f"procedures_pending.{kind}"
+            for kind in ("asylum_repeat", "no_fault", "regular", "medical_art64", "appeal", "other")
+        ),
+        "procedures_pending.total",
+    ),
 )
 NOT_COUNTS = ("capacity",)
 TOTAL = "total"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from cases.models import OutflowCategory
+from procedures.models import ApplicationKind
 
 
 class ScenarioSetSerializer(serializers.Serializer):
@@ -41,6 +42,16 @@ class OutsideCovenantSerializer(serializers.Serializer):
     ever_sheltered = serializers.IntegerField()
 
 
+ProceduresPendingSerializer = type(
+    "ProceduresPendingSerializer",
+    (serializers.Serializer,),
+    {
+        **{kind.value: serializers.IntegerField(help_text=str(kind.label)) for kind in ApplicationKind},
+        "total": serializers.IntegerField(help_text="Verschillende personen (twee lopende soorten: één keer)."),
+    },
+)
+
+
 class LocationFiguresSerializer(serializers.Serializer):
     capacity = serializers.IntegerField(help_text="Gefinancierde plaatsen op D.")
     present = serializers.IntegerField(
@@ -54,6 +65,18 @@ class LocationFiguresSerializer(serializers.Serializer):
     mrt_cases = serializers.IntegerField(help_text="Verschillende casussen besproken in het MRT op of voor D.")
     waiting_list = serializers.IntegerField(help_text="Toegelaten personen op de wachtlijst op D.")
     outside_covenant = OutsideCovenantSerializer()
+    procedures_pending = ProceduresPendingSerializer(
+        help_text="Van de personen in de opvang: met een aanvraag van die soort ingediend op of voor D, zonder besluit "
+        "op of voor D (versie 2)."
+    )
+    departures_planned = serializers.IntegerField(
+        help_text="Van de personen in de opvang: de laatste vertrekplanning op of voor D heeft een vertrekdatum op of "
+        "na D (versie 2)."
+    )
+    mrt_no_durable_solution = serializers.IntegerField(
+        help_text="Verschillende casussen waarvan een MRT-advies of -bespreking op of voor D concludeerde dat geen "
+        "bestendige oplossing mogelijk is (versie 2)."
+    )
 
 
 class MonitorSerializer(serializers.Serializer):
