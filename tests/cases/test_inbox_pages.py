@@ -95,7 +95,7 @@ def test_navigation_counts_every_open_item_with_text_for_screen_readers(client, 
     total = sum(inboxes.counts(world.ams.users[Role.DTV]).values())
     assert total >= 4  # 3 dossier parts, 1 departure (and what a later app's inbox holds)
     assert f'aria-hidden="true">{total}</span>' in nav
-    assert f"{total} openstaande items" in nav and "Dossier opgevraagd: DT&amp;V-deel: 3" in nav
+    assert f"met {total} openstaande items" in nav and "Dossier opgevraagd: DT&amp;V-deel: 3" in nav
     assert "Vertrek te bevestigen: 1" in nav and "Te beoordelen trajecten: 0" in nav
     inbox_page = client.get(OVERVIEW).content.decode()
     assert 'aria-current="page" data-testid="nav-inbox"' in inbox_page
