@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the normal/special choice that notes, documents and LSO/MRT texts share.
+    "ENUM_NAME_OVERRIDES": {"ConfidentialityEnum": "cases.models.Confidentiality"},
 }
 
 # --- Security ------------------------------------------------------------------------------

@@ -438,7 +438,8 @@ def test_the_journal_takes_a_fixed_number_of_queries(client, world, manager, dja
         note = add(manager, case, written_on=TODAY() - day * DAY, confidentiality="special" if day % 3 else "normal")
         add(manager, case, corrects=note, confidentiality=note.confidentiality)
     assert (count_queries(client, detail), count_queries(client, notes_url, **htmx)) == few
-    with django_assert_max_num_queries(22):  # 19, two for the owners (history, colleagues), one for the documents
+    # 19, two for the owners (history, colleagues), one for the documents, three for the procedures
+    with django_assert_max_num_queries(25):
         client.get(detail)
     with django_assert_max_num_queries(11):
         client.get(notes_url, **htmx)

@@ -36,8 +36,9 @@ def test_case_list_and_home_constant_for_5_and_50_cases(client, world, url_name,
 
 def test_case_page_query_count(client, world, django_assert_max_num_queries):
     client.force_login(world.ams.users[Role.CASEMANAGER])
-    # 21, one for the journal, two for the owners (history, colleagues), one for the documents
-    with django_assert_max_num_queries(25):
+    # 21, one for the journal, two for the owners (history, colleagues), one for the documents,
+    # three for the procedures (applications, departure steps, plans)
+    with django_assert_max_num_queries(28):
         client.get(reverse("cases:detail", args=[world.ams.assigned.pk]))
 
 
