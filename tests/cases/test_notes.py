@@ -333,7 +333,9 @@ def test_the_page_shows_field_errors_in_dutch(client, world, manager):
     )
     html = response.content.decode()
     assert response.status_code == 200 and not Note.objects.exists()
-    assert str(services.DATE_IN_FUTURE) in html and html.count("Dit veld is vereist.") == 2
+    # Each error next to its field and once more in the summary at the top, as a link to it.
+    assert str(services.DATE_IN_FUTURE) in html and html.count("Dit veld is vereist.") == 4
+    assert 'href="#id_kind_field"' in html and 'href="#id_text_field"' in html
     assert 'id="note-add" open' in html and 'name="confidentiality"' in html  # the manager may write special notes
 
 
