@@ -373,3 +373,6 @@ LVV_SITE_URL = env.str("LVV_SITE_URL", default="http://127.0.0.1:8000" if DEBUG 
 
 # --- Product settings ----------------------------------------------------------------------
 LVV_CASE_PAGE_SIZE = 25
+# Days a decision on an application may be awaited before the case shows it as overdue and
+# the IND's inbox gives it as due (procedures).
+LVV_DECISION_DUE_DAYS = env.int("LVV_DECISION_DUE_DAYS", default=180)
