@@ -37,6 +37,7 @@ class Section(Enum):
     HTTPS = "HTTPS"
     LINKS = "Links, cache and API limits"
     PRIVACY = "Privacy"
+    CASE_WORK = "Case work"
     COMPOSE_ONLY = "Docker Compose only"
     TESTS = "Tests only"
 
@@ -429,6 +430,15 @@ SETTINGS: tuple[Setting, ...] = (
         "(changing it, or `SECRET_KEY` without it, changes the pseudonyms); a secret, best given "
         "as `PSEUDONYM_KEY_FILE`.",
         Section.PRIVACY,
+    ),
+    # --- Case work ----------------------------------------------------------------------
+    S(
+        "LVV_DECISION_DUE_DAYS",
+        "`180`",
+        "Days a decision on an application (a procedure) may be awaited before the case page shows it "
+        "as overdue and the IND's inbox gives it as due.",
+        Section.CASE_WORK,
+        "180",
     ),
     # --- Docker Compose only ------------------------------------------------------------
     S("POSTGRES_DB", "`lvv`", "Database name of the `db` service.", Section.COMPOSE_ONLY, "lvv", Scope.COMPOSE),
