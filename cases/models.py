@@ -160,6 +160,17 @@ class CaseType(models.TextChoices):
     SAFE_COUNTRY = "safe_country", _("veilig land van herkomst")
 
 
+# The case types that are special-category data (GDPR art. 9) themselves: they say that the
+# person has a physical or mental health problem, or claims a conversion (religion or belief)
+# or an LGBTI identity (sexual orientation). Only readers who may see special-category data of
+# the case see them (``cases.special_types``); to everyone else a case has only its other types.
+# The others are not special: a repeat asylum application, a pending procedure, an unclear
+# identity or nationality, "buitenschuld" (unable to leave through no fault of one's own, whatever
+# the reason), a family and a safe country of origin say nothing of health, belief or orientation
+# (nationality is not special-category data).
+SPECIAL_CASE_TYPES = frozenset({CaseType.MEDICAL, CaseType.PSYCHOLOGICAL, CaseType.CONVERSION_OR_LGBTI})
+
+
 class CaseQuerySet(models.QuerySet):
     def in_shelter_on(self, day: datetime.date) -> CaseQuerySet:
         """Cases whose person takes a place on ``day``: shelter started on or before it and
