@@ -8,8 +8,10 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import inboxes  # noqa: F401  (registers the cases app's partner inboxes)
-        from cases.demo import seed_cases, seed_document_summary
+        from cases.demo import seed_cases, seed_document_summary, seed_inbox_notices
         from lvv.demo import register_seeder
 
         register_seeder("cases", seed_cases)
+        # After every app's demo: a notice for what waits in each partner inbox.
+        register_seeder("inbox notices", seed_inbox_notices, last=True)
         register_seeder("case documents", seed_document_summary)  # after the cases they belong to

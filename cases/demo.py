@@ -643,9 +643,9 @@ def seed_owners(ctx: DemoContext) -> int:
 # departures to confirm, trajectories to review, MRT advice and requests for the LSO. A grant
 # is always confirmed in the plans, so in each LVV the case worker corrects the date of one
 # confirmed grant (a changed outflow asks the IND to confirm again). The arrival notices come
-# with the steps (after each commit); ``seed_inbox_notices`` runs last (registered by the MRT
-# app, after every app's demo) for the items whose notice went to no one because the demo
-# account that acted was the one to tell (the LSO chair records the MRT's advice).
+# with the steps (after each commit); ``seed_inbox_notices`` runs last (a final seeder of
+# ``lvv.demo``, after every app's demo) for the items whose notice went to no one because the
+# demo account that acted was the one to tell (the LSO chair records the MRT's advice).
 GRANT_CORRECTION = "Datum van de inwilliging gecorrigeerd naar de datum van de beschikking."
 INBOX_NOTICES_PER_INBOX = 3
 

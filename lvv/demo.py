@@ -65,11 +65,15 @@ class DemoContext:
 
 Seeder = Callable[[DemoContext], dict[str, int]]
 _seeders: list[tuple[str, Seeder]] = []
+# Seeders that run after every other one, whatever the app order (the partner inboxes'
+# notices: after every app's demo has put its items in them).
+_final_seeders: list[tuple[str, Seeder]] = []
 
 
-def register_seeder(name: str, seeder: Seeder) -> None:
-    if all(existing != name for existing, _ in _seeders):
-        _seeders.append((name, seeder))
+def register_seeder(name: str, seeder: Seeder, *, last: bool = False) -> None:
+    seeders = _final_seeders if last else _seeders
+    if all(existing != name for existing, _ in seeders):
+        seeders.append((name, seeder))
 
 
 def _org(name: str, kind: str) -> Organisation:
@@ -158,6 +162,6 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
 def seed(*, password: str, cases_per_location: int) -> dict[str, int]:
     ctx = seed_core(password, cases_per_location)
     summary = {"locations": len(ctx.locations), "accounts": len(ctx.users)}
-    for _name, seeder in _seeders:
+    for _name, seeder in [*_seeders, *_final_seeders]:
         summary.update(seeder(ctx))
     return summary

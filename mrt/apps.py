@@ -8,7 +8,6 @@ class MrtConfig(AppConfig):
 
     def ready(self) -> None:
         # The LSO learns of the MRT only through this registry (and the case's timeline).
-        from cases.demo import seed_inbox_notices
         from lso.services import register_escalation_handler
         from lvv.demo import register_seeder
         from mrt import inboxes  # noqa: F401  (registers the MRT advice inbox in cases.inboxes)
@@ -17,5 +16,3 @@ class MrtConfig(AppConfig):
 
         register_escalation_handler(escalate_from_lso)
         register_seeder("mrt", seed_mrt)
-        # Last, after every app's demo: a notice for what waits in each partner inbox.
-        register_seeder("inbox notices", seed_inbox_notices)
