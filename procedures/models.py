@@ -1,5 +1,5 @@
 """Procedures and departure preparation: records of a case, kept by the partner whose work
-they are (contracts/case-import.md, version 2; ADR-PROCEDURES).
+they are (contracts/case-import.md, version 2; docs/adr/0016-procedures.md).
 
 - ``Application``: an application or procedure for residence (or postponement of
   departure) lodged for the person, and the decision on it. The IND records its decisions
@@ -36,7 +36,7 @@ class ApplicationKind(models.TextChoices):
 
 
 # The kinds the IND decides on; a court decides an appeal, and "other" is decided by whoever
-# runs that procedure: the case worker records those decisions (ADR-PROCEDURES).
+# runs that procedure: the case worker records those decisions (docs/adr/0016-procedures.md).
 IND_KINDS = (
     ApplicationKind.ASYLUM_REPEAT,
     ApplicationKind.NO_FAULT,

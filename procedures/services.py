@@ -6,7 +6,7 @@ origin; each locks the case (as the user may see it), checks who may do it, vali
 writes the record, appends the timeline event (``cases.services.add_event``) and the
 access-log row, in one transaction.
 
-Who writes what (the partner whose work it is; ADR-PROCEDURES):
+Who writes what (the partner whose work it is; docs/adr/0016-procedures.md):
 - an application is recorded when it is lodged, by the municipality's case worker, the
   guide of the NGO the case is assigned to, or the IND;
 - the IND records the decision on its kinds (repeat asylum, *buitenschuld*, regular,
