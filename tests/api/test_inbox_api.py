@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from cases import services
 from lvv.access.policy import SYSTEM
@@ -17,6 +18,14 @@ from lvv.audit.models import AccessLogEntry
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def dutch():
+    """Texts built outside a request follow the active language: Dutch, whatever ran before."""
+    with translation.override("nl"):
+        yield
+
 
 REGISTERED = datetime.date(2020, 1, 6)
 LIST = "/api/v1/inbox/"

@@ -11,7 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import inboxes, notifications, services
 from cases.models import Notification
@@ -22,6 +22,14 @@ from lvv.audit.models import AccessLogEntry
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def dutch():
+    """Texts built outside a request follow the active language: Dutch, whatever ran before."""
+    with translation.override("nl"):
+        yield
+
 
 REGISTERED = datetime.date(2020, 1, 6)
 HOME = reverse("home")
