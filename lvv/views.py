@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 
 from cases import inboxes, selectors
@@ -83,8 +84,9 @@ def _work_queue(request):
         "lso_actions": list(lso_selectors.open_actions_for(user)[:LSO_SHOWN]),
         "lso_notices": list(lso_selectors.notices_for(user).filter(read_at__isnull=True)[:LSO_SHOWN]),
         "work_queue": True,
-        # Partner inboxes (IND, DT&V, LSO chair): counts in one query, first items per inbox.
-        "inbox_sections": inboxes.sections(request),
+        # Partner inboxes (IND, DT&V, LSO chair): counts in one query, first items per inbox;
+        # lazy, so that htmx paging through the deadlines does not compute them.
+        "inbox_sections": SimpleLazyObject(lambda: inboxes.sections(request)),
     }
     # htmx asks for the deadlines section alone when the user pages through it.
     partial = bool(request.htmx) and request.htmx.target == "work-deadlines"
