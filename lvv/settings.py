@@ -140,11 +140,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL's JIT compilation of a query costs more than it saves here: a list sorted on a
 # per-row sub-select (an inbox of many thousands) went from 0.2 s to 2 s with it, and the
-# monitor's figures are faster without it too (docs/benchmark-inboxes.md). DB_JIT=true
-# leaves the server's own setting.
-if not env.bool("DB_JIT", default=False):
-    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
-    _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
+# monitor's figures are faster without it too (docs/benchmark-inboxes.md).
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ------------------------------------------------------------------
