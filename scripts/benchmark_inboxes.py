@@ -179,8 +179,8 @@ NOTES = [
     "PostgreSQL's JIT compilation (on by default) made the first page of a long inbox take up to",
     "2 s instead of 0.2 s: the planner's cost of the per-row sub-selects passes the JIT thresholds,",
     "and compiling costs more than the query. The application's connections turn it off",
-    "(`DB_JIT`, default false); on the same data the monitor's `figures()` went from 0.84-0.88 s",
-    "to 0.54-0.64 s without it.",
+    "(`lvv/settings.py`); on the same data the monitor's `figures()` went from 0.84-0.88 s to",
+    "0.54-0.64 s without it.",
     "",
 ]
 
