@@ -7,7 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import services
+from cases import services, special_types
 from cases.models import (
     NOTE_TEXT_MAX_LENGTH,
     V_NUMBER_INVALID,
@@ -115,6 +115,8 @@ class NewCaseForm(StyledFormMixin, forms.ModelForm):
             kind=OrganisationKind.NGO, service_links__location__in=locations
         ).distinct()
         self.fields["assigned_ngo"].empty_label = _("(nog) geen ngo")
+        # Special case types only with the permission (cases.special_types; a new case has no grants).
+        self.fields["case_types"].choices = special_types.choices(special=special_types.may_see_special(user, None))
 
     def clean_registered_on(self):
         day = self.cleaned_data["registered_on"]
@@ -465,8 +467,17 @@ class CaseTypesForm(StepForm):
     )
 
     def __init__(self, *args, case: Case, **kwargs):
-        initial = {"case_types": list(case.case_types), "prior_departure_procedures": case.prior_departure_procedures}
+        # Special case types only for users who may see them (cases.special_types); for the
+        # others the ones set stay hidden and are kept when they save (services.set_case_types).
+        special = special_types.may_see_special(kwargs.get("user"), case)
+        initial = {
+            "case_types": special_types.case_types_for(kwargs.get("user"), case, special=special),
+            "prior_departure_procedures": case.prior_departure_procedures,
+        }
         super().__init__(*args, case=case, initial=initial, **kwargs)
+        self.fields["case_types"].choices = special_types.choices(special=special)
+        if not special:
+            self.fields["case_types"].help_text = special_types.KEPT_HELP
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import extensions, workflow
+from cases import extensions, special_types, workflow
 from cases.models import (
     Case,
     CaseOwnerChange,
@@ -342,6 +342,12 @@ class CaseFilter(django_filters.FilterSet):
         self.filters["assigned_ngo"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.NGO, service_links__location__in=locations
         ).distinct()
+        # The special case types only for users with the special-category permission
+        # (cases.special_types): for the others such a choice is not valid (the page ignores
+        # it, the API answers 400), so no list tells them which cases have such a type.
+        self.filters["case_type"].extra["choices"] = special_types.choices(
+            special=special_types.may_see_special(user, None)
+        )
 
     def filter_state(self, queryset, name, value):
         """A state, or ``waiting``: the one waiting list (admitted, no place yet)."""

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cases import deadlines, inboxes, workflow
+from cases import deadlines, inboxes, special_types, workflow
 from cases.models import (
     CONFIRMED_BY_KIND,
     DEPARTURE_CATEGORIES,
@@ -190,6 +190,15 @@ def register_case(
     )
 
 
+def _refuse_special_types(case_types, acting_user, case: Case | None) -> None:
+    """A special case type (``cases.special_types``) only from a user who may see it (for a
+    case not yet registered, ``case`` None: with the global permission)."""
+    refused = special_types.special_in(case_types or [])
+    if refused and not special_types.may_see_special(acting_user, case):
+        labels = ", ".join(str(CaseType(value).label) for value in refused)
+        raise ValidationError({"case_types": special_types.SPECIAL_NOT_ALLOWED % {"types": labels}})
+
+
 def _register_case_for(
     *,
     acting_user,
@@ -213,6 +222,7 @@ def _register_case_for(
     if case_manager is not None or registrar_owns:  # the case's owner (see "Case owners" below)
         case_manager = _registrar_as_owner(acting_user, location, case_manager)
     _check_texts({"external_id": external_id, "health_notes": health_notes})
+    _refuse_special_types(case_types, acting_user, None)
     case = Case(
         intake_key=intake_key,
         person=person,
@@ -352,6 +362,8 @@ def _register_intake(
     """
     if not policy.editable_locations(acting_user).filter(pk=location.pk).exists():
         raise PermissionDenied(NOT_ALLOWED_LOCATION)
+    # Before a match request stores the case's fields (its registration is the requester's).
+    _refuse_special_types(case_fields.get("case_types"), acting_user, None)
     if intake_key:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [INTAKE_LOCK_NAMESPACE, str(intake_key)])
@@ -1121,7 +1133,11 @@ def set_case_types(
         )
     if prior_departure_procedures is not None and prior_departure_procedures < 0:
         raise ValidationError({"prior_departure_procedures": _("Dit aantal kan niet negatief zijn.")})
-    case.case_types = sorted(set(case_types))
+    # Special case types (cases.special_types): set only by a user who may see them; the ones
+    # a user without the permission never saw are kept.
+    _refuse_special_types(case_types, acting_user, case)
+    special = not special_types.special_in(case.case_types) or special_types.may_see_special(acting_user, case)
+    case.case_types = special_types.kept(case_types, case.case_types, special=special)
     case.prior_departure_procedures = prior_departure_procedures
     add_event(
         case,

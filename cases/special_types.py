@@ -19,10 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import SPECIAL_CASE_TYPES, Case, CaseType, EventType
+from cases.models import (
+    SPECIAL_CASE_TYPES,
+    Case,
+    CaseGroupObjectPermission,
+    CaseType,
+    CaseUserObjectPermission,
+    EventType,
+)
 from lvv.access import policy
+
+PERMISSION_CODENAME = policy.SPECIAL_CATEGORY_PERMISSION.split(".", 1)[1]
 
 SPECIAL_NOT_ALLOWED = _(
     "U mag dit casustype niet vastleggen: het is een bijzonder persoonsgegeven (%(types)s) en u heeft "
@@ -44,10 +54,23 @@ def visible(values: Iterable[str], *, special: bool) -> list[str]:
     return [value for value in values if special or not is_special(value)]
 
 
+# The answer for a case is kept on the case object for its reader (a page asks it for the page
+# and again for the case-types form), as Django keeps a user's permissions on the user object.
+_ANSWER_ATTRIBUTE = "_lvv_special_category"
+
+
 def may_see_special(user, case: Case | None) -> bool:
     """Whether ``user`` may see (and set) the special types of ``case``; for a case not yet
     registered (``None``) only the global permission counts."""
-    return policy.can_view_special_category(user, case)
+    if case is None:
+        return policy.can_view_special_category(user, None)
+    reader = (type(user).__name__, getattr(user, "pk", None))
+    kept_answer = getattr(case, _ANSWER_ATTRIBUTE, None)
+    if kept_answer is not None and kept_answer[0] == reader:
+        return kept_answer[1]
+    answer = policy.can_view_special_category(user, case)
+    setattr(case, _ANSWER_ATTRIBUTE, (reader, answer))
+    return answer
 
 
 def case_types_for(user, case: Case, *, special: bool | None = None) -> list[str]:
@@ -64,9 +87,9 @@ def choices(*, special: bool) -> list[tuple[str, str]]:
     return [(value, label) for value, label in CaseType.choices if special or not is_special(value)]
 
 
-def refused(values: Iterable[str], *, special: bool) -> list[str]:
-    """The special types in ``values`` that a user without the permission may not set."""
-    return [] if special else sorted({value for value in values if is_special(value)})
+def special_in(values: Iterable[str]) -> list[str]:
+    """The special types among ``values``, sorted, each once."""
+    return sorted({value for value in values if is_special(value)})
 
 
 def kept(values: Iterable[str], current: Iterable[str], *, special: bool) -> list[str]:
@@ -92,3 +115,19 @@ def special_from_context(context: dict, case: Case) -> bool:
     case (``policy.SpecialCategoryChecker``); without it, the special types are left out."""
     checker = context.get("special_category")
     return bool(checker is not None and checker(case))
+
+
+def readable_rule(user, *, prefix: str = "") -> Q:
+    """The cases whose special-category data ``user`` may see, as a filter on cases: every
+    case with the global permission, else the cases granted to the user or the user's groups
+    (django-guardian, as ``policy.can_view_special_category``). For a list that would
+    otherwise let a reader infer a special type from its absence (``monitor.quality``)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(**{f"{prefix}pk__in": []})
+    if user.has_perm(policy.SPECIAL_CATEGORY_PERMISSION):
+        return Q()
+    granted = CaseUserObjectPermission.objects.filter(user=user.pk, permission__codename=PERMISSION_CODENAME)
+    by_group = CaseGroupObjectPermission.objects.filter(group__user=user.pk, permission__codename=PERMISSION_CODENAME)
+    return Q(**{f"{prefix}pk__in": granted.values("content_object")}) | Q(
+        **{f"{prefix}pk__in": by_group.values("content_object")}
+    )

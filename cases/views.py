@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
-from cases import extensions, selectors, services, workflow
+from cases import extensions, selectors, services, special_types, workflow
 from cases.forms import (
     NO_DURABLE_SOLUTION,
     OTHER_OPEN_CASE,
@@ -408,7 +408,7 @@ def _render_case_page(
 
     user = request.user
     context = _deadline_context()
-    special = policy.can_view_special_category(user, case)
+    special = special_types.may_see_special(user, case)  # policy.can_view_special_category, kept for the forms
     today, due_soon_days = context["today"], context["due_soon_days"]
     can_change = policy.can_change_case(user, case)
     deadlines = []
@@ -437,8 +437,10 @@ def _render_case_page(
             "deadlines": deadlines,
             "step_forms": step_forms,
             "free_places": services.free_places(case.location, today) if offers_shelter else None,
-            "case_type_labels": [_label(CaseType, value) for value in case.case_types],
-            "timeline": [{"event": e, "details": event_details(e)} for e in events],
+            "case_type_labels": [
+                _label(CaseType, value) for value in special_types.case_types_for(user, case, special=special)
+            ],
+            "timeline": [{"event": e, "details": event_details(e, special=special)} for e in events],
             "timeline_page": timeline_page,
             "timeline_more": more_events,
             "admission_check": admission_check,
@@ -482,9 +484,10 @@ def _day(iso: str | None) -> str:
         return iso
 
 
-def event_details(event) -> str:  # noqa: C901 -- one branch per kind; to be split (issue 15)
-    """The event's data in words (Dutch by default), for the timeline."""
-    data = event.data or {}
+def event_details(event, *, special: bool = False) -> str:  # noqa: C901 -- one branch per kind; to be split (issue 15)
+    """The event's data in words (Dutch by default), for the timeline; ``special``: whether
+    the reader may see special-category data of the case (the special case types)."""
+    data = special_types.event_data(event, special=special)
     parts: list[str] = []
     kind = event.type
     if kind == EventType.REGISTERED and data.get("source"):
@@ -522,7 +525,8 @@ def event_details(event) -> str:  # noqa: C901 -- one branch per kind; to be spl
         parts.append(str(NO_DURABLE_SOLUTION))
     elif kind == EventType.CASE_TYPES_SET:
         types = [_label(CaseType, value) for value in data.get("case_types") or []]
-        parts.append(", ".join(types) if types else _("geen casustypen"))
+        if types or special:  # without the permission, "none" could hide a special type
+            parts.append(", ".join(types) if types else _("geen casustypen"))
         if data.get("prior_departure_procedures") is not None:
             parts.append(_("eerdere vertrekprocedures: %(count)s") % {"count": data["prior_departure_procedures"]})
     elif kind in (EventType.DEADLINE_PAUSED, EventType.DEADLINE_RESUMED) and data.get("kind"):

@@ -49,6 +49,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
+from cases import special_types
 from cases.models import (
     DURABLE_CATEGORIES,
     Case,
@@ -217,10 +218,14 @@ def counts(locations: Iterable[Location], today: datetime.date) -> dict:
 
 def cases(user, locations: Iterable[Location], today: datetime.date) -> QuerySet[Case]:
     """The cases of ``locations`` with at least one finding that ``user`` may open, each
-    annotated with a boolean per finding; none for users who never see a person."""
+    annotated with a boolean per finding; none for users who never see a person. The finding
+    ``missing_case_types`` only on cases whose special-category data the user may see."""
     if not policy.sees_persons(user):
         return Case.objects.none()
     found = conditions(today)
+    # "No case type" only where the user may see the special case types too: elsewhere its
+    # absence would tell that a case with no type in view has a special one (cases.special_types).
+    found["missing_case_types"] &= special_types.readable_rule(user)
     flags = {
         f"has_{check}": ExpressionWrapper(condition, output_field=BooleanField()) for check, condition in found.items()
     }

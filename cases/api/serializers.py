@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from cases import special_types
 from cases.models import (
     DEPARTURE_CATEGORIES,
     V_NUMBER_TAKEN,
@@ -320,10 +321,22 @@ class TimelineEventSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
     actor = serializers.SerializerMethodField()
     summary = serializers.CharField()
-    data = serializers.JSONField()
+    data = serializers.JSONField(
+        help_text=_(
+            "De gegevens van de gebeurtenis. Casustypen die bijzondere persoonsgegevens zijn, alleen voor wie "
+            "de extra autorisatie heeft."
+        )
+    )
 
     def get_actor(self, event) -> str | None:
         return _name_of(event.actor)
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        # The special case types of a case_types_set event only for readers with the permission.
+        special = special_types.special_from_context(self.context, Case(pk=event.case_id))
+        data["data"] = special_types.event_data(event, special=special)
+        return data
 
 
 class AllowedStepSerializer(serializers.Serializer):
@@ -353,7 +366,12 @@ class TrajectorySerializer(serializers.Serializer):
     within_covenant = serializers.BooleanField()
     exception_ground = CodeLabelField(_choices(ExceptionGround), allow_null=True)
     exception_reason = serializers.CharField()
-    case_types = serializers.ListField(child=CodeLabelField(_choices(CaseType)))
+    case_types = serializers.SerializerMethodField(
+        help_text=_(
+            "Casustypen die bijzondere persoonsgegevens zijn (medisch, psychisch, bekering of lhbti), alleen voor "
+            "wie de extra autorisatie heeft; wie die niet heeft en casustypen vastlegt, laat ze staan."
+        )
+    )
     prior_departure_procedures = serializers.IntegerField(allow_null=True)
     admission_check = serializers.SerializerMethodField()
     dossier_parts = DossierPartOutSerializer(many=True, source="dossier_parts.all")
@@ -374,6 +392,12 @@ class TrajectorySerializer(serializers.Serializer):
     allowed_steps = serializers.SerializerMethodField(
         help_text=_("De stappen die deze gebruiker nu mag zetten (status, rol en de gegevens van de casus).")
     )
+
+    @extend_schema_field(CodeLabelSerializer(many=True))
+    def get_case_types(self, case):
+        special = special_types.special_from_context(self.context, case)
+        field = CodeLabelField(_choices(CaseType))
+        return [field.to_representation(value) for value in special_types.visible(case.case_types, special=special)]
 
     @extend_schema_field(AdmissionCheckOutSerializer(allow_null=True))
     def get_admission_check(self, case):
@@ -553,7 +577,13 @@ class CaseTypesStepSerializer(StepSerializer):
     """The case types and the number of earlier departure procedures."""
 
     case_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=CaseType.choices), allow_empty=True, max_length=len(CaseType.values)
+        child=serializers.ChoiceField(choices=CaseType.choices),
+        allow_empty=True,
+        max_length=len(CaseType.values),
+        help_text=_(
+            "Alle casustypen van de casus. Casustypen die bijzondere persoonsgegevens zijn, alleen met de extra "
+            "autorisatie (anders 400); wie die niet heeft, laat de vastgelegde staan."
+        ),
     )
     prior_departure_procedures = serializers.IntegerField(
         required=False,

@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from cases import selectors, services, workflow
 from cases.api import serializers as api
 from cases.models import Case, CooperationCheck, Deadline, Scenario
+from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.api.exceptions import PreconditionFailed, StaleVersion
 from lvv.audit.log import Action, Channel, Origin, Result, record
@@ -99,12 +100,18 @@ def allowed_steps(user, case: Case) -> list[dict]:
     ]
 
 
+def _answer(special: bool) -> Callable[[Case], bool]:
+    """``context["special_category"]`` for the serializers of one case whose answer is known."""
+    return lambda _case: special
+
+
 def trajectory_data(request, case: Case) -> dict:
     # The newest events and their number, as this user may see the timeline (without the
     # events of special notes for users who may not see them), in one query: the window
     # counts every visible event before the limit applies.
+    special = policy.can_view_special_category(request.user, case)
     events = list(
-        selectors.visible_timeline(request.user, case)
+        selectors.visible_timeline(request.user, case, special=special)
         .select_related("actor")
         .annotate(visible_total=Window(Count("pk")))[:TIMELINE_LIMIT]
     )
@@ -115,6 +122,7 @@ def trajectory_data(request, case: Case) -> dict:
         "today": timezone.localdate(),
         "due_soon_days": ProgrammeSettings.current().due_soon_days,
         "allowed_steps": allowed_steps(request.user, case),
+        "special_category": _answer(special),  # the special case types (cases.special_types)
     }
     return api.TrajectorySerializer(case, context=context).data
 
@@ -393,9 +401,11 @@ class TrajectoryMixin:
     def timeline(self, request, pk=None):
         case = self.get_object()
         record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "timeline"})
-        events = selectors.visible_timeline(request.user, case).select_related("actor")
+        special = policy.can_view_special_category(request.user, case)
+        events = selectors.visible_timeline(request.user, case, special=special).select_related("actor")
         page = self.paginator.paginate_queryset(events, request, view=self)
-        return self.paginator.get_paginated_response(api.TimelineEventSerializer(page, many=True).data)
+        context = {"request": request, "special_category": _answer(special)}
+        return self.paginator.get_paginated_response(api.TimelineEventSerializer(page, many=True, context=context).data)
 
     record_admission_check = step_action("record-admission-check")
     admit = step_action("admit")

@@ -93,7 +93,7 @@ def step_request(world, step_name: str, case: Case, *, prepare: bool = True) -> 
         "deliver_dossier_dtv": (users[Role.DTV], {"kind": "DTV"}),
         "set_scenario": (users[Role.LSO_CHAIR], {"direction": "departure", "route": "return_to_origin"}),
         "record_cooperation_check": (users[Role.NGO], {"result": "sufficient"}),
-        "set_case_types": (cm, {"case_types": ["medical", "repeat_asylum"], "prior_departure_procedures": 2}),
+        "set_case_types": (cm, {"case_types": ["identity_unclear", "repeat_asylum"], "prior_departure_procedures": 2}),
         "pause_deadline": (cm, {"deadline": kind, "reason": "Wacht op medisch rapport"}),
         "resume_deadline": (cm, {"deadline": kind}),
         "record_outflow": (cm, {"category": "departure_origin", "country": "ER"}),

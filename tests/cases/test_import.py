@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -809,6 +810,14 @@ def post(client, user, data: bytes, query: str = "", **extra):
     return client.post(URL + query, data=data, content_type=NDJSON, **extra)
 
 
+def importing_worker(world):
+    """The Amsterdam case worker with the special-category permission: the lines hold special
+    case types (medical, psychological), which only such a user may set (test_special_case_types)."""
+    worker = world.ams.users[Role.CASEMANAGER]
+    worker.user_permissions.add(Permission.objects.get(codename="view_special_category"))
+    return worker
+
+
 AMS_ONLY = jsonl(
     line(),
     line(external_id="AMS-2", person={"family_name": "Kidane", "given_names": "Helen"}, events=OPEN_EVENTS),
@@ -816,7 +825,7 @@ AMS_ONLY = jsonl(
 
 
 def test_api_case_worker_imports_for_own_lvv(api_client, world):
-    worker = world.ams.users[Role.CASEMANAGER]
+    worker = importing_worker(world)
     response = post(api_client, worker, AMS_ONLY)
     assert response.status_code == 201, response.content
     body = response.json()
@@ -831,7 +840,7 @@ def test_api_case_worker_imports_for_own_lvv(api_client, world):
 
 
 def test_api_matches_persons_without_v_number_for_a_case_worker(api_client, world):
-    worker = world.ams.users[Role.CASEMANAGER]
+    worker = importing_worker(world)
     nameless = {"family_name": "Haile", "given_names": "Senait", "birth_date": "1988-08-08"}
     first = jsonl(line(external_id="AMS-N1", person=nameless, events=OPEN_EVENTS[:1]))
     second = jsonl(line(external_id="AMS-N2", person=nameless, events=OPEN_EVENTS[:1]))
@@ -843,7 +852,7 @@ def test_api_matches_persons_without_v_number_for_a_case_worker(api_client, worl
 
 def test_api_steps_of_other_roles_are_done_as_system_and_logged_for_the_user(api_client, world):
     """Dossier delivery is an IND/DT&V step and confirming an outflow a chain partner's."""
-    worker = world.ams.users[Role.CASEMANAGER]
+    worker = importing_worker(world)
     assert post(api_client, worker, jsonl(line())).status_code == 201
     case = Case.objects.get(external_id="AMS-2019-0001")
     assert set(case.dossier_parts.values_list("delivered_by", flat=True)) == {None}
@@ -864,7 +873,7 @@ def test_api_steps_of_other_roles_are_done_as_system_and_logged_for_the_user(api
 
 
 def test_api_dry_run_and_update_flags(api_client, world):
-    worker = world.ams.users[Role.CASEMANAGER]
+    worker = importing_worker(world)
     before = counts()
     response = post(api_client, worker, AMS_ONLY, "?dry_run=1")
     assert response.status_code == 200 and response.json()["dry_run"] is True
@@ -940,7 +949,7 @@ def test_api_file_naming_a_second_lvv_is_refused_whole(api_client, world):
 
 def test_api_needs_login_and_ndjson(api_client, world):
     assert api_client.post(URL, data=AMS_ONLY, content_type=NDJSON).status_code in (401, 403)
-    api_client.force_authenticate(world.ams.users[Role.CASEMANAGER])
+    api_client.force_authenticate(importing_worker(world))
     assert api_client.post(URL, data={"a": 1}, format="json").status_code == 415
     with_charset = api_client.post(URL, data=AMS_ONLY, content_type=f"{NDJSON}; charset=utf-8")
     assert with_charset.status_code == 201

@@ -78,7 +78,7 @@ def intake_post(location, **overrides):
         "case-registered_on": today().isoformat(),
         "case-registration_source": "ngo",
         "case-external_id": "AMS-2020-0001",
-        "case-case_types": ["medical", "no_fault"],
+        "case-case_types": ["identity_unclear", "no_fault"],
         "case-prior_departure_procedures": "2",
     }
     data.update(overrides)
@@ -99,7 +99,7 @@ def test_case_worker_takes_a_case_from_registration_to_a_confirmed_outflow(clien
     assert response.status_code == 302
     assert response["Location"] == reverse("cases:detail", args=[case.pk]) + "#step-record_admission_check"
     assert (case.registered_on, case.registration_source) == (today(), "ngo")
-    assert (sorted(case.case_types), case.prior_departure_procedures) == (["medical", "no_fault"], 2)
+    assert (sorted(case.case_types), case.prior_departure_procedures) == (["identity_unclear", "no_fault"], 2)
     response = page(client, case)
     assert offered(response) == ["record_admission_check", "admit", "reject", "waitlist", "set_case_types"]
     check = next(e for e in response.context["step_forms"] if e["name"] == "record_admission_check")
@@ -148,7 +148,7 @@ def test_case_worker_takes_a_case_from_registration_to_a_confirmed_outflow(clien
     )
     assert_done(post_step(client, case, "record_cooperation_check", result="sufficient"), case, "")
     assert_done(
-        post_step(client, case, "set_case_types", case_types=["medical"], prior_departure_procedures="3"), case, ""
+        post_step(client, case, "set_case_types", case_types=["no_fault"], prior_departure_procedures="3"), case, ""
     )
     assert_done(
         post_step(client, case, "pause_deadline", kind=DeadlineKind.COOPERATION_CHECK, reason="Ziekenhuisopname"),
@@ -187,7 +187,7 @@ def test_case_worker_takes_a_case_from_registration_to_a_confirmed_outflow(clien
         "nachtopvang",
         "deel: IND",
         "voldoende",
-        "medische problematiek",
+        "buitenschuld",
         "bevestigd op",
         "Ziekenhuisopname",
     ):

@@ -304,3 +304,21 @@ def test_the_pages_take_a_fixed_number_of_queries(client, world, case):
     assert (_queries(client, detail), _queries(client, one)) == few
     client.force_login(dtv)
     assert _queries(client, departures) == few_list
+
+
+@pytest.mark.parametrize("kind", ["asylum_repeat", "no_fault", "regular", "medical_art64", "appeal", "other"])
+@pytest.mark.parametrize("outcome", ["granted", "rejected", "withdrawn"])
+def test_each_kind_and_outcome_on_the_pages(client, world, case, kind, outcome):
+    client.force_login(world.ams.users[Role.CASEMANAGER])
+    new = reverse("procedures:application-new", args=[case.pk])
+    assert client.post(new, {"kind": kind, "submitted_on": "2020-02-03"}).status_code == 302
+    application = Application.objects.get()
+    decider = world.ams.users[Role.IND if application.decided_by_ind else Role.CASEMANAGER]
+    client.force_login(decider)
+    url = reverse("procedures:application", args=[case.pk, application.pk])
+    response = client.post(url, {"outcome": outcome, "decided_on": "2020-03-02", "version": 1})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (application.outcome, application.decided_by) == (outcome, decider)
+    html = client.get(detail_url(case)).content.decode()
+    assert f"{application.get_outcome_display()} op 2 maart 2020" in html
