@@ -8,10 +8,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import inboxes  # noqa: F401  (registers the cases app's partner inboxes)
-        from cases.demo import seed_cases, seed_document_summary, seed_inbox_notices
+        from cases.demo import seed_cases, seed_document_summary, seed_inbox_notices, seed_special_case_types
         from lvv.demo import register_seeder
 
         register_seeder("cases", seed_cases)
         # After every app's demo: a notice for what waits in each partner inbox.
         register_seeder("inbox notices", seed_inbox_notices, last=True)
         register_seeder("case documents", seed_document_summary)  # after the cases they belong to
+        register_seeder("special case types", seed_special_case_types)  # a case_types_set event per LVV

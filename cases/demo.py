@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from cases import inboxes, notifications, services
 from cases.models import Case, CaseType, Notification, OwnerRole, ShelterForm
+from cases.workflow import State
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
@@ -695,3 +696,36 @@ def seed_inbox_notices(ctx: DemoContext) -> dict[str, int]:
                     if not told.filter(case=case_id).exists():
                         created += inboxes.notify_arrivals(case_id=case_id, keys=[box.key])
     return {"inbox notices created": created}
+
+
+# --- Special case types ----------------------------------------------------------------------------
+# Medical and psychological problems are drawn among the case types when a demo case is registered
+# (``build_plan``). The first sheltered case of each LVV that its NGO guides also gets "bekering of
+# lhbti", set on the case-types step by the LVV's case worker, so that its timeline has a
+# ``case_types_set`` event: ``casemanager.<lvv>`` (with the special-category permission) reads the
+# special types on the case page, in the list's filter, the timeline and the API; ``ngo.<lvv>``,
+# ``ind.<lvv>`` and ``dtv.<lvv>`` read the same case without them (``cases.special_types``).
+
+
+def seed_special_case_types(ctx: DemoContext) -> dict[str, int]:
+    """Idempotent: an LVV with a demo case of that type is left alone."""
+    changed = 0
+    for pilot in ctx.pilots:
+        cases = Case.objects.filter(
+            location=ctx.locations[pilot.slug], external_id__contains="-DEMO-", state=State.SHELTERED
+        ).order_by("external_id")
+        if cases.filter(case_types__contains=[CaseType.CONVERSION_OR_LGBTI]).exists():
+            continue
+        case = cases.filter(assigned_ngo=ctx.users[f"ngo.{pilot.slug}"].organisation_id).first()
+        if case is None:
+            continue
+        with transaction.atomic():
+            services.set_case_types(
+                acting_user=ctx.users[f"casemanager.{pilot.slug}"],
+                origin=COMMAND,
+                case=case,
+                case_types=[*case.case_types, CaseType.CONVERSION_OR_LGBTI],
+                prior_departure_procedures=case.prior_departure_procedures,
+            )
+        changed += 1
+    return {"special case types set": changed}
