@@ -700,11 +700,12 @@ def seed_inbox_notices(ctx: DemoContext) -> dict[str, int]:
 
 # --- Special case types ----------------------------------------------------------------------------
 # Medical and psychological problems are drawn among the case types when a demo case is registered
-# (``build_plan``). The first sheltered case of each LVV that its NGO guides also gets "bekering of
+# (``build_plan``). The last sheltered case of each LVV that its NGO guides also gets "bekering of
 # lhbti", set on the case-types step by the LVV's case worker, so that its timeline has a
 # ``case_types_set`` event: ``casemanager.<lvv>`` (with the special-category permission) reads the
 # special types on the case page, in the list's filter, the timeline and the API; ``ngo.<lvv>``,
-# ``ind.<lvv>`` and ``dtv.<lvv>`` read the same case without them (``cases.special_types``).
+# ``ind.<lvv>`` and ``dtv.<lvv>`` read the same case without them (``cases.special_types``). Not the
+# LVV's first sheltered case: the LSO demo gives ``dtv.<lvv>`` the special-category data of that one.
 
 
 def seed_special_case_types(ctx: DemoContext) -> dict[str, int]:
@@ -716,7 +717,9 @@ def seed_special_case_types(ctx: DemoContext) -> dict[str, int]:
         ).order_by("external_id")
         if cases.filter(case_types__contains=[CaseType.CONVERSION_OR_LGBTI]).exists():
             continue
-        case = cases.filter(assigned_ngo=ctx.users[f"ngo.{pilot.slug}"].organisation_id).first()
+        first = cases.first()
+        guided = cases.filter(assigned_ngo=ctx.users[f"ngo.{pilot.slug}"].organisation_id)
+        case = guided.exclude(pk=first.pk).last() if first is not None else None
         if case is None:
             continue
         with transaction.atomic():
