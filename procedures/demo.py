@@ -17,6 +17,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from cases.models import Case
 from cases.workflow import State
@@ -106,6 +107,9 @@ def _seed_case(ctx: DemoContext, slug: str, number: int, case: Case) -> None:
         rejected = _decide(ind, _submit(worker, case, "asylum_repeat", 300), "rejected", 60)
         appeal = _submit(worker, case, "appeal", max(0, (timezone.localdate() - rejected.decided_on).days - 7))
         _decide(worker, appeal, "rejected", 30)
+        # A medical application is special-category data: the IND officer gets the permission
+        # on this case (the demo's case workers have it everywhere).
+        assign_perm("cases.view_special_category", ind, case)
         _decide(ind, _submit(worker, case, "medical_art64", 20, by="lawyer"), "withdrawn", 10)
     elif number == 4:
         _prepare_departure(dtv, case)

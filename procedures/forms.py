@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from lvv.forms import StyledFormMixin
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures.models import (
+    SPECIAL_KINDS,
     ApplicationKind,
     DeparturePartner,
     DepartureStepKind,
@@ -61,9 +62,11 @@ class ApplicationForm(_Form):
         label=_("Toelichting"), required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, special: bool = True, **kwargs):
         kwargs.setdefault("initial", {"submitted_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
+        if not special:  # an application on medical grounds is special-category data
+            self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] not in SPECIAL_KINDS]
 
 
 class DecisionForm(_Form):

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.importer import EventField, Extension, register_extension
+from lvv.access import policy
 from lvv.accounts.models import Role
 from procedures import services
 from procedures.models import ApplicationKind, DepartureSupport, Outcome
@@ -79,6 +80,9 @@ def check(events: list) -> tuple | None:
 
 def may(user, event) -> bool:
     """Whether the importing user's role takes the step itself (else the system does)."""
+    if event.type in (SUBMITTED, DECIDED) and services.is_special(event.values["kind"]):
+        if not user.has_perm(policy.SPECIAL_CATEGORY_PERMISSION):
+            return False  # special-category data: the system writes it, for this import
     if event.type == SUBMITTED:
         return user.has_role(Role.CASEMANAGER, Role.IND, Role.NGO)
     if event.type == DECIDED:

@@ -2,7 +2,8 @@
 ``ProceduresConfig.ready``).
 
 ``ind_decision``: applications the IND decides on (repeat asylum, *buitenschuld*, regular,
-medical art. 64) that wait for a decision, in the cases the IND officer sees. Done when the
+medical art. 64) that wait for a decision, in the cases the IND officer sees (a medical one
+only where the officer may see special-category data of the case). Done when the
 IND records the decision (``procedures.services.decide_application``). Since: the earliest
 submission still waiting; due: that date plus the decision period (``LVV_DECISION_DUE_DAYS``).
 A closed case stays in the inbox while its application waits: the decision still comes.
@@ -10,7 +11,7 @@ A closed case stays in the inbox while its application waits: the decision still
 
 from __future__ import annotations
 
-from django.db.models import DateField, Exists, OuterRef, Subquery, Value
+from django.db.models import BooleanField, DateField, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import CombinedExpression
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,16 +20,26 @@ from cases.inboxes import Inbox, register
 from cases.models import Case, EventType
 from lvv.accounts.models import Role
 from procedures import services
-from procedures.models import IND_KINDS, ApplicationKind
+from procedures.models import IND_KINDS, SPECIAL_KINDS, ApplicationKind
 from procedures.selectors import pending_ind_applications
 
 
-def _waiting():
-    return pending_ind_applications().filter(case=OuterRef("pk")).order_by("submitted_on", "pk")
+def _waiting(user=None):
+    """The case's applications waiting for the IND, oldest first; in the inbox's dates and
+    words the medical ones come last, so a case that is in the inbox of a user without the
+    special-category permission (for another application) never shows a medical one."""
+    special = ExpressionWrapper(Q(kind__in=SPECIAL_KINDS), output_field=BooleanField())
+    return (
+        pending_ind_applications(user)
+        .filter(case=OuterRef("pk"))
+        .annotate(special=special)
+        .order_by("special", "submitted_on", "pk")
+    )
 
 
 def _pending(user):
-    return Case.objects.visible_to(user).filter(Exists(_waiting()))
+    # A medical application only for an IND officer who may see special-category data.
+    return Case.objects.visible_to(user).filter(Exists(_waiting(user)))
 
 
 def _annotations() -> dict:

@@ -45,6 +45,12 @@ IND_KINDS = (
 )
 
 
+# An application for postponement of departure on medical grounds says that the person has a
+# health problem: special-category data (GDPR art. 9). Such an application, and its timeline
+# events, exist only for users who may see special-category data of the case.
+SPECIAL_KINDS = (ApplicationKind.MEDICAL_ART64,)
+
+
 class SubmittedBy(models.TextChoices):
     PERSON = "person", _("de persoon zelf")
     LAWYER = "lawyer", _("een advocaat")
@@ -140,6 +146,10 @@ class Application(models.Model):
     @property
     def decided_by_ind(self) -> bool:
         return self.kind in IND_KINDS
+
+    @property
+    def is_special(self) -> bool:
+        return self.kind in SPECIAL_KINDS
 
 
 class DepartureStepKind(models.TextChoices):

@@ -83,11 +83,10 @@ def outflow_after_grant(user, case):
     case is open (one query)."""
     if case.state not in ADMITTED_STATES or not user.has_role(*workflow.STEPS["record_outflow"].roles):
         return None
-    granted = (
-        Application.objects.filter(case=case, outcome=Outcome.GRANTED, kind__in=list(OUTFLOW_AFTER_GRANT))
-        .order_by("-decided_on", "-id")
-        .first()
-    )
+    granted = selectors.case_applications(user, case).filter(
+        outcome=Outcome.GRANTED, kind__in=list(OUTFLOW_AFTER_GRANT)
+    )  # a medical one only for a user who may see special-category data
+    granted = granted.order_by("-decided_on", "-id").first()
     return _grant_hint(granted)
 
 
@@ -96,7 +95,8 @@ def case_section(request, case, context: dict) -> dict:
     user = request.user
     today = timezone.localdate()
     can_change = context.get("can_change", False)
-    applications = list(selectors.case_applications(user, case))
+    special = context.get("show_special_category")
+    applications = list(selectors.case_applications(user, case, special=special))
     steps = list(selectors.case_departure_steps(user, case))
     plans = list(selectors.case_departure_plans(user, case))
     open_case = case.state in ADMITTED_STATES

@@ -7,9 +7,10 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from cases.models import Case
+from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 from cases.workflow import ADMITTED_STATES
-from procedures.models import IND_KINDS, Application, DeparturePlan, DepartureStep
+from lvv.access import policy
+from procedures.models import IND_KINDS, SPECIAL_KINDS, Application, DeparturePlan, DepartureStep
 
 
 def _visible_case_ids(user, case: Case | None = None):
@@ -19,18 +20,23 @@ def _visible_case_ids(user, case: Case | None = None):
     return cases.values("pk")
 
 
-def case_applications(user, case: Case) -> QuerySet[Application]:
-    """The applications of ``case``, newest first, with who recorded and decided them (one query)."""
-    return (
-        Application.objects.filter(case__in=_visible_case_ids(user, case))
-        .select_related("recorded_by", "recorded_by_organisation", "decided_by", "decided_by_organisation")
-        .order_by("-submitted_on", "-id")
-    )
+def case_applications(user, case: Case, *, special: bool | None = None) -> QuerySet[Application]:
+    """The applications of ``case``, newest first, with who recorded and decided them (one
+    query). An application on medical grounds exists only for a user who may see special-
+    category data of the case (``special``: that answer, when the caller has it)."""
+    if special is None:
+        special = policy.can_view_special_category(user, case)
+    applications = Application.objects.filter(case__in=_visible_case_ids(user, case))
+    if not special:
+        applications = applications.exclude(kind__in=SPECIAL_KINDS)
+    return applications.select_related(
+        "recorded_by", "recorded_by_organisation", "decided_by", "decided_by_organisation"
+    ).order_by("-submitted_on", "-id")
 
 
-def get_visible_application(user, case: Case, pk) -> Application:
+def get_visible_application(user, case: Case, pk, *, special: bool | None = None) -> Application:
     """One application of the case; ``Application.DoesNotExist`` when the user may not see it."""
-    return case_applications(user, case).get(pk=pk)
+    return case_applications(user, case, special=special).get(pk=pk)
 
 
 def case_departure_steps(user, case: Case) -> QuerySet[DepartureStep]:
@@ -82,6 +88,20 @@ def planned_departures(user, *, start: datetime.date, end: datetime.date) -> Que
     )
 
 
-def pending_ind_applications():
-    """Undecided applications of the kinds the IND decides (for a subquery on the case)."""
-    return Application.objects.filter(kind__in=IND_KINDS, decided_on__isnull=True)
+def pending_ind_applications(user=None):
+    """Undecided applications of the kinds the IND decides (for a subquery on the case); for
+    ``user``, the medical ones only where that user may see special-category data of the
+    case (the permission, or a grant on that case)."""
+    pending = Application.objects.filter(kind__in=IND_KINDS, decided_on__isnull=True)
+    if user is None or policy.is_system(user) or user.has_perm(policy.SPECIAL_CATEGORY_PERMISSION):
+        return pending
+    granted = Q(
+        case__in=CaseUserObjectPermission.objects.filter(
+            user=user, permission__codename="view_special_category"
+        ).values("content_object")
+    ) | Q(
+        case__in=CaseGroupObjectPermission.objects.filter(
+            group__user=user, permission__codename="view_special_category"
+        ).values("content_object")
+    )
+    return pending.filter(~Q(kind__in=SPECIAL_KINDS) | granted)

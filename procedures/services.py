@@ -12,6 +12,9 @@ Who writes what (the partner whose work it is; docs/adr/0016-procedures.md):
 - the IND records the decision on its kinds (repeat asylum, *buitenschuld*, regular,
   medical art. 64); a court decides an appeal and "other" procedures run elsewhere: the
   case worker records those decisions. An application is decided once;
+- an application on medical grounds (``SPECIAL_KINDS``) is special-category data: only a
+  user who may see that data of the case records or decides it, and its timeline events
+  say ``"confidentiality": "special"`` (``cases.selectors.visible_timeline`` hides them);
 - departure steps and plans are the DT&V's (the IOM has no role of its own: the DT&V
   records the steps the IOM supported, with ``partner="iom"``);
 - everyone who sees the case reads all of it.
@@ -38,6 +41,7 @@ from lvv.params import check_dates
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX, check_text
 from procedures.models import (
     IND_KINDS,
+    SPECIAL_KINDS,
     Application,
     ApplicationKind,
     DeparturePartner,
@@ -71,6 +75,9 @@ NOT_ALLOWED_SUBMIT = _(
 NOT_ALLOWED_DECIDE_IND = _("Het besluit op deze aanvraag legt de IND vast.")
 NOT_ALLOWED_DECIDE_CASEWORKER = _("Het besluit op deze procedure legt de casemanager van de gemeente vast.")
 NOT_ALLOWED_DEPARTURE = _("De vertrekvoorbereiding legt de DT&V vast.")
+NOT_ALLOWED_SPECIAL = _(
+    "Een aanvraag om medische redenen is een bijzonder persoonsgegeven; u mag die bij deze casus niet vastleggen."
+)
 CASE_NOT_ADMITTED = _("Dit kan alleen bij een toegelaten casus die nog loopt.")
 ALREADY_DECIDED = _("Op deze aanvraag is al besloten.")
 INVALID_CHOICE = _("Kies een van de mogelijkheden.")
@@ -114,6 +121,14 @@ def can_submit(user, case: Case) -> bool:
     if user.has_role(Role.NGO) and case.assigned_ngo_id is not None and case.assigned_ngo_id == user.organisation_id:
         return True
     return user.has_role(*policy.CASE_EDITOR_ROLES) and policy.can_change_case(user, case)
+
+
+def is_special(kind: str) -> bool:
+    return kind in SPECIAL_KINDS
+
+
+def _special_allowed(user, case: Case, kind: str) -> bool:
+    return not is_special(kind) or policy.is_system(user) or policy.can_view_special_category(user, case)
 
 
 def decided_by_ind(kind: str) -> bool:
@@ -225,6 +240,8 @@ def submit_application(
         raise PermissionDenied(NOT_ALLOWED_SUBMIT)
     _admitted(case)
     kind = _choice(kind, ApplicationKind.values, "kind")
+    if not _special_allowed(acting_user, case, kind):
+        raise PermissionDenied(NOT_ALLOWED_SPECIAL)
     submitted_by = _choice(submitted_by, SubmittedBy.values, "submitted_by", blank=True)
     submitted_on = _day(submitted_on, "submitted_on", not_before=_admission_date(case), what=str(_("de toelating")))
     notes = (notes or "").strip()
@@ -240,7 +257,7 @@ def submit_application(
     )
     application.full_clean(exclude=["case", "recorded_by", "recorded_by_organisation"])
     application.save()
-    facts = {"application": application.pk, "kind": kind, "submitted_by": submitted_by or None}
+    facts = {"application": application.pk, "kind": kind, "submitted_by": submitted_by or None, **_marked(kind)}
     add_event(case, EventType.APPLICATION_SUBMITTED, on=submitted_on, actor=acting_user, data=facts)
     record(actor=acting_user, action=Action.CREATE, obj=application, origin=origin, detail={"case": case.pk, **facts})
     return application
@@ -268,8 +285,8 @@ def decide_application(
             raise NotVisibleError
     case = _locked_case(acting_user, case)
     locked = Application.objects.select_for_update().filter(case=case, pk=pk).first()
-    if locked is None:
-        raise NotVisibleError
+    if locked is None or not _special_allowed(acting_user, case, locked.kind):
+        raise NotVisibleError  # a special application does not exist for this user
     if not can_decide(acting_user, case, locked.kind):
         raise PermissionDenied(NOT_ALLOWED_DECIDE_IND if decided_by_ind(locked.kind) else NOT_ALLOWED_DECIDE_CASEWORKER)
     if expected_version is not None and int(expected_version) != locked.version:
@@ -286,10 +303,15 @@ def decide_application(
     locked.decided_by_organisation = _organisation_of(acting_user)
     locked.version += 1
     locked.save()
-    facts = {"application": locked.pk, "kind": locked.kind, "outcome": outcome}
+    facts = {"application": locked.pk, "kind": locked.kind, "outcome": outcome, **_marked(locked.kind)}
     add_event(case, EventType.APPLICATION_DECIDED, on=decided_on, actor=acting_user, data=facts)
     record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"case": case.pk, **facts})
     return locked
+
+
+def _marked(kind: str) -> dict:
+    """The timeline's mark of special-category data (hidden from users without the permission)."""
+    return {"confidentiality": "special"} if is_special(kind) else {}
 
 
 def earliest_pending(case: Case, kind: str) -> Application | None:

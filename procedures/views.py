@@ -108,7 +108,8 @@ def application_new(request, pk):
     case = _case_or_404(request, pk)
     if not services.can_submit(request.user, case):
         _deny(request, case, "procedures.application")
-    form = forms.ApplicationForm(request.POST or None)
+    special = policy.can_view_special_category(request.user, case)
+    form = forms.ApplicationForm(request.POST or None, special=special)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _save(

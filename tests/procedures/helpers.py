@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from cases.models import Case
-from lvv.accounts.models import Role
+from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
 from procedures import services
 from tests.factories import advance_case
@@ -66,3 +67,21 @@ def plan(user, case, planned_on=None, made_on=None, support="iom", **kwargs):
         support=support,
         **kwargs,
     )
+
+
+def fresh(user) -> User:
+    """The user as a new request sees it (no cached permissions)."""
+    return User.objects.get(pk=user.pk)
+
+
+def with_special(user) -> User:
+    """The user with the special-category permission everywhere (an application on medical
+    grounds is special-category data)."""
+    user.user_permissions.add(Permission.objects.get(codename="view_special_category"))
+    return fresh(user)
+
+
+def special_everywhere(lvv) -> None:
+    """Every user of the LVV may see special-category data (for tests of the other rules)."""
+    for role, user in list(lvv.users.items()):
+        lvv.users[role] = with_special(user)

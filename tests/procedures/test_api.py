@@ -12,7 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from lvv.accounts.models import Role
 from lvv.audit.models import AccessLogEntry
 from procedures.models import IND_KINDS, Application, ApplicationKind, DeparturePlan, DepartureStep
-from tests.procedures.helpers import DAY, OUTSIDERS, outsiders, plan, sheltered, step, submit, today
+from tests.procedures.helpers import (
+    DAY,
+    OUTSIDERS,
+    outsiders,
+    plan,
+    sheltered,
+    special_everywhere,
+    step,
+    submit,
+    today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +50,7 @@ def application_body(**changes) -> dict:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("outcome", ["granted", "rejected", "withdrawn"])
 def test_each_kind_and_outcome_over_the_api(api_client, world, case, kind, outcome):
+    special_everywhere(world.ams)
     client = as_user(api_client, world.ams.users[Role.CASEMANAGER])
     created = client.post(
         f"{base(case)}applications/", application_body(kind=kind, submitted_by="vluchtelingenwerk"), format="json"
@@ -233,6 +244,7 @@ def test_lists_take_a_fixed_number_of_queries(api_client, world, case):
             counts.append(len(ctx.captured_queries))
         return counts
 
+    queries()  # the user's permissions, once
     few = queries()
     for _n in range(15):
         submit(worker, case, "other")

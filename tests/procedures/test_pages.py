@@ -17,7 +17,18 @@ from lvv.audit.models import AccessLogEntry
 from procedures import forms, services
 from procedures.models import Application, DeparturePlan, DepartureStep
 from tests.factories import CaseFactory
-from tests.procedures.helpers import DAY, OUTSIDERS, decide, outsiders, plan, sheltered, step, submit, today
+from tests.procedures.helpers import (
+    DAY,
+    OUTSIDERS,
+    decide,
+    outsiders,
+    plan,
+    sheltered,
+    special_everywhere,
+    step,
+    submit,
+    today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +147,7 @@ def test_a_granted_residence_application_makes_the_outflow_the_first_step(client
 
 
 def test_a_granted_medical_postponement_suggests_that_outflow_and_a_rejection_nothing(client, world, case):
+    special_everywhere(world.ams)
     worker, ind = world.ams.users[Role.CASEMANAGER], world.ams.users[Role.IND]
     decide(ind, submit(worker, case, "asylum_repeat"), "rejected")
     decide(worker, submit(worker, case, "appeal"), "granted")  # a court's ruling: no outflow yet
@@ -309,6 +321,7 @@ def test_the_pages_take_a_fixed_number_of_queries(client, world, case):
 @pytest.mark.parametrize("kind", ["asylum_repeat", "no_fault", "regular", "medical_art64", "appeal", "other"])
 @pytest.mark.parametrize("outcome", ["granted", "rejected", "withdrawn"])
 def test_each_kind_and_outcome_on_the_pages(client, world, case, kind, outcome):
+    special_everywhere(world.ams)
     client.force_login(world.ams.users[Role.CASEMANAGER])
     new = reverse("procedures:application-new", args=[case.pk])
     assert client.post(new, {"kind": kind, "submitted_on": "2020-02-03"}).status_code == 302

@@ -19,7 +19,18 @@ from lvv.audit.models import AccessLogEntry
 from procedures import services
 from procedures.models import IND_KINDS, Application, ApplicationKind, DeparturePlan, DepartureStep
 from tests.factories import CaseFactory
-from tests.procedures.helpers import DAY, OUTSIDERS, decide, outsiders, plan, sheltered, step, submit, today
+from tests.procedures.helpers import (
+    DAY,
+    OUTSIDERS,
+    decide,
+    outsiders,
+    plan,
+    sheltered,
+    special_everywhere,
+    step,
+    submit,
+    today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +70,7 @@ def decider(world, kind):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("outcome", OUTCOMES)
 def test_each_kind_and_outcome_recorded_by_whose_work_it_is(world, case, kind, outcome):
+    special_everywhere(world.ams)
     worker = world.ams.users[Role.CASEMANAGER]
     application = submit(worker, case, kind, on=today() - 20 * DAY, submitted_by="lawyer", notes="Via de advocaat.")
     assert application.is_pending and application.version == 1
@@ -77,8 +89,9 @@ def test_each_kind_and_outcome_recorded_by_whose_work_it_is(world, case, kind, o
         (EventType.APPLICATION_SUBMITTED, today() - 20 * DAY, worker),
         (EventType.APPLICATION_DECIDED, today() - DAY, who),
     ]
-    assert events[0].data == {"application": application.pk, "kind": kind, "submitted_by": "lawyer"}
-    assert events[1].data == {"application": application.pk, "kind": kind, "outcome": outcome}
+    mark = {"confidentiality": "special"} if kind == "medical_art64" else {}  # health: special-category data
+    assert events[0].data == {"application": application.pk, "kind": kind, "submitted_by": "lawyer", **mark}
+    assert events[1].data == {"application": application.pk, "kind": kind, "outcome": outcome, **mark}
     assert "Via de advocaat." not in str([e.summary for e in events])  # the notes stay in the record
     rows = AccessLogEntry.objects.filter(object_type="procedures.application").order_by("id")
     assert [(r.action, r.actor, r.about_case) for r in rows] == [("create", worker, case.pk), ("update", who, case.pk)]
@@ -119,6 +132,7 @@ def test_a_user_who_may_not_see_the_case_writes_nothing(world, case, who):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_only_the_partner_whose_work_it_is_decides(world, case, kind):
+    special_everywhere(world.ams)
     application = submit(world.ams.users[Role.CASEMANAGER], case, kind)
     roles = (Role.CASEMANAGER, Role.IND, Role.DTV, Role.NGO, Role.LSO_CHAIR)
     others = [r for r in roles if world.ams.users[r] != decider(world, kind)]
