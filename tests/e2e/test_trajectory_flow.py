@@ -97,7 +97,7 @@ def test_registration_to_rest_period_across_three_partners(world, live_server, p
     expect(page.get_by_label(label("Aangemeld op"))).to_have_value(today.isoformat())
     page.get_by_label(label("Aangemeld door")).select_option("ngo")
     page.get_by_label(label("Extern kenmerk")).fill("AMS-E2E-0001")
-    page.get_by_role("checkbox", name="medische problematiek").check()
+    page.get_by_role("checkbox", name="buitenschuld", exact=True).check()
     page.get_by_label(label("Eerdere vertrekprocedures")).fill("1")
     shot(page, "intake")
     page.get_by_role("button", name="Registreren").click()
