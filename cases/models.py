@@ -59,12 +59,15 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(Exists(visible_case) | (Q(created_by_organisation=user.organisation_id) & ~Exists(any_case)))
 
     def search(self, term: str) -> PersonQuerySet:
-        """Accent- and case-insensitive name search with typo tolerance (pg_trgm),
-        or an exact V-number."""
+        """Accent- and case-insensitive name search with typo tolerance (pg_trgm, the trigram
+        index ``person_search_trgm``), or a V-number: all ten digits on the unique index, the
+        first digits on its pattern index."""
         term = term.strip()
         if not term:
             return self
         if term.isdigit():
+            if len(term) == 10:
+                return self.filter(v_number=term)
             return self.filter(v_number__startswith=term)
         needle = Unaccent(Lower(models.Value(term)))
         return self.filter(Q(search_text__contains=needle) | Q(search_text__trigram_word_similar=needle))
@@ -193,23 +196,16 @@ class CaseQuerySet(models.QuerySet):
         return qs.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
 
     def visible_to(self, user) -> CaseQuerySet:
-        """The cases ``user`` may see: the access policy plus guardian grants on one case."""
+        """The cases ``user`` may see: the access policy plus guardian grants on one case.
+
+        Both as conditions on the case's own columns (``policy.case_scope``): the LVVs as a
+        list of ids, the granted cases as a list of ids only for a user who holds a grant.
+        Object grants never open a case to the programme bureau or an inactive user."""
         if policy.is_system(user):
             return self.all()
-        if not policy.sees_persons(user) or not user.is_active:
-            # Object grants never open a case to the programme bureau or an inactive user.
-            granted = Q(pk__in=[])
-        else:
-            granted = Q(
-                pk__in=CaseUserObjectPermission.objects.filter(user=user, permission__codename="view_case").values(
-                    "content_object"
-                )
-            ) | Q(
-                pk__in=CaseGroupObjectPermission.objects.filter(
-                    group__user=user, permission__codename="view_case"
-                ).values("content_object")
-            )
-        return self.filter(policy.case_rule(user) | granted)
+        rule = policy.case_rule(user)
+        granted = policy.granted_rule(user)
+        return self.filter(rule | granted if granted is not None else rule)
 
 
 class Case(models.Model):
@@ -329,6 +325,10 @@ class Case(models.Model):
             models.Index(fields=["location", "shelter_started_on", "closed_on"], name="case_occupancy"),
             models.Index(fields=["case_manager", "state"], name="case_manager_state"),
             models.Index(fields=["ngo_guide", "state"], name="case_ngo_guide_state"),
+            # The search's case-insensitive external id (``external_id__iexact``: UPPER = UPPER).
+            models.Index(Upper("external_id"), name="case_external_id_ci", condition=~Q(external_id="")),
+            # The API's default order (newest first) for a user of several LVVs.
+            models.Index(F("created_at").desc(), F("id").desc(), name="case_newest"),
         ]
 
     def __str__(self) -> str:
@@ -640,6 +640,13 @@ class Deadline(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="deadline_one_per_kind")]
         indexes = [
             models.Index(fields=["due_on"], name="deadline_open_due", condition=Q(resolved_on__isnull=True)),
+            # The running deadlines (selectors.open_deadlines) in the work queue's order, with
+            # the case for the visibility check: counted and paged from the index alone.
+            models.Index(
+                fields=["due_on", "id", "case"],
+                name="deadline_running_due",
+                condition=Q(resolved_on__isnull=True, paused_since__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -669,6 +676,25 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+def _object_grants(user, codename: str):
+    """Where the access policy reads object grants (``policy.case_scope``): the grants of the
+    case permission ``codename`` to the user and to the user's groups (django-guardian; the
+    permission of the case's content type, as guardian's own check reads it)."""
+    permission = {
+        "permission__content_type__app_label": "cases",
+        "permission__content_type__model": "case",
+        "permission__codename": codename,
+    }
+    return (
+        CaseUserObjectPermission.objects.filter(user=user.pk, **permission),
+        CaseGroupObjectPermission.objects.filter(group__user=user.pk, **permission),
+    )
+
+
+policy.register_object_grants(_object_grants)
+policy.scope_changed_on(CaseUserObjectPermission, CaseGroupObjectPermission)
 
 
 class Notification(models.Model):

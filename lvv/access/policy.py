@@ -8,19 +8,32 @@ Rules (design/architecture.md, "Access"):
 - special-category fields (health) need the permission ``cases.view_special_category``
   on top, globally or on the one case (django-guardian);
 - object-level exceptions are django-guardian grants of ``cases.view_case`` on one case;
-  the cases app adds them in ``Case.objects.visible_to``.
+  the cases app adds them in ``Case.objects.visible_to`` (and tells this module where they
+  are stored, ``register_object_grants``).
 
 Everything that reads case data (selectors, pages, API, exports, PDFs) goes through
 ``Case.objects.visible_to(user)`` or the predicates below. Hidden objects answer 404.
+
+The rule is resolved once per user object (``case_scope``: one small query for the LVVs
+of the user's organisation and the user's object grants), and then written as plain
+conditions on the case's own columns (``location_id IN (1, 2)``, for an NGO also
+``assigned_ngo_id = 7``; ``OR id IN (...)`` only for a user who holds a grant), so that
+every count and sorted list uses the cases' indexes instead of testing each case against
+subqueries (docs/benchmark-visibility.md).
 """
 
 from __future__ import annotations
 
-from django.db.models import Q
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from guardian.core import ObjectPermissionChecker
 
-from lvv.accounts.models import Role
-from lvv.partners.models import Location, locations_of
+from lvv.accounts.models import Role, User
+from lvv.partners.models import Location, Organisation, ServiceLink, locations_of
 
 # Roles that see every case of the LVVs their organisation works for.
 LVV_WIDE_ROLES = (Role.CASEMANAGER, Role.LSO_CHAIR, Role.IND, Role.DTV)
@@ -31,6 +44,8 @@ CASE_EDITOR_ROLES = (Role.CASEMANAGER,)
 
 SPECIAL_CATEGORY_PERMISSION = "cases.view_special_category"
 VIEW_CASE_PERMISSION = "cases.view_case"
+SPECIAL_CATEGORY_CODENAME = SPECIAL_CATEGORY_PERMISSION.split(".")[1]
+VIEW_CASE_CODENAME = VIEW_CASE_PERMISSION.split(".")[1]
 
 
 class SystemActor:
@@ -72,19 +87,122 @@ def _is_active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+# --- The user's scope: what the visibility rule is made of, resolved once ---------------------
+
+
+class CaseScope(NamedTuple):
+    """The facts the case rules are written from, for one user."""
+
+    location_ids: tuple[int, ...]  # the LVVs the user's organisation works for (``locations_of``)
+    granted_case_ids: tuple[int, ...]  # cases opened to the user by an object grant of ``cases.view_case``
+    special_case_ids: tuple[int, ...]  # cases with an object grant of ``cases.view_special_category``
+
+
+NO_SCOPE = CaseScope((), (), ())
+
+# Where the object grants are stored: the cases app registers a function that gives, for a
+# user and a permission's codename, the querysets of the grants of that permission to the
+# user directly and through the user's groups, each with the case as ``content_object``
+# (``cases.models``). A registry, so that this module imports nothing from a higher app.
+GrantSource = Callable[[object, str], Iterable[QuerySet]]
+_object_grants: GrantSource | None = None
+
+
+def register_object_grants(source: GrantSource) -> None:
+    global _object_grants
+    _object_grants = source
+
+
+# The scope is kept on the user object (a request's user, a service's acting user) for the
+# object's life, like Django's permission cache; its key holds what the scope follows from on
+# the user itself, and a generation that a change of service links, LVVs, object grants or
+# group memberships in this process moves on (the signals at the end of this module).
+_SCOPE_ATTRIBUTE = "_lvv_case_scope"
+_generation = 0
+
+
+def _scope_changed(**kwargs) -> None:
+    global _generation
+    _generation += 1
+
+
+def _grant_columns(user, codename: str, name: str) -> dict[str, ArraySubquery]:
+    if _object_grants is None:
+        return {}
+    return {
+        f"{name}_{index}": ArraySubquery(grants.order_by().values("content_object"))
+        for index, grants in enumerate(_object_grants(user, codename))
+    }
+
+
+def _ids(values: dict, name: str) -> tuple[int, ...]:
+    return tuple(sorted({pk for column, ids in values.items() if column.startswith(name) for pk in ids or ()}))
+
+
+def case_scope(user) -> CaseScope:
+    """The LVVs of the user's organisation and the user's object grants on cases, in one
+    query, once per user object (and again after a change of either). Empty for the system
+    principal (which sees everything without it) and for inactive users."""
+    if is_system(user) or not _is_active(user) or getattr(user, "pk", None) is None:
+        return NO_SCOPE
+    key = (user.organisation_id, tuple(user.roles), user.is_active, _generation)
+    cached = getattr(user, _SCOPE_ATTRIBUTE, None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    # Object grants never open a case to the programme bureau (or another role that sees no person).
+    columns = _grant_columns(user, VIEW_CASE_CODENAME, "_scope_granted") if sees_persons(user) else {}
+    columns.update(_grant_columns(user, SPECIAL_CATEGORY_CODENAME, "_scope_special"))
+    if user.organisation_id is not None:
+        # The organisation's row comes along (most pages read it) with its LVVs' ids.
+        organisation = Organisation(pk=user.organisation_id)
+        columns["_scope_locations"] = ArraySubquery(locations_of(organisation).order_by().values("pk"))
+        row = Organisation.objects.filter(pk=user.organisation_id).annotate(**columns).first()
+        values = {name: getattr(row, name) for name in columns} if row is not None else {}
+        if row is not None:
+            for name in columns:
+                delattr(row, name)
+            organisation_field = user._meta.get_field("organisation")
+            if not organisation_field.is_cached(user):
+                organisation_field.set_cached_value(user, row)
+    else:
+        values = (User.objects.filter(pk=user.pk).values(**columns).first() if columns else None) or {}
+    scope = CaseScope(
+        location_ids=tuple(sorted(set(values.get("_scope_locations") or ()))),
+        granted_case_ids=_ids(values, "_scope_granted"),
+        special_case_ids=_ids(values, "_scope_special"),
+    )
+    setattr(user, _SCOPE_ATTRIBUTE, (key, scope))
+    return scope
+
+
 def case_rule(user, *, prefix: str = "") -> Q:
-    """The role-based part of case visibility as a filter on cases (or on ``prefix`` paths)."""
+    """The role-based part of case visibility as a filter on cases (or on ``prefix`` paths):
+    the LVVs of the user's organisation as a list of ids (``case_scope``), so the filter is on
+    the case's own columns and indexes."""
     if is_system(user):
         return Q()
     if not _is_active(user) or user.organisation_id is None:
         return _nothing(prefix)
-    rule = _nothing(prefix)
-    own_locations = locations_of(user.organisation).values("pk")
     if user.has_role(*LVV_WIDE_ROLES):
-        rule |= Q(**{f"{prefix}location__in": own_locations})
+        # Everything an assigned role sees is within this: the NGO's part adds nothing.
+        return Q(**{f"{prefix}location__in": list(case_scope(user).location_ids)})
     if user.has_role(*ASSIGNED_ROLES):
-        rule |= Q(**{f"{prefix}assigned_ngo": user.organisation_id, f"{prefix}location__in": own_locations})
-    return rule
+        return Q(
+            **{
+                f"{prefix}assigned_ngo": user.organisation_id,
+                f"{prefix}location__in": list(case_scope(user).location_ids),
+            }
+        )
+    return _nothing(prefix)
+
+
+def granted_rule(user, *, prefix: str = "") -> Q | None:
+    """The object grants' part of case visibility: the cases granted to the user (None when
+    there are none, so that the role-based rule stands alone)."""
+    if is_system(user) or not _is_active(user) or not sees_persons(user):
+        return None
+    granted = case_scope(user).granted_case_ids
+    return Q(**{f"{prefix}pk__in": list(granted)}) if granted else None
 
 
 def sees_persons(user) -> bool:
@@ -115,15 +233,35 @@ def editable_locations(user):
 
 
 def can_change_case(user, case) -> bool:
-    """Change the core records of a case the user can already see."""
-    return editable_locations(user).filter(pk=case.location_id).exists()
+    """Change the core records of a case the user can already see (``editable_locations``,
+    from the user's scope: no query once the scope is known)."""
+    if is_system(user):
+        return Location.objects.filter(pk=case.location_id).exists()
+    if not _is_active(user) or not user.has_role(*CASE_EDITOR_ROLES):
+        return False
+    return case.location_id in case_scope(user).location_ids
+
+
+def may_register(user) -> bool:
+    """Whether the user may register persons and cases in any LVV (``editable_locations``
+    is not empty), from the user's scope."""
+    if is_system(user):
+        return Location.objects.exists()
+    return _is_active(user) and user.has_role(*CASE_EDITOR_ROLES) and bool(case_scope(user).location_ids)
 
 
 def can_view_special_category(user, case) -> bool:
-    """Health and other special-category data (GDPR art. 9) of a case the user can see."""
+    """Health and other special-category data (GDPR art. 9) of a case the user can see: the
+    permission globally (Django's permission cache on the user object), or an object grant
+    on the case (django-guardian's table, read with the user's scope: no query once known)."""
     if not _is_active(user):
         return False
-    return user.has_perm(SPECIAL_CATEGORY_PERMISSION) or user.has_perm(SPECIAL_CATEGORY_PERMISSION, case)
+    if user.has_perm(SPECIAL_CATEGORY_PERMISSION):
+        return True
+    pk = getattr(case, "pk", None)
+    if pk is None or _object_grants is None or is_system(user) or getattr(user, "pk", None) is None:
+        return user.has_perm(SPECIAL_CATEGORY_PERMISSION, case)
+    return pk in case_scope(user).special_case_ids
 
 
 class SpecialCategoryChecker:
@@ -170,3 +308,20 @@ def can_hand_over(user, case, role: str, *, can_change: bool | None = None) -> b
         and case.assigned_ngo_id is not None
         and case.assigned_ngo_id == user.organisation_id
     )
+
+
+# A change of what a scope follows from moves the generation on, so a user object made
+# before the change resolves its scope again (the object grants' models connect the same
+# receiver in ``cases.models``).
+for _model in (ServiceLink, Location):
+    post_save.connect(_scope_changed, sender=_model, dispatch_uid=f"lvv-case-scope-{_model.__name__}-save")
+    post_delete.connect(_scope_changed, sender=_model, dispatch_uid=f"lvv-case-scope-{_model.__name__}-delete")
+m2m_changed.connect(_scope_changed, sender=Organisation.locations.through, dispatch_uid="lvv-case-scope-links")
+m2m_changed.connect(_scope_changed, sender=User.groups.through, dispatch_uid="lvv-case-scope-groups")
+
+
+def scope_changed_on(*models) -> None:
+    """Resolve scopes again after any save or delete of these models (the object grants)."""
+    for model in models:
+        post_save.connect(_scope_changed, sender=model, dispatch_uid=f"lvv-case-scope-{model.__name__}-save")
+        post_delete.connect(_scope_changed, sender=model, dispatch_uid=f"lvv-case-scope-{model.__name__}-delete")
