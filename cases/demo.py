@@ -709,14 +709,13 @@ def seed_inbox_notices(ctx: DemoContext) -> dict[str, int]:
 
 
 def seed_special_case_types(ctx: DemoContext) -> dict[str, int]:
-    """Idempotent: an LVV with a demo case of that type is left alone."""
+    """Idempotent: an LVV with a demo case of that type (whatever became of it) is left alone."""
     changed = 0
     for pilot in ctx.pilots:
-        cases = Case.objects.filter(
-            location=ctx.locations[pilot.slug], external_id__contains="-DEMO-", state=State.SHELTERED
-        ).order_by("external_id")
-        if cases.filter(case_types__contains=[CaseType.CONVERSION_OR_LGBTI]).exists():
+        demo = Case.objects.filter(location=ctx.locations[pilot.slug], external_id__contains="-DEMO-")
+        if demo.filter(case_types__contains=[CaseType.CONVERSION_OR_LGBTI]).exists():
             continue
+        cases = demo.filter(state=State.SHELTERED).order_by("external_id")
         first = cases.first()
         guided = cases.filter(assigned_ngo=ctx.users[f"ngo.{pilot.slug}"].organisation_id)
         case = guided.exclude(pk=first.pk).last() if first is not None else None
