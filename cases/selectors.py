@@ -13,6 +13,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -356,12 +357,11 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(state=value)
 
     def filter_search(self, queryset, name, value):
-        """Name (accent-insensitive, typo-tolerant), V-number or external id."""
+        """Name (accent-insensitive, typo-tolerant), V-number or external id (``search``)."""
         value = value.strip()
         if not value:
             return queryset
-        persons = Person.objects.search(value).values("pk")
-        return queryset.filter(Q(person__in=persons) | Q(external_id__iexact=value))
+        return queryset.filter(search(value))
 
     def filter_direction(self, queryset, name, value):
         """The direction of the latest scenario."""
@@ -390,6 +390,30 @@ class CaseFilter(django_filters.FilterSet):
         if self.user is None or not getattr(self.user, "is_authenticated", False):
             return queryset.none()
         return queryset.filter(mine(self.user))
+
+
+class EqualsAny(Func):
+    """``expression = ANY(array)``: PostgreSQL compares with each element of the array, and an
+    index on ``expression`` finds them all (unlike ``IN (subquery)`` inside an OR)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        expression, array = (compiler.compile(part) for part in self.get_source_expressions())
+        return f"({expression[0]} = ANY({array[0]}))", (*expression[1], *array[1])
+
+
+def search(term: str) -> Q:
+    """The case list's search as a filter on cases: the person's name (accent-insensitive,
+    typo-tolerant), the person's V-number or the case's external id (case-insensitive).
+
+    Both parts are conditions on the case's own indexed columns, so PostgreSQL combines them
+    (a bitmap OR) with the visibility rule instead of testing every case: the matching
+    persons (``Person.objects.search``, the trigram index or the V-number's) as an array of
+    ids for ``case_person_shelter``, the external id for ``case_external_id_ci``."""
+    persons = ArraySubquery(Person.objects.search(term).order_by().values("pk"))
+    by_external_id = ~Q(external_id="") & Q(external_id__iexact=term)
+    return Q(EqualsAny(F("person_id"), persons)) | by_external_id
 
 
 def v_number_known(v_number: str | None) -> bool:
