@@ -161,12 +161,13 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
     capacity = LocationCapacity.objects.filter(location=OuterRef("pk"), effective_from__lte=today).order_by(
         "-effective_from"
     )
+    # COUNT(*), not COUNT(id): the columns of the index ``case_occupancy`` answer it alone.
     occupied = (
         Case.objects.filter(location=OuterRef("pk"))
         .in_shelter_on(today)
         .order_by()
         .values("location")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     waiting = (
@@ -177,8 +178,10 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # The LVVs once each (a semi-join, not the DISTINCT of ``locations_of``'s join, which would
+    # count the places of an LVV once per organisation serving it before removing the copies).
     locations = list(
-        user_locations(user)
+        Location.objects.filter(pk__in=user_locations(user).values("pk"))
         .annotate(
             capacity_today=Coalesce(Subquery(capacity.values("places")[:1]), Value(0)),
             occupied_today=Coalesce(Subquery(occupied, output_field=IntegerField()), Value(0)),
@@ -186,13 +189,16 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
         )
         .order_by("name", "pk")
     )
-    ranked = (
-        visible_cases(user)
+    # The first cases of each queue are ranked on the cases alone (the index ``case_queue``),
+    # and only those few are read with their persons.
+    first = (
+        Case.objects.visible_to(user)
         .filter(state__in=QUEUE_STATES, location__in=[loc.pk for loc in locations])
         .annotate(position=Window(RowNumber(), partition_by=[F("location_id")], order_by=[F("waitlisted_on"), F("pk")]))
         .filter(position__lte=per_location)
-        .order_by("location_id", "position")
+        .values("pk")
     )
+    ranked = visible_cases(user).filter(pk__in=first).order_by("location_id", "waitlisted_on", "pk")
     by_location: dict[int, list[Case]] = {}
     for case in ranked:
         by_location.setdefault(case.location_id, []).append(case)

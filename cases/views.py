@@ -120,7 +120,7 @@ def case_list(request):
             "filter": case_filter,
             "page": page,
             "query": query.urlencode(),
-            "can_register": policy.editable_locations(request.user).exists(),
+            "can_register": policy.may_register(request.user),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "mine")),
             **_mine_context(request, data),
             **_deadline_context(),

@@ -79,7 +79,7 @@ def _work_queue(request):
         "my_cases": my_cases[:MY_CASES_SHOWN],
         "more_my_cases": len(my_cases) > MY_CASES_SHOWN,
         "waiting_lists": selectors.waiting_lists(user, today=today, per_location=WAITING_SHOWN),
-        "can_register": policy.editable_locations(user).exists(),
+        "can_register": policy.may_register(user),
         "disputed": list(selectors.disputed_outflows(user)[:REGISTRATIONS_SHOWN]),
         "lso_actions": list(lso_selectors.open_actions_for(user)[:LSO_SHOWN]),
         "lso_notices": list(lso_selectors.notices_for(user).filter(read_at__isnull=True)[:LSO_SHOWN]),
