@@ -326,7 +326,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for the normal/special choice that notes, documents and LSO/MRT texts share.
-    "ENUM_NAME_OVERRIDES": {"ConfidentialityEnum": "cases.models.Confidentiality"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConfidentialityEnum": "cases.models.Confidentiality",
+        "NoteKindEnum": "cases.models.NoteKind",
+        "DocumentKindEnum": "cases.models.DocumentKind",
+        "DossierPartKindEnum": "cases.models.DossierPartKind",
+        "DeadlineKindEnum": "cases.models.DeadlineKind",
+        "ApplicationKindEnum": "procedures.models.ApplicationKind",
+        "DepartureStepKindEnum": "procedures.models.DepartureStepKind",
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------
