@@ -1072,7 +1072,7 @@ class Document(models.Model):
     # The dossier part that the IND or DT&V delivered with this file, if any.
     dossier_part = models.ForeignKey(
         DossierPart,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,  # the file stays a document of the case; both go with the case
         null=True,
         blank=True,
         related_name="documents",
