@@ -138,6 +138,17 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
             if role == Role.CASEMANAGER:
                 user.user_permissions.add(special)
             ctx.users[username] = user
+        # A second case worker (the demo's hand-overs come from this colleague), made here with
+        # the others so that every seed sees the same colleagues (deadline notices go to all).
+        colleague = f"casemanager2.{pilot.slug}"
+        ctx.users[colleague] = _user(
+            colleague,
+            password=password,
+            organisation=municipality,
+            roles=[Role.CASEMANAGER],
+            first_name="Casemanager (collega)",
+            last_name=pilot.name,
+        )
     ctx.users["bureau"] = _user(
         "bureau",
         password=password,
