@@ -14,23 +14,30 @@ Everything here runs a fixed number of queries, whatever the number of rows.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
+    BigIntegerField,
+    CharField,
     Count,
     Exists,
     F,
     IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -204,25 +211,6 @@ class Suggestion:
         return " ".join(r.detail for r in self.reasons)
 
 
-def _after_last_discussion(event_type: str, **data) -> QuerySet[TimelineEvent]:
-    """Events of ``event_type`` on the outer case with no ``lso_discussed`` event after them
-    (later date, or the same date and recorded later), newest first."""
-    later = TimelineEvent.objects.filter(case=OuterRef("case"), type=EventType.LSO_DISCUSSED).filter(
-        Q(occurred_on__gt=OuterRef("occurred_on")) | Q(occurred_on=OuterRef("occurred_on"), pk__gt=OuterRef("pk"))
-    )
-    return (
-        TimelineEvent.objects.filter(case=OuterRef("pk"), type=event_type, **data)
-        .filter(~Exists(later))
-        .order_by("-occurred_on", "-pk")
-    )
-
-
-def _open_deadline(kind: str) -> QuerySet[Deadline]:
-    return Deadline.objects.filter(
-        case=OuterRef("pk"), kind=kind, resolved_on__isnull=True, paused_since__isnull=True
-    ).order_by("due_on", "pk")
-
-
 def _d(value: datetime.date | None) -> str:
     return date_format(value) if value else ""
 
@@ -251,94 +239,281 @@ def suggestion_candidates(meeting: Meeting, user) -> QuerySet[Case]:
     )
 
 
-def suggestions(meeting: Meeting, user) -> list[Suggestion]:
-    """The cases that need this meeting, each with its reasons and their texts.
+def _no_discussion_after() -> Exists:
+    """No ``lso_discussed`` event of the same case after the outer event (a later date, or
+    the same date and recorded later)."""
+    later = TimelineEvent.objects.filter(case=OuterRef("case"), type=EventType.LSO_DISCUSSED).filter(
+        Q(occurred_on__gt=OuterRef("occurred_on")) | Q(occurred_on=OuterRef("occurred_on"), pk__gt=OuterRef("pk"))
+    )
+    return ~Exists(later)
 
-    One query per reason plus one for the events they name: a fixed number of queries.
-    Reasons (``lso.models.Reason``):
+
+def _rows(queryset: QuerySet, reason: str, day: str, *, event: bool = False) -> QuerySet:
+    """One reason's rows in the shape every reason shares: the case, the reason and its
+    urgency (its index in ``REASON_ORDER``), the date its text names and, for a reason that
+    an event brings (``event``: the rows are timeline events), the event's id, summary and
+    data (what its text quotes), else nulls."""
+    return queryset.order_by().values(
+        row_case=F("case_id"),
+        row_reason=Value(reason, output_field=CharField()),
+        row_urgency=Value(REASON_ORDER.index(reason), output_field=IntegerField()),
+        row_day=F(day),
+        row_event=F("pk") if event else Cast(Value(None), BigIntegerField()),
+        row_summary=F("summary") if event else Cast(Value(None), CharField()),
+        row_data=F("data") if event else Cast(Value(None), JSONField()),
+    )
+
+
+def reason_rows(day: datetime.date) -> dict[str, QuerySet]:
+    """Each reason of a meeting on ``day`` as the rows that bring a case to it, over all
+    cases (``case_id``-keyed sets, not yet scoped: ``suggestions`` scopes them).
 
     - rest period ended without a scenario: the running rest-period deadline fell due
       before the meeting date and no scenario is set;
     - scenario review due: the running scenario-review deadline falls due by the meeting;
     - insufficient cooperation: the latest cooperation check is insufficient and the case
-      has not been discussed in an LSO since that check;
+      has not been discussed in an LSO since that check (on or after its date);
     - MRT advice received: an ``mrt_advice`` event after the last ``lso_discussed`` one;
     - maximum stay near: the running max-stay deadline falls due within
       ``MAX_STAY_NEAR_DAYS`` days of the meeting;
     - requested by a partner: an ``lso_requested`` event after the last discussion;
     - DT&V flag: a flagged ``dtv_review`` event after the last discussion.
 
-    Paused deadlines do not count. Never a case the user may not see, never a case already
-    on this meeting's agenda, never a closed case.
+    Paused deadlines do not count (a case has one deadline of each kind). An event reason
+    may have several rows for a case: its text names the newest event.
     """
-    base = suggestion_candidates(meeting, user)
-    day = meeting.date
-    found: dict[int, Suggestion] = {}
-    event_rows: list[tuple[Suggestion, str, int]] = []
 
-    def add(case: Case, reason: str, detail: str = "", event_id: int | None = None) -> None:
-        suggestion = found.setdefault(case.pk, Suggestion(case=case))
-        suggestion.reasons.append(SuggestionReason(reason=reason, detail=detail, event_id=event_id))
-        if event_id is not None:
-            event_rows.append((suggestion, reason, event_id))
+    def deadline(kind: str, **due) -> QuerySet[Deadline]:
+        return Deadline.objects.filter(kind=kind, resolved_on__isnull=True, paused_since__isnull=True, **due)
 
-    rest = _open_deadline(DeadlineKind.REST_PERIOD_END).filter(due_on__lt=day)
-    any_scenario = Scenario.objects.filter(case=OuterRef("pk"))
-    for case in base.annotate(rest_due_on=Subquery(rest.values("due_on")[:1])).filter(
-        ~Exists(any_scenario), rest_due_on__isnull=False
-    ):
-        add(case, Reason.REST_PERIOD_ENDED, str(REST_PERIOD_DETAIL % {"date": _d(case.rest_due_on)}))
-
-    review = _open_deadline(DeadlineKind.SCENARIO_REVIEW).filter(due_on__lte=day)
-    for case in base.annotate(review_due_on=Subquery(review.values("due_on")[:1])).filter(review_due_on__isnull=False):
-        add(case, Reason.SCENARIO_REVIEW_DUE, str(SCENARIO_REVIEW_DETAIL % {"date": _d(case.review_due_on)}))
-
-    latest_check = CooperationCheck.objects.filter(case=OuterRef("pk")).order_by("-checked_on", "-pk")
+    later_check = CooperationCheck.objects.filter(case=OuterRef("case")).filter(
+        Q(checked_on__gt=OuterRef("checked_on")) | Q(checked_on=OuterRef("checked_on"), pk__gt=OuterRef("pk"))
+    )
     discussed_since = TimelineEvent.objects.filter(
-        case=OuterRef("pk"), type=EventType.LSO_DISCUSSED, occurred_on__gte=OuterRef("check_on")
+        case=OuterRef("case"), type=EventType.LSO_DISCUSSED, occurred_on__gte=OuterRef("checked_on")
     )
-    for case in (
-        base.annotate(
-            check_result=Subquery(latest_check.values("result")[:1]),
-            check_on=Subquery(latest_check.values("checked_on")[:1]),
-        )
-        .filter(check_result=CooperationResult.INSUFFICIENT)
-        .filter(~Exists(discussed_since))
-    ):
-        add(case, Reason.INSUFFICIENT_COOPERATION, str(COOPERATION_DETAIL % {"date": _d(case.check_on)}))
-
-    advice = _after_last_discussion(EventType.MRT_ADVICE)
-    for case in base.annotate(event_id=Subquery(advice.values("pk")[:1])).filter(event_id__isnull=False):
-        add(case, Reason.MRT_ADVICE_RECEIVED, event_id=case.event_id)
-
-    max_stay = _open_deadline(DeadlineKind.MAX_STAY).filter(
-        due_on__lte=day + datetime.timedelta(days=MAX_STAY_NEAR_DAYS)
+    cooperation = CooperationCheck.objects.filter(result=CooperationResult.INSUFFICIENT).filter(
+        ~Exists(later_check), ~Exists(discussed_since)
     )
-    for case in base.annotate(max_stay_on=Subquery(max_stay.values("due_on")[:1])).filter(max_stay_on__isnull=False):
-        add(case, Reason.MAX_STAY_NEAR, str(MAX_STAY_DETAIL % {"date": _d(case.max_stay_on)}))
 
-    requested = _after_last_discussion(EventType.LSO_REQUESTED)
-    for case in base.annotate(event_id=Subquery(requested.values("pk")[:1])).filter(event_id__isnull=False):
-        add(case, Reason.REQUESTED_BY_PARTNER, event_id=case.event_id)
+    def pending(event_type: str, **data) -> QuerySet[TimelineEvent]:
+        return TimelineEvent.objects.filter(type=event_type, **data).filter(_no_discussion_after())
 
-    flagged = _after_last_discussion(EventType.DTV_REVIEW, data__flagged=True)
-    for case in base.annotate(event_id=Subquery(flagged.values("pk")[:1])).filter(event_id__isnull=False):
-        add(case, Reason.DTV_FLAG, event_id=case.event_id)
+    rest = deadline(DeadlineKind.REST_PERIOD_END, due_on__lt=day).filter(
+        ~Exists(Scenario.objects.filter(case=OuterRef("case")))
+    )
+    rows = {
+        Reason.REST_PERIOD_ENDED: _rows(rest, Reason.REST_PERIOD_ENDED, "due_on"),
+        Reason.SCENARIO_REVIEW_DUE: _rows(
+            deadline(DeadlineKind.SCENARIO_REVIEW, due_on__lte=day), Reason.SCENARIO_REVIEW_DUE, "due_on"
+        ),
+        Reason.INSUFFICIENT_COOPERATION: _rows(cooperation, Reason.INSUFFICIENT_COOPERATION, "checked_on"),
+        Reason.MRT_ADVICE_RECEIVED: _rows(
+            pending(EventType.MRT_ADVICE), Reason.MRT_ADVICE_RECEIVED, "occurred_on", event=True
+        ),
+        Reason.MAX_STAY_NEAR: _rows(
+            deadline(DeadlineKind.MAX_STAY, due_on__lte=day + datetime.timedelta(days=MAX_STAY_NEAR_DAYS)),
+            Reason.MAX_STAY_NEAR,
+            "due_on",
+        ),
+        Reason.REQUESTED_BY_PARTNER: _rows(
+            pending(EventType.LSO_REQUESTED), Reason.REQUESTED_BY_PARTNER, "occurred_on", event=True
+        ),
+        Reason.DTV_FLAG: _rows(
+            pending(EventType.DTV_REVIEW, data__flagged=True), Reason.DTV_FLAG, "occurred_on", event=True
+        ),
+    }
+    return {reason: rows[reason] for reason in REASON_ORDER if reason in rows}
 
-    if event_rows:
-        events = TimelineEvent.objects.in_bulk([event_id for _s, _r, event_id in event_rows])
-        for suggestion, reason, event_id in event_rows:
-            event = events[event_id]
-            text = _event_detail(reason, event)
-            for entry in suggestion.reasons:
-                if entry.event_id == event_id and entry.reason == reason:
-                    entry.detail = text
 
-    result = list(found.values())
-    for suggestion in result:
-        suggestion.reasons.sort(key=lambda r: REASON_ORDER.index(r.reason))
-    result.sort(key=lambda s: (REASON_ORDER.index(s.reason.reason), s.case.reference, s.case.pk))
+def _scoped_rows(meeting: Meeting, cases: list[int] | None = None) -> list[QuerySet]:
+    """``reason_rows`` of the meeting's date for the cases of its LVV (or of ``cases``)."""
+    parts = []
+    for rows in reason_rows(meeting.date).values():
+        rows = rows.filter(case__location=meeting.location_id)
+        parts.append(rows if cases is None else rows.filter(case__in=cases))
+    return parts
+
+
+def suggestions_sql(meeting: Meeting, user, *, cases: list[int] | None = None) -> tuple[str, list] | None:
+    """The FROM and WHERE of the suggestions' query (``c``: the case, ``s.urgency``: the
+    index in ``REASON_ORDER`` of its most urgent reason), or None when there can be none.
+
+    Each reason's rows are computed once, for the meeting's LVV, and grouped per case (a
+    plain SQL query around the ORM's parts: the ORM has no subquery in FROM); the cases are
+    those a suggestion may name (``suggestion_candidates``: the access policy).
+    """
+    if cases is not None and not cases:
+        return None
+    parts = [rows.values_list("row_case", "row_urgency") for rows in _scoped_rows(meeting, cases)]
+    candidates = suggestion_candidates(meeting, user).select_related(None).values("pk")
+    try:
+        reasons_sql, reasons_params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+        candidates_sql, candidates_params = candidates.query.sql_with_params()
+    except EmptyResultSet:  # e.g. a user who sees no case at all
+        return None
+    # Only SQL that the ORM compiled, with its parameters apart.
+    sql = (
+        f"FROM (SELECT r.row_case, MIN(r.row_urgency) AS urgency FROM ({reasons_sql}) r GROUP BY r.row_case) s "  # noqa: S608
+        f'JOIN "{Case._meta.db_table}" c ON c.id = s.row_case WHERE c.id IN ({candidates_sql})'
+    )
+    return sql, [*reasons_params, *candidates_params]
+
+
+# ``Case.reference`` in SQL (the external id, else ``LVV-<id>``), compared byte by byte (the
+# "C" collation) as Python compares the strings.
+REFERENCE_SQL = "COALESCE(NULLIF(c.external_id, ''), 'LVV-' || c.id::text) COLLATE \"C\""
+
+
+def ordered_suggestions(
+    meeting: Meeting, user, *, cases: list[int] | None = None, offset: int = 0, limit: int | None = None
+) -> list[tuple[int, int, int]]:
+    """The ids of the cases that need this meeting, most urgent first, sliced in SQL: rows
+    of (case id, urgency, the number of suggestions in all). No reasons, no texts:
+    ``SuggestionList`` adds those for the cases shown.
+
+    The order: the most urgent reason (its index in ``REASON_ORDER``), then the case's
+    reference, then its id. One query, whatever the page.
+    """
+    found = suggestions_sql(meeting, user, cases=cases)
+    if found is None:
+        return []
+    sql, params = found
+    page = " LIMIT %s" if limit is not None else ""
+    query = f"SELECT c.id, s.urgency, COUNT(*) OVER () {sql} ORDER BY s.urgency, {REFERENCE_SQL}, c.id{page} OFFSET %s"
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, *([limit] if limit is not None else []), offset])
+        return cursor.fetchall()
+
+
+def count_suggestions(meeting: Meeting, user, *, cases: list[int] | None = None) -> int:
+    found = suggestions_sql(meeting, user, cases=cases)
+    if found is None:
+        return 0
+    sql, params = found
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) {sql}", params)
+        return cursor.fetchone()[0]
+
+
+class SuggestionList:
+    """The suggestions of a meeting for a user, paged in SQL: ``page(offset, limit)`` or a
+    slice (``Paginator`` and the API's pagination take it as a list). One query orders,
+    slices and counts (``ordered_suggestions``); the reasons and their texts are computed for
+    the cases on the page only (two queries, ``_with_reasons``): three queries a page
+    whatever the number of suggestions. ``count()`` alone is one query."""
+
+    def __init__(self, meeting: Meeting, user, *, cases: Iterable[int] | None = None):
+        self.meeting = meeting
+        self.user = user
+        self.cases = None if cases is None else list(cases)
+        self._count: int | None = None
+        self._pages: dict[tuple[int, int | None], list[Suggestion]] = {}
+
+    def page(self, offset: int = 0, limit: int | None = None) -> list[Suggestion]:
+        for (start, size), rows in self._pages.items():  # a part of a page already made
+            if start == offset and (size is None or (limit is not None and limit <= size)):
+                return rows if limit is None else rows[:limit]
+        key = (offset, limit)
+        if key not in self._pages:
+            rows = ordered_suggestions(self.meeting, self.user, cases=self.cases, offset=offset, limit=limit)
+            if rows:
+                self._count = rows[0][2]
+            elif not offset:
+                self._count = 0
+            # The whole list reads its reasons for the LVV (or the cases asked for), a part
+            # for its own cases.
+            whole = not offset and limit is None
+            ids = [row[0] for row in rows]
+            self._pages[key] = _with_reasons(self.meeting, self.user, ids, scope=self.cases if whole else ids)
+        return self._pages[key]
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = count_suggestions(self.meeting, self.user, cases=self.cases)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self.page())
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            if key.step not in (None, 1) or (key.start or 0) < 0 or (key.stop is not None and key.stop < 0):
+                raise ValueError("only plain, non-negative slices")
+            start = key.start or 0
+            limit = None if key.stop is None else max(0, key.stop - start)
+            return [] if limit == 0 else self.page(start, limit)
+        if not isinstance(key, int) or key < 0:
+            raise IndexError(key)
+        found = self.page(key, 1)
+        if not found:
+            raise IndexError(key)
+        return found[0]
+
+
+def _with_reasons(meeting: Meeting, user, case_ids: list[int], *, scope: list[int] | None) -> list[Suggestion]:
+    """The suggestions for ``case_ids`` (in that order), each case with its person, LVV and
+    NGO and every reason with its text (two queries: the cases, and the reasons' rows with
+    what the texts quote, read for ``scope``: those cases, or None for the meeting's LVV)."""
+    if not case_ids:
+        return []
+    cases = suggestion_candidates(meeting, user).in_bulk(case_ids)
+    parts = _scoped_rows(meeting, scope)
+    found: dict[tuple[int, str], dict] = {}
+    for row in parts[0].union(*parts[1:], all=True):
+        key = (row["row_case"], row["row_reason"])
+        # An event reason names its newest event (date, then id); other reasons have one row.
+        if key not in found or _newest_first(row) > _newest_first(found[key]):
+            found[key] = row
+    result = []
+    for pk in case_ids:
+        if pk not in cases:
+            continue
+        suggestion = Suggestion(case=cases[pk])
+        for reason in REASON_ORDER:
+            row = found.get((pk, reason))
+            if row is None:
+                continue
+            event_id = row["row_event"]
+            if event_id is None:
+                text = _detail(reason, row["row_day"])
+            else:
+                event = TimelineEvent(
+                    pk=event_id, occurred_on=row["row_day"], summary=row["row_summary"], data=row["row_data"]
+                )
+                text = _event_detail(reason, event)
+            suggestion.reasons.append(SuggestionReason(reason=reason, detail=text, event_id=event_id))
+        if suggestion.reasons:
+            result.append(suggestion)
     return result
+
+
+def _newest_first(row: dict) -> tuple:
+    return (row["row_day"], row["row_event"] or 0)
+
+
+def _detail(reason: str, day: datetime.date) -> str:
+    texts = {
+        Reason.REST_PERIOD_ENDED: REST_PERIOD_DETAIL,
+        Reason.SCENARIO_REVIEW_DUE: SCENARIO_REVIEW_DETAIL,
+        Reason.INSUFFICIENT_COOPERATION: COOPERATION_DETAIL,
+        Reason.MAX_STAY_NEAR: MAX_STAY_DETAIL,
+    }
+    return str(texts[reason] % {"date": _d(day)})
+
+
+def suggestions(meeting: Meeting, user, *, cases: Iterable[Case | int] | None = None) -> list[Suggestion]:
+    """All the cases that need this meeting (or those of ``cases`` that do), most urgent
+    first, each with its reasons and their texts (``reason_rows``), in three queries.
+
+    Never a case the user may not see, never a case already on this meeting's agenda, never
+    a closed case. A page shows a part of them: ``SuggestionList``.
+    """
+    ids = None if cases is None else [getattr(case, "pk", case) for case in cases]
+    return SuggestionList(meeting, user, cases=ids).page()
 
 
 def _event_detail(reason: str, event: TimelineEvent) -> str:

@@ -452,7 +452,7 @@ def add_suggested_items(
     if not wanted:
         raise ValidationError({"cases": NO_CASES_CHOSEN})
     with translation.override(settings.LANGUAGE_CODE):
-        found = {s.case.pk: s for s in selectors.suggestions(meeting, acting_user)}
+        found = {s.case.pk: s for s in selectors.suggestions(meeting, acting_user, cases=wanted)}
     missing = [pk for pk in wanted if pk not in found]
     if missing:
         raise ValidationError({"cases": [NOT_A_SUGGESTION % {"case": pk} for pk in missing]})

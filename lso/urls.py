@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("<int:pk>/wijzigen/", views.meeting_edit, name="meeting-edit"),
     path("<int:pk>/suggestie/", views.add_suggestion, name="add-suggestion"),
+    path("<int:pk>/suggesties/", views.meeting_suggestions, name="meeting-suggestions"),
     path("<int:pk>/toevoegen/", views.add_manual, name="add-manual"),
     path("<int:pk>/publiceren/", views.publish, name="publish"),
     path("<int:pk>/definitief/", views.finalize, name="finalize"),

@@ -7,6 +7,7 @@ and items answer 404; the programme bureau never sees a meeting.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case, Confidentiality
@@ -31,6 +33,9 @@ from lvv.audit.log import Action, Origin, record
 from lvv.partners.models import locations_of
 
 MEETINGS_PER_PAGE = 20
+# The meeting page shows this many suggestions, the most urgent first; more on request.
+SUGGESTIONS_PER_PAGE = 20
+SUGGESTIONS_PARAM = "suggesties"
 QUEUE_PER_PAGE = 25
 SEARCH_RESULTS = 10
 REFERENCE = re.compile(r"^\s*LVV-(\d+)\s*$", re.IGNORECASE)
@@ -171,48 +176,35 @@ def _latest_pack(user, meeting) -> AgendaPack | None:
     return services.check_pack(pack)
 
 
-def _meeting_context(request, meeting: Meeting, posted: tuple[str, object] | None = None) -> dict:
-    """Everything the meeting page shows, in a fixed number of queries."""
-    user = request.user
-    location = meeting.location
-    items = meeting.visible_items
-    version = {"version": meeting.version}
-    can_prepare = services.can_prepare(user, location) and not meeting.is_final
-    can_chair = services.can_chair(user, location) and not meeting.is_final
-    building = can_prepare and meeting.status in PREPARE_STATES
-    today = timezone.localdate()
-    minutes_open = can_chair and meeting.status in MINUTES_STATES and meeting.date <= today
+def _forms_for(posted: tuple[str, object] | None):
+    """``form_for(key, factory)``: the posted form (with its errors) for its key, else a new one."""
     posted_key, posted_form = posted or ("", None)
 
     def form_for(key, factory):
         return posted_form if posted_key == key else factory()
 
-    organisations = selectors.lvv_organisations(location) if minutes_open else []
+    return form_for
+
+
+def _item_entries(request, meeting: Meeting, form_for, *, partner: bool, building: bool, minutes_open: bool):
+    """One entry per visible agenda item with the forms the user may use on it (a fixed
+    number of queries: the LVV's organisations, the pending MRT advice and who may mark
+    special texts, each once for all items)."""
+    user = request.user
+    items = meeting.visible_items
+    version = {"version": meeting.version}
+    organisations = selectors.lvv_organisations(meeting.location) if minutes_open else []
     advice = (
         selectors.pending_advice_events(i.case_id for i in items if not hasattr(i, "outcome")) if minutes_open else {}
     )
-    partner = services.works_for(user.organisation, location) and not meeting.is_final
     # Who may mark (and read) special texts, for all the items' cases at once.
     sees_special = policy.SpecialCategoryChecker(user, [item.case for item in items] if partner else [])
     entries = []
     for position, item in enumerate(items):
         outcome = getattr(item, "outcome", None)
         entry = {"item": item, "outcome": outcome, "first": position == 0, "last": position == len(items) - 1}
-        own_note = next((n for n in item.notes.all() if n.organisation_id == user.organisation_id), None)
-        if partner and own_note is not None and own_note.text_withheld:
-            entry["note_locked"] = True  # a special note of the user's organisation it may not read
-        elif partner:
-            entry["note_form"] = form_for(
-                f"note-{item.pk}",
-                lambda own_note=own_note, item=item: lso_forms.NoteForm(
-                    initial={
-                        "text": own_note.text if own_note else "",
-                        "special": bool(own_note and own_note.confidentiality == Confidentiality.SPECIAL),
-                    },
-                    special_allowed=sees_special(item.case),
-                ),
-            )
-            entry["note_form"].prefix = f"note-{item.pk}"
+        if partner:
+            _note_form(entry, item, user, form_for, sees_special(item.case))
         if building:
             entry["time_form"] = form_for(
                 f"time-{item.pk}",
@@ -233,38 +225,110 @@ def _meeting_context(request, meeting: Meeting, posted: tuple[str, object] | Non
                 ),
             )
         entries.append(entry)
+    return entries
 
+
+def _note_form(entry: dict, item: AgendaItem, user, form_for, special_allowed: bool) -> None:
+    """The user's organisation's preparation note on ``item``: its form, or the sign that it
+    holds a special text the user may not read (and so not rewrite)."""
+    own_note = next((n for n in item.notes.all() if n.organisation_id == user.organisation_id), None)
+    if own_note is not None and own_note.text_withheld:
+        entry["note_locked"] = True
+        return
+    entry["note_form"] = form_for(
+        f"note-{item.pk}",
+        lambda: lso_forms.NoteForm(
+            initial={
+                "text": own_note.text if own_note else "",
+                "special": bool(own_note and own_note.confidentiality == Confidentiality.SPECIAL),
+            },
+            special_allowed=special_allowed,
+        ),
+    )
+    entry["note_form"].prefix = f"note-{item.pk}"
+
+
+def _suggestions_page(request) -> int:
+    """The part of the suggestions asked for (``?suggesties=N``, 1 when absent or not a number)."""
+    value = request.GET.get(SUGGESTIONS_PARAM, "")
+    if value.isascii() and value.isdigit() and len(value) <= 6:
+        return max(1, int(value))
+    return 1
+
+
+def suggestions_context(request, meeting: Meeting, *, appended: bool = False) -> dict:
+    """One part of the meeting's suggestions, most urgent first (``SUGGESTIONS_PER_PAGE``;
+    three queries whatever their number): the first part on the page, the next ones on
+    request ("meer tonen": ``appended`` rows under the ones shown through htmx, or the page
+    with that part without JavaScript)."""
+    number = _suggestions_page(request)
+    offset = (number - 1) * SUGGESTIONS_PER_PAGE
+    found = selectors.SuggestionList(meeting, request.user)
+    shown = found.page(offset, SUGGESTIONS_PER_PAGE)
+    total = found.count()
+    return {
+        "suggestions": shown,
+        "suggestions_total": total,
+        "suggestions_page": number,
+        "suggestions_from": 1 if appended else offset + 1,
+        "suggestions_to": offset + len(shown),
+        "suggestions_more": offset + len(shown) < total,
+        "suggestions_next": number + 1,
+        "suggestions_appended": appended,
+    }
+
+
+def _search_results(request, meeting: Meeting, query: str) -> list:
+    if not query:
+        return []
+    return list(
+        selectors.suggestion_candidates(meeting, request.user)
+        .filter(
+            Q(person__family_name__icontains=query)
+            | Q(person__given_names__icontains=query)
+            | Q(external_id__iexact=query)
+            | Q(person__v_number=query)
+        )
+        .order_by("person__family_name", "person__given_names", "pk")[:SEARCH_RESULTS]
+    )
+
+
+def _meeting_context(request, meeting: Meeting, posted: tuple[str, object] | None = None) -> dict:
+    """Everything the meeting page shows, in a fixed number of queries whatever the number of
+    agenda items and suggestions (the suggestions: one part, ``suggestions_context``)."""
+    user = request.user
+    location = meeting.location
+    version = {"version": meeting.version}
+    can_prepare = services.can_prepare(user, location) and not meeting.is_final
+    can_chair = services.can_chair(user, location) and not meeting.is_final
+    building = can_prepare and meeting.status in PREPARE_STATES
+    today = timezone.localdate()
+    minutes_open = can_chair and meeting.status in MINUTES_STATES and meeting.date <= today
+    partner = services.works_for(user.organisation, location) and not meeting.is_final
+    form_for = _forms_for(posted)
     context = {
         "meeting": meeting,
-        "entries": entries,
+        "entries": _item_entries(
+            request, meeting, form_for, partner=partner, building=building, minutes_open=minutes_open
+        ),
         "can_prepare": can_prepare,
         "can_chair": can_chair,
         "building": building,
         "minutes_open": minutes_open,
         "minutes_in_future": can_chair and meeting.status in MINUTES_STATES and meeting.date > today,
         "step_form": form_for("step", lambda: lso_forms.MeetingStepForm(initial=version)),
-        "total_minutes": sum(i.minutes_allotted for i in items),
+        "total_minutes": sum(i.minutes_allotted for i in meeting.visible_items),
         "pack": _latest_pack(user, meeting),
         "version": meeting.version,
     }
     if building:
-        context["suggestions"] = selectors.suggestions(meeting, user)
+        query = (request.GET.get("q") or "").strip()
+        context.update(suggestions_context(request, meeting))
         context["manual_form"] = form_for(
             "manual", lambda: lso_forms.ManualAddForm(initial={**version, "minutes_allotted": 10})
         )
-        query = (request.GET.get("q") or "").strip()
         context["query"] = query
-        if query:
-            context["search_results"] = list(
-                selectors.suggestion_candidates(meeting, user)
-                .filter(
-                    Q(person__family_name__icontains=query)
-                    | Q(person__given_names__icontains=query)
-                    | Q(external_id__iexact=query)
-                    | Q(person__v_number=query)
-                )
-                .order_by("person__family_name", "person__given_names", "pk")[:SEARCH_RESULTS]
-            )
+        context["search_results"] = _search_results(request, meeting, query)
     return context
 
 
@@ -274,6 +338,31 @@ def meeting_detail(request, pk):
     meeting = _meeting_or_404(request, pk)
     record(actor=request.user, action=Action.VIEW, obj=meeting, origin=Origin.from_request(request))
     return render(request, "lso/meeting_detail.html", _meeting_context(request, meeting))
+
+
+@login_required
+@require_GET
+def meeting_suggestions(request, pk):
+    """The next part of the suggestions as table rows, appended under those shown ("meer
+    tonen" through htmx); without htmx, the meeting page with that part."""
+    meeting = _plain_meeting_or_404(request, pk)
+    page = _suggestions_page(request)
+    if not request.htmx or request.htmx.history_restore_request:
+        query = f"?{urlencode({SUGGESTIONS_PARAM: page})}" if page > 1 else ""
+        return redirect(f"{_meeting_url(meeting)}{query}#suggestions")
+    if not services.can_prepare(request.user, meeting.location) or meeting.status not in PREPARE_STATES:
+        raise Http404
+    context = {"meeting": meeting, "version": meeting.version, **suggestions_context(request, meeting, appended=True)}
+    record(
+        actor=request.user,
+        action=Action.LIST,
+        origin=Origin.from_request(request),
+        obj=meeting,
+        detail={"view": "suggestions", "page": page, "cases": [s.case.pk for s in context["suggestions"]]},
+    )
+    response = render(request, "lso/includes/suggestion_rows.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 def _rerender(request, meeting_pk, key, form, status=200):

@@ -5,6 +5,7 @@ the pages: hidden objects 404, forbidden changes 403, bad input 400, stale versi
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -25,6 +26,7 @@ from lso.api.common import (
     origin,
 )
 from lso.models import Action, AgendaItem, Meeting, MeetingStatus, ReviewNote
+from lvv.api.pagination import PageNumberPagination
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import record
 from lvv.params import IdFilter
@@ -32,6 +34,26 @@ from lvv.partners.models import Location
 
 TAG_LSO = "lso"
 TAG_REVIEW = "dtv-review"
+
+
+class PageFirstPaginator(Paginator):
+    """A paginator over a ``selectors.SuggestionList`` that asks for the page before the
+    count: the page's query also counts the rows (a window), so a page costs one ordering
+    query instead of a count and a page."""
+
+    def page(self, number):
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            wanted = 0
+        if wanted >= 1:
+            bottom = (wanted - 1) * self.per_page
+            _page = self.object_list[bottom : bottom + self.per_page + self.orphans]
+        return super().page(number)
+
+
+class SuggestionPagination(PageNumberPagination):
+    django_paginator_class = PageFirstPaginator
 
 
 class MeetingFilter(filters.FilterSet):
@@ -163,21 +185,32 @@ class MeetingViewSet(
 
     @extend_schema(
         summary=str(_("Suggesties voor de agenda, elk met de redenen")),
+        description=str(
+            _(
+                "De meest urgente eerst: gesorteerd op de dringendste reden (in de volgorde van de redenen), "
+                "dan op het kenmerk van de casus. Gepagineerd; de pagina's samen geven de hele lijst."
+            )
+        ),
         responses={200: s.SuggestionSerializer(many=True), 404: ERRORS[404]},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["get"], filter_backends=[], serializer_class=s.SuggestionSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        serializer_class=s.SuggestionSerializer,
+        pagination_class=SuggestionPagination,
+    )
     def suggestions(self, request, pk=None):
         meeting = self.get_object()
-        found = selectors.suggestions(meeting, request.user)
+        page = self.paginate_queryset(selectors.SuggestionList(meeting, request.user))
         record(
             actor=request.user,
             action=AuditAction.LIST,
             origin=origin(request),
             obj=meeting,
-            detail={"view": "suggestions", "cases": [x.case.pk for x in found][:200]},
+            detail={"view": "suggestions", "page": self.paginator.page.number, "cases": [x.case.pk for x in page]},
         )
-        page = self.paginate_queryset(found)
         return self.get_paginated_response(s.SuggestionSerializer(page, many=True).data)
 
     @extend_schema(
