@@ -440,7 +440,7 @@ def _render_case_page(
             "case_type_labels": [
                 _label(CaseType, value) for value in special_types.case_types_for(user, case, special=special)
             ],
-            "timeline": [{"event": e, "details": event_details(e, special=special)} for e in events],
+            "timeline": _timeline_rows(events, special=special),
             "timeline_page": timeline_page,
             "timeline_more": more_events,
             "admission_check": admission_check,
@@ -466,6 +466,16 @@ def _render_case_page(
         )
     )
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _timeline_rows(events, *, special: bool) -> list[dict]:
+    """The timeline's rows: each event with its type's label and its details in words. The
+    labels are translated once per page (``get_type_display`` builds a mapping of every event
+    type, translating each, for every row)."""
+    labels = {value: str(label) for value, label in EventType.choices}
+    return [
+        {"event": e, "label": labels.get(e.type, e.type), "details": event_details(e, special=special)} for e in events
+    ]
 
 
 def _label(choices, value) -> str:
