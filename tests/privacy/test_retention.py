@@ -10,10 +10,13 @@ import json
 import os
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cases import services
 from cases.importer import run_import
@@ -24,6 +27,13 @@ from lvv.audit.models import AccessLogEntry
 from monitor.figures import figures
 from privacy.models import LegalHold, RetentionPeriod, RetentionRecord
 from privacy.retention import apply_retention, due_cases
+from tests.monitor.test_properties import (
+    BASE,
+    PROPERTY_SETTINGS,
+    build_all,
+    case_spec,
+    locations,  # noqa: F401 -- the fixture: the same two LVVs
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +241,7 @@ def test_running_twice_changes_nothing_the_second_time(history):
 
 
 def test_the_nightly_job_is_scheduled():
-    assert settings.CELERY_BEAT_SCHEDULE["privacy-apply-retention"]["task"] == "privacy.apply_retention"
+    assert django_settings.CELERY_BEAT_SCHEDULE["privacy-apply-retention"]["task"] == "privacy.apply_retention"
 
 
 def test_every_outcome_has_a_default_period_with_its_source(db):
@@ -240,3 +250,19 @@ def test_every_outcome_has_a_default_period_with_its_source(db):
     periods = {period.outcome: period for period in RetentionPeriod.objects.all()}
     assert set(periods) == set(RetentionOutcome.values)
     assert all(period.years >= 1 and period.source for period in periods.values())
+
+
+# --- The invariant over generated histories (hypothesis, derandomized) -------------------------
+
+
+@settings(PROPERTY_SETTINGS, max_examples=12)
+@given(specs=st.lists(case_spec, min_size=1, max_size=4))
+def test_retention_never_changes_the_monitor_at_any_date(locations, specs):  # noqa: F811 -- the fixture
+    days = [BASE + datetime.timedelta(days=offset) for offset in range(0, 200, 30)]
+    with transaction.atomic():
+        build_all(specs, locations)
+        before = [figures(day, locations) for day in days]
+        apply_retention(today=timezone.localdate() + datetime.timedelta(days=365 * 30))
+        after = [figures(day, locations) for day in days]
+        transaction.set_rollback(True)
+    assert after == before
