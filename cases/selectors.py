@@ -190,13 +190,15 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
         .order_by("name", "pk")
     )
     # The first cases of each queue are ranked on the cases alone (the index ``case_queue``),
-    # and only those few are read with their persons.
+    # and only those few are read with their persons. The limit (never reached: at most
+    # ``per_location`` per LVV) tells the planner how few they are.
     first = (
         Case.objects.visible_to(user)
         .filter(state__in=QUEUE_STATES, location__in=[loc.pk for loc in locations])
         .annotate(position=Window(RowNumber(), partition_by=[F("location_id")], order_by=[F("waitlisted_on"), F("pk")]))
         .filter(position__lte=per_location)
-        .values("pk")
+        .order_by()
+        .values("pk")[: per_location * len(locations)]
     )
     ranked = visible_cases(user).filter(pk__in=first).order_by("location_id", "waitlisted_on", "pk")
     by_location: dict[int, list[Case]] = {}
