@@ -271,7 +271,8 @@ def measure(runs: int, explain: bool) -> dict[str, str]:  # noqa: C901 -- one me
     html = first.content
     results["meeting page"] = ms(timed(lambda: get(page_url), runs))
     results["meeting page: HTML"] = f"{len(html) / 1024:,.0f} KB"
-    results["meeting page: suggestion rows"] = str(html.count(b'data-testid="suggestion"'))
+    rows = html.count(b'data-testid="suggestion"')
+    results["meeting page: suggestion rows"] = f"{rows:,}"
     results["meeting page: queries"] = str(queries(lambda: get(page_url)))
     if b"suggesties=2" in html:
         more = f"{reverse('lso:meeting-suggestions', args=[meeting.pk])}?suggesties=2"
@@ -352,7 +353,7 @@ def write_doc(path: Path, runs: list[tuple[dict | None, dict]]) -> None:
         else:
             table = "| | |\n|---|---|\n" + "\n".join(f"| {key} | {value} |" for key, value in rows.items())
         info = "\n".join(f"| {key} | {value} |" for key, value in {**after["data"], **after["machine"]}.items())
-        sections.append(f"## {after['data']['cases']}\n\n{table}\n\n| data | |\n|---|---|\n{info}\n")
+        sections.append(f"## Cases: {after['data']['cases']}\n\n{table}\n\n| data | |\n|---|---|\n{info}\n")
     path.write_text(HEADER + "\n".join(sections) + NOTES, encoding="utf-8")
 
 
@@ -380,44 +381,50 @@ NOTES = """
 ## What changed
 
 **Suggestions in SQL, a part at a time.** Before, `lso.selectors.suggestions` ran one query
-per reason over all the open cases of the LVV, built every suggestion in Python with its
-texts, and the meeting page rendered all of them (3,572 rows, 3.5 MB of HTML at 100,000
+per reason over all the open cases of the LVV, built every suggestion with its texts in
+Python, and the meeting page rendered all of them (3,572 rows and 3.5 MB of HTML at 100,000
 cases); the API built the whole list before its paginator took a page. Now each reason is a
 set of rows (`reason_rows`: the case, the reason's urgency, the date and the event its text
 names), and one query takes the union of the seven sets for the meeting's LVV, groups it per
-case (the most urgent reason), joins the cases the user may see (the access policy through
-`suggestion_candidates`), orders by urgency, reference (byte order, as Python compares) and
-id, and slices with LIMIT/OFFSET, counting the whole in the same pass (`COUNT(*) OVER ()`).
-The reasons and their texts are then read for the cases of that part only: one query for
-the cases with their persons, one for the rows of the seven reasons with what the texts quote.
-Three queries a part, whatever the number of suggestions. The set and order of the
-suggestions and their reasons are those of before (the tests in `tests/lso/` pin them).
+case (its most urgent reason), joins the cases the user may see (the access policy, through
+`suggestion_candidates`), orders by urgency, reference (in byte order, as Python compares
+strings) and id, slices with LIMIT/OFFSET and counts the whole in the same pass
+(`COUNT(*) OVER ()`). The reasons and their texts are then read for the cases of that part
+only: one query for the cases with their persons, one for the seven reasons' rows with what
+the texts quote. Three queries a part, whatever the number of suggestions; the set and the
+order of the suggestions and their reasons are those of before (`tests/lso/` pins them).
 
-The meeting page shows the 20 most urgent with their number ("Suggestie 1 tot en met 20 van
-3.572"); "Meer tonen" appends the next 20 in place (htmx, the focus moves to the first new
+The meeting page shows the 20 most urgent and their number ("Suggestie 1 tot en met 20 van
+3.572"); "Meer tonen" appends the next 20 in place (htmx; the focus moves to the first new
 row) or, without JavaScript, opens the page with that part (`?suggesties=2`). The API pages
-the same list in SQL (its paginator asks for the page first, so a page is one ordering query).
+the same list in SQL; its paginator asks for the page first, so a page is one ordering query.
 
-An earlier version put each reason's condition in a `CASE WHEN id IN (...)` per case: the
-sub-selects were hashed, but PostgreSQL computed each twice (the filter and the sort key),
-500 ms at 100,000 cases. Grouping the union of the sets computes each once. A partial index
-on the flagged DT&V reviews (`lso_timeline_flagged_review`, lso migration 0006) lets the DT&V
-flag reason read the flagged reviews only, not every review (70,000 at this scale).
+A first version put each reason in a `CASE WHEN id IN (...)` per case: hashed sub-selects,
+but PostgreSQL computed each twice (in the filter and in the sort key), 500 ms at 100,000
+cases. Grouping the union computes each set once. Two partial indexes on the timeline (lso
+migrations 0006 and 0007) serve it: the flagged DT&V reviews (`lso_timeline_flagged_review`:
+1,700 rows instead of reading 70,000 reviews) and the LSO discussions by case and date
+(`lso_timeline_discussed`: "not discussed since" becomes an index-only probe). On a quiet
+machine the ordering query takes 55-90 ms at 100,000 cases (3,572 suggestions; the lower
+figure without PostgreSQL's parallel workers, which cost more than they save on two cores)
+and 10-25 ms at 5,000. The runs before the change at 100,000 cases had these indexes too.
 
-**Where the meeting page's time goes now.** The suggestions' ordering query (tens of ms at
-5,000 cases, about 100 ms at 100,000 when the machine is quiet), the 30 agenda items with their
-forms (most of the page's CPU time, the same before and after) and the navigation's inbox
-counts (one query). Its queries are fixed: 22 whatever the number of items and suggestions.
+**Where the meeting page's time goes now.** The ordering query, the 30 agenda items with
+their forms (most of the page's CPU time, unchanged) and the navigation's inbox counts.
+Its queries are fixed: 22, whatever the number of items and suggestions. No page or endpoint
+reads the whole list with every text any more (`selectors.suggestions`, kept for the demo data
+and the tests); the service that puts suggestions on the agenda reads those of the cases it
+adds.
 
-**The agenda pack.** Its context is 8 queries whatever the number of items, and its HTML a
-few tens of ms; more than 90 % of its time is WeasyPrint laying out and drawing some 33 pages
-of text (about 40 ms of CPU a page), not the database and not the fonts (loading them costs
-once per process, under 0.1 s; the first pack of a process also imports WeasyPrint). The
-template now lays the agenda table out with fixed column widths (WeasyPrint no longer measures
-every cell) and puts each label above its value instead of floating it beside it: about 10 %
-less layout time in isolated runs, within the noise of the runs above. The pack is made by the
-worker (`lso.tasks`), off the request path, with progress on the page; under 20 concurrent
-users on two cores its wall-clock time is mostly waiting for a core.
+**The agenda pack.** Its context is 8 queries whatever the number of items and its HTML
+some 50 ms; over 90 % of its time is WeasyPrint laying out (about 80 %) and drawing (about
+15 %) 33 pages of text, some 35 ms of CPU a page, not the database and not the fonts
+(loading them costs once per process, under 0.1 s; the first pack of a process also imports
+WeasyPrint). The template now lays out the agenda table with fixed column widths (no
+measuring of every cell) and puts each label above its value instead of floating it: about
+10 % less layout time (in isolated runs: 1.26 to 1.13 s of CPU for the same HTML). The pack
+is made by the worker (`lso.tasks`), off the request path, with its progress on the page;
+under load its wall-clock time is mostly waiting for a core.
 """
 
 
