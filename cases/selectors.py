@@ -354,9 +354,12 @@ class CaseFilter(django_filters.FilterSet):
         # The special case types only for users with the special-category permission
         # (cases.special_types): for the others such a choice is not valid (the page ignores
         # it, the API answers 400), so no list tells them which cases have such a type.
-        self.filters["case_type"].extra["choices"] = special_types.choices(
-            special=special_types.may_see_special(user, None)
-        )
+        case_type = self.filters["case_type"]
+        case_type.extra["choices"] = special_types.choices(special=special_types.may_see_special(user, None))
+        # The filter's form field is made once and cached on the filter; a copy of a class-level
+        # filter whose field was already made (the API schema does that) would keep every
+        # choice. Drop it, so that this user's choices are the ones the field offers and checks.
+        case_type.__dict__.pop("_field", None)
 
     def filter_state(self, queryset, name, value):
         """A state, or ``waiting``: the one waiting list (admitted, no place yet)."""
