@@ -250,7 +250,7 @@ def _seed() -> None:
         cursor.execute("SELECT count(*) FROM cases_case")
         if cursor.fetchone()[0]:
             return
-        print("Seeding (about two minutes) ...", flush=True)
+        print("Seeding (about a minute) ...", flush=True)
         cursor.execute(SEED_SQL)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
