@@ -422,7 +422,8 @@ some 50 ms; over 90 % of its time is WeasyPrint laying out (about 80 %) and draw
 (loading them costs once per process, under 0.1 s; the first pack of a process also imports
 WeasyPrint). The template now lays out the agenda table with fixed column widths (no
 measuring of every cell) and puts each label above its value instead of floating it: about
-10 % less layout time (in isolated runs: 1.26 to 1.13 s of CPU for the same HTML). The pack
+10 % less WeasyPrint time (in isolated runs of the same pack: 1.22 to 1.10 s of CPU; above,
+1.40 to 1.26 s at 5,000 cases and 1.49 to 1.27 s at 100,000). The pack
 is made by the worker (`lso.tasks`), off the request path, with its progress on the page;
 under load its wall-clock time is mostly waiting for a core.
 """
