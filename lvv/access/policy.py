@@ -25,15 +25,21 @@ subqueries (docs/benchmark-visibility.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeGuard
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from guardian.core import ObjectPermissionChecker
 
 from lvv.accounts.models import Role, User
 from lvv.partners.models import Location, Organisation, ServiceLink, locations_of
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
+    from cases.models import Case
 
 # Roles that see every case of the LVVs their organisation works for.
 LVV_WIDE_ROLES = (Role.CASEMANAGER, Role.LSO_CHAIR, Role.IND, Role.DTV)
@@ -68,14 +74,20 @@ class SystemActor:
     def has_role(self, *roles: str) -> bool:
         return True
 
-    def has_perm(self, perm, obj=None) -> bool:
+    def has_perm(self, perm: str, obj: Model | None = None) -> bool:
         return True
 
 
 SYSTEM = SystemActor()
 
+# Who acts in a service (``acting_user``): a user, or the system principal of a command.
+Actor: TypeAlias = User | SystemActor
+# Whom a rule of this module is asked about: an actor, or a visitor who has not logged in
+# (a request's user), or nobody; the rules refuse the last two.
+AnyUser: TypeAlias = User | SystemActor | AnonymousUser | None
 
-def is_system(user) -> bool:
+
+def is_system(user: AnyUser) -> TypeIs[SystemActor]:
     return isinstance(user, SystemActor)
 
 
@@ -83,7 +95,7 @@ def _nothing(prefix: str) -> Q:
     return Q(**{f"{prefix}pk__in": []})
 
 
-def _is_active(user) -> bool:
+def _is_active(user: AnyUser) -> TypeGuard[Actor]:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
@@ -121,12 +133,12 @@ _SCOPE_ATTRIBUTE = "_lvv_case_scope"
 _generation = 0
 
 
-def _scope_changed(**kwargs) -> None:
+def _scope_changed(**kwargs: Any) -> None:
     global _generation
     _generation += 1
 
 
-def _grant_columns(user, codename: str, name: str) -> dict[str, ArraySubquery]:
+def _grant_columns(user: Actor, codename: str, name: str) -> dict[str, ArraySubquery]:
     if _object_grants is None:
         return {}
     return {
@@ -135,15 +147,15 @@ def _grant_columns(user, codename: str, name: str) -> dict[str, ArraySubquery]:
     }
 
 
-def _ids(values: dict, name: str) -> tuple[int, ...]:
+def _ids(values: dict[str, Any], name: str) -> tuple[int, ...]:
     return tuple(sorted({pk for column, ids in values.items() if column.startswith(name) for pk in ids or ()}))
 
 
-def case_scope(user) -> CaseScope:
+def case_scope(user: AnyUser) -> CaseScope:
     """The LVVs of the user's organisation and the user's object grants on cases, in one
     query, once per user object (and again after a change of either). Empty for the system
     principal (which sees everything without it) and for inactive users."""
-    if is_system(user) or not _is_active(user) or getattr(user, "pk", None) is None:
+    if not _is_active(user) or is_system(user) or getattr(user, "pk", None) is None:
         return NO_SCOPE
     key = (user.organisation_id, tuple(user.roles), user.is_active, _generation)
     cached = getattr(user, _SCOPE_ATTRIBUTE, None)
@@ -152,6 +164,7 @@ def case_scope(user) -> CaseScope:
     # Object grants never open a case to the programme bureau (or another role that sees no person).
     columns = _grant_columns(user, VIEW_CASE_CODENAME, "_scope_granted") if sees_persons(user) else {}
     columns.update(_grant_columns(user, SPECIAL_CATEGORY_CODENAME, "_scope_special"))
+    values: dict[str, Any]
     if user.organisation_id is not None:
         # The organisation's row comes along (most pages read it) with its LVVs' ids.
         organisation = Organisation(pk=user.organisation_id)
@@ -165,7 +178,8 @@ def case_scope(user) -> CaseScope:
             if not organisation_field.is_cached(user):
                 organisation_field.set_cached_value(user, row)
     else:
-        values = (User.objects.filter(pk=user.pk).values(**columns).first() if columns else None) or {}
+        # (The stubs cannot know the names of ``columns``: they type the row as an empty TypedDict.)
+        values = (User.objects.filter(pk=user.pk).values(**columns).first() if columns else None) or {}  # type: ignore[assignment]
     scope = CaseScope(
         location_ids=tuple(sorted(set(values.get("_scope_locations") or ()))),
         granted_case_ids=_ids(values, "_scope_granted"),
@@ -175,7 +189,7 @@ def case_scope(user) -> CaseScope:
     return scope
 
 
-def case_rule(user, *, prefix: str = "") -> Q:
+def case_rule(user: AnyUser, *, prefix: str = "") -> Q:
     """The role-based part of case visibility as a filter on cases (or on ``prefix`` paths):
     the LVVs of the user's organisation as a list of ids (``case_scope``), so the filter is on
     the case's own columns and indexes."""
@@ -196,7 +210,7 @@ def case_rule(user, *, prefix: str = "") -> Q:
     return _nothing(prefix)
 
 
-def granted_rule(user, *, prefix: str = "") -> Q | None:
+def granted_rule(user: AnyUser, *, prefix: str = "") -> Q | None:
     """The object grants' part of case visibility: the cases granted to the user (None when
     there are none, so that the role-based rule stands alone)."""
     if is_system(user) or not _is_active(user) or not sees_persons(user):
@@ -205,7 +219,7 @@ def granted_rule(user, *, prefix: str = "") -> Q | None:
     return Q(**{f"{prefix}pk__in": list(granted)}) if granted else None
 
 
-def sees_persons(user) -> bool:
+def sees_persons(user: AnyUser) -> bool:
     """Whether the user may ever see a person (the programme bureau never does)."""
     return is_system(user) or (_is_active(user) and user.has_role(*LVV_WIDE_ROLES, *ASSIGNED_ROLES))
 
@@ -215,7 +229,7 @@ def sees_persons(user) -> bool:
 OWN_FIGURES_ROLES = (Role.CASEMANAGER, Role.LSO_CHAIR)
 
 
-def reads_figures(user) -> bool:
+def reads_figures(user: AnyUser) -> bool:
     """Whether the user may read monitor figures at all (by role; the LVVs follow from
     ``monitor.scope.locations_for``)."""
     return _is_active(user) and (
@@ -223,7 +237,7 @@ def reads_figures(user) -> bool:
     )
 
 
-def editable_locations(user):
+def editable_locations(user: AnyUser) -> QuerySet[Location]:
     """LVVs in which the user may register and change persons and cases."""
     if is_system(user):
         return Location.objects.all()
@@ -232,7 +246,7 @@ def editable_locations(user):
     return locations_of(user.organisation)
 
 
-def can_change_case(user, case) -> bool:
+def can_change_case(user: AnyUser, case: Case) -> bool:
     """Change the core records of a case the user can already see (``editable_locations``,
     from the user's scope: no query once the scope is known)."""
     if is_system(user):
@@ -242,7 +256,7 @@ def can_change_case(user, case) -> bool:
     return case.location_id in case_scope(user).location_ids
 
 
-def may_register(user) -> bool:
+def may_register(user: AnyUser) -> bool:
     """Whether the user may register persons and cases in any LVV (``editable_locations``
     is not empty), from the user's scope."""
     if is_system(user):
@@ -250,7 +264,7 @@ def may_register(user) -> bool:
     return _is_active(user) and user.has_role(*CASE_EDITOR_ROLES) and bool(case_scope(user).location_ids)
 
 
-def can_view_special_category(user, case) -> bool:
+def can_view_special_category(user: AnyUser, case: Case | None) -> bool:
     """Health and other special-category data (GDPR art. 9) of a case the user can see: the
     permission globally (Django's permission cache on the user object), or an object grant
     on the case (django-guardian's table, read with the user's scope: no query once known)."""
@@ -267,16 +281,19 @@ def can_view_special_category(user, case) -> bool:
 class SpecialCategoryChecker:
     """``can_view_special_category`` for many cases with a fixed number of queries."""
 
-    def __init__(self, user, cases=()):
+    def __init__(self, user: AnyUser, cases: Iterable[Case | None] = ()) -> None:
         self.user = user
         self.active = _is_active(user)
-        self.global_permission = self.active and user.has_perm(SPECIAL_CATEGORY_PERMISSION)
-        self.checker = ObjectPermissionChecker(user) if self.active and not self.global_permission else None
+        self.global_permission = self.active and user is not None and user.has_perm(SPECIAL_CATEGORY_PERMISSION)
+        # (An active user without the global permission is a User: the system principal has it.)
+        active_user = user if isinstance(user, User) and self.active and not self.global_permission else None
+        self.checker = ObjectPermissionChecker(active_user) if active_user is not None else None
         cases = [case for case in cases if case is not None]
         if self.checker is not None and cases:
-            self.checker.prefetch_perms(cases)
+            # (django-guardian takes any iterable of objects; its hint says QuerySet.)
+            self.checker.prefetch_perms(cases)  # type: ignore[arg-type]
 
-    def __call__(self, case) -> bool:
+    def __call__(self, case: Case) -> bool:
         if self.global_permission:
             return True
         return self.checker is not None and self.checker.has_perm("view_special_category", case)
@@ -290,7 +307,7 @@ OWNER_CASE_MANAGER = "case_manager"
 OWNER_NGO_GUIDE = "ngo_guide"
 
 
-def can_hand_over(user, case, role: str, *, can_change: bool | None = None) -> bool:
+def can_hand_over(user: AnyUser, case: Case, role: str, *, can_change: bool | None = None) -> bool:
     """Hand over the ``role`` (``case_manager`` or ``ngo_guide``) of a case the user can
     already see. ``can_change`` is ``can_change_case(user, case)`` when the caller knows it."""
     if is_system(user):
@@ -320,7 +337,7 @@ m2m_changed.connect(_scope_changed, sender=Organisation.locations.through, dispa
 m2m_changed.connect(_scope_changed, sender=User.groups.through, dispatch_uid="lvv-case-scope-groups")
 
 
-def scope_changed_on(*models) -> None:
+def scope_changed_on(*models: type[Model]) -> None:
     """Resolve scopes again after any save or delete of these models (the object grants)."""
     for model in models:
         post_save.connect(_scope_changed, sender=model, dispatch_uid=f"lvv-case-scope-{model.__name__}-save")
