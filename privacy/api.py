@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit import officer
 from lvv.audit.log import Action, Channel, Origin, record
 from privacy import subject_access
@@ -18,7 +19,7 @@ from privacy.views import officer_person
 
 class SubjectAccessView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Everything stored about one person (AVG art. 15)")
-    def get(self, request, person_pk: int):
+    def get(self, request: AuthenticatedRequest, person_pk: int) -> Response:
         if not officer.is_privacy_officer(request.user):
             raise Http404
         person = officer_person(request.user, str(person_pk))

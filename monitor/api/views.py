@@ -10,15 +10,19 @@ field error.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Channel, Origin, Result, record
 from monitor.api.serializers import MonitorSerializer
 from monitor.figures import figures
@@ -29,14 +33,14 @@ from monitor.services import parse_date
 class ReadsFigures(permissions.BasePermission):
     message = NO_FIGURES
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return bool(request.user and request.user.is_authenticated and may_read_figures(request.user))
 
 
 class MonitorView(APIView):
     permission_classes = [permissions.IsAuthenticated, ReadsFigures]
 
-    def permission_denied(self, request, message=None, code=None):
+    def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> NoReturn:
         if request.user and request.user.is_authenticated:
             record(
                 actor=request.user,
@@ -72,7 +76,7 @@ class MonitorView(APIView):
             403: OpenApiResponse(description=_("Geen toegang tot de cijfers.")),
         },
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
         try:
             raw = request.query_params.get("date")
