@@ -41,6 +41,7 @@ from monitor.labels import (
     TREND_LABELS,
     value_label,
 )
+from monitor.presenters import Row, Table, fmt, split_columns
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 # Formats that need the whole report (trends, breakdowns, durations), not only the figures.
@@ -331,19 +332,32 @@ def _data_only_fetcher():
     return DataOnlyFetcher()
 
 
+def _pdf_table(id: str, row_header, columns: list[str], rows: list[tuple[str, list]]) -> list[Table]:
+    """A table of the PDF with one column per LVV and the total, in parts that fit the page."""
+    table = Table(
+        id=id,
+        caption="",
+        columns=columns,
+        row_header=str(row_header),
+        rows=[Row(str(label), [fmt(value) for value in values]) for label, values in rows],
+        total_column=True,
+    )
+    return split_columns(table)
+
+
 def report_context(report: Report) -> dict:
     """What the PDF template shows: tables with Dutch labels and the charts as data URIs."""
     names = report.names
     columns = [(slug, names.get(slug, slug)) for slug in report.figures["locations"]] + [(TOTAL, str(TOTAL_LABEL))]
+    headers = [name for _slug, name in columns]
     parts = {**report.figures["locations"], TOTAL: report.figures["total"]}
     flats = {slug: flatten(part) for slug, part in parts.items()}
-    figure_table = [(FIGURE_LABELS[key], [flats[slug][key] for slug, _name in columns]) for key in FIGURE_KEYS]
+    figure_rows = [(FIGURE_LABELS[key], [flats[slug][key] for slug, _name in columns]) for key in FIGURE_KEYS]
     context = {
         "report": report,
         "reference_date": report.reference_date,
         "location_names": [location.name for location in report.locations],
-        "columns": columns,
-        "figure_table": figure_table,
+        "figure_tables": _pdf_table("pdf-figures", _("Cijfer"), headers, figure_rows),
         "suppressed": report.suppressed,
         "primary": suppression.PRIMARY,
         "secondary": suppression.SECONDARY,
@@ -367,16 +381,26 @@ def report_context(report: Report) -> dict:
     if report.breakdowns:
         data = report.breakdowns
         bparts = {**data["locations"], TOTAL: data["total"]}
-        context["population"] = [bparts[slug]["population"] for slug, _name in columns]
+        context["population_tables"] = _pdf_table(
+            "pdf-population",
+            "",
+            headers,
+            [(POPULATION_LABEL, [bparts[slug]["population"] for slug, _name in columns])],
+        )
         for dimension in data["dimensions"]:
             context["breakdown_tables"].append(
                 {
                     "title": DIMENSION_LABELS[dimension],
                     "chart": charts.data_uri(charts.breakdown_chart(data, dimension)),
-                    "rows": [
-                        (value_label(dimension, value), [bparts[slug][dimension][value] for slug, _name in columns])
-                        for value in data["values"][dimension]
-                    ],
+                    "tables": _pdf_table(
+                        f"pdf-breakdown-{dimension}",
+                        DIMENSION_LABELS[dimension],
+                        headers,
+                        [
+                            (value_label(dimension, value), [bparts[slug][dimension][value] for slug, _name in columns])
+                            for value in data["values"][dimension]
+                        ],
+                    ),
                 }
             )
     if report.durations:
