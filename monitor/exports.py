@@ -6,11 +6,15 @@ goes through ``monitor.suppression`` together (counts 1-4 as "<5", companions as
 that the numbers in one file never give a suppressed cell away.
 
 - JSON: the contract's shape (``figures()``), plus a ``suppression`` key when suppressed.
-- CSV: one row per LVV and a ``total`` row; the columns are ``reference_date``,
-  ``location`` and the flattened keys (``durable_solutions.verified``...).
-  ``parse_csv`` reads it back into the contract's shape.
-- XLSX: sheets ``figures`` (as the CSV), ``trends``, ``breakdowns``, ``durations`` and
-  ``toelichting`` (notes). ``parse_xlsx`` reads the first three back.
+- CSV, for Dutch spreadsheets: UTF-8 with a byte order mark, ``;`` between the cells,
+  Dutch headers (the figures' labels of ``monitor.labels``) and dates as ``15-06-2020``;
+  one record per LVV (its name) and one for the total (``Totaal``), the LVV's code in the
+  last column (empty for the total). ``parse_csv`` reads it back into the contract's
+  shape. The JSON keeps the contract's machine keys.
+- XLSX: sheets ``Cijfers`` (as the CSV), ``Trends``, ``Samenstelling``,
+  ``Doorlooptijden`` and ``Toelichting``, with Dutch headers; whole numbers are numbers
+  formatted ``0``, days ``0.0``, dates ``d-m-yyyy``. ``parse_xlsx`` reads the first three
+  back. The records are ``monitor.presenters``' (``figure_records``...).
 - PDF: ``templates/pdf/monitor_report.html`` rendered by WeasyPrint, with the dashboard's
   charts as SVG ``data:`` images; the URL fetcher refuses everything but ``data:`` URIs,
   so rendering never touches the network or the file system.
@@ -28,9 +32,10 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lvv.partners.models import Location
-from monitor import analysis, charts, suppression
+from monitor import analysis, charts, presenters, suppression
 from monitor.figures import FIGURE_KEYS, figures, flatten, resolve_scope, unflatten
 from monitor.labels import (
     DIMENSION_LABELS,
@@ -53,8 +58,12 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-TOTAL = "total"
-TREND_COLUMNS = ["present", "inflow", "outflow.durable", "outflow.semi_durable", "outflow.none", "scenarios_set"]
+TOTAL = presenters.TOTAL
+TREND_COLUMNS = presenters.TREND_KEYS
+CSV_DELIMITER = ";"
+BOM = "\ufeff"
+# What makes a spreadsheet read a text cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Progress = Callable[[int], None]
 
@@ -143,21 +152,34 @@ def to_json(report: Report) -> str:
     return json.dumps(report.figures, ensure_ascii=False, indent=2) + "\n"
 
 
-def figure_rows(data: dict) -> list[list]:
-    """The figures as a table: a header and one row per LVV plus ``total``."""
-    header = ["reference_date", "location", *FIGURE_KEYS]
-    rows = [header]
-    for slug, part in [*data["locations"].items(), (TOTAL, data["total"])]:
-        flat = flatten(part)
-        rows.append([data["reference_date"], slug, *(flat[key] for key in FIGURE_KEYS)])
-    return rows
+def figure_rows(report: Report) -> list[list]:
+    """The figures as a table: a Dutch header, then one record per LVV and the total."""
+    return presenters.figure_records(report.figures, report.names)
+
+
+def _csv_value(value) -> str:
+    """A cell as Dutch spreadsheets read it: ``15-06-2020``, ``12,5``; text that a
+    spreadsheet would take for a formula starts with an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 def to_csv(report: Report) -> str:
+    """The figures for a Dutch spreadsheet: UTF-8 with a byte order mark (``render``
+    encodes it), ``;`` between the cells, Dutch headers; one record per LVV and the total."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerows(figure_rows(report.figures))
-    return out.getvalue()
+    writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    for row in figure_rows(report):
+        writer.writerow([_csv_value(value) for value in row])
+    return BOM + out.getvalue()
 
 
 def _cell(value):
@@ -170,33 +192,77 @@ def _cell(value):
     if text.lstrip("-").isdigit():
         return int(text)
     try:
-        return float(text)
+        return float(text.replace(",", "."))
     except ValueError:
         return text
 
 
+def _iso_date(value) -> str:
+    """A date cell (a date, or ``15-06-2020`` from a CSV) as ``2020-06-15``."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return datetime.datetime.strptime(str(value), "%d-%m-%Y").date().isoformat()
+
+
+def _columns(header: list) -> dict[str, int]:
+    return {str(name): number for number, name in enumerate(header)}
+
+
 def _figures_from_rows(rows: list[list]) -> dict:
     header, *body = rows
-    keys = [str(key) for key in header[2:]]
+    at = _columns(header)
+    keys = {str(label): key for key, label in FIGURE_LABELS.items()}
+    figure_columns = [(keys[name], number) for name, number in at.items() if name in keys]
+    code_at, date_at = at[str(presenters.LVV_CODE_HEADER)], at[str(presenters.REFERENCE_DATE_HEADER)]
     data = {"reference_date": "", "locations": {}, "total": {}}
     for row in body:
-        if not row or row[1] in (None, ""):
+        if not row or row[date_at] in (None, ""):
             continue
-        data["reference_date"] = str(row[0])
-        part = unflatten({key: _cell(value) for key, value in zip(keys, row[2:], strict=True)})
-        if row[1] == TOTAL:
+        data["reference_date"] = _iso_date(row[date_at])
+        part = unflatten({key: _cell(row[number]) for key, number in figure_columns})
+        code = row[code_at]
+        if code in (None, ""):
             data["total"] = part
         else:
-            data["locations"][str(row[1])] = part
+            data["locations"][str(code)] = part
     return data
 
 
 def parse_csv(text: str) -> dict:
-    """A CSV written by ``to_csv`` back into the contract's shape."""
-    return _figures_from_rows(list(csv.reader(io.StringIO(text))))
+    """A CSV written by ``to_csv`` back into the contract's shape (in the language it was
+    written in)."""
+    return _figures_from_rows(list(csv.reader(io.StringIO(text.removeprefix(BOM)), delimiter=CSV_DELIMITER)))
 
 
 # --- XLSX ------------------------------------------------------------------------------------
+
+SHEET_TITLES = {
+    "figures": gettext_lazy("Cijfers"),
+    "trends": gettext_lazy("Trends"),
+    "breakdowns": gettext_lazy("Samenstelling"),
+    "durations": gettext_lazy("Doorlooptijden"),
+    "notes": gettext_lazy("Toelichting"),
+}
+# Number formats: whole numbers as numbers, days with one decimal (the spreadsheet shows
+# the decimal comma), dates the Dutch way. The monitor has no percentages.
+INTEGER_FORMAT = "0"
+DECIMAL_FORMAT = "0.0"
+DATE_FORMAT = "d-m-yyyy"
+MONTH_FORMAT = "mmmm yyyy"
+
+
+def _number_format(value, header: str) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, datetime.date):
+        return MONTH_FORMAT if header == str(presenters.MONTH_HEADER) else DATE_FORMAT
+    if isinstance(value, int):
+        return INTEGER_FORMAT
+    if isinstance(value, float):
+        return DECIMAL_FORMAT
+    return None
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -204,21 +270,26 @@ def to_xlsx(report: Report) -> bytes:
     from openpyxl.styles import Font
 
     workbook = Workbook()
-    workbook.active.title = "figures"
+    names = report.names
     sheets = {
-        "figures": figure_rows(report.figures),
-        "trends": trend_rows(report),
-        "breakdowns": breakdown_rows(report),
-        "durations": duration_rows(report),
-        "toelichting": note_rows(report),
+        "figures": figure_rows(report),
+        "trends": presenters.trend_records(report.trends, names),
+        "breakdowns": presenters.breakdown_records(report.breakdowns, names),
+        "durations": presenters.duration_records(report.durations, names),
+        "notes": note_rows(report),
     }
-    for title, rows in sheets.items():
-        target = workbook[title] if title in workbook.sheetnames else workbook.create_sheet(title)
+    for number, (name, rows) in enumerate(sheets.items()):
+        target = workbook.active if number == 0 else workbook.create_sheet()
+        target.title = str(SHEET_TITLES[name])
+        headers = [str(value) for value in rows[0]]
         for row in rows:
             target.append(row)
-            for cell in target[target.max_row]:
+            for column, (cell, value) in enumerate(zip(target[target.max_row], row, strict=False)):
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # text, never a formula (an LVV's name typed as "=...")
+                number_format = _number_format(value, headers[column] if column < len(headers) else "")
+                if number_format:
+                    cell.number_format = number_format
     for worksheet in workbook.worksheets:
         for cell in worksheet[1]:
             cell.font = Font(bold=True)
@@ -228,85 +299,85 @@ def to_xlsx(report: Report) -> bytes:
     return out.getvalue()
 
 
-def trend_rows(report: Report) -> list[list]:
-    rows = [["location", "month", "date", *TREND_COLUMNS]]
-    if not report.trends:
-        return rows
-    for slug, months in [*report.trends["locations"].items(), (TOTAL, report.trends["total"])]:
-        for month in months:
-            flat = flatten(month)
-            rows.append([slug, month["month"], month["date"], *(flat[key] for key in TREND_COLUMNS)])
-    return rows
-
-
-def breakdown_rows(report: Report) -> list[list]:
-    rows = [["location", "dimension", "value", "label", "count"]]
-    if not report.breakdowns:
-        return rows
-    data = report.breakdowns
-    for slug, part in [*data["locations"].items(), (TOTAL, data["total"])]:
-        rows.append([slug, "population", "", str(POPULATION_LABEL), part["population"]])
-        for dimension in data["dimensions"]:
-            for value, count in part[dimension].items():
-                rows.append([slug, dimension, value, value_label(dimension, value), count])
-    return rows
-
-
-def duration_rows(report: Report) -> list[list]:
-    rows = [["location", "measure", "count", "median", "p25", "p75"]]
-    if not report.durations:
-        return rows
-    data = report.durations
-    for slug, part in [*data["locations"].items(), (TOTAL, data["total"])]:
-        for measure in data["measures"]:
-            m = part[measure]
-            rows.append([slug, measure, m["count"], m["median"], m["p25"], m["p75"]])
-    return rows
-
-
 def note_rows(report: Report) -> list[list]:
     rows = [
         [_("Monitor LVV"), ""],
-        [_("Peildatum"), report.reference_date.isoformat()],
+        [_("Peildatum"), report.reference_date],
         [_("LVV's"), ", ".join(location.name for location in report.locations)],
-        [_("Gemaakt op"), timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")],
-        [_("Alleen casussen binnen het convenant tellen mee, behalve onder 'outside_covenant'."), ""],
+        [_("Gemaakt op"), timezone.localtime(report.generated_at).strftime("%d-%m-%Y %H:%M")],
+        [_("Alleen casussen binnen het convenant tellen mee, behalve in de kolommen 'Buiten het convenant'."), ""],
+        [
+            _(
+                "De kolommen LVV-code, Kenmerkcode, Waardecode en Stapcode bevatten vaste codes, voor wie het bestand "
+                "verder verwerkt."
+            ),
+            "",
+        ],
     ]
     if report.trends:
-        rows.append([_("Trends vanaf"), report.trends["start"]])
+        rows.append([_("Trends vanaf"), datetime.date.fromisoformat(report.trends["start"])])
     if report.suppressed:
         rows += [
             [suppression.PRIMARY, _("een aantal van 1 tot en met 4")],
             [suppression.SECONDARY, _("onderdrukt om een klein aantal elders in de tabel te beschermen")],
         ]
-    return rows
+    return [[str(label) if not isinstance(label, str) else label, value] for label, value in rows]
+
+
+def _trends_from_rows(rows: list[list]) -> dict:
+    header, *body = rows
+    at = _columns(header)
+    keys = {str(label): key for key, label in TREND_LABELS.items()}
+    trend_columns = [(keys[name], number) for name, number in at.items() if name in keys]
+    month_at, end_at = at[str(presenters.MONTH_HEADER)], at[str(presenters.MONTH_END_HEADER)]
+    code_at = at[str(presenters.LVV_CODE_HEADER)]
+    trends: dict = {"locations": {}, "total": []}
+    for row in body:
+        entry = unflatten(
+            {
+                "month": _iso_date(row[month_at])[:7],
+                "date": _iso_date(row[end_at]),
+                **{key: _cell(row[number]) for key, number in trend_columns},
+            }
+        )
+        code = row[code_at]
+        target = trends["total"] if code in (None, "") else trends["locations"].setdefault(str(code), [])
+        target.append(entry)
+    return trends
+
+
+def _breakdowns_from_rows(rows: list[list]) -> dict:
+    header, *body = rows
+    at = _columns(header)
+    code_at, count_at = at[str(presenters.LVV_CODE_HEADER)], at[str(presenters.COUNT_HEADER)]
+    dimension_at, value_at = at[str(presenters.DIMENSION_CODE_HEADER)], at[str(presenters.VALUE_CODE_HEADER)]
+    breakdowns: dict = {"locations": {}, "total": {}}
+    for row in body:
+        code = row[code_at]
+        part = breakdowns["total"] if code in (None, "") else breakdowns["locations"].setdefault(str(code), {})
+        if row[dimension_at] == "population":
+            part["population"] = _cell(row[count_at])
+        else:
+            part.setdefault(str(row[dimension_at]), {})[str(row[value_at])] = _cell(row[count_at])
+    return breakdowns
 
 
 def parse_xlsx(data: bytes) -> dict:
-    """An XLSX written by ``to_xlsx`` back into ``{"figures", "trends", "breakdowns"}``."""
+    """An XLSX written by ``to_xlsx`` back into ``{"figures", "trends", "breakdowns"}`` (in
+    the language it was written in)."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    figures_sheet, trends_sheet, breakdowns_sheet = workbook.worksheets[:3]
 
-    def rows(title):
-        return [list(row) for row in workbook[title].iter_rows(values_only=True)]
+    def rows(sheet):
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
 
-    result = {"figures": _figures_from_rows(rows("figures")), "trends": {"locations": {}, "total": []}}
-    header, *body = rows("trends")
-    for row in body:
-        slug, month, date, *values = row
-        entry = unflatten({"month": month, "date": date, **dict(zip(header[3:], map(_cell, values), strict=True))})
-        target = result["trends"]["total"] if slug == TOTAL else result["trends"]["locations"].setdefault(slug, [])
-        target.append(entry)
-    breakdowns: dict = {"locations": {}, "total": {}}
-    _header, *body = rows("breakdowns")
-    for slug, dimension, value, _label, count in body:
-        part = breakdowns["total"] if slug == TOTAL else breakdowns["locations"].setdefault(slug, {})
-        if dimension == "population":
-            part["population"] = _cell(count)
-        else:
-            part.setdefault(dimension, {})[str(value)] = _cell(count)
-    result["breakdowns"] = breakdowns
+    result = {
+        "figures": _figures_from_rows(rows(figures_sheet)),
+        "trends": _trends_from_rows(rows(trends_sheet)),
+        "breakdowns": _breakdowns_from_rows(rows(breakdowns_sheet)),
+    }
     workbook.close()
     return result
 
@@ -352,12 +423,12 @@ def report_context(report: Report) -> dict:
     headers = [name for _slug, name in columns]
     parts = {**report.figures["locations"], TOTAL: report.figures["total"]}
     flats = {slug: flatten(part) for slug, part in parts.items()}
-    figure_rows = [(FIGURE_LABELS[key], [flats[slug][key] for slug, _name in columns]) for key in FIGURE_KEYS]
+    figure_values = [(FIGURE_LABELS[key], [flats[slug][key] for slug, _name in columns]) for key in FIGURE_KEYS]
     context = {
         "report": report,
         "reference_date": report.reference_date,
         "location_names": [location.name for location in report.locations],
-        "figure_tables": _pdf_table("pdf-figures", _("Cijfer"), headers, figure_rows),
+        "figure_tables": _pdf_table("pdf-figures", _("Cijfer"), headers, figure_values),
         "suppressed": report.suppressed,
         "primary": suppression.PRIMARY,
         "secondary": suppression.SECONDARY,

@@ -9,7 +9,21 @@ of many LVVs still fits the paper.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field, replace
+
+from django.utils.translation import gettext_lazy as _
+
+from monitor.figures import FIGURE_KEYS, flatten
+from monitor.labels import (
+    DIMENSION_LABELS,
+    FIGURE_LABELS,
+    MEASURE_LABELS,
+    POPULATION_LABEL,
+    TOTAL_LABEL,
+    TREND_LABELS,
+    value_label,
+)
 
 # The most value columns (LVVs and the total) in one table of the PDF report (A4 landscape).
 PDF_MAX_COLUMNS = 7
@@ -80,3 +94,97 @@ def split_columns(table: Table, max_columns: int = PDF_MAX_COLUMNS) -> list[Tabl
         )
         start = end
     return parts
+
+
+# --- records for the files (CSV, XLSX) -------------------------------------------------------
+#
+# One record per LVV (and one for the total), or per LVV and month, value or step: Dutch
+# headers and labels, the values as they are (numbers stay numbers; dates are dates), and
+# the machine codes (LVV, key, value) in the last columns, so that a file reads back.
+
+TOTAL = "total"
+TREND_KEYS = ["present", "inflow", "outflow.durable", "outflow.semi_durable", "outflow.none", "scenarios_set"]
+
+REFERENCE_DATE_HEADER = _("Peildatum")
+LVV_HEADER = _("LVV")
+LVV_CODE_HEADER = _("LVV-code")
+MONTH_HEADER = _("Maand")
+MONTH_END_HEADER = _("Tot en met")
+DIMENSION_HEADER = _("Kenmerk")
+DIMENSION_CODE_HEADER = _("Kenmerkcode")
+VALUE_HEADER = _("Waarde")
+VALUE_CODE_HEADER = _("Waardecode")
+COUNT_HEADER = _("Aantal")
+MEASURE_HEADER = _("Stap")
+MEASURE_CODE_HEADER = _("Stapcode")
+CASES_HEADER = _("Aantal casussen")
+MEDIAN_HEADER = _("Mediaan (dagen)")
+P25_HEADER = _("25e percentiel (dagen)")
+P75_HEADER = _("75e percentiel (dagen)")
+
+
+def _parts(data: dict, names: dict[str, str]):
+    """``(name, code, part)`` per LVV, then the total (its code empty)."""
+    for slug, part in data["locations"].items():
+        yield names.get(slug, slug), slug, part
+    yield str(TOTAL_LABEL), "", data["total"]
+
+
+def figure_records(data: dict, names: dict[str, str]) -> list[list]:
+    """The figures of the contract: a header, then one record per LVV and the total."""
+    header = [str(REFERENCE_DATE_HEADER), str(LVV_HEADER), *(str(FIGURE_LABELS[key]) for key in FIGURE_KEYS)]
+    rows = [[*header, str(LVV_CODE_HEADER)]]
+    d = datetime.date.fromisoformat(str(data["reference_date"]))
+    for name, code, part in _parts(data, names):
+        flat = flatten(part)
+        rows.append([d, name, *(flat[key] for key in FIGURE_KEYS), code])
+    return rows
+
+
+def trend_records(trends: dict | None, names: dict[str, str]) -> list[list]:
+    rows = [
+        [
+            str(LVV_HEADER),
+            str(MONTH_HEADER),
+            str(MONTH_END_HEADER),
+            *(str(TREND_LABELS[key]) for key in TREND_KEYS),
+            str(LVV_CODE_HEADER),
+        ]
+    ]
+    if not trends:
+        return rows
+    for name, code, months in _parts(trends, names):
+        for month in months:
+            flat = flatten(month)
+            first = datetime.date.fromisoformat(f"{month['month']}-01")
+            end = datetime.date.fromisoformat(month["date"])
+            rows.append([name, first, end, *(flat[key] for key in TREND_KEYS), code])
+    return rows
+
+
+def breakdown_records(breakdowns: dict | None, names: dict[str, str]) -> list[list]:
+    header = [LVV_HEADER, DIMENSION_HEADER, VALUE_HEADER, COUNT_HEADER, LVV_CODE_HEADER]
+    rows = [[*map(str, header), str(DIMENSION_CODE_HEADER), str(VALUE_CODE_HEADER)]]
+    if not breakdowns:
+        return rows
+    for name, code, part in _parts(breakdowns, names):
+        rows.append([name, str(POPULATION_LABEL), "", part["population"], code, "population", ""])
+        for dimension in breakdowns["dimensions"]:
+            for value, count in part[dimension].items():
+                label = str(DIMENSION_LABELS[dimension])
+                rows.append([name, label, value_label(dimension, value), count, code, dimension, value])
+    return rows
+
+
+def duration_records(durations: dict | None, names: dict[str, str]) -> list[list]:
+    header = [LVV_HEADER, MEASURE_HEADER, CASES_HEADER, MEDIAN_HEADER, P25_HEADER, P75_HEADER, LVV_CODE_HEADER]
+    rows = [[*map(str, header), str(MEASURE_CODE_HEADER)]]
+    if not durations:
+        return rows
+    for name, code, part in _parts(durations, names):
+        for measure in durations["measures"]:
+            m = part[measure]
+            rows.append(
+                [name, str(MEASURE_LABELS[measure]), m["count"], m["median"], m["p25"], m["p75"], code, measure]
+            )
+    return rows

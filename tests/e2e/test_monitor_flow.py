@@ -85,11 +85,12 @@ def test_the_bureau_reads_the_monitor_and_downloads_a_csv(world, live_server, pa
         page.get_by_test_id("export-download").click()
     download = download_info.value
     assert download.suggested_filename == "monitor-2020-06-15-amsterdam-rotterdam.csv"
-    with open(download.path(), encoding="utf-8") as handle:
-        rows = list(csv.DictReader(io.StringIO(handle.read())))
-    by_location = {row["location"]: row for row in rows}
-    assert set(by_location) == {"amsterdam", "rotterdam", "total"}
-    assert by_location["amsterdam"]["present"] == "<5"  # suppressed: 1 person
+    # For Dutch spreadsheets: a byte order mark, ";" between the cells, Dutch headers.
+    with open(download.path(), encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(io.StringIO(handle.read()), delimiter=";"))
+    by_location = {row["LVV"]: row for row in rows}
+    assert set(by_location) == {"LVV Amsterdam", "LVV Rotterdam", "Totaal"}
+    assert by_location["LVV Amsterdam"]["In de opvang"] == "<5"  # suppressed: 1 person
 
     # Snapshots: take one of the same date.
     page.get_by_role("navigation", name="Monitor").get_by_role("link", name="Momentopnamen").click()

@@ -98,7 +98,7 @@ def test_a_rerun_after_a_crash_replaces_the_partial_file(world, media):
     assert done.status == ExportStatus.DONE and done.attempts == 2 and done.task_id == "retry-task"
     assert files_of(media, done) == [f"monitor-{D.isoformat()}-amsterdam.csv"]
     assert done.file.name == f"{folder}/monitor-{D.isoformat()}-amsterdam.csv"
-    assert done.file.read().decode().startswith("reference_date,location,")
+    assert done.file.read().startswith("\ufeffPeildatum;LVV;".encode())
     assert export_records(done) == 1
 
 

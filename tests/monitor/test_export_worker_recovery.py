@@ -63,7 +63,7 @@ def swept(pk, kind, workers) -> None:
 def assert_made_once(job: ExportJob, workers) -> None:
     folder = workers.media / "monitor" / "exports" / job.storage_key
     assert [path.name for path in folder.iterdir()] == [job.filename]
-    assert job.file.read().decode().startswith("reference_date,location,")
+    assert job.file.read().startswith("\ufeffPeildatum;LVV;".encode())
     assert (
         AccessLogEntry.objects.filter(
             action="export", channel="task", object_type="monitor.exportjob", object_id=str(job.pk)

@@ -3,6 +3,7 @@ without any fetch, and ``manage.py monitor`` per the contract."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import re
@@ -46,11 +47,41 @@ def scene():
 def test_csv_reads_back_to_the_figures(scene):
     report = exports.build_report(D, scene, full=False)
     text = exports.to_csv(report)
-    header = text.splitlines()[0].split(",")
-    assert header[:4] == ["reference_date", "location", "capacity", "present"]
-    assert "durable_solutions.verified" in header and "outside_covenant.ever_sheltered" in header
-    assert [line.split(",")[1] for line in text.splitlines()[1:]] == ["amsterdam", "rotterdam", "total"]
+    header = text.removeprefix("\ufeff").splitlines()[0].split(";")
+    assert header[:4] == ["Peildatum", "LVV", "Capaciteit (plaatsen)", "In de opvang"]
+    assert header[-1] == "LVV-code"
+    assert "Bestendige oplossingen: bevestigd door IND of DT&V" in header
+    assert "Buiten het convenant: ooit in de opvang" in header
+    records = [line.split(";") for line in text.splitlines()[1:]]
+    assert [(record[1], record[-1]) for record in records] == [
+        ("LVV Amsterdam", "amsterdam"),
+        ("LVV Rotterdam", "rotterdam"),
+        ("Totaal", ""),
+    ]
+    assert {record[0] for record in records} == {"15-06-2020"}
     assert exports.parse_csv(text) == figures(D, scene)
+
+
+def test_the_csv_file_opens_in_a_dutch_spreadsheet(scene):
+    """The bytes: a UTF-8 byte order mark, ``;`` between the cells, Dutch headers, CRLF."""
+    body = exports.render(exports.build_report(D, scene, full=False), "csv")
+    assert body.startswith(b"\xef\xbb\xbfPeildatum;LVV;Capaciteit (plaatsen);In de opvang;Ooit in de opvang;")
+    first, *records = body.decode("utf-8-sig").split("\r\n")
+    assert "," not in first and "reference_date" not in first and "present" not in first.split(";")
+    assert records[0].startswith("15-06-2020;LVV Amsterdam;360;4;7;")
+    assert records[2].startswith("15-06-2020;Totaal;477;")
+    assert "Uitstroom: vertrek naar land van herkomst" in first  # a Dutch label with its accents intact
+    assert "beëindigd" in body.decode("utf-8")
+
+
+def test_csv_cells_are_written_the_dutch_way():
+    assert exports._csv_value(12.5) == "12,5"
+    assert exports._csv_value(datetime.date(2020, 6, 15)) == "15-06-2020"
+    assert exports._csv_value(-3) == "-3"
+    assert exports._csv_value(None) == ""
+    assert exports._csv_value("<5") == "<5"
+    for formula in ("=1+1", "+31 6", "-x", "@SUM(A1)"):
+        assert exports._csv_value(formula) == "'" + formula  # text, never a formula
 
 
 def test_csv_with_suppression_reads_back_to_the_suppressed_figures(scene):
@@ -76,7 +107,40 @@ def test_xlsx_reads_back_to_the_same_numbers(scene):
         assert back["breakdowns"]["locations"][slug] == expected
     assert back["breakdowns"]["total"] == report.breakdowns["total"]
     names = load_workbook(io.BytesIO(data), read_only=True).sheetnames
-    assert names[:3] == ["figures", "trends", "breakdowns"]
+    assert names == ["Cijfers", "Trends", "Samenstelling", "Doorlooptijden", "Toelichting"]
+
+
+def test_xlsx_has_dutch_headers_and_number_formats(scene):
+    report = exports.build_report(D, scene, trends_start=D - 150 * DAY)
+    workbook = load_workbook(io.BytesIO(exports.to_xlsx(report)))
+    figures_sheet = workbook["Cijfers"]
+    header = [cell.value for cell in figures_sheet[1]]
+    assert header[:3] == ["Peildatum", "LVV", "Capaciteit (plaatsen)"] and header[-1] == "LVV-code"
+    ams = figures_sheet[2]
+    assert ams[0].value == datetime.datetime(2020, 6, 15) and ams[0].number_format == "d-m-yyyy"
+    assert ams[1].value == "LVV Amsterdam"
+    assert ams[2].value == 360 and ams[2].number_format == "0"
+    assert ams[3].value == 4 and ams[3].number_format == "0"
+    assert [row[1].value for row in figures_sheet.iter_rows(min_row=2)] == ["LVV Amsterdam", "LVV Rotterdam", "Totaal"]
+
+    trends = workbook["Trends"]
+    assert [cell.value for cell in trends[1]][:4] == ["LVV", "Maand", "Tot en met", "In de opvang (einde maand)"]
+    assert trends["B2"].value == datetime.datetime(2020, 1, 1) and trends["B2"].number_format == "mmmm yyyy"
+    assert trends["C2"].number_format == "d-m-yyyy" and trends["D2"].number_format == "0"
+
+    breakdowns = workbook["Samenstelling"]
+    assert [cell.value for cell in breakdowns[1]][:4] == ["LVV", "Kenmerk", "Waarde", "Aantal"]
+    labels = {
+        (row[1].value, row[2].value): row[3]
+        for row in breakdowns.iter_rows(min_row=2)
+        if row[0].value == "LVV Amsterdam"
+    }
+    assert labels[("Nationaliteit", "Eritrea")].value == 3 and labels[("Nationaliteit", "Eritrea")].number_format == "0"
+
+    durations = workbook["Doorlooptijden"]
+    assert [cell.value for cell in durations[1]][:4] == ["LVV", "Stap", "Aantal casussen", "Mediaan (dagen)"]
+    medians = [row[3] for row in durations.iter_rows(min_row=2) if isinstance(row[3].value, float)]
+    assert medians and all(cell.number_format == "0.0" for cell in medians)
 
 
 def test_xlsx_with_suppression(scene):
@@ -226,6 +290,6 @@ def test_xlsx_never_writes_a_formula(scene):
     scene[0].name = '=HYPERLINK("http://example.org","klik")'
     report = exports.build_report(D, scene)
     workbook = load_workbook(io.BytesIO(exports.to_xlsx(report)))
-    cells = [cell for row in workbook["toelichting"].iter_rows() for cell in row if cell.value]
+    cells = [cell for row in workbook["Toelichting"].iter_rows() for cell in row if cell.value]
     named = [cell for cell in cells if "HYPERLINK" in str(cell.value)]
     assert named and all(cell.data_type == "s" for cell in named)

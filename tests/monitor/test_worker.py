@@ -46,4 +46,4 @@ def test_a_real_worker_freezes_a_snapshot_and_builds_an_export(celery_worker):
         time.sleep(0.2)
     assert job.status == ExportStatus.DONE, f"{job.status} {job.error}\n{worker_output(celery_worker)}"
     assert job.progress == 100
-    assert ExportJob.objects.get(pk=job.pk).file.read().decode().startswith("reference_date,location,")
+    assert ExportJob.objects.get(pk=job.pk).file.read().startswith("\ufeffPeildatum;LVV;".encode())

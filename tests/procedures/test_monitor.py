@@ -24,6 +24,7 @@ from lvv.audit.log import COMMAND
 from monitor import exports
 from monitor import services as monitor_services
 from monitor.figures import FIGURE_KEYS, figures, flatten
+from monitor.labels import FIGURE_LABELS
 from mrt import services as mrt_services
 from procedures import services
 from procedures.models import ApplicationKind
@@ -440,12 +441,12 @@ def test_the_dashboard_shows_the_new_keys_with_their_labels(client, scene):
 def test_the_exports_carry_the_new_keys(scene):
     report = exports.build_report(D, full=False)
     text = exports.to_csv(report)
-    header = text.splitlines()[0].split(",")
-    assert header[-3 - len(KINDS) :] == [
-        *(f"procedures_pending.{kind}" for kind in KINDS),
-        "procedures_pending.total",
-        "departures_planned",
-        "mrt_no_durable_solution",
+    header = text.removeprefix("\ufeff").splitlines()[0].split(";")
+    assert header[-4 - len(KINDS) : -1] == [
+        *(str(FIGURE_LABELS[f"procedures_pending.{kind}"]) for kind in KINDS),
+        "Lopende procedures: personen",
+        "Vertrek gepland",
+        "MRT: geen bestendige oplossing mogelijk",
     ]
     assert exports.parse_csv(text) == figures(D)
     html = exports.render_report_html(exports.build_report(D, full=False))
