@@ -11,11 +11,12 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from cases.models import Case
 from lso.models import ItemOutcome
 from lvv.access import policy
+from lvv.access.policy import Actor
 from lvv.partners.models import locations_of
 from mrt.models import Advice, Escalation, MrtSession, Position, PreparationTask
 
 
-def visible_sessions(user) -> QuerySet[MrtSession]:
+def visible_sessions(user: Actor) -> QuerySet[MrtSession]:
     if policy.is_system(user):
         return MrtSession.objects.all()
     if not policy.sees_persons(user) or getattr(user, "organisation_id", None) is None:
@@ -30,7 +31,7 @@ def _followed_up() -> Exists:
     return Exists(ItemOutcome.objects.filter(advice_event=OuterRef("advice__event")))
 
 
-def visible_escalations(user) -> QuerySet[Escalation]:
+def visible_escalations(user: Actor) -> QuerySet[Escalation]:
     """Escalations of visible cases, with the case, the session, the advice (a special
     reasoning withheld from a reader without the permission, ``lso.confidential``) and
     whether the LSO has followed it up (``followed_up``), in two queries."""
@@ -43,7 +44,7 @@ def visible_escalations(user) -> QuerySet[Escalation]:
     )
 
 
-def escalation_for_page(user, pk) -> Escalation:
+def escalation_for_page(user: Actor, pk: int | str) -> Escalation:
     """A visible escalation with its positions, tasks and advice (fixed number of queries);
     ``Escalation.DoesNotExist`` when hidden."""
     return (
@@ -58,7 +59,7 @@ def escalation_for_page(user, pk) -> Escalation:
     )
 
 
-def visible_advice(user) -> QuerySet[Advice]:
+def visible_advice(user: Actor) -> QuerySet[Advice]:
     """Advice on visible cases; a special reasoning the user may not see is withheld."""
     return (
         Advice.objects.for_reader(user)
@@ -69,7 +70,7 @@ def visible_advice(user) -> QuerySet[Advice]:
     )
 
 
-def visible_tasks(user) -> QuerySet[PreparationTask]:
+def visible_tasks(user: Actor) -> QuerySet[PreparationTask]:
     return (
         PreparationTask.objects.filter(escalation__case__in=Case.objects.visible_to(user).values("pk"))
         .select_related("escalation__case__person", "escalation__case__location", "owner_organisation")
@@ -77,7 +78,7 @@ def visible_tasks(user) -> QuerySet[PreparationTask]:
     )
 
 
-def open_tasks_for(user) -> QuerySet[PreparationTask]:
+def open_tasks_for(user: Actor) -> QuerySet[PreparationTask]:
     """The IND's or DT&V's open preparation tasks for the user's organisation (work queue)."""
     organisation_id = getattr(user, "organisation_id", None)
     if organisation_id is None:

@@ -4,23 +4,25 @@ every query starts from the cases the user may see (``Case.objects.visible_to``)
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 from cases.workflow import ADMITTED_STATES
 from lvv.access import policy
+from lvv.access.policy import Actor
 from procedures.models import IND_KINDS, SPECIAL_KINDS, Application, DeparturePlan, DepartureStep
 
 
-def _visible_case_ids(user, case: Case | None = None):
+def _visible_case_ids(user: Actor, case: Case | None = None) -> QuerySet[Case, dict[str, Any]]:
     cases = Case.objects.visible_to(user)
     if case is not None:
         cases = cases.filter(pk=case.pk)
     return cases.values("pk")
 
 
-def case_applications(user, case: Case, *, special: bool | None = None) -> QuerySet[Application]:
+def case_applications(user: Actor, case: Case, *, special: bool | None = None) -> QuerySet[Application]:
     """The applications of ``case``, newest first, with who recorded and decided them (one
     query). An application on medical grounds exists only for a user who may see special-
     category data of the case (``special``: that answer, when the caller has it)."""
@@ -34,12 +36,12 @@ def case_applications(user, case: Case, *, special: bool | None = None) -> Query
     ).order_by("-submitted_on", "-id")
 
 
-def get_visible_application(user, case: Case, pk, *, special: bool | None = None) -> Application:
+def get_visible_application(user: Actor, case: Case, pk: int | str, *, special: bool | None = None) -> Application:
     """One application of the case; ``Application.DoesNotExist`` when the user may not see it."""
     return case_applications(user, case, special=special).get(pk=pk)
 
 
-def case_departure_steps(user, case: Case) -> QuerySet[DepartureStep]:
+def case_departure_steps(user: Actor, case: Case) -> QuerySet[DepartureStep]:
     return (
         DepartureStep.objects.filter(case__in=_visible_case_ids(user, case))
         .select_related("recorded_by", "organisation")
@@ -47,11 +49,11 @@ def case_departure_steps(user, case: Case) -> QuerySet[DepartureStep]:
     )
 
 
-def get_visible_departure_step(user, case: Case, pk) -> DepartureStep:
+def get_visible_departure_step(user: Actor, case: Case, pk: int | str) -> DepartureStep:
     return case_departure_steps(user, case).get(pk=pk)
 
 
-def case_departure_plans(user, case: Case) -> QuerySet[DeparturePlan]:
+def case_departure_plans(user: Actor, case: Case) -> QuerySet[DeparturePlan]:
     """The departure plans of ``case``, the current one (latest made) first."""
     return (
         DeparturePlan.objects.filter(case__in=_visible_case_ids(user, case))
@@ -60,11 +62,11 @@ def case_departure_plans(user, case: Case) -> QuerySet[DeparturePlan]:
     )
 
 
-def get_visible_departure_plan(user, case: Case, pk) -> DeparturePlan:
+def get_visible_departure_plan(user: Actor, case: Case, pk: int | str) -> DeparturePlan:
     return case_departure_plans(user, case).get(pk=pk)
 
 
-def _later_plan(on: datetime.date | None = None):
+def _later_plan(on: datetime.date | None = None) -> QuerySet[DeparturePlan]:
     """A plan of the same case made after the outer one (on or before ``on``): the outer
     plan is then not the current one (an anti-join on ``departure_plan_latest``)."""
     later = DeparturePlan.objects.filter(case=OuterRef("case")).filter(
@@ -75,7 +77,7 @@ def _later_plan(on: datetime.date | None = None):
     return later
 
 
-def planned_departures(user, *, start: datetime.date, end: datetime.date) -> QuerySet[DeparturePlan]:
+def planned_departures(user: Actor, *, start: datetime.date, end: datetime.date) -> QuerySet[DeparturePlan]:
     """The current departure plans, of open admitted cases the user may see, with a
     departure date from ``start`` to ``end`` (inclusive), soonest first. Paginate it: the
     page is cut in SQL (index ``departure_plan_date``)."""
@@ -88,7 +90,7 @@ def planned_departures(user, *, start: datetime.date, end: datetime.date) -> Que
     )
 
 
-def pending_ind_applications(user=None):
+def pending_ind_applications(user: Actor | None = None) -> QuerySet[Application]:
     """Undecided applications of the kinds the IND decides (for a subquery on the case); for
     ``user``, the medical ones only where that user may see special-category data of the
     case (the permission, or a grant on that case)."""
