@@ -10,6 +10,10 @@ from lvv.accounts.models import User
 class AuthenticatedRequest(Request):
     """A request that passed ``IsAuthenticated``, every endpoint's default permission: its
     user is a ``User``, never an anonymous visitor. For annotations only; DRF makes the
-    requests."""
+    requests.
+
+    A view's ``request`` attribute and its own actions take it. An override of one of DRF's
+    actions (``create``, ``update``, ...) that hands the user to a service takes it too, with
+    ``# type: ignore[override]``: DRF declares those for any request, authenticated or not."""
 
     user: User

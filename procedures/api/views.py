@@ -15,20 +15,26 @@ with channel ``api``. Included by ``lvv.api.urls``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import path
-from django.utils.functional import cached_property
+from django.db.models import QuerySet
+from django.urls import URLPattern, path
+from django.utils.functional import Promise, cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors as case_selectors
 from cases.models import Case
 from lvv.api.exceptions import StaleVersion
 from lvv.api.pagination import PageNumberPagination
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Channel, Origin, Result, record
 from procedures import selectors, services
 from procedures.api.serializers import (
@@ -47,14 +53,16 @@ HIDDEN = OpenApiResponse(
     DETAIL, description=_("De casus (of het record bij die casus) bestaat niet of is niet zichtbaar.")
 )
 NOT_YOURS = OpenApiResponse(DETAIL, description=_("De casus is zichtbaar, maar dit legt een andere partner vast."))
+_T = TypeVar("_T")
+
 STALE = OpenApiResponse(DETAIL, description=_("Verouderd: iemand anders legde intussen iets vast."))
 
 
-def _origin(request) -> Origin:
+def _origin(request: Request) -> Origin:
     return Origin.from_request(request, channel=Channel.API)
 
 
-def _field_errors(exc: DjangoValidationError) -> dict:
+def _field_errors(exc: DjangoValidationError) -> dict[str, Any]:
     if not hasattr(exc, "error_dict"):
         return {"non_field_errors": exc.messages}
     return {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
@@ -63,6 +71,8 @@ def _field_errors(exc: DjangoValidationError) -> dict:
 class _CaseRecords(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The records of one case: list and read; ``create`` per subclass."""
 
+    request: AuthenticatedRequest
+    queryset: QuerySet[Any]
     pagination_class = PageNumberPagination
     object_type = ""
 
@@ -75,19 +85,19 @@ class _CaseRecords(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             self._log(Action.VIEW, Result.DENIED, object_type="cases.case", object_id=self.kwargs["case_id"])
             raise exceptions.NotFound() from None
 
-    def _log(self, action_: str, result: str = Result.ALLOWED, **target) -> None:
+    def _log(self, action_: str, result: str = Result.ALLOWED, **target: Any) -> None:
         record(actor=self.request.user, action=action_, result=result, origin=_origin(self.request), **target)
 
-    def _refuse(self, exc: Exception | None = None) -> None:
+    def _refuse(self, exc: Exception | str | Promise | None = None) -> NoReturn:
         self._log(Action.CREATE, Result.DENIED, object_type=self.object_type, detail={"case": self.case.pk})
         raise exceptions.PermissionDenied(str(exc) if exc and str(exc) else None)
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         self._log(Action.LIST, object_type=self.object_type, detail={"case": self.case.pk})
         return response
 
-    def get_object(self):
+    def get_object(self) -> Any:
         try:
             obj = self.get_queryset().get(pk=self.kwargs["pk"])
         except (self.queryset.model.DoesNotExist, ValueError):
@@ -95,12 +105,12 @@ class _CaseRecords(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise exceptions.NotFound() from None
         return obj
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
         self._log(Action.VIEW, obj=obj, detail={"case": self.case.pk})
         return Response(self.get_serializer(obj).data)
 
-    def _run(self, call):
+    def _run(self, call: Callable[[], _T]) -> _T:
         try:
             return call()
         except services.NotVisibleError:
@@ -148,12 +158,12 @@ class ApplicationViewSet(mixins.CreateModelMixin, _CaseRecords):
     queryset = Application.objects.none()
     object_type = "procedures.application"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return Application.objects.none()
         return selectors.case_applications(self.request.user, self.case)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         case = self.case  # 404 (logged) first
         if not services.can_submit(request.user, case):
             self._refuse(services.NOT_ALLOWED_SUBMIT)
@@ -175,7 +185,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, _CaseRecords):
         return Response(self.get_serializer(application).data, status=201)
 
     @action(detail=True, methods=["post"])
-    def decide(self, request, *args, **kwargs):
+    def decide(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         application = self.get_object()  # 404 (logged) for a hidden case or another case's application
         if not services.can_decide(request.user, self.case, application.kind):
             self._refuse(
@@ -218,12 +228,12 @@ class DepartureStepViewSet(mixins.CreateModelMixin, _CaseRecords):
     queryset = DepartureStep.objects.none()
     object_type = "procedures.departurestep"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return DepartureStep.objects.none()
         return selectors.case_departure_steps(self.request.user, self.case)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         case = self.case
         if not services.can_record_departure(request.user, case):
             self._refuse(services.NOT_ALLOWED_DEPARTURE)
@@ -262,19 +272,19 @@ class DeparturePlanViewSet(mixins.CreateModelMixin, _CaseRecords):
     queryset = DeparturePlan.objects.none()
     object_type = "procedures.departureplan"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return DeparturePlan.objects.none()
         return selectors.case_departure_plans(self.request.user, self.case)
 
-    def get_serializer_context(self):
+    def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         if not getattr(self, "swagger_fake_view", False) and "case_id" in self.kwargs:
             current = services.current_plan(self.case)
             context["current_plan_id"] = current.pk if current else None
         return context
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         case = self.case
         if not services.can_record_departure(request.user, case):
             self._refuse(services.NOT_ALLOWED_DEPARTURE)
@@ -297,7 +307,9 @@ class DeparturePlanViewSet(mixins.CreateModelMixin, _CaseRecords):
         return Response(self.get_serializer(plan).data, status=201)
 
 
-def _routes(prefix: str, viewset, name: str, extra: dict | None = None) -> list:
+def _routes(
+    prefix: str, viewset: type[viewsets.GenericViewSet], name: str, extra: dict[str, str] | None = None
+) -> list[URLPattern]:
     routes = [
         path(
             f"cases/<int:case_id>/{prefix}/", viewset.as_view({"get": "list", "post": "create"}), name=f"case-{name}s"
