@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.services import DATE_IN_FUTURE
+from lvv.accounts.models import User
 from lvv.params import EARLIEST_DATE, LATEST_DATE, MAX_ID
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures import services
@@ -30,28 +31,26 @@ DATE_TOO_LATE = _("Deze datum ligt te ver in de toekomst (na %(date)s).")
 VERSION_MAX = 2_147_483_647
 
 
-def _name_of(user) -> str | None:
+def _name_of(user: User | None) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.get_username()
 
 
-def _recorded_date(value):
+def _recorded_date(value: datetime.date) -> None:
     """A date of a fact: from 2000 on, not in the future."""
     if value > timezone.localdate():
         raise serializers.ValidationError(str(DATE_IN_FUTURE))
     if value < EARLIEST_DATE:
         raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
-    return value
 
 
-def _planned_date(value):
+def _planned_date(value: datetime.date) -> None:
     """A planned date: from 2000 to 2099."""
     if value < EARLIEST_DATE:
         raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
     if value > LATEST_DATE:
         raise serializers.ValidationError(str(DATE_TOO_LATE % {"date": date_format(LATEST_DATE)}))
-    return value
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -108,13 +107,13 @@ class ApplicationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["version"]
 
-    def get_decision_due_on(self, application) -> datetime.date | None:
+    def get_decision_due_on(self, application: Application) -> datetime.date | None:
         return services.decision_due_on(application)
 
-    def get_recorded_by(self, application) -> str | None:
+    def get_recorded_by(self, application: Application) -> str | None:
         return _name_of(application.recorded_by)
 
-    def get_decided_by(self, application) -> str | None:
+    def get_decided_by(self, application: Application) -> str | None:
         return _name_of(application.decided_by)
 
 
@@ -154,7 +153,7 @@ class DepartureStepSerializer(serializers.ModelSerializer):
         fields = ["id", "case", "kind", "on", "details", "partner", "recorded_by", "recorded_at"]
         read_only_fields = ["recorded_at"]
 
-    def get_recorded_by(self, step) -> str | None:
+    def get_recorded_by(self, step: DepartureStep) -> str | None:
         return _name_of(step.recorded_by)
 
 
@@ -188,8 +187,8 @@ class DeparturePlanSerializer(serializers.ModelSerializer):
         model = DeparturePlan
         fields = ["id", "case", "made_on", "planned_on", "support", "notes", "replaces", "current", "recorded_by"]
 
-    def get_current(self, plan) -> bool:
+    def get_current(self, plan: DeparturePlan) -> bool:
         return plan.pk == self.context.get("current_plan_id")
 
-    def get_recorded_by(self, plan) -> str | None:
+    def get_recorded_by(self, plan: DeparturePlan) -> str | None:
         return _name_of(plan.recorded_by)
