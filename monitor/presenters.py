@@ -25,6 +25,10 @@ from monitor.labels import (
     value_label,
 )
 
+TOTAL = "total"
+FIGURE_HEADER = _("Cijfer")
+DIFFERENCE_HEADER = _("Verschil")
+
 # The most value columns (LVVs and the total) in one table of the PDF report (A4 landscape).
 PDF_MAX_COLUMNS = 7
 
@@ -96,13 +100,74 @@ def split_columns(table: Table, max_columns: int = PDF_MAX_COLUMNS) -> list[Tabl
     return parts
 
 
+# The figures in the order the monitor shows them: the contract's, then those outside the
+# covenant (counted apart).
+CONTRACT_KEYS = [key for key in FIGURE_KEYS if not key.startswith("outside_covenant.")]
+OUTSIDE_KEYS = [key for key in FIGURE_KEYS if key.startswith("outside_covenant.")]
+SHOWN_ORDER = {key: number for number, key in enumerate(CONTRACT_KEYS + OUTSIDE_KEYS)}
+
+
+def by_name(slugs, names: dict[str, str]) -> list[str]:
+    """The LVVs' codes in the order of their names (then codes): the order of every table."""
+    return sorted(slugs, key=lambda slug: (names.get(slug, slug).casefold(), slug))
+
+
+def shown_order(keys) -> list[str]:
+    """Flattened figure keys in the monitor's order; keys it does not know last, by name."""
+    return sorted(keys, key=lambda key: (SHOWN_ORDER.get(key, len(SHOWN_ORDER)), key))
+
+
+def figures_table(data: dict, names: dict[str, str], *, id: str, caption: str, keys=CONTRACT_KEYS) -> Table:
+    """One row per figure, one column per LVV (by name) and the total."""
+    slugs = by_name(data["locations"], names)
+    flat = {slug: flatten(data["locations"][slug]) for slug in slugs}
+    total = flatten(data["total"])
+    table = Table(
+        id=id,
+        caption=caption,
+        columns=[names.get(slug, slug) for slug in slugs] + [str(TOTAL_LABEL)],
+        row_header=str(FIGURE_HEADER),
+        total_column=True,
+    )
+    for key in keys:
+        cells = [flat[slug].get(key) for slug in slugs] + [total.get(key)]
+        table.rows.append(Row(str(FIGURE_LABELS.get(key, key)), [fmt(value) for value in cells]))
+    return table
+
+
+def comparison_tables(diff: dict, names: dict[str, str], *, old_heading: str, new_heading: str) -> list[Table]:
+    """``monitor.services.compare`` as one table per LVV (by name), then the total: a row
+    per figure in the monitor's order, with the earlier and later value and the difference."""
+    tables = []
+    parts = [(slug, diff["locations"][slug]) for slug in by_name(diff["locations"], names)]
+    for slug, keys in [*parts, (TOTAL, diff["total"])]:
+        table = Table(
+            id=f"table-compare-{slug}",
+            caption=str(TOTAL_LABEL) if slug == TOTAL else names.get(slug, slug),
+            columns=[old_heading, new_heading, str(DIFFERENCE_HEADER)],
+            row_header=str(FIGURE_HEADER),
+        )
+        for key in shown_order(keys):
+            values = keys[key]
+            delta = values["delta"]
+            shown_delta = "—" if delta is None else (f"+{fmt(delta)}" if delta > 0 else fmt(delta))
+            table.rows.append(
+                Row(
+                    str(FIGURE_LABELS.get(key, key)),
+                    [fmt(values["old"]), fmt(values["new"]), shown_delta],
+                    changed=values["old"] != values["new"],
+                )
+            )
+        tables.append(table)
+    return tables
+
+
 # --- records for the files (CSV, XLSX) -------------------------------------------------------
 #
 # One record per LVV (and one for the total), or per LVV and month, value or step: Dutch
 # headers and labels, the values as they are (numbers stay numbers; dates are dates), and
 # the machine codes (LVV, key, value) in the last columns, so that a file reads back.
 
-TOTAL = "total"
 TREND_KEYS = ["present", "inflow", "outflow.durable", "outflow.semi_durable", "outflow.none", "scenarios_set"]
 
 REFERENCE_DATE_HEADER = _("Peildatum")

@@ -31,7 +31,7 @@ from lvv.audit.log import TASK, Action, Origin, Result, record
 from lvv.params import within_date_range
 from lvv.text import check_text
 from monitor import exports
-from monitor.figures import figures, flatten
+from monitor.figures import FIGURE_KEYS, figures, flatten
 from monitor.models import ExportFormat, ExportJob, ExportStatus, Snapshot, SnapshotKind
 from monitor.scope import NO_FIGURES, locations_for, select_locations
 
@@ -183,11 +183,19 @@ def take_monthly_snapshot(*, today: datetime.date | None = None) -> Snapshot | N
         return None
 
 
+_FIGURE_POSITION = {key: number for number, key in enumerate(FIGURE_KEYS)}
+
+
+def _figure_order(key: str) -> tuple[int, str]:
+    return _FIGURE_POSITION.get(key, len(_FIGURE_POSITION)), key
+
+
 def compare(old: Snapshot | dict, new: Snapshot | dict, *, changed_only: bool = False) -> dict:
     """The differences between two snapshots (or two ``figures()`` results).
 
     Returns ``{"old_date", "new_date", "locations": {slug: {key: {"old", "new", "delta"}}},
-    "total": {key: {...}}}`` with flattened keys (``durable_solutions.verified``). A
+    "total": {key: {...}}}`` with flattened keys (``durable_solutions.verified``), the LVVs
+    by code and the keys in the order of ``FIGURE_KEYS`` (unknown keys after them). A
     location in only one of them has None on the other side and a None delta;
     ``changed_only`` leaves out the keys whose delta is zero.
     """
@@ -197,7 +205,8 @@ def compare(old: Snapshot | dict, new: Snapshot | dict, *, changed_only: bool = 
     def diff(a: dict | None, b: dict | None) -> dict:
         flat_a, flat_b = flatten(a or {}), flatten(b or {})
         out = {}
-        for key in list(dict.fromkeys([*flat_a, *flat_b])):
+        # The monitor's order (a stored snapshot's JSON keeps no order); unknown keys last.
+        for key in sorted({*flat_a, *flat_b}, key=_figure_order):
             before, after = flat_a.get(key), flat_b.get(key)
             numeric = isinstance(before, int) and isinstance(after, int)
             delta = after - before if numeric else None
@@ -206,7 +215,7 @@ def compare(old: Snapshot | dict, new: Snapshot | dict, *, changed_only: bool = 
             out[key] = {"old": before, "new": after, "delta": delta}
         return out
 
-    slugs = list(dict.fromkeys([*old_data["locations"], *new_data["locations"]]))
+    slugs = sorted({*old_data["locations"], *new_data["locations"]})
     return {
         "old_date": old_data["reference_date"],
         "new_date": new_data["reference_date"],

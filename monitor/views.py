@@ -11,7 +11,6 @@ panel's list of cases for users who may open them.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,9 +30,9 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.params import MAX_ID
-from monitor import analysis, charts, quality, services, tasks
+from monitor import analysis, charts, presenters, quality, services, tasks
 from monitor.downloads import download_export
-from monitor.figures import FIGURE_KEYS, figures, flatten
+from monitor.figures import figures
 from monitor.forms import CompareForm, DashboardForm, ExportForm, SnapshotForm, snapshot_label
 from monitor.labels import (
     DIMENSION_LABELS,
@@ -61,60 +60,13 @@ SNAPSHOT_TAKEN = _("De momentopname van %(date)s is gemaakt.")
 SNAPSHOT_PUBLISHED = _("De momentopname van %(date)s is gepubliceerd.")
 EXPORT_INVALID = _("De export kon niet worden aangevraagd. Kies opnieuw een peildatum op het dashboard.")
 
-CONTRACT_KEYS = [key for key in FIGURE_KEYS if not key.startswith("outside_covenant.")]
-OUTSIDE_KEYS = [key for key in FIGURE_KEYS if key.startswith("outside_covenant.")]
-
-
-# --- tables ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    label: str
-    cells: list
-    changed: bool = False
-
-
-@dataclass
-class Table:
-    """A data table for the template ``monitor/includes/table.html``."""
-
-    id: str
-    caption: str
-    columns: list[str]
-    rows: list[Row] = field(default_factory=list)
-    row_header: str = ""
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",").replace(",0", "")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}".replace(",", ".")
-    return str(value)
+CONTRACT_KEYS = presenters.CONTRACT_KEYS
+OUTSIDE_KEYS = presenters.OUTSIDE_KEYS
+Row, Table, _fmt, figures_table = presenters.Row, presenters.Table, presenters.fmt, presenters.figures_table
 
 
 def _names(locations) -> dict[str, str]:
     return {location.slug: location.name for location in locations}
-
-
-def figures_table(data: dict, names: dict[str, str], *, id: str, caption: str, keys=CONTRACT_KEYS) -> Table:
-    """One row per figure, one column per LVV and the total."""
-    slugs = list(data["locations"])
-    flat = {slug: flatten(data["locations"][slug]) for slug in slugs}
-    total = flatten(data["total"])
-    table = Table(
-        id=id,
-        caption=caption,
-        columns=[names.get(slug, slug) for slug in slugs] + [str(TOTAL_LABEL)],
-        row_header=_("Cijfer"),
-    )
-    for key in keys:
-        cells = [flat[slug].get(key) for slug in slugs] + [total.get(key)]
-        table.rows.append(Row(str(FIGURE_LABELS.get(key, key)), [_fmt(v) for v in cells]))
-    return table
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -550,28 +502,12 @@ def snapshot_compare(request):
     if form.is_bound and form.is_valid():
         old, new = form.snapshots[form.cleaned_data["old"]], form.snapshots[form.cleaned_data["new"]]
         diff = services.compare(old, new)
-        names = _names(locations)
-        parts = []
-        for slug, keys in [*diff["locations"].items(), ("total", diff["total"])]:
-            title = str(TOTAL_LABEL) if slug == "total" else names.get(slug, slug)
-            table = Table(
-                id=f"table-compare-{slug}",
-                caption=title,
-                columns=[date_format(old.reference_date), date_format(new.reference_date), _("Verschil")],
-                row_header=_("Cijfer"),
-            )
-            for key, values in keys.items():
-                delta = values["delta"]
-                changed = values["old"] != values["new"]
-                shown_delta = "—" if delta is None else (f"+{_fmt(delta)}" if delta > 0 else _fmt(delta))
-                table.rows.append(
-                    Row(
-                        str(FIGURE_LABELS.get(key, key)),
-                        [_fmt(values["old"]), _fmt(values["new"]), shown_delta],
-                        changed=changed,
-                    )
-                )
-            parts.append(table)
+        parts = presenters.comparison_tables(
+            diff,
+            _names(locations),
+            old_heading=date_format(old.reference_date),
+            new_heading=date_format(new.reference_date),
+        )
         context.update(
             {
                 "parts": parts,

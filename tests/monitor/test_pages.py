@@ -428,3 +428,54 @@ def test_the_exports_page_lists_only_ones_own(client, world):
 def test_dates_on_the_pages_are_dutch(client, world):
     html = dashboard_at(client, world.bureau, d=datetime.date(2020, 11, 1)).content.decode()
     assert "1 november 2020" in html
+
+
+def test_the_comparison_lists_lvvs_by_name_and_figures_in_the_monitors_order(client, world):
+    from monitor.labels import FIGURE_LABELS, TOTAL_LABEL
+    from monitor.presenters import CONTRACT_KEYS, OUTSIDE_KEYS
+    from tests.factories import LocationFactory
+
+    # A code that sorts first, a name that sorts last.
+    LocationFactory(slug="a-zwolle", name="LVV Zwolle")
+    build(world.rot.location, sheltered=D - 10 * DAY)
+    old = _snapshot(world.bureau, d=D - 20 * DAY)
+    new = _snapshot(world.bureau)
+    # A stored snapshot's JSON keeps no order of its own (jsonb); a snapshot of before
+    # version 2 of the contract lacks the newer keys.
+    for snapshot in (old, new):
+        snapshot.refresh_from_db()
+    del old.data["locations"]["rotterdam"]["departures_planned"]
+    old.save(update_fields=["data"])
+    response = get(client, world.bureau, url("snapshot-compare"), old=old.pk, new=new.pk)
+    parts = response.context["parts"]
+    assert [table.caption for table in parts] == ["LVV Amsterdam", "LVV Rotterdam", "LVV Zwolle", str(TOTAL_LABEL)]
+    expected = [str(FIGURE_LABELS[key]) for key in CONTRACT_KEYS + OUTSIDE_KEYS]
+    for table in parts:
+        assert [row.label for row in table.rows] == expected
+    html = response.content.decode()
+    positions = [html.index(f'id="table-compare-{slug}"') for slug in ("amsterdam", "rotterdam", "a-zwolle", "total")]
+    assert positions == sorted(positions)
+    assert cells(response, "table-compare-rotterdam", "Vertrek gepland (gewijzigd)") == ["—", "0", "—"]
+    assert cells(response, "table-compare-rotterdam", "In de opvang (gewijzigd)") == ["0", "1", "+1"]
+
+
+def test_compare_gives_the_figures_in_the_contracts_order(world):
+    from monitor import services
+    from monitor.figures import FIGURE_KEYS
+
+    old, new = _snapshot(world.bureau, d=D - DAY), _snapshot(world.bureau)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    diff = services.compare(old, new)
+    assert list(diff["locations"]) == ["amsterdam", "rotterdam"]
+    assert list(diff["total"]) == FIGURE_KEYS
+    assert all(list(keys) == FIGURE_KEYS for keys in diff["locations"].values())
+
+
+def test_a_snapshot_shows_its_lvvs_by_name(client, world):
+    from tests.factories import LocationFactory
+
+    LocationFactory(slug="a-zwolle", name="LVV Zwolle")
+    snapshot = _snapshot(world.bureau)
+    response = get(client, world.bureau, url("snapshot", pk=snapshot.pk))
+    assert response.context["table"].columns == ["LVV Amsterdam", "LVV Rotterdam", "LVV Zwolle", "Totaal"]
