@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
 from cases import extensions, selectors, services, special_types, workflow
+from cases import lists as case_lists
 from cases.forms import (
     NO_DURABLE_SOLUTION,
     OTHER_OPEN_CASE,
@@ -52,6 +53,8 @@ from cases.workflow import State
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
+from lvv.lists.export import export_response
+from lvv.lists.listing import RESERVED, SORT_PARAM, Listing
 from lvv.params import bounded_int
 
 
@@ -91,16 +94,17 @@ def case_list(request):
         raise Http404
     data = _with_mine_default(request)
     case_filter = selectors.CaseFilter(data, queryset=selectors.case_list(request.user), request=request)
-    cases = case_filter.qs
-    if (
+    waiting = (
         case_filter.is_bound
         and case_filter.form.is_valid()
         and case_filter.form.cleaned_data.get("state") in (State.WAITLISTED, State.ADMITTED, selectors.WAITING)
-    ):
-        cases = selectors.waiting_list_order(cases)  # the waiting list in its own order
-    else:
-        cases = cases.order_by("person__family_name", "person__given_names", "pk")
-    paginator = Paginator(cases, 25)
+    )
+    # The waiting list in its own order by default (the queue), the others by name; both
+    # sortable, exportable and with the same saved filters.
+    listing = Listing(request, case_lists.WAITING_LIST if waiting else case_lists.CASES, data=data, saved_key="cases")
+    if listing.export_format:
+        return export_response(request, listing, case_filter.qs)
+    paginator = Paginator(listing.order(case_filter.qs), 25)
     page = paginator.get_page(request.GET.get("page"))
     for case in page.object_list:
         case.next_deadline_label = _label(DeadlineKind, case.next_deadline_kind) if case.next_deadline_kind else ""
@@ -121,7 +125,9 @@ def case_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_register": policy.may_register(request.user),
-            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "mine")),
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "mine", SORT_PARAM)),
+            "listing": listing,
+            "waiting": waiting,
             **_mine_context(request, data),
             **_deadline_context(),
         },
@@ -139,7 +145,7 @@ def _with_mine_default(request):
     if "mine" in request.GET:
         return request.GET
     data = request.GET.copy()
-    bare = not any(key != "page" for key in request.GET)
+    bare = not any(key not in RESERVED for key in request.GET)  # page, sort or export only
     data["mine"] = selectors.MINE if bare and selectors.owns_cases(request.user) else selectors.ALL
     return data
 

@@ -15,8 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases import inboxes
+from cases import lists as case_lists
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
+from lvv.lists.export import export_response
+from lvv.lists.listing import Listing
 
 PAGE_SIZE = 25
 
@@ -44,7 +47,10 @@ def inbox_detail(request, key):
         box = inboxes.get_for_user(request.user, key)
     except inboxes.InboxNotFound:
         raise Http404(inboxes.NOT_FOUND) from None
-    page = Paginator(box.items(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = Listing(request, case_lists.inbox_list(box), default_sort="")
+    if listing.export_format:
+        return export_response(request, listing, box.items(request.user))
+    page = Paginator(listing.order(box.items(request.user)), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, box.what(case), box.link(case)) for case in page.object_list]
     record(
         actor=request.user,
@@ -56,7 +62,14 @@ def inbox_detail(request, key):
     return render(
         request,
         "cases/inbox_detail.html",
-        {"inbox": box, "page": page, "rows": rows, "today": timezone.localdate()},
+        {
+            "inbox": box,
+            "page": page,
+            "rows": rows,
+            "today": timezone.localdate(),
+            "listing": listing,
+            "query": listing.export_query,
+        },
     )
 
 

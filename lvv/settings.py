@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "lvv.audit",
     "lvv.access",
     "lvv.runtime",
+    "lvv.lists",
     "cases",
     "lso",
     "mrt",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("lvv.accounts.urls")),
     path("cases/", include("cases.urls")),
     path("inbox/", include("cases.views_inbox")),
+    path("lijsten/", include("lvv.lists.urls")),
     path("lso/", include("lso.urls")),
     path("mrt/", include("mrt.urls")),
     path("", include("procedures.urls")),
