@@ -188,6 +188,9 @@ class ExportForm(ScopeFieldMixin, forms.Form):
     FORMAT_LABELS = {"csv": "CSV", "xlsx": ExportFormat.XLSX.label, "pdf": ExportFormat.PDF.label}
 
     def __init__(self, *args, locations=(), **kwargs):
+        # On the dashboard beside the form of the date and LVV, whose fields share names:
+        # ids of its own (the names, which the request carries, stay the same).
+        kwargs.setdefault("auto_id", "id_export_%s")
         super().__init__(*args, **kwargs)
         self._add_scope_field(locations)
         if "lvv" in self.fields:

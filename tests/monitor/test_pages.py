@@ -479,3 +479,48 @@ def test_a_snapshot_shows_its_lvvs_by_name(client, world):
     snapshot = _snapshot(world.bureau)
     response = get(client, world.bureau, url("snapshot", pk=snapshot.pk))
     assert response.context["table"].columns == ["LVV Amsterdam", "LVV Rotterdam", "LVV Zwolle", "Totaal"]
+
+
+# --- markup ------------------------------------------------------------------------------------
+
+ID = re.compile(r"""\sid=["']([^"']+)["']""")
+
+
+def _duplicate_ids(html: str) -> list[str]:
+    seen, twice = set(), []
+    for value in ID.findall(html):
+        if value in seen:
+            twice.append(value)
+        seen.add(value)
+    return twice
+
+
+def test_no_page_of_the_monitor_has_an_id_twice(client, world):
+    build(world.ams.location, sheltered=D - 10 * DAY, outflow=(D - DAY, "asylum_centre"))
+    build(world.rot.location, sheltered=D - 5 * DAY)
+    old, new = _snapshot(world.bureau, d=D - DAY), _snapshot(world.bureau)
+    job = ExportJob.objects.create(requested_by=world.bureau, format="csv", parameters={"reference_date": "2020-06-15"})
+    client.force_login(world.bureau)
+    pages = [
+        (url("dashboard"), {}),
+        (url("dashboard"), {"date": D.isoformat()}),
+        (url("dashboard"), {"date": D.isoformat(), "lvv": "rotterdam"}),
+        (url("dashboard"), {"date": "2999-01-01"}),
+        (url("quality"), {}),
+        (url("snapshots"), {}),
+        (url("snapshot", pk=new.pk), {}),
+        (url("snapshot-compare"), {"old": old.pk, "new": new.pk}),
+        (url("exports"), {}),
+        (url("export", pk=job.pk), {}),
+    ]
+    for path, params in pages:
+        response = client.get(path, params)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        assert ID.findall(html), path
+        assert _duplicate_ids(html) == [], f"{path} {params}"
+    html = client.get(url("dashboard"), {"date": D.isoformat()}).content.decode()
+    assert html.count('id="id_date"') == 1 and 'id="id_export_date"' in html
+    # Each label still points at its own field.
+    for target in re.findall(r'<label[^>]* for="([^"]+)"', html):
+        assert f'id="{target}"' in html, target
