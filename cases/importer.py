@@ -6,15 +6,18 @@ Two phases:
    trajectory: field types and values, the order of the events and the steps of the
    transition table in ``cases.workflow``. Errors name the line, the field
    (``person.v_number``, ``events[3].date``; event indexes count from 0) and the reason.
-2. **Apply** the whole file in one transaction through ``cases.services``, so the records,
-   the timeline and the deadlines are the ones a case worker's steps would produce. One bad
-   line (in either phase) rolls everything back.
+2. **Apply** the whole file in one transaction. A line that opens a new case is applied in
+   memory and written in bulk (``cases.import_bulk``, ADR 0024): the services' rules, and
+   the records, timeline, access-log rows and deadlines that a case worker's steps through
+   ``cases.services`` would produce (a test builds the same cases both ways and compares
+   every row). A line of an existing case (skipped, or ``update``) goes through the services
+   one event at a time, as does everything with ``bulk=False``. One bad line (in either
+   phase) rolls everything back.
 
 Idempotency: each imported case gets an access-log row whose ``detail["import"]`` holds the
 hash of the line's canonical JSON (plus the hash of its non-event part and of its events,
 for ``--update``). The latest such row of a case is its imported state. The access log is
-append-only, so the import history of a case cannot be rewritten, and no trajectory row is
-written outside the services. Same content: skipped. Other content: an error, unless
+append-only, so the import history of a case cannot be rewritten. Same content: skipped. Other content: an error, unless
 ``update``; then only added events are accepted (the earlier line, without its events, is
 unchanged and its events are the first events of the new line) and applied to the case.
 
@@ -217,13 +220,18 @@ class Extension:
     fault of a line's events against the version's own rules, as ``(event, field, message)``,
     or None (it sees every event; the version 1 rules have passed); ``apply(acting_user=,
     origin=, case=, event=)``: write the event through the app's services; ``may(user,
-    event)``: whether the importing user's role may do it itself (else the system does)."""
+    event)``: whether the importing user's role may do it itself (else the system does);
+    ``build(history, acting_user=, event=)``: the same as ``apply`` for a new case's history
+    in memory (``cases.import_bulk.History``), with the services' checks, rows, timeline
+    events and access-log rows. Without ``build``, a new case with such events goes through
+    ``apply``, one event at a time."""
 
     schema: str
     fields: dict[str, tuple[EventField, ...]]
     check: Callable[[list], tuple | None]
     apply: Callable[..., Any]
     may: Callable[[Any, Any], bool]
+    build: Callable[..., Any] | None = None
 
 
 _extensions: dict[str, Extension] = {}
@@ -1021,11 +1029,12 @@ class _Imported:
 
 
 class _Applier:
-    def __init__(self, *, acting_user, origin: Origin, update: bool, locations: dict[str, Location]):
+    def __init__(self, *, acting_user, origin: Origin, update: bool, locations: dict[str, Location], bulk: bool = True):
         self.user = acting_user
         self.origin = origin
         self.update = update
         self.locations = locations
+        self.bulk = bulk
         # (location id, family name, given names, birth date) -> person, for persons without V-number
         self.persons: dict[tuple, Person] = {}
 
@@ -1082,12 +1091,23 @@ class _Applier:
 
     # -- writing --
     def run(self, lines: list[ImportLine], summary: Summary) -> list[LineError]:
+        """New cases in bulk (``cases.import_bulk``), then the lines of existing cases (skip,
+        or ``--update``'s added events) and any new case the bulk path cannot build, one
+        event at a time through the services."""
         if not lines:
             return []
         self._lock(lines)
         existing, imported = self._existing(lines)
         self._load_persons(lines)
         errors: list[LineError] = []
+        if self.bulk:
+            from cases.import_bulk import BulkImport  # it builds on this module
+
+            new = [line for line in lines if self._buildable(line, existing)]
+            errors = BulkImport(self).run(new, summary, MAX_ERRORS)
+            if errors:
+                return sorted(errors, key=lambda e: e.line or 0)
+            lines = [line for line in lines if not self._buildable(line, existing)]
         for line in lines:
             location = self.locations[line.lvv]
             summary.per_lvv.setdefault(line.lvv, Counter())["lines"] += 1
@@ -1101,6 +1121,12 @@ class _Applier:
                 continue
             summary.count(line.lvv, outcome)
         return errors
+
+    def _buildable(self, line: ImportLine, existing: dict) -> bool:
+        """A new case whose every event the bulk path can apply."""
+        if (self.locations[line.lvv].pk, line.external_id) in existing:
+            return False
+        return all(e.type not in _extension_of or _extension_of[e.type].build is not None for e in line.events)
 
     def _line(self, line: ImportLine, location: Location, case: Case | None, previous: _Imported | None) -> str:
         if case is not None:
@@ -1233,9 +1259,13 @@ class _Applier:
 # --- Entry point ------------------------------------------------------------------------------
 
 
-def run_import(data: bytes, *, acting_user, origin: Origin, dry_run: bool = False, update: bool = False) -> Summary:
+def run_import(
+    data: bytes, *, acting_user, origin: Origin, dry_run: bool = False, update: bool = False, bulk: bool = True
+) -> Summary:
     """Validate and apply a JSON Lines file. Raises ``ImportForbidden`` (an LVV the user may
-    not import for) or ``ImportInvalid`` (with every error found; nothing was written)."""
+    not import for) or ``ImportInvalid`` (with every error found; nothing was written).
+    ``bulk=False``: every line through the services, one event at a time (the reference
+    the bulk path is proven against, docs/adr/0024-bulk-import.md)."""
     parsed, errors = read_lines(data)
     editable = {location.slug: location for location in policy.editable_locations(acting_user)}
     if not policy.is_system(acting_user):
@@ -1255,7 +1285,7 @@ def run_import(data: bytes, *, acting_user, origin: Origin, dry_run: bool = Fals
         raise ImportInvalid(_capped(errors))
 
     summary = Summary(lines=len(parsed), dry_run=dry_run)
-    applier = _Applier(acting_user=acting_user, origin=origin, update=update, locations=editable)
+    applier = _Applier(acting_user=acting_user, origin=origin, update=update, locations=editable, bulk=bulk)
     with transaction.atomic():
         errors = applier.run(lines, summary)
         if errors or dry_run:

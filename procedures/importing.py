@@ -20,14 +20,20 @@ access log says whose import it was.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import contextlib
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.importer import EventField, Extension, register_extension
+from cases.models import EventType
 from lvv.access import policy
 from lvv.accounts.models import Role
+from lvv.audit.log import Action
+from lvv.params import check_dates
 from procedures import services
-from procedures.models import ApplicationKind, DepartureSupport, Outcome
+from procedures.models import Application, ApplicationKind, DeparturePlan, DepartureSupport, Outcome
 
 SCHEMA = "lvv-case/2"
 SUBMITTED, DECIDED, PLANNED = "application_submitted", "application_decided", "departure_planned"
@@ -51,6 +57,7 @@ FIELDS: dict[str, tuple[EventField, ...]] = {
         EventField("support", tuple(DepartureSupport.values), required=True),
     ),
 }
+_AFTER = _("de toelating")
 # A service's field -> the event's field.
 _FIELD_OF = {"submitted_on": "on", "decided_on": "on", "made_on": "on"}
 
@@ -93,7 +100,7 @@ def may(user, event) -> bool:
 def apply(*, acting_user, origin, case, event) -> None:
     """Write the event through the services (the same records as the steps by hand)."""
     values = event.values
-    try:
+    with _fields_of_the_event():
         if event.type == SUBMITTED:
             services.submit_application(
                 acting_user=acting_user, origin=origin, case=case, kind=values["kind"], submitted_on=event.date
@@ -119,6 +126,13 @@ def apply(*, acting_user, origin, case, event) -> None:
                 planned_on=values["planned_on"],
                 support=values["support"],
             )
+
+
+@contextlib.contextmanager
+def _fields_of_the_event():
+    """The services' field errors under the names of the event's fields."""
+    try:
+        yield
     except ValidationError as exc:
         if not hasattr(exc, "error_dict"):
             raise
@@ -127,4 +141,117 @@ def apply(*, acting_user, origin, case, event) -> None:
         ) from None
 
 
-register_extension(Extension(schema=SCHEMA, fields=FIELDS, check=check, apply=apply, may=may))
+# --- The bulk path (cases.import_bulk): the same as ``apply``, for a new case's history in memory --
+
+
+def build(history, *, acting_user, event) -> None:
+    """Apply the event to a new case's history in memory: the checks of
+    ``procedures.services`` and the rows, timeline events and access-log rows they write,
+    which the import then writes in bulk with the rest of the history."""
+    with _fields_of_the_event():
+        if event.type == SUBMITTED:
+            _submit(history, acting_user, event)
+        elif event.type == DECIDED:
+            _decide(history, acting_user, event)
+        else:
+            _plan(history, acting_user, event)
+
+
+def _submit(history, user, event) -> None:
+    """``services.submit_application``."""
+    case = history.case
+    if not services.can_submit(user, case):
+        raise PermissionDenied(services.NOT_ALLOWED_SUBMIT)
+    services._admitted(case)
+    kind = services._choice(event.values["kind"], ApplicationKind.values, "kind")
+    if not services._special_allowed(user, case, kind):
+        raise PermissionDenied(services.NOT_ALLOWED_SPECIAL)
+    on = services._day(event.date, "submitted_on", not_before=services._admission_date(case), what=str(_AFTER))
+    application = history.add(
+        Application(
+            case=case,
+            kind=kind,
+            submitted_on=on,
+            submitted_by="",
+            notes="",
+            recorded_by=services._user_or_none(user),
+            recorded_by_organisation=services._organisation_of(user),
+        )
+    )
+
+    def facts() -> dict:
+        return {"application": application.pk, "kind": kind, "submitted_by": None, **services._marked(kind)}
+
+    history.event(EventType.APPLICATION_SUBMITTED, on=on, actor=user, data=facts)
+    history.log(actor=user, action=Action.CREATE, obj=application, detail=lambda: {"case": case.pk, **facts()})
+
+
+def _decide(history, user, event) -> None:
+    """``services.decide_application`` on ``services.earliest_pending``."""
+    case, kind = history.case, event.values["kind"]
+    pending = [a for a in history.added(Application) if a.kind == kind and a.decided_on is None]
+    if not pending:
+        raise ValidationError({"kind": DECIDED_WITHOUT_SUBMITTED % {"kind": kind}})
+    application = min(pending, key=lambda a: a.submitted_on)  # the first added of the earliest date
+    if not services._special_allowed(user, case, application.kind):
+        raise services.NotVisibleError
+    if not services.can_decide(user, case, application.kind):
+        raise PermissionDenied(
+            services.NOT_ALLOWED_DECIDE_IND
+            if services.decided_by_ind(application.kind)
+            else services.NOT_ALLOWED_DECIDE_CASEWORKER
+        )
+    outcome = services._choice(event.values["outcome"], Outcome.values, "outcome")
+    decided_on = services._day(event.date, "decided_on")
+    if decided_on < application.submitted_on:
+        raise ValidationError(
+            {"decided_on": services.DECIDED_BEFORE_SUBMITTED % {"date": date_format(application.submitted_on)}}
+        )
+    application.decided_on = decided_on
+    application.outcome = outcome
+    application.decided_by = services._user_or_none(user)
+    application.decided_by_organisation = services._organisation_of(user)
+    application.version += 1
+
+    def facts() -> dict:
+        return {"application": application.pk, "kind": kind, "outcome": outcome, **services._marked(kind)}
+
+    history.event(EventType.APPLICATION_DECIDED, on=decided_on, actor=user, data=facts)
+    history.log(actor=user, action=Action.UPDATE, obj=application, detail=lambda: {"case": case.pk, **facts()})
+
+
+def _plan(history, user, event) -> None:
+    """``services.plan_departure``."""
+    case = history.case
+    if not services.can_record_departure(user, case):
+        raise PermissionDenied(services.NOT_ALLOWED_DEPARTURE)
+    services._admitted(case)
+    plans = history.added(DeparturePlan)
+    previous = max(reversed(plans), key=lambda p: p.made_on, default=None)  # the last added of the latest date
+    support = services._choice(event.values["support"], DepartureSupport.values, "support")
+    made_on = services._day(event.date, "made_on", not_before=services._admission_date(case), what=str(_AFTER))
+    planned_on = services._as_date(event.values["planned_on"], "planned_on")
+    check_dates(planned_on=planned_on)
+    if planned_on < made_on:
+        raise ValidationError({"planned_on": services.PLANNED_BEFORE_MADE % {"date": date_format(made_on)}})
+    plan = history.add(
+        DeparturePlan(
+            case=case,
+            made_on=made_on,
+            planned_on=planned_on,
+            support=support,
+            notes="",
+            recorded_by=services._user_or_none(user),
+            organisation=services._organisation_of(user),
+        )
+    )
+    before = previous.planned_on.isoformat() if previous is not None else None
+
+    def facts() -> dict:
+        return {"plan": plan.pk, "planned_on": planned_on.isoformat(), "support": support, "previous": before}
+
+    history.event(EventType.DEPARTURE_PLANNED, on=made_on, actor=user, data=facts)
+    history.log(actor=user, action=Action.CREATE, obj=plan, detail=lambda: {"case": case.pk, **facts()})
+
+
+register_extension(Extension(schema=SCHEMA, fields=FIELDS, check=check, apply=apply, may=may, build=build))
