@@ -63,12 +63,11 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit import log as audit_log
 from lvv.audit.log import Action, Origin, Result, record
+from lvv.errors import STALE_VERSION, NotVisibleError, StaleVersionError
 from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings, locations_of
+from lvv.services import check_version, user_or_none
 from lvv.text import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, check_text
 
-STALE_VERSION = _(
-    "Iemand anders heeft dit intussen gewijzigd. Bekijk de nieuwste gegevens en voer uw wijziging opnieuw in."
-)
 NOT_ALLOWED_LOCATION = _("U mag in deze LVV geen casussen registreren.")
 NOT_ALLOWED_CHANGE = _("U mag deze gegevens niet wijzigen.")
 
@@ -80,21 +79,6 @@ REGISTRATION_FIELDS = (
     "case_types",
     "prior_departure_procedures",
 )
-
-
-class StaleVersionError(Exception):
-    """The change was based on an older version than the one stored."""
-
-    message = STALE_VERSION
-
-
-class NotVisibleError(Exception):
-    """The object does not exist for this user (answers 404)."""
-
-
-def _check_version(obj, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != obj.version:
-        raise StaleVersionError
 
 
 def _validate_ngo(location: Location, ngo: Organisation | None) -> None:
@@ -137,7 +121,7 @@ def update_person(
         raise NotVisibleError
     if not _may_edit_person(acting_user, person):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
-    _check_version(person, expected_version)
+    check_version(person, expected_version)
     changes = _normalise(_pick(changes, PERSON_FIELDS))
     _check_texts(changes)
     changed = _apply(person, changes)
@@ -230,7 +214,7 @@ def _register_case_for(
         assigned_ngo=assigned_ngo,
         external_id=external_id or "",
         health_notes=health_notes or "",
-        created_by=_user_or_none(acting_user),
+        created_by=user_or_none(acting_user),
         registered_on=registered_on or timezone.localdate(),
         registration_source=registration_source or RegistrationSource.MUNICIPALITY,
         case_types=list(case_types or []),
@@ -492,7 +476,7 @@ def resolve_match_request(
             acting_user=requester, origin=origin, location=request.location, person=person, **_case_fields_from(request)
         )
         request.status = MatchRequestStatus.NEW_PERSON
-    request.resolved_by = _user_or_none(acting_user)
+    request.resolved_by = user_or_none(acting_user)
     request.resolved_at = timezone.now()
     request.resolution_note = note
     request.save()
@@ -507,7 +491,7 @@ def update_case(*, acting_user, origin: Origin, case: Case, expected_version: in
         raise NotVisibleError
     if not policy.can_change_case(acting_user, case):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     changes = _pick(changes, CASE_FIELDS)
     _check_texts(changes)
     if "health_notes" in changes and not policy.can_view_special_category(acting_user, case):
@@ -537,7 +521,7 @@ def record_refusal(*, acting_user, origin: Origin, action: str, object_type: str
 def add_event(case: Case, type_: str, *, on, actor, summary: str = "", data: dict | None = None) -> TimelineEvent:
     """Append to the case's timeline (part of the service's transaction)."""
     event = TimelineEvent(
-        case=case, type=type_, occurred_on=on, actor=_user_or_none(actor), summary=summary[:300], data=data or {}
+        case=case, type=type_, occurred_on=on, actor=user_or_none(actor), summary=summary[:300], data=data or {}
     )
     batch = _batch.get()
     if batch is None:
@@ -550,8 +534,8 @@ def add_event(case: Case, type_: str, *, on, actor, summary: str = "", data: dic
     return event
 
 
-def _user_or_none(user):
-    return None if policy.is_system(user) or not getattr(user, "pk", None) else user
+# The import modules' name for ``lvv.services.user_or_none`` (one definition, there).
+_user_or_none = user_or_none
 
 
 def _pick(values: dict, allowed: tuple[str, ...]) -> dict:
@@ -601,6 +585,7 @@ def _apply(obj, changes: dict) -> list[str]:
 
 __all__ = [
     "Result",
+    "STALE_VERSION",
     "StaleVersionError",
     "NotVisibleError",
     "create_person",
@@ -666,7 +651,7 @@ def _locked_case(acting_user, case: Case, expected_version: int | None) -> Case:
     batch = _batch.get()
     if batch is not None and case.pk in batch.cases:  # locked earlier in this transaction
         locked = batch.cases[case.pk]
-        _check_version(locked, expected_version)
+        check_version(locked, expected_version)
         return locked
     locked = (
         Case.objects.visible_to(acting_user)
@@ -677,7 +662,7 @@ def _locked_case(acting_user, case: Case, expected_version: int | None) -> Case:
     )
     if locked is None:
         raise NotVisibleError
-    _check_version(locked, expected_version)
+    check_version(locked, expected_version)
     if batch is not None:
         batch.cases[locked.pk] = locked
     return locked
@@ -802,7 +787,7 @@ def record_admission_check(
             **fields,
             "checked_on": on,
             "notes": checklist.get("notes", ""),
-            "checked_by": _user_or_none(acting_user),
+            "checked_by": user_or_none(acting_user),
         },
     )
     unmet = case.admission_check.unmet_criteria(case.location)
@@ -1012,7 +997,7 @@ def _deliver_dossier_part(
     part = case.dossier_parts.filter(kind=kind).first() or DossierPart(case=case, kind=kind)
     if part.delivered_on:
         raise ValidationError({"kind": DOSSIER_ALREADY_DELIVERED})
-    part.delivered_on, part.delivered_by = on, _user_or_none(acting_user)
+    part.delivered_on, part.delivered_by = on, user_or_none(acting_user)
     part.save()
     add_event(case, EventType.DOSSIER_DELIVERED, on=on, actor=acting_user, data={"by": kind})
     if file is not None:
@@ -1042,7 +1027,7 @@ def set_scenario(
         route=route or "",
         set_on=on,
         notes=notes or "",
-        set_by=_user_or_none(acting_user),
+        set_by=user_or_none(acting_user),
     )
     scenario.full_clean(exclude=["case", "set_by"])
     if route in DEPARTURE_ROUTES and direction != Direction.DEPARTURE:
@@ -1077,7 +1062,7 @@ def record_cooperation_check(
     on = _date(on, not_before=case.shelter_started_on, what=str(_("de start van de opvang")))
     check_text(notes=(notes, TEXT_MAX))
     check = CooperationCheck(
-        case=case, checked_on=on, result=result, notes=notes or "", checked_by=_user_or_none(acting_user)
+        case=case, checked_on=on, result=result, notes=notes or "", checked_by=user_or_none(acting_user)
     )
     check.full_clean(exclude=["case", "checked_by"])
     check.save()
@@ -1264,7 +1249,7 @@ def record_outflow(
         case, category=category, country=country, on=on, procedure=procedure, enforce=enforce_procedure
     )
     on = values["outflow_on"]
-    outflow = Outflow(case=case, notes=notes or "", recorded_by=_user_or_none(acting_user), **values)
+    outflow = Outflow(case=case, notes=notes or "", recorded_by=user_or_none(acting_user), **values)
     outflow.full_clean(exclude=["case", "recorded_by"])
     outflow.save()
     case.state, case.closed_on = step.target, on
@@ -1292,7 +1277,7 @@ def confirm_outflow(*, acting_user, origin: Origin, case: Case, expected_version
         raise ValidationError({"__all__": ALREADY_CONFIRMED})
     if not policy.is_system(acting_user) and not acting_user.has_role(partner):
         raise PermissionDenied(str(WRONG_PARTNER % {"partner": "IND" if partner == "ind" else "DT&V"}))
-    outflow.confirmed_on, outflow.confirmed_by = on, _user_or_none(acting_user)
+    outflow.confirmed_on, outflow.confirmed_by = on, user_or_none(acting_user)
     # Confirming after a dispute withdraws the dispute (the partner agrees after all).
     outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = None, None, ""
     outflow.save(update_fields=["confirmed_on", "confirmed_by", "disputed_on", "disputed_by", "dispute_reason"])
@@ -1376,7 +1361,7 @@ def dispute_outflow(
     if outflow.disputed_on:
         raise ValidationError({"__all__": ALREADY_DISPUTED})
     by = "ind" if acting_user.has_role(Role.IND) else "dtv"
-    outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = on, _user_or_none(acting_user), reason
+    outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = on, user_or_none(acting_user), reason
     outflow.confirmed_on, outflow.confirmed_by = None, None
     outflow.save(update_fields=["disputed_on", "disputed_by", "dispute_reason", "confirmed_on", "confirmed_by"])
     add_event(case, EventType.OUTFLOW_DISPUTED, on=on, actor=acting_user, summary=reason, data={"by": by})
@@ -1491,7 +1476,7 @@ def add_note(
         kind=kind,
         text=(text or "").strip(),
         confidentiality=confidentiality,
-        author=_user_or_none(acting_user),
+        author=user_or_none(acting_user),
         author_organisation_id=getattr(acting_user, "organisation_id", None),
         corrects=corrected,
     )
@@ -1570,7 +1555,7 @@ def _record_first_owner(case: Case, acting_user) -> None:
         role=OwnerRole.CASE_MANAGER,
         from_user=None,
         to_user_id=case.case_manager_id,
-        changed_by=_user_or_none(acting_user),
+        changed_by=user_or_none(acting_user),
     )
 
 
@@ -1578,7 +1563,7 @@ def _end_ngo_guide(case: Case, acting_user, previous) -> None:
     """The NGO changed: the guide of the old NGO is no longer the case's guide (history row
     and timeline event; the caller clears the field and saves the case)."""
     CaseOwnerChange.objects.create(
-        case=case, role=OwnerRole.NGO_GUIDE, from_user=previous, to_user=None, changed_by=_user_or_none(acting_user)
+        case=case, role=OwnerRole.NGO_GUIDE, from_user=previous, to_user=None, changed_by=user_or_none(acting_user)
     )
     _owner_event(
         case, role=OwnerRole.NGO_GUIDE, from_user=previous, to_user=None, actor=acting_user, cause="ngo_changed"
@@ -1622,7 +1607,7 @@ def hand_over(
         raise ValidationError({"role": OWNER_ROLE_INVALID})
     if not policy.can_hand_over(acting_user, locked, role):
         raise PermissionDenied(HAND_OVER_NOT_ALLOWED)
-    _check_version(locked, expected_version)
+    check_version(locked, expected_version)
     reason = (reason or "").strip()
     check_text(reason=(reason, SHORT_TEXT_MAX))
     if role == OwnerRole.NGO_GUIDE and locked.assigned_ngo_id is None:
@@ -1652,7 +1637,7 @@ def hand_over(
         from_user=previous,
         to_user=new_owner,
         reason=reason,
-        changed_by=_user_or_none(acting_user),
+        changed_by=user_or_none(acting_user),
     )
     _owner_event(locked, role=role, from_user=previous, to_user=new_owner, actor=acting_user, reason=reason)
     if new_owner.pk != getattr(acting_user, "pk", None):  # no notice to oneself
@@ -1779,7 +1764,7 @@ def _new_document(acting_user, case: Case, *, title: str, kind: str, confidentia
         content_type=upload.content_type,
         size=upload.size,
         sha256=upload.sha256,
-        uploaded_by=_user_or_none(acting_user),
+        uploaded_by=user_or_none(acting_user),
         uploaded_by_organisation_id=getattr(acting_user, "organisation_id", None),
         dossier_part=part,
     )

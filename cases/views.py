@@ -6,9 +6,8 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,6 +49,7 @@ from cases.models import (
     ShelterForm,
 )
 from cases.workflow import State
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
@@ -62,14 +62,7 @@ def _changeable_case(request, pk) -> Case:
     """A visible case the user may change; 404 when hidden, 403 (logged) when read-only."""
     case = _visible_case_or_404(request, pk)
     if not policy.can_change_case(request.user, case):
-        record(
-            actor=request.user,
-            action=Action.UPDATE,
-            result=Result.DENIED,
-            obj=case,
-            origin=Origin.from_request(request),
-        )
-        raise PermissionDenied
+        errors.deny(request, errors.changing(case))
     return case
 
 
@@ -188,35 +181,20 @@ def case_step(request, pk, step):
         user=request.user,
         key=key if key in DeadlineKind.values else "",
     )
-    status = 200
     origin = Origin.from_request(request)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                form.run(acting_user=request.user, origin=origin)
-        except services.NotVisibleError:
-            raise Http404 from None
-        except services.StaleVersionError:
-            record(actor=request.user, action=Action.UPDATE, result=Result.CONFLICT, obj=case, origin=origin)
-            form.add_error(None, services.STALE_VERSION)
-            # The page shows the newest data; a new attempt from this form is based on it.
-            form.data = form.data.copy()
-            form.data["version"] = case.version
-        except workflow.StepNotAllowed as exc:
-            record(actor=request.user, action=Action.UPDATE, result=Result.DENIED, obj=case, origin=origin)
-            form.add_error(None, str(exc))
-        except PermissionDenied as exc:
-            record(actor=request.user, action=Action.UPDATE, result=Result.DENIED, obj=case, origin=origin)
-            form.add_error(None, str(exc) or services.NOT_ALLOWED_CHANGE)
-            status = 403
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, STEP_DONE % {"step": workflow.STEPS[step].label})
-            return redirect(_after_step_url(case, step))
+    outcome = pages.submit(
+        request,
+        form,
+        lambda: form.run(acting_user=request.user, origin=origin),
+        attempt=errors.changing(case, step=step),
+        current_version=lambda: case.version,  # the page shows the newest data: a new attempt is based on it
+    )
+    if outcome.done:
+        messages.success(request, STEP_DONE % {"step": workflow.STEPS[step].label})
+        return redirect(_after_step_url(case, step))
     # The page as it is now, with the user's form, input and errors.
     record(actor=request.user, action=Action.VIEW, obj=case, origin=origin)
-    return _render_case_page(request, case, posted=form, status=status)
+    return _render_case_page(request, case, posted=form, status=outcome.status)
 
 
 @login_required
@@ -263,24 +241,21 @@ def person_edit(request, pk):
 
 
 def _save_versioned(request, form, case, *, template, title, save):
-    if request.method == "POST" and form.is_valid():
-        data = {name: value for name, value in form.cleaned_data.items() if name != "version"}
-        try:
-            save(data, form.cleaned_data["version"])
-        except services.StaleVersionError:
-            record(
-                actor=request.user,
-                action=Action.UPDATE,
-                result=Result.CONFLICT,
-                obj=form.instance,
-                origin=Origin.from_request(request),
-            )
-            form.add_error(None, services.STALE_VERSION)
-        except ValidationError as exc:
-            attach_errors(exc, form)
-        else:
+    status = 200
+    if request.method == "POST":
+        outcome = pages.submit(
+            request,
+            form,
+            lambda: save(
+                {name: value for name, value in form.cleaned_data.items() if name != "version"},
+                form.cleaned_data["version"],
+            ),
+            attempt=errors.changing(form.instance),
+        )
+        if outcome.done:
             messages.success(request, _("De wijzigingen zijn opgeslagen."))
             return redirect("cases:detail", pk=case.pk)
+        status = outcome.status
     # The edit form shows the record (health notes included, for those who may): a read.
     record(
         actor=request.user,
@@ -289,13 +264,13 @@ def _save_versioned(request, form, case, *, template, title, save):
         origin=Origin.from_request(request),
         detail={"case": case.pk, "page": "edit"},
     )
-    return render(request, template, {"form": form, "case": case, "title": title})
+    return render(request, template, {"form": form, "case": case, "title": title}, status=status)
 
 
 def attach_errors(exc: ValidationError, *forms) -> None:
     """Put a service's validation errors on the form that has the field; keep the input."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, messages_ in errors.items():
+    found = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, messages_ in found.items():
         target = next((f for f in forms if field in f.fields), forms[0])
         for message in messages_:
             target.add_error(field if field in target.fields else None, message)

@@ -13,7 +13,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,7 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases import selectors, services
 from cases.forms import DOCUMENT_ADDED, DocumentForm
 from cases.models import Case, Document
-from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404, attach_errors
+from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.params import bounded_int
@@ -73,34 +73,25 @@ def case_documents(request, pk):
     case = _page_case_or_404(request, pk)
     user = request.user
     origin = Origin.from_request(request)
-    special = policy.can_view_special_category(user, case)
-    form = DocumentForm(request.POST, request.FILES, special=special)
-    status = 200
-    if form.is_valid():
-        try:
-            services.add_document(acting_user=user, origin=origin, case=case, **form.document_fields())
-        except services.NotVisibleError:
-            raise Http404 from None
-        except PermissionDenied as exc:
-            record(
-                actor=user,
-                action=Action.CREATE,
-                result=Result.DENIED,
-                origin=origin,
-                object_type="cases.document",
-                detail={"case": case.pk},
-            )
-            form.add_error(None, str(exc) or services.NOT_ALLOWED_CHANGE)
-            status = 403
-        except ValidationError as exc:
-            attach_errors(exc, form)
-        else:
-            messages.success(request, DOCUMENT_ADDED)
-            return redirect(f"{reverse('cases:detail', args=[case.pk])}#documents")
+    form = DocumentForm(request.POST, request.FILES, special=policy.can_view_special_category(user, case))
+    outcome = pages.submit(
+        request,
+        form,
+        lambda: services.add_document(acting_user=user, origin=origin, case=case, **form.document_fields()),
+        attempt=lambda: document_attempt(case, form.document_fields()["confidentiality"]),
+    )
+    if outcome.done:
+        messages.success(request, DOCUMENT_ADDED)
+        return redirect(f"{reverse('cases:detail', args=[case.pk])}#documents")
     # The case page as it is now, with the user's input and errors (the file is chosen again).
     record(actor=user, action=Action.VIEW, obj=case, origin=origin)
     request.document_form = form  # read by documents_context through the case page
-    return _render_case_page(request, case, status=status)
+    return _render_case_page(request, case, status=outcome.status)
+
+
+def document_attempt(case: Case, confidentiality: str) -> errors.Attempt:
+    """A new document on ``case`` as the access log names it (pages and API alike)."""
+    return errors.creating("cases.document", case=case.pk, confidentiality=confidentiality)
 
 
 def visible_document_or_404(request, case: Case, document_pk, *, origin: Origin) -> Document:

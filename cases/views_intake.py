@@ -13,7 +13,7 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -26,6 +26,7 @@ from cases import services
 from cases.forms import CASE_REGISTERED, IntakePersonForm, NewCaseForm, PersonForm
 from cases.models import Case, MatchKind, MatchRequest, MatchRequestStatus, Person
 from cases.views import attach_errors as _attach_errors
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, record
@@ -211,22 +212,21 @@ def _render_detail(request, match, resolver, form, status=200):
 def match_request_resolve(request, pk):
     match, resolver = _match_request_or_404(request, pk)
     if not resolver:
-        raise PermissionDenied
+        errors.deny(request, errors.changing(match))
     form = ResolveForm(request.POST, match_kind=match.match_kind)
-    if form.is_valid():
-        try:
-            services.resolve_match_request(
-                acting_user=request.user,
-                origin=Origin.from_request(request),
-                request=match,
-                decision=form.cleaned_data["decision"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            _attach_errors(exc, form)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("U mag dit niet."))
-        else:
-            messages.success(request, MATCH_RESOLVED)
-            return redirect("cases:match-request", pk=match.pk)
-    return _render_detail(request, match, resolver, form, status=400)
+    outcome = pages.submit(
+        request,
+        form,
+        lambda: services.resolve_match_request(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            request=match,
+            decision=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
+        ),
+        attempt=errors.changing(match),
+    )
+    if outcome.done:
+        messages.success(request, MATCH_RESOLVED)
+        return redirect("cases:match-request", pk=match.pk)
+    return _render_detail(request, match, resolver, form, status=outcome.status)

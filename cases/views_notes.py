@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,8 @@ from django_htmx.http import push_url
 from cases import selectors, services
 from cases.forms import NOTE_ADDED, NOTE_CORRECTION_ADDED, NoteForm
 from cases.models import Case, Note, NoteKind
-from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404, attach_errors
+from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, Result, record
 
@@ -106,40 +106,39 @@ def case_notes(request, pk):
 
 def _add_note(request, pk):
     case = _page_case_or_404(request, pk)
-    user = request.user
-    origin = Origin.from_request(request)
-    special = policy.can_view_special_category(user, case)
-    form = NoteForm(request.POST, special=special)
-    status = 200
-    if form.is_valid():
-        try:
-            services.add_note(acting_user=user, origin=origin, case=case, **form.note_fields())
-        except services.NotVisibleError:
-            raise Http404 from None
-        except PermissionDenied as exc:
-            _refused(request, case)
-            form.add_error(None, str(exc) or services.NOT_ALLOWED_CHANGE)
-            status = 403
-        except ValidationError as exc:
-            attach_errors(exc, form)
-        else:
-            messages.success(request, NOTE_ADDED)
-            return redirect(f"{reverse('cases:detail', args=[case.pk])}#journal")
+    form = NoteForm(request.POST, special=policy.can_view_special_category(request.user, case))
+    outcome = submit_note(request, case, form)
+    if outcome.done:
+        messages.success(request, NOTE_ADDED)
+        return redirect(f"{reverse('cases:detail', args=[case.pk])}#journal")
     # The case page as it is now, with the user's note, input and errors.
-    record(actor=user, action=Action.VIEW, obj=case, origin=origin)
-    return _render_case_page(request, case, note_form=form, status=status)
+    record(actor=request.user, action=Action.VIEW, obj=case, origin=Origin.from_request(request))
+    return _render_case_page(request, case, note_form=form, status=outcome.status)
 
 
-def _refused(request, case: Case, note_id=None) -> None:
-    record(
-        actor=request.user,
-        action=Action.CREATE,
-        result=Result.DENIED,
-        origin=Origin.from_request(request),
-        object_type="cases.note",
-        object_id=note_id or "",
-        detail={"case": case.pk},
+def submit_note(request, case: Case, form: NoteForm, *, corrects: Note | None = None) -> pages.Outcome:
+    """Add the form's note to the case (a correction of ``corrects``); a refusal is logged
+    as the API logs it (``cases.api.notes``)."""
+    return pages.submit(
+        request,
+        form,
+        lambda: services.add_note(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            case=case,
+            corrects=corrects,
+            **form.note_fields(),
+        ),
+        attempt=lambda: note_attempt(case, form.note_fields()["confidentiality"], corrects and corrects.pk),
     )
+
+
+def note_attempt(case: Case, confidentiality: str, corrects: int | None) -> errors.Attempt:
+    """A new note on ``case`` as the access log names it (pages and API alike)."""
+    detail = {"case": case.pk, "confidentiality": confidentiality}
+    if corrects:
+        detail["corrects"] = corrects
+    return errors.creating("cases.note", **detail)
 
 
 @login_required
@@ -166,20 +165,12 @@ def note_detail(request, pk, note_pk):
     initial = {"written_on": note.written_on, "kind": note.kind, "confidentiality": note.confidentiality}
     form = NoteForm(request.POST or None, special=special, initial=initial)
     status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_note(acting_user=user, origin=origin, case=case, corrects=note, **form.note_fields())
-        except services.NotVisibleError:
-            raise Http404 from None
-        except PermissionDenied as exc:
-            _refused(request, case, note.pk)
-            form.add_error(None, str(exc) or services.NOT_ALLOWED_CHANGE)
-            status = 403
-        except ValidationError as exc:
-            attach_errors(exc, form)
-        else:
+    if request.method == "POST":
+        outcome = submit_note(request, case, form, corrects=note)
+        if outcome.done:
             messages.success(request, NOTE_CORRECTION_ADDED)
             return redirect(f"{reverse('cases:note', args=[case.pk, note.pk])}#corrections")
+        status = outcome.status
     record(actor=user, action=Action.VIEW, obj=note, origin=origin, detail={"case": case.pk})
     context = {
         "case": case,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,8 @@ from django.views.decorators.http import require_POST
 from cases import selectors, services
 from cases.forms import HANDED_OVER, HandOverForm, owner_label
 from cases.models import Case, OwnerRole
-from cases.views import _page_case_or_404, _render_case_page, attach_errors
+from cases.views import _page_case_or_404, _render_case_page
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.params import bounded_int
@@ -67,53 +67,32 @@ def hand_over(request, pk, role):
         raise Http404
     case = _page_case_or_404(request, pk)  # 404 (logged) when hidden
     user = request.user
-    origin = Origin.from_request(request)
+    attempt = errors.changing(case, step="hand_over", role=role)
     if not policy.can_hand_over(user, case, role):
-        _refused(request, case, role, Result.DENIED)
-        raise PermissionDenied(services.HAND_OVER_NOT_ALLOWED)
+        errors.deny(request, attempt, services.HAND_OVER_NOT_ALLOWED)
     form = HandOverForm(request.POST, case=case, role=role)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            changed = services.hand_over(
-                acting_user=user,
-                origin=origin,
-                case=case,
-                role=role,
-                to_user=data["to_user"],
-                reason=data["reason"],
-                expected_version=data["version"],
-            )
-        except services.NotVisibleError:
-            raise Http404 from None
-        except services.StaleVersionError:
-            _refused(request, case, role, Result.CONFLICT)
-            form.add_error(None, services.STALE_VERSION)
-            form.data = form.data.copy()
-            form.data["version"] = case.version  # a new attempt is based on what the page shows now
-        except PermissionDenied:
-            _refused(request, case, role, Result.DENIED)
-            raise
-        except ValidationError as exc:
-            attach_errors(exc, form)
-        else:
-            new_owner = getattr(changed, role)
-            messages.success(request, HANDED_OVER % {"name": owner_label(new_owner), "role": OwnerRole(role).label})
-            return redirect(f"{reverse('cases:detail', args=[case.pk])}#owners")
-    # The case page as it is now, with the user's form, input and errors.
-    record(actor=user, action=Action.VIEW, obj=case, origin=origin)
-    return _render_case_page(request, case, owner_form=form)
-
-
-def _refused(request, case: Case, role: str, result: str) -> None:
-    record(
-        actor=request.user,
-        action=Action.UPDATE,
-        result=result,
-        obj=case,
-        origin=Origin.from_request(request),
-        detail={"step": "hand_over", "role": role},
+    outcome = pages.submit(
+        request,
+        form,
+        lambda: services.hand_over(
+            acting_user=user,
+            origin=Origin.from_request(request),
+            case=case,
+            role=role,
+            to_user=form.cleaned_data["to_user"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        ),
+        attempt=attempt,
+        current_version=lambda: case.version,  # a new attempt is based on what the page shows now
     )
+    if outcome.done:
+        new_owner = getattr(outcome.value, role)
+        messages.success(request, HANDED_OVER % {"name": owner_label(new_owner), "role": OwnerRole(role).label})
+        return redirect(f"{reverse('cases:detail', args=[case.pk])}#owners")
+    # The case page as it is now, with the user's form, input and errors.
+    record(actor=user, action=Action.VIEW, obj=case, origin=Origin.from_request(request))
+    return _render_case_page(request, case, owner_form=form, status=outcome.status)
 
 
 # --- The person page ----------------------------------------------------------------------------

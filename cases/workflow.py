@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lvv.accounts.models import Role
+from lvv.errors import StateConflict
 
 
 class State(models.TextChoices):
@@ -94,8 +95,8 @@ STEP_NOT_ALLOWED = _("“%(step)s” kan niet bij een casus die %(state)s is.")
 STEP_ROLE_MISSING = _("Uw rol mag “%(step)s” niet uitvoeren.")
 
 
-class StepNotAllowed(Exception):
-    """A step that the table does not allow from the case's state (changes nothing)."""
+class StepNotAllowed(StateConflict):
+    """A step that the table does not allow from the case's state (changes nothing; 409)."""
 
     def __init__(self, step: Step, state: str):
         self.step = step

@@ -48,7 +48,7 @@ from django.utils.translation import ngettext_lazy
 
 from cases import services as case_services
 from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, EventType, Route, TimelineEvent
-from cases.services import NotVisibleError, StaleVersionError, add_event
+from cases.services import add_event
 from cases.workflow import OPEN_STATES
 from lso import confidential, selectors, tasks
 from lso.models import (
@@ -74,8 +74,10 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import Origin, record
+from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates, within_date_range
 from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
+from lvv.services import check_version, user_or_none
 from lvv.text import TEXT_MAX, check_text, text_errors
 
 __all__ = [
@@ -224,15 +226,6 @@ def works_for(organisation: Organisation | None, location: Location) -> bool:
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def _user_or_none(user):
-    return None if policy.is_system(user) or not getattr(user, "pk", None) else user
-
-
-def _check_version(obj, expected_version) -> None:
-    if expected_version is not None and int(expected_version) != obj.version:
-        raise StaleVersionError
-
-
 def _today() -> datetime.date:
     return timezone.localdate()
 
@@ -263,7 +256,7 @@ def _locked_meeting(
         raise PermissionDenied(str(denied))
     if locked.is_final:
         raise MinutesFinal
-    _check_version(locked, expected_version)
+    check_version(locked, expected_version)
     return locked
 
 
@@ -341,7 +334,7 @@ def create_meeting(
         start_time=start_time,
         place=place,
         online_link=online_link,
-        created_by=_user_or_none(acting_user),
+        created_by=user_or_none(acting_user),
     )
     _validate_place(meeting)
     check_dates(date=meeting.date)
@@ -395,7 +388,7 @@ def _next_order(meeting: Meeting) -> int:
 
 
 def _create_item(acting_user, origin, meeting: Meeting, case: Case, **fields) -> AgendaItem:
-    item = AgendaItem(meeting=meeting, case=case, order=_next_order(meeting), added_by=_user_or_none(acting_user))
+    item = AgendaItem(meeting=meeting, case=case, order=_next_order(meeting), added_by=user_or_none(acting_user))
     for name, value in fields.items():
         setattr(item, name, value)
     item.full_clean(exclude=["meeting", "case", "added_by", "source_event"])
@@ -715,7 +708,7 @@ def _create_action(acting_user, case: Case, spec: Mapping, *, item: AgendaItem |
         owner_organisation=spec["owner_organisation"],
         owner_user=spec.get("owner_user"),
         due_on=spec["due_on"],
-        created_by=_user_or_none(acting_user),
+        created_by=user_or_none(acting_user),
     )
     add_event(
         case,
@@ -870,7 +863,7 @@ def record_outcome(
         advice_event=advice_event,
         advice_followed=advice_followed,
         advice_not_followed_reason=advice_not_followed_reason,
-        recorded_by=_user_or_none(acting_user),
+        recorded_by=user_or_none(acting_user),
     )
     PartnerPosition.objects.bulk_create(
         [PartnerPosition(outcome=outcome, organisation=org, text=text) for org, text in cleaned_positions]
@@ -929,7 +922,7 @@ def finalize_minutes(*, acting_user, origin: Origin, meeting: Meeting, expected_
         raise ValidationError({"__all__": ITEMS_WITHOUT_OUTCOME % {"items": refs}})
     meeting.status = MeetingStatus.MINUTES_FINAL
     meeting.finalised_at = timezone.now()
-    meeting.finalised_by = _user_or_none(acting_user)
+    meeting.finalised_by = user_or_none(acting_user)
     _bump(meeting)
     record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"step": "finalize"})
     return meeting
@@ -998,7 +991,7 @@ def mark_action_done(*, acting_user, origin: Origin, action: Action, on: datetim
     agreed_on = action.item.meeting.date if action.item_id else timezone.localtime(action.created_at).date()
     if on < agreed_on:
         raise ValidationError({"on": DATE_BEFORE % {"date": date_format(agreed_on)}})
-    action.done_on, action.done_by = on, _user_or_none(acting_user)
+    action.done_on, action.done_by = on, user_or_none(acting_user)
     action.save(update_fields=["done_on", "done_by"])
     add_event(
         action.case,

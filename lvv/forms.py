@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.core import validators
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
 
+from lvv import errors
 from lvv.text import TEXT_MAX
 
 WIDGET_CLASSES = {
@@ -70,3 +74,52 @@ class StyledFormMixin:
                 widget = self.fields[name].widget
                 widget.attrs["aria-invalid"] = "true"
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} utrecht-textbox--invalid".strip()
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError, renames: Mapping[str, str] | None = None) -> None:
+    """Put a service's validation errors on the fields that have them (``renames``: the
+    service's field name -> the form's); errors of hidden or unknown fields go above the
+    form. The input is kept."""
+    messages = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    for name, texts in messages.items():
+        name = (renames or {}).get(name, name)
+        visible = name in form.fields and not form.fields[name].widget.is_hidden
+        for text in texts:
+            form.add_error(name if visible else None, text)
+        if visible:
+            form.fields[name].widget.attrs["aria-invalid"] = "true"
+
+
+def add_refusal(form: forms.BaseForm, exc: Exception, answer: errors.Answer, *, current_version=None) -> None:
+    """Show a service's refusal on the form (``lvv.errors``): validation errors on their
+    fields, anything else above the form. After a stale version the form's hidden version
+    becomes ``current_version`` (the one the page now shows), so that a new attempt is
+    based on what the user sees."""
+    if isinstance(exc, ValidationError):
+        if hasattr(form, "add_service_errors"):
+            form.add_service_errors(exc)
+        else:
+            add_service_errors(form, exc)
+        return
+    form.add_error(None, errors.message_of(exc, answer))
+    if isinstance(exc, errors.StaleVersionError) and current_version is not None and "version" in form.fields:
+        form.data = form.data.copy()
+        form.data[form.add_prefix("version")] = current_version
+
+
+class ServiceErrorsMixin:
+    """``add_service_errors(exc)`` for a form; ``error_fields`` maps a service's field names
+    onto the form's where they differ."""
+
+    error_fields: Mapping[str, str] = {}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        add_service_errors(self, exc, self.error_fields)
+
+
+class VersionMixin:
+    """A hidden, optional ``version``: the version of the object the user's change is based on."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -29,16 +29,17 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
 from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, EventType, Route
-from cases.services import NotVisibleError, StaleVersionError, add_event
+from cases.services import add_event
 from lso import confidential
 from lso.models import AgendaItem, ItemOutcome
 from lso.services import can_prepare, works_for
-from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import Origin, record
+from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates
 from lvv.partners.models import Location, Organisation, OrganisationKind
+from lvv.services import check_version, user_or_none
 from lvv.text import TEXT_MAX, check_text
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
@@ -100,15 +101,6 @@ def can_coordinate(user, location: Location) -> bool:
     return can_prepare(user, location)
 
 
-def _user_or_none(user):
-    return None if policy.is_system(user) or not getattr(user, "pk", None) else user
-
-
-def _check_version(obj, expected_version) -> None:
-    if expected_version is not None and int(expected_version) != obj.version:
-        raise StaleVersionError
-
-
 def _not_future(on, field: str = "on") -> datetime.date:
     on = on or timezone.localdate()
     if on > timezone.localdate():
@@ -138,7 +130,7 @@ def _locked_escalation(acting_user, escalation: Escalation, expected_version=Non
         raise NotVisibleError
     if coordinate and not can_coordinate(acting_user, locked.case.location):
         raise PermissionDenied(str(NOT_COORDINATOR))
-    _check_version(locked, expected_version)
+    check_version(locked, expected_version)
     return locked
 
 
@@ -157,11 +149,11 @@ def escalate_from_lso(*, acting_user, origin: Origin, item: AgendaItem, outcome:
         question=outcome.escalation_question,
         escalated_on=on,
         advice_due_on=on + datetime.timedelta(days=ADVICE_DUE_DAYS),
-        created_by=_user_or_none(acting_user),
+        created_by=user_or_none(acting_user),
     )
     Position.objects.bulk_create(
         [
-            Position(escalation=escalation, organisation=p.organisation, text=p.text, author=_user_or_none(acting_user))
+            Position(escalation=escalation, organisation=p.organisation, text=p.text, author=user_or_none(acting_user))
             for p in outcome.positions.select_related("organisation")
         ]
     )
@@ -273,7 +265,7 @@ def complete_preparation_task(
     on = _not_future(on)
     if on < task.escalation.escalated_on:
         raise ValidationError({"on": DATE_BEFORE % {"date": date_format(task.escalation.escalated_on)}})
-    task.done_on, task.done_by = on, _user_or_none(acting_user)
+    task.done_on, task.done_by = on, user_or_none(acting_user)
     task.save(update_fields=["done_on", "done_by"])
     record(
         actor=acting_user, action=AuditAction.UPDATE, obj=task, origin=origin, detail={"case": task.escalation.case_id}
@@ -333,7 +325,7 @@ def create_session(
         ngo=ngo,
         ind_specialist=ind_specialist,
         dtv_specialist=dtv_specialist,
-        created_by=_user_or_none(acting_user),
+        created_by=user_or_none(acting_user),
     )
     session.full_clean(exclude=["created_by", "municipality", "ngo", "ind_specialist", "dtv_specialist"])
     session.save()
@@ -452,7 +444,7 @@ def give_advice(
         no_durable_solution_possible=no_durable_solution_possible,
         given_on=on,
         due_on=due_on,
-        given_by=_user_or_none(acting_user),
+        given_by=user_or_none(acting_user),
     )
     summary = confidential.event_summary(reasoning, reasoning_confidentiality)
     case = case_services.record_mrt_discussion(

@@ -32,12 +32,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, EventType
-from cases.services import DATE_BEFORE, DATE_IN_FUTURE, NotVisibleError, StaleVersionError, add_event
+from cases.services import DATE_BEFORE, DATE_IN_FUTURE, add_event
 from cases.workflow import ADMITTED_STATES
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, record
+from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates
+from lvv.services import check_version, user_or_none
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX, check_text
 from procedures.models import (
     IND_KINDS,
@@ -151,9 +153,8 @@ def can_record_departure(user, case: Case | None = None) -> bool:
 
 # --- Helpers ----------------------------------------------------------------------------------
 
-
-def _user_or_none(user):
-    return None if policy.is_system(user) or not getattr(user, "pk", None) else user
+# The import's name for ``lvv.services.user_or_none`` (one definition, there).
+_user_or_none = user_or_none
 
 
 def _organisation_of(user):
@@ -252,7 +253,7 @@ def submit_application(
         submitted_on=submitted_on,
         submitted_by=submitted_by,
         notes=notes,
-        recorded_by=_user_or_none(acting_user),
+        recorded_by=user_or_none(acting_user),
         recorded_by_organisation=_organisation_of(acting_user),
     )
     application.full_clean(exclude=["case", "recorded_by", "recorded_by_organisation"])
@@ -289,8 +290,7 @@ def decide_application(
         raise NotVisibleError  # a special application does not exist for this user
     if not can_decide(acting_user, case, locked.kind):
         raise PermissionDenied(NOT_ALLOWED_DECIDE_IND if decided_by_ind(locked.kind) else NOT_ALLOWED_DECIDE_CASEWORKER)
-    if expected_version is not None and int(expected_version) != locked.version:
-        raise StaleVersionError
+    check_version(locked, expected_version)
     if locked.decided_on is not None:
         raise ValidationError(ALREADY_DECIDED)
     outcome = _choice(outcome, Outcome.values, "outcome")
@@ -299,7 +299,7 @@ def decide_application(
         raise ValidationError({"decided_on": DECIDED_BEFORE_SUBMITTED % {"date": date_format(locked.submitted_on)}})
     locked.decided_on = decided_on
     locked.outcome = outcome
-    locked.decided_by = _user_or_none(acting_user)
+    locked.decided_by = user_or_none(acting_user)
     locked.decided_by_organisation = _organisation_of(acting_user)
     locked.version += 1
     locked.save()
@@ -353,7 +353,7 @@ def record_departure_step(
         on=on,
         details=details,
         partner=partner,
-        recorded_by=_user_or_none(acting_user),
+        recorded_by=user_or_none(acting_user),
         organisation=_organisation_of(acting_user),
     )
     step.full_clean(exclude=["case", "recorded_by", "organisation"])
@@ -408,7 +408,7 @@ def plan_departure(
         planned_on=planned_on,
         support=support,
         notes=notes,
-        recorded_by=_user_or_none(acting_user),
+        recorded_by=user_or_none(acting_user),
         organisation=_organisation_of(acting_user),
     )
     plan.full_clean(exclude=["case", "recorded_by", "organisation"])

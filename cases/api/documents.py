@@ -22,28 +22,25 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.parsers import MultiPartParser
-from rest_framework.response import Response
 
 from cases import documents as document_files
 from cases import selectors, services
+from cases.api.common import CaseRecordsMixin
 from cases.api.serializers import _name_of
-from cases.api.trajectory import DETAIL, _field_errors, origin
-from cases.models import Case, Confidentiality, Document, DocumentKind
-from cases.views_documents import file_response
-from lvv.access import policy
+from cases.models import Confidentiality, Document, DocumentKind
+from cases.views_documents import document_attempt, file_response
+from lvv import errors
+from lvv.api.common import DETAIL, FIELD_ERRORS, origin
 from lvv.api.pagination import PageNumberPagination
-from lvv.audit.log import Action, Result, record
+from lvv.audit.log import Action, Result
 
 TITLE_MAX = Document._meta.get_field("title").max_length
 
@@ -190,7 +187,7 @@ CONTENT_RESPONSES = {(200, content_type): OpenApiTypes.BINARY for content_type i
         ),
         responses={
             201: DocumentSerializer,
-            400: OpenApiResponse(description=str(_("Ongeldige invoer: per veld een lijst meldingen."))),
+            400: FIELD_ERRORS,
             403: OpenApiResponse(DETAIL),
             404: OpenApiResponse(DETAIL),
             413: OpenApiResponse(description=str(_("Het verzoek is groter dan het maximum voor een document."))),
@@ -199,7 +196,7 @@ CONTENT_RESPONSES = {(200, content_type): OpenApiTypes.BINARY for content_type i
 )
 @extend_schema(tags=["documents"])
 class DocumentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    CaseRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """The documents of one case: list, read, add and download (never change or delete)."""
 
@@ -209,55 +206,23 @@ class DocumentViewSet(
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = DocumentFilter
     queryset = Document.objects.none()  # for the schema; the real one is get_queryset's
-
-    @cached_property
-    def case(self) -> Case:
-        """The case in the path, when the user may see it; 404 (logged) otherwise."""
-        try:
-            return selectors.get_visible_case(self.request.user, self.kwargs["case_id"])
-        except Case.DoesNotExist:
-            self._log(Action.VIEW, Result.DENIED, object_type="cases.case", object_id=self.kwargs["case_id"])
-            raise exceptions.NotFound() from None
-
-    @cached_property
-    def special(self) -> bool:
-        return policy.can_view_special_category(self.request.user, self.case)
+    object_type = "cases.document"
+    logged_filters = ("kind",)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Document.objects.none()
         return selectors.case_documents(self.request.user, self.case, special=self.special)
 
-    def _log(self, action: str, result: str = Result.ALLOWED, **target) -> None:
-        record(actor=self.request.user, action=action, result=result, origin=origin(self.request), **target)
-
-    def _document(self, pk) -> Document:
-        try:
-            return self.get_queryset().get(pk=pk)
-        except Document.DoesNotExist:
-            self._log(Action.VIEW, Result.DENIED, object_type="cases.document", object_id=pk)
-            raise exceptions.NotFound() from None
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        filters_used = {k: v for k, v in request.query_params.items() if k == "kind" and v}
-        self._log(Action.LIST, object_type="cases.document", detail={"case": self.case.pk, "filters": filters_used})
-        return response
-
-    def retrieve(self, request, *args, **kwargs):
-        document = self._document(kwargs["pk"])
-        self._log(Action.VIEW, obj=document, detail={"case": self.case.pk})
-        return Response(self.get_serializer(document).data)
-
     def create(self, request, *args, **kwargs):
         case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
         if document_files.request_too_large(request):  # before the body is read
-            self._log(Action.CREATE, Result.INVALID, object_type="cases.document", detail={"case": case.pk})
+            self.log(Action.CREATE, Result.INVALID, object_type="cases.document", detail={"case": case.pk})
             raise UploadTooLarge(int(request.META["CONTENT_LENGTH"]))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
+        with errors.attempting(document_attempt(case, data["confidentiality"])):
             document = services.add_document(
                 acting_user=request.user,
                 origin=origin(request),
@@ -267,20 +232,7 @@ class DocumentViewSet(
                 kind=data["kind"],
                 confidentiality=data["confidentiality"],
             )
-        except services.NotVisibleError:
-            raise exceptions.NotFound() from None
-        except DjangoPermissionDenied as exc:
-            self._log(
-                Action.CREATE,
-                Result.DENIED,
-                object_type="cases.document",
-                detail={"case": case.pk, "confidentiality": data["confidentiality"]},
-            )
-            raise exceptions.PermissionDenied(str(exc) or None) from None
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(_field_errors(exc, {})) from None
-        document = self.get_queryset().get(pk=document.pk)  # as a read gives it
-        return Response(self.get_serializer(document).data, status=201)
+        return self.created(document)  # as a read gives it
 
     @extend_schema(
         summary=str(_("De inhoud van een document (download)")),
@@ -293,12 +245,12 @@ class DocumentViewSet(
         responses={**CONTENT_RESPONSES, 404: OpenApiResponse(DETAIL)},
     )
     def content(self, request, *args, **kwargs):
-        document = self._document(kwargs["pk"])
+        document = self.get_record(kwargs["pk"])
         try:
             response = file_response(document)
         except Http404:
             raise exceptions.NotFound() from None
-        self._log(Action.EXPORT, obj=document, detail={"case": self.case.pk})
+        self.log(Action.EXPORT, obj=document, detail={"case": self.case.pk})
         return response
 
 

@@ -20,8 +20,8 @@ from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 
 from cases import inboxes
-from cases.api.trajectory import DETAIL, origin
 from lvv.access import policy
+from lvv.api.common import DETAIL, origin
 from lvv.api.pagination import PageNumberPagination
 from lvv.audit.log import Action, Result, record
 

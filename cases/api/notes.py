@@ -14,25 +14,22 @@ with channel ``api``. Included by ``lvv.api.urls``.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, viewsets
-from rest_framework.response import Response
+from rest_framework import mixins, serializers, viewsets
 
 from cases import selectors, services
+from cases.api.common import CaseRecordsMixin
 from cases.api.serializers import DATE_TOO_EARLY, EARLIEST_DATE, _name_of
-from cases.api.trajectory import DETAIL, _field_errors, origin
-from cases.models import NOTE_TEXT_MAX_LENGTH, Case, Confidentiality, Note, NoteKind
-from lvv.access import policy
+from cases.models import NOTE_TEXT_MAX_LENGTH, Confidentiality, Note, NoteKind
+from cases.views_notes import note_attempt
+from lvv import errors
+from lvv.api.common import DETAIL, FIELD_ERRORS, origin
 from lvv.api.pagination import PageNumberPagination
-from lvv.audit.log import Action, Result, record
 
 MAX_ID = 2**63 - 1  # the largest id PostgreSQL's bigint holds
 
@@ -137,14 +134,16 @@ class NoteFilter(filters.FilterSet):
         ),
         responses={
             201: NoteSerializer,
-            400: OpenApiResponse(description=str(_("Ongeldige invoer: per veld een lijst meldingen."))),
+            400: FIELD_ERRORS,
             403: OpenApiResponse(DETAIL),
             404: OpenApiResponse(DETAIL),
         },
     ),
 )
 @extend_schema(tags=["notes"])
-class NoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class NoteViewSet(
+    CaseRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """The notes of one case: list, read and add (never change or delete)."""
 
     serializer_class = NoteSerializer
@@ -152,49 +151,20 @@ class NoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = NoteFilter
     queryset = Note.objects.none()  # for the schema; the real one is get_queryset's
-
-    @cached_property
-    def case(self) -> Case:
-        """The case in the path, when the user may see it; 404 (logged) otherwise."""
-        try:
-            return selectors.get_visible_case(self.request.user, self.kwargs["case_id"])
-        except Case.DoesNotExist:
-            self._log(Action.VIEW, Result.DENIED, object_type="cases.case", object_id=self.kwargs["case_id"])
-            raise exceptions.NotFound() from None
-
-    @cached_property
-    def special(self) -> bool:
-        return policy.can_view_special_category(self.request.user, self.case)
+    object_type = "cases.note"
+    logged_filters = ("kind",)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Note.objects.none()
         return selectors.case_notes(self.request.user, self.case, special=self.special)
 
-    def _log(self, action: str, result: str = Result.ALLOWED, **target) -> None:
-        record(actor=self.request.user, action=action, result=result, origin=origin(self.request), **target)
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        filters_used = {k: v for k, v in request.query_params.items() if k == "kind" and v}
-        self._log(Action.LIST, object_type="cases.note", detail={"case": self.case.pk, "filters": filters_used})
-        return response
-
-    def retrieve(self, request, *args, **kwargs):
-        try:
-            note = self.get_queryset().get(pk=kwargs["pk"])
-        except Note.DoesNotExist:
-            self._log(Action.VIEW, Result.DENIED, object_type="cases.note", object_id=kwargs["pk"])
-            raise exceptions.NotFound() from None
-        self._log(Action.VIEW, obj=note, detail={"case": self.case.pk})
-        return Response(self.get_serializer(note).data)
-
     def create(self, request, *args, **kwargs):
         case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
+        with errors.attempting(note_attempt(case, data["confidentiality"], data.get("corrects_id"))):
             note = services.add_note(
                 acting_user=request.user,
                 origin=origin(request),
@@ -205,20 +175,7 @@ class NoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                 confidentiality=data["confidentiality"],
                 corrects=data.get("corrects_id"),
             )
-        except services.NotVisibleError:
-            raise exceptions.NotFound() from None
-        except DjangoPermissionDenied as exc:
-            self._log(
-                Action.CREATE,
-                Result.DENIED,
-                object_type="cases.note",
-                detail={"case": case.pk, "confidentiality": data["confidentiality"]},
-            )
-            raise exceptions.PermissionDenied(str(exc) or None) from None
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(_field_errors(exc, {})) from None
-        note = self.get_queryset().get(pk=note.pk)  # with its author and corrections, as a read gives it
-        return Response(self.get_serializer(note).data, status=201)
+        return self.created(note)  # with its author and corrections, as a read gives it
 
 
 notes = NoteViewSet.as_view({"get": "list", "post": "create"})

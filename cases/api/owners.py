@@ -21,25 +21,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 
 from cases import selectors, services
+from cases.api.common import CaseRecordsMixin
 from cases.api.notes import MAX_ID, NoteSerializer
 from cases.api.serializers import VERSION_HELP, VERSION_REQUIRED, CaseSerializer, OwnerSerializer, PersonSerializer
-from cases.api.trajectory import DETAIL, FIELD_ERRORS, IF_MATCH, _field_errors, if_match_version, origin
 from cases.models import Case, CaseOwnerChange, Confidentiality, Document, DocumentKind, Note, OwnerRole
 from cases.workflow import State
+from lvv import errors
 from lvv.access import policy
-from lvv.api.exceptions import PreconditionFailed, StaleVersion
+from lvv.api.common import DETAIL, FIELD_ERRORS, IF_MATCH, if_match_version, log_not_found, origin, versioned
 from lvv.api.pagination import PageNumberPagination
-from lvv.audit.log import Action, Result, record
+from lvv.audit.log import Action, record
 from lvv.text import SHORT_TEXT_MAX
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -192,30 +190,19 @@ class PersonDocumentSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(tags=["owners"])
-class CaseOwnersViewSet(viewsets.GenericViewSet):
+class CaseOwnersViewSet(CaseRecordsMixin, viewsets.GenericViewSet):
     """The owners of one case: hand one over; read the history."""
 
     serializer_class = OwnerChangeSerializer
     pagination_class = PageNumberPagination
     filter_backends: list = []
     queryset = CaseOwnerChange.objects.none()  # for the schema; the real one is get_queryset's
-
-    @cached_property
-    def case(self) -> Case:
-        """The case in the path, when the user may see it; 404 (logged) otherwise."""
-        try:
-            return selectors.get_visible_case(self.request.user, self.kwargs["case_id"])
-        except Case.DoesNotExist:
-            self._log(Action.VIEW, Result.DENIED, object_type="cases.case", object_id=self.kwargs["case_id"])
-            raise exceptions.NotFound() from None
+    object_type = "cases.caseownerchange"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CaseOwnerChange.objects.none()
         return selectors.owner_history(self.request.user, self.case)
-
-    def _log(self, action: str, result: str = Result.ALLOWED, **target) -> None:
-        record(actor=self.request.user, action=action, result=result, origin=origin(self.request), **target)
 
     @extend_schema(
         summary=str(_("De overdrachten van de casus (nieuwste eerst, per pagina)")),
@@ -224,7 +211,7 @@ class CaseOwnersViewSet(viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        self._log(Action.LIST, object_type="cases.caseownerchange", detail={"case": self.case.pk})
+        self.log(Action.LIST, object_type=self.object_type, detail={"case": self.case.pk})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -255,7 +242,7 @@ class CaseOwnersViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         version = header_version if header_version is not None else data.get("version")
-        try:
+        with errors.attempting(errors.changing(case, step="hand_over", role=data["role"])):
             case = services.hand_over(
                 acting_user=request.user,
                 origin=origin(request),
@@ -265,24 +252,9 @@ class CaseOwnersViewSet(viewsets.GenericViewSet):
                 reason=data["reason"],
                 expected_version=version,
             )
-        except services.NotVisibleError:
-            raise exceptions.NotFound() from None
-        except services.StaleVersionError:
-            self._refused(case, data["role"], Result.CONFLICT)
-            raise (PreconditionFailed if header_version is not None else StaleVersion)() from None
-        except DjangoPermissionDenied as exc:
-            self._refused(case, data["role"], Result.DENIED)
-            raise exceptions.PermissionDenied(str(exc) or None) from None
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(_field_errors(exc, {})) from None
         case = selectors.visible_cases(request.user).select_related("case_manager", "ngo_guide").get(pk=case.pk)
         context = {**self.get_serializer_context(), "special_category": policy.SpecialCategoryChecker(request.user)}
-        response = Response(CaseSerializer(case, context=context).data)
-        response["ETag"] = f'"{case.version}"'
-        return response
-
-    def _refused(self, case: Case, role: str, result: str) -> None:
-        self._log(Action.UPDATE, result, obj=case, detail={"step": "hand_over", "role": role})
+        return versioned(Response(CaseSerializer(case, context=context).data), case)
 
 
 # --- One person's journal ----------------------------------------------------------------------
@@ -300,14 +272,7 @@ class _PersonFileViewSet(viewsets.GenericViewSet):
         person_id = self.kwargs["person_id"]
         cases = list(selectors.person_cases(request.user, person_id)) if policy.sees_persons(request.user) else []
         if not cases:
-            record(
-                actor=request.user,
-                action=Action.VIEW,
-                result=Result.DENIED,
-                origin=origin(request),
-                object_type="cases.person",
-                object_id=person_id,
-            )
+            log_not_found(request, "cases.person", person_id)
             raise exceptions.NotFound()
         special = policy.SpecialCategoryChecker(request.user, cases)
         return cases, {case.pk for case in cases if special(case)}

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +27,6 @@ from rest_framework.views import APIView
 
 from cases import selectors, services
 from cases.api.serializers import CaseSerializer
-from cases.api.trajectory import _field_errors, origin
 from cases.models import (
     CaseType,
     MatchKind,
@@ -42,9 +39,11 @@ from cases.models import (
     v_number_validator,
 )
 from cases.views_intake import match_requests_for
+from lvv import errors
 from lvv.access import policy
+from lvv.api.common import origin
 from lvv.api.pagination import PageNumberPagination
-from lvv.audit.log import Action, record
+from lvv.audit.log import Action, Channel, record
 from lvv.partners.models import Location, Organisation, OrganisationKind
 
 IDEMPOTENCY_INVALID = _("De header Idempotency-Key moet een UUID zijn.")
@@ -215,13 +214,6 @@ class RegistrationView(APIView):
                 },
                 status=status.HTTP_202_ACCEPTED,
             )
-        except services.NotVisibleError:
-            raise exceptions.NotFound() from None
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from None
-        except DjangoValidationError as exc:
-            errors = _field_errors(exc, {})
-            raise exceptions.ValidationError(errors) from None
         context = {"request": request, "special_category": lambda c: policy.can_view_special_category(request.user, c)}
         response = Response(CaseSerializer(case, context=context).data, status=status.HTTP_201_CREATED)
         response["ETag"] = f'"{case.version}"'
@@ -259,10 +251,7 @@ class ResolveSerializer(serializers.Serializer):
 
 
 def _match_or_404(request, pk) -> tuple[MatchRequest, bool]:
-    try:
-        return services.match_request_for(request.user, origin(request), pk)
-    except services.NotVisibleError:
-        raise exceptions.NotFound() from None
+    return services.match_request_for(request.user, origin(request), pk)  # NotVisibleError: 404
 
 
 class MatchRequestListView(APIView):
@@ -318,17 +307,13 @@ class MatchRequestResolveView(APIView):
     def post(self, request, pk: int):
         match, resolver = _match_or_404(request, pk)
         if not resolver:
-            raise exceptions.PermissionDenied()
+            errors.deny(request, errors.changing(match), channel=Channel.API)
         serializer = ResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
+        with errors.attempting(errors.changing(match)):
             match = services.resolve_match_request(
                 acting_user=request.user, origin=origin(request), request=match, **serializer.validated_data
             )
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(_field_errors(exc, {})) from None
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from None
         return Response(MatchRequestSerializer(match).data)
 
 
@@ -420,18 +405,13 @@ class ReconciliationSignOffView(APIView):
         data = ReconciliationQuerySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         location, up_to = _reconciliation_scope(request, data.validated_data)
-        try:
-            signed = services.sign_off_reconciliation(
-                acting_user=request.user,
-                origin=origin(request),
-                location=location,
-                up_to=up_to,
-                notes=data.validated_data["notes"],
-            )
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from None
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(_field_errors(exc, {})) from None
+        signed = services.sign_off_reconciliation(
+            acting_user=request.user,
+            origin=origin(request),
+            location=location,
+            up_to=up_to,
+            notes=data.validated_data["notes"],
+        )
         return Response({"id": signed.pk, "outflows": signed.outflows}, status=status.HTTP_201_CREATED)
 
 

@@ -14,60 +14,29 @@ ETag. Errors: 400 field errors, 403 role, 404 hidden, 409 stale version (body) o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases import selectors, services, workflow
 from cases.api import serializers as api
 from cases.models import Case, CooperationCheck, Deadline, Scenario
+from lvv import errors
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.api.exceptions import PreconditionFailed, StaleVersion
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.api.common import DETAIL, FIELD_ERRORS, IF_MATCH, VERSIONED_ERRORS, if_match_version, origin
+from lvv.audit.log import Action, record
 from lvv.partners.models import ProgrammeSettings
 
 # The trajectory shows the newest events; /timeline/ pages through all of them.
 TIMELINE_LIMIT = 20
-
-IF_MATCH_INVALID = _("Ongeldige versie in If-Match.")
-STEP_NOT_ALLOWED_CODE = "step_not_allowed"
-
-
-def origin(request) -> Origin:
-    return Origin.from_request(request, channel=Channel.API)
-
-
-def if_match_version(request) -> int | None:
-    """The version in an If-Match header (``"3"``, ``W/"3"``, ``3``), or None without one."""
-    header = request.headers.get("If-Match")
-    if not header:
-        return None
-    value = header.strip().removeprefix("W/").strip('"').removeprefix("v")
-    if not value.isdigit() or len(value) > 10:
-        raise exceptions.ValidationError({"If-Match": [str(IF_MATCH_INVALID)]})
-    return int(value)
-
-
-class StepNotAllowedError(exceptions.APIException):
-    """409: the transition table does not allow this step from the case's state."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = STEP_NOT_ALLOWED_CODE
-
-    def __init__(self, error: workflow.StepNotAllowed):
-        super().__init__({"detail": str(error), "code": STEP_NOT_ALLOWED_CODE})
-
 
 # --- Reading -----------------------------------------------------------------------------
 
@@ -161,6 +130,12 @@ class ApiStep:
     @property
     def method_name(self) -> str:
         return self.slug.replace("-", "_")
+
+    def step_taken(self, data: dict) -> str:
+        """The workflow step a body takes (the dossier endpoint's: by the part's ``kind``)."""
+        if len(self.steps) == 1:
+            return self.steps[0]
+        return next(name for name in self.steps if name.endswith(f"_{data['kind']}".lower()))
 
 
 API_STEPS: dict[str, ApiStep] = {
@@ -282,40 +257,7 @@ if set(ENDPOINT_OF_STEP) != _OFFERED:
     raise ImproperlyConfigured(f"steps without an API endpoint: {sorted(_OFFERED ^ set(ENDPOINT_OF_STEP))}")
 
 
-def _field_errors(exc: DjangoValidationError, renames: dict[str, str]) -> dict:
-    if not hasattr(exc, "error_dict"):
-        return {"non_field_errors": exc.messages}
-    errors = {}
-    for name, messages in exc.message_dict.items():
-        key = "non_field_errors" if name == "__all__" else renames.get(name, name)
-        errors.setdefault(key, []).extend(messages)
-    return errors
-
-
 # --- OpenAPI ----------------------------------------------------------------------------
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=_(
-        "De versie (ETag) waarop de stap is gebaseerd; een verouderde versie geeft 412. "
-        "Zonder deze header is `version` in de body verplicht."
-    ),
-)
-DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
-STEP_CONFLICT = inline_serializer(
-    "StepConflict",
-    {
-        "detail": serializers.CharField(),
-        "code": serializers.CharField(
-            required=False, help_text=_("`step_not_allowed` als de stap vanuit deze status niet kan.")
-        ),
-    },
-)
-FIELD_ERRORS = OpenApiResponse(
-    description=_("Ongeldige invoer: per veld een lijst meldingen (`non_field_errors` voor het geheel).")
-)
 
 
 def _step_schema(api_step: ApiStep):
@@ -332,15 +274,11 @@ def _step_schema(api_step: ApiStep):
         request=api_step.serializer,
         parameters=[IF_MATCH],
         responses={
+            **VERSIONED_ERRORS,
             200: api.TrajectorySerializer,
             400: FIELD_ERRORS,
             403: OpenApiResponse(DETAIL, description=_("De casus is zichtbaar, maar u mag deze stap niet zetten.")),
             404: OpenApiResponse(DETAIL, description=_("De casus bestaat niet of is voor u niet zichtbaar.")),
-            409: OpenApiResponse(
-                STEP_CONFLICT,
-                description=_("Verouderde `version` in de body, of de stap kan niet vanuit de huidige status."),
-            ),
-            412: OpenApiResponse(DETAIL, description=_("De versie in If-Match is niet (meer) de huidige versie.")),
         },
         tags=["trajectory"],
     )
@@ -435,34 +373,12 @@ class TrajectoryMixin:
         body_version = data.pop("version", None)
         version = header_version if header_version is not None else body_version
         arguments = api_step.arguments(case, data)
-        try:
+        attempt = errors.changing(case, step=api_step.step_taken(data))
+        with errors.attempting(replace(attempt, fields=api_step.error_fields)):
             case = api_step.service(
                 acting_user=request.user, origin=origin(request), case=case, expected_version=version, **arguments
             )
-        except services.StaleVersionError:
-            self._refused(request, case, api_step, Result.CONFLICT, "stale_version")
-            raise (PreconditionFailed if header_version is not None else StaleVersion)() from None
-        except workflow.StepNotAllowed as exc:
-            self._refused(request, case, api_step, Result.CONFLICT, STEP_NOT_ALLOWED_CODE)
-            raise StepNotAllowedError(exc) from None
-        except services.NotVisibleError:
-            raise exceptions.NotFound() from None
-        except DjangoPermissionDenied as exc:
-            self._refused(request, case, api_step, Result.DENIED, "permission_denied")
-            raise exceptions.PermissionDenied(str(exc) or None) from None
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(_field_errors(exc, api_step.error_fields)) from None
         return self._trajectory_response(request, case)
-
-    def _refused(self, request, case, api_step: ApiStep, result: str, reason: str) -> None:
-        record(
-            actor=request.user,
-            action=Action.UPDATE,
-            result=result,
-            origin=origin(request),
-            obj=case,
-            detail={"step": api_step.slug, "reason": reason},
-        )
 
     def _trajectory_response(self, request, case: Case, *, loaded: bool = False) -> Response:
         if not loaded:  # after a step: read it back with its records

@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, viewsets
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 
 from cases import selectors, services
 from cases.api.owners import PersonDetailSerializer
-from cases.api.serializers import VERSION_REQUIRED, CaseSerializer, PersonSerializer
-from cases.api.trajectory import TrajectoryMixin, if_match_version, trajectory_queryset
-from cases.api.trajectory import origin as _origin
+from cases.api.serializers import CaseSerializer, PersonSerializer
+from cases.api.trajectory import TrajectoryMixin, trajectory_queryset
 from cases.models import Person
+from lvv import errors
 from lvv.access import policy
-from lvv.api.exceptions import PreconditionFailed, StaleVersion
-from lvv.audit.log import Action, Result, record
+from lvv.api.common import IF_MATCH, AuditedMixin, expected_version
+from lvv.api.common import origin as _origin
 from lvv.params import QUERY_MAX_LENGTH
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=_("De versie (ETag) waarop de wijziging is gebaseerd; een verouderde versie geeft 412."),
-)
-
-
-def _expected_version(request):
-    """(version, from_header): If-Match wins over ``version`` in the body."""
-    header_version = if_match_version(request)
-    if header_version is not None:
-        return header_version, True
-    if not isinstance(request.data, Mapping) or "version" not in request.data:
-        raise exceptions.ValidationError({"version": [str(VERSION_REQUIRED)]})
-    try:
-        return int(request.data["version"]), False
-    except (TypeError, ValueError):
-        raise exceptions.ValidationError({"version": [_("Een geheel getal is vereist.")]}) from None
 
 
 class PersonFilter(filters.FilterSet):
@@ -57,81 +32,34 @@ class PersonFilter(filters.FilterSet):
 
 
 class VersionedModelViewSet(
+    AuditedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """List, read, create and update (no delete); reads are logged, writes go to services."""
+    """List, read, create and update (no delete); reads are logged, writes go to services
+    (their errors answer through ``lvv.api.exceptions``)."""
 
     object_type: str
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except (exceptions.NotFound, Http404):  # DRF's get_object raises Django's Http404
-            record(
-                actor=self.request.user,
-                action=Action.VIEW,
-                result=Result.DENIED,
-                origin=_origin(self.request),
-                object_type=self.object_type,
-                object_id=self.kwargs.get("pk"),
-            )
-            raise
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        record(
-            actor=request.user,
-            action=Action.LIST,
-            origin=_origin(request),
-            object_type=self.object_type,
-            detail={"filters": {k: v for k, v in request.query_params.items() if v}},
-        )
-        return response
-
-    def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        record(actor=request.user, action=Action.VIEW, obj=instance, origin=_origin(request))
-        return self._respond(instance)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # A new object has no version to be based on: a ``version`` in the body is ignored.
         data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        instance = self._call(self.perform_service_create, data)
-        return self._respond(instance, status=201)
+        return self.respond(self.perform_service_create(data), 201)
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
-        version, from_header = _expected_version(request)
+        version = expected_version(request, required=True)
         serializer = self.get_serializer(instance, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        try:
-            instance = self._call(self.perform_service_update, instance, data, version)
-        except services.StaleVersionError:
-            record(
-                actor=request.user, action=Action.UPDATE, result=Result.CONFLICT, origin=_origin(request), obj=instance
-            )
-            raise (PreconditionFailed if from_header else StaleVersion)() from None
-        return self._respond(instance)
-
-    def _call(self, fn, *args):
-        try:
-            return fn(*args)
-        except services.NotVisibleError:
-            raise exceptions.NotFound() from None
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from None
-
-    def _respond(self, instance, status=200):
-        response = Response(self.get_serializer(instance).data, status=status)
-        response["ETag"] = f'"{instance.version}"'
-        return response
+        with errors.attempting(errors.changing(instance)):
+            instance = self.perform_service_update(instance, data, version)
+        return self.respond(instance)
 
 
 @extend_schema_view(

@@ -1,32 +1,68 @@
-"""One error shape for the API; Django's own errors become DRF answers, never a 500."""
+"""One error shape for the API: the domain errors answer as ``lvv.errors`` says (and their
+refusals are logged there), Django's own errors become DRF answers, never a 500."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class StaleVersion(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _(
-        "Dit object is intussen door iemand anders gewijzigd. Haal de nieuwste versie op en probeer het opnieuw."
-    )
-    default_code = "stale_version"
+from lvv import errors
+from lvv.audit.log import Channel
 
 
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = _("De versie in If-Match is niet (meer) de huidige versie.")
-    default_code = "precondition_failed"
+class Refused(exceptions.APIException):
+    """A domain error as the API answers it: ``{"detail": ..., "code": ...}``."""
+
+    def __init__(self, answer: errors.Answer, message: str):
+        self.status_code = answer.status
+        super().__init__({"detail": message, "code": answer.code}, code=answer.code)
+
+
+def field_errors(exc: DjangoValidationError, renames=None) -> dict:
+    """A service's validation errors per field of the body (``renames``: service name ->
+    body name; ``non_field_errors`` for the whole)."""
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    result: dict[str, list] = {}
+    for name, messages in exc.message_dict.items():
+        key = "non_field_errors" if name == "__all__" else (renames or {}).get(name, name)
+        result.setdefault(key, []).extend(messages)
+    return result
+
+
+def as_api_exception(exc: Exception, request=None) -> exceptions.APIException | None:
+    """The DRF exception for a domain error, after logging its refusal; None for others."""
+    answer = errors.answer_for(exc)
+    if answer is None:
+        return None
+    attempt = getattr(exc, "attempt", None)
+    if request is not None:
+        errors.log_refusal(request, answer, attempt, channel=Channel.API)
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(field_errors(exc, attempt.fields if attempt else None))
+    if isinstance(exc, errors.StaleVersionError) and getattr(request, "version_from_if_match", False):
+        answer = errors.PRECONDITION_FAILED
+        return Refused(answer, str(answer.message))
+    return Refused(answer, errors.message_of(exc, answer))
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            detail = {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
-        else:
-            detail = {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail=detail)
-    return drf_exception_handler(exc, context)
+    converted = as_api_exception(exc, context.get("request"))
+    return drf_exception_handler(converted or exc, context)
+
+
+class StaleVersion(exceptions.APIException):
+    """Kept while the views move to the exception handler; answers as ``lvv.errors`` says."""
+
+    status_code = errors.ANSWERS[errors.StaleVersionError].status
+    default_detail = errors.STALE_VERSION
+    default_code = errors.ANSWERS[errors.StaleVersionError].code
+
+
+class PreconditionFailed(exceptions.APIException):
+    """Kept while the views move to the exception handler; answers as ``lvv.errors`` says."""
+
+    status_code = errors.PRECONDITION_FAILED.status
+    default_detail = errors.STALE_IF_MATCH
+    default_code = errors.PRECONDITION_FAILED.code

@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from cases import services, workflow
 from cases.api.serializers import COUNTRY_INVALID, VERSION_REQUIRED
-from cases.api.trajectory import API_STEPS, ENDPOINT_OF_STEP, STEP_NOT_ALLOWED_CODE, TIMELINE_LIMIT
+from cases.api.trajectory import API_STEPS, ENDPOINT_OF_STEP, TIMELINE_LIMIT
 from cases.models import Case, Deadline, DeadlineKind, TimelineEvent
 from cases.workflow import STEPS, State
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
+from lvv.api.common import STEP_NOT_ALLOWED_CODE
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry, Result
 from lvv.partners.models import LocationCapacity

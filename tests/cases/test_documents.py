@@ -446,7 +446,7 @@ def test_the_page_refuses_bad_files_in_dutch_and_stores_nothing(client, world, n
     client.force_login(ngo)
     response = post_upload(client, world.ams.assigned, file=upload(name, content))
     html = response.content.decode()
-    assert response.status_code == 200 and str(message).split("(")[0].strip() in html.replace("&#x27;", "'")
+    assert response.status_code == 400 and str(message).split("(")[0].strip() in html.replace("&#x27;", "'")
     assert 'id="document-add" open' in html
     assert not Document.objects.exists() and stored_files() == []
 
@@ -465,7 +465,7 @@ def test_the_page_shows_missing_fields_in_dutch(client, world, manager):
     client.force_login(manager)
     response = client.post(reverse("cases:documents", args=[world.ams.assigned.pk]), {"title": "", "kind": ""})
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     for field in ("file", "title", "kind"):
         assert f'id="id_document_{field}_errors"><p>Dit veld is vereist.</p>' in html
     assert 'name="confidentiality"' in html and not Document.objects.exists()
@@ -561,7 +561,7 @@ def test_the_ind_delivers_its_dossier_part_with_the_file_on_the_page(client, wor
     assert 'name="confidentiality"' not in step  # the IND officer may not see special-category data
     url = reverse("cases:step", args=[case.pk, "deliver_dossier_ind"])
     refused = client.post(url, {"version": case.version, "on": TODAY().isoformat(), "file": upload("d.pdf", PNG)})
-    assert refused.status_code == 200 and "De inhoud van dit bestand is PNG" in refused.content.decode()
+    assert refused.status_code == 400 and "De inhoud van dit bestand is PNG" in refused.content.decode()
     assert DossierPart.objects.get(case=case, kind="IND").delivered_on is None and stored_files() == []
     response = client.post(
         url, {"version": case.version, "on": TODAY().isoformat(), "file": upload("ind.pdf"), "title": "IND-dossier"}

@@ -332,7 +332,7 @@ def test_the_page_shows_field_errors_in_dutch(client, world, manager):
         {"written_on": (TODAY() + DAY).isoformat(), "kind": "", "text": "", "confidentiality": "special"},
     )
     html = response.content.decode()
-    assert response.status_code == 200 and not Note.objects.exists()
+    assert response.status_code == 400 and not Note.objects.exists()
     # Each error next to its field and once more in the summary at the top, as a link to it.
     assert str(services.DATE_IN_FUTURE) in html and html.count("Dit veld is vereist.") == 4
     assert 'href="#id_kind_field"' in html and 'href="#id_text_field"' in html
@@ -392,7 +392,7 @@ def test_correcting_a_note_on_its_page(client, world, ngo):
     assert f'href="{url}"' in journal and f'href="{url}#corrections"' in journal
     correction_page = client.get(reverse("cases:note", args=[case.pk, correction.pk])).content.decode()
     assert f'href="{url}"' in correction_page
-    assert client.post(url, {"written_on": "", "kind": "x", "text": ""}).status_code == 200
+    assert client.post(url, {"written_on": "", "kind": "x", "text": ""}).status_code == 400
     assert Note.objects.count() == 2
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from cases import demo, services
 from cases.api.serializers import VERSION_REQUIRED
 from cases.models import Case, CaseOwnerChange, EventType, Notification, OwnerRole, TimelineEvent
+from lvv import errors
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
@@ -333,7 +334,7 @@ def test_the_ngo_guide_hands_over_the_guide_only(client, world, guide, second_gu
     refused = post_hand_over(client, case, CM, to_user=world.ams.users[Role.CASEMANAGER].pk)
     assert refused.status_code == 403 and owners(case) == (None, second_guide)
     row = AccessLogEntry.objects.filter(object_type="cases.case", result="denied").latest("id")
-    assert row.detail == {"step": "hand_over", "role": CM}
+    assert row.detail == {"step": "hand_over", "role": CM, "reason": "permission_denied"}
 
 
 def test_the_page_shows_field_errors_in_dutch(client, world, manager, colleague):
@@ -350,12 +351,13 @@ def test_the_page_shows_field_errors_in_dutch(client, world, manager, colleague)
     for data, message in cases:
         response = post_hand_over(client, case, CM, **data)
         html = response.content.decode()
-        assert response.status_code == 200 and message in html, data
+        assert response.status_code == 400 and message in html, data
         assert 'id="hand-over-case_manager" open' in html
     assert owners(case) == (manager, None) and CaseOwnerChange.objects.count() == 1
     # A stale form: the page says so and the next attempt is based on the new version.
     stale = post_hand_over(client, case, CM, to_user=colleague.pk, reason="Overdracht.", version=case.version - 1)
-    assert str(services.STALE_VERSION) in stale.content.decode() and owners(case) == (manager, None)
+    assert stale.status_code == 409 and str(errors.STALE_VERSION) in stale.content.decode()
+    assert owners(case) == (manager, None)
     assert AccessLogEntry.objects.filter(object_type="cases.case", result="conflict").exists()
     assert post_hand_over(client, case, "chair", to_user=colleague.pk).status_code == 404
     assert client.get(reverse("cases:hand-over", args=[case.pk, CM])).status_code == 405

@@ -18,6 +18,7 @@ from cases import services, workflow
 from cases.forms import STEP_DONE, STEP_FORMS
 from cases.models import Case, DeadlineKind, EventType
 from cases.workflow import State
+from lvv import errors
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
@@ -261,7 +262,7 @@ def test_waitlist_and_full_lvv(client, world):
     case.refresh_from_db()
     assert case.state == State.WAITLISTED  # no free place: on the waiting list
     response = post_step(client, case, "start_shelter", shelter_form="24h")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "geen vrije plek" in " ".join(posted_form(response).errors["on"])
 
 
@@ -273,14 +274,16 @@ def test_a_forbidden_step_gives_the_dutch_message_and_changes_nothing(client, wo
     client.force_login(world.ams.users[Role.CASEMANAGER])
     version, events = case.version, case.timeline.count()
     response = post_step(client, case, "admit")
-    assert response.status_code == 200
+    assert response.status_code == 409  # the state does not allow it (docs/adr/0024)
     message = workflow.STEP_NOT_ALLOWED % {"step": "Toelaten", "state": "in de opvang"}
     assert str(message) == "“Toelaten” kan niet bij een casus die in de opvang is."
     assert str(message) in posted_form(response).non_field_errors()
     assert str(message) in response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
     case.refresh_from_db()
     assert (case.state, case.version, case.timeline.count()) == (State.SHELTERED, version, events)
-    assert AccessLogEntry.objects.filter(object_id=str(case.pk), result="denied", action="update").exists()
+    assert AccessLogEntry.objects.filter(
+        object_id=str(case.pk), result="conflict", action="update", detail__reason="step_not_allowed"
+    ).exists()
 
 
 def test_a_step_of_another_role_is_refused(client, world):
@@ -300,7 +303,7 @@ def test_field_errors_keep_the_input(client, world):
     version = Case.objects.get(pk=case.pk).version
 
     response = post_step(client, case, "record_outflow", category="departure_origin", notes="Vertrekt met IOM.")
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = posted_form(response)
     assert str(services.COUNTRY_REQUIRED) in form.errors["country"]
     html = response.content.decode()
@@ -329,7 +332,7 @@ def test_a_missing_version_is_a_form_error(client, world):
     case = CaseFactory(location=world.ams.location, registered_on=today())
     client.force_login(world.ams.users[Role.CASEMANAGER])
     response = client.post(step_url(case, "waitlist"), {"on": today().isoformat()})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert posted_form(response).non_field_errors()
     case.refresh_from_db()
     assert case.state == State.REGISTERED
@@ -341,9 +344,9 @@ def test_a_stale_version_is_a_form_error_and_changes_nothing(client, world):
     seen = case.version
     services.record_admission_check(acting_user=SYSTEM, origin=COMMAND, case=case, regional_ties=True)
     response = post_step(client, case, "reject", version=seen, reason="Geen regiobinding.")
-    assert response.status_code == 200
+    assert response.status_code == 409
     form = posted_form(response)
-    assert str(services.STALE_VERSION) in form.non_field_errors()
+    assert str(errors.STALE_VERSION) in form.non_field_errors()
     assert "Geen regiobinding." in response.content.decode()
     case.refresh_from_db()
     assert case.state == State.REGISTERED

@@ -162,7 +162,7 @@ def test_stale_version_changes_nothing(client, world):
     response = client.post(
         reverse("cases:edit", args=[case.pk]), {"version": 1, "external_id": "NIEUW-3", "assigned_ngo": ""}
     )
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert str(services.STALE_VERSION) in response.content.decode()
     assert 'value="NIEUW-3"' in response.content.decode()
     case.refresh_from_db()

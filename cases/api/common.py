@@ -1,0 +1,67 @@
+"""What the API's viewsets under ``cases/{case_id}/`` share (the journal, the documents, the
+owners, the procedures): the case in the path, read through the access policy, and the
+records of that case, each read and each refusal in the access log (channel ``api``)."""
+
+from __future__ import annotations
+
+from django.utils.functional import cached_property
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from cases import selectors
+from cases.models import Case
+from lvv.access import policy
+from lvv.api.common import log_not_found, origin
+from lvv.audit.log import Action, Result, record
+
+
+class CaseRecordsMixin:
+    """The case in the path (``case_id``), when the user may see it (404, logged, otherwise);
+    ``list`` and ``retrieve`` of its records (``get_queryset``: those the user may see),
+    logged with ``object_type``; ``logged_filters``: the query parameters the list's log
+    row names."""
+
+    object_type = ""
+    logged_filters: tuple[str, ...] = ()
+
+    @cached_property
+    def case(self) -> Case:
+        try:
+            return selectors.get_visible_case(self.request.user, self.kwargs["case_id"])
+        except Case.DoesNotExist:
+            log_not_found(self.request, "cases.case", self.kwargs["case_id"])
+            raise exceptions.NotFound() from None
+
+    @cached_property
+    def special(self) -> bool:
+        """Whether the user may see the special-category data of the case."""
+        return policy.can_view_special_category(self.request.user, self.case)
+
+    def log(self, action: str, result: str = Result.ALLOWED, **target) -> None:
+        record(actor=self.request.user, action=action, result=result, origin=origin(self.request), **target)
+
+    def get_record(self, pk):
+        """One record of the case as the user may see it; 404 (logged) otherwise."""
+        queryset = self.get_queryset()  # 404 (logged) first for a hidden case
+        try:
+            return queryset.get(pk=pk)
+        except (queryset.model.DoesNotExist, ValueError):
+            log_not_found(self.request, self.object_type, pk)
+            raise exceptions.NotFound() from None
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        detail = {"case": self.case.pk}
+        if self.logged_filters:
+            detail["filters"] = {k: v for k, v in request.query_params.items() if k in self.logged_filters and v}
+        self.log(Action.LIST, object_type=self.object_type, detail=detail)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_record(kwargs["pk"])
+        self.log(Action.VIEW, obj=obj, detail={"case": self.case.pk})
+        return Response(self.get_serializer(obj).data)
+
+    def created(self, obj) -> Response:
+        """201 with the new record as a read gives it."""
+        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=201)

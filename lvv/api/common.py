@@ -1,0 +1,152 @@
+"""What every app's API views share: the origin, versions (``If-Match`` or the body), the
+error responses of the schema, the service call and audited reads (every read and refusal
+is in the access log).
+
+Service errors become answers in one place, the exception handler (``lvv.api.exceptions``,
+after ``lvv.errors``): ``NotVisibleError`` 404, ``PermissionDenied`` 403,
+``ValidationError`` 400 with field-level messages, ``StaleVersionError`` 409 (version in the
+body) or 412 (``If-Match``), ``StateConflict`` (a step the case's state does not allow) 409
+with code ``step_not_allowed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+
+from lvv import errors
+from lvv.audit.log import Action, Channel, Origin, Result, record
+
+VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
+VERSION_INVALID = _("Ongeldige versie.")
+IF_MATCH_INVALID = _("Ongeldige versie in If-Match.")
+VERSION_HELP = _(
+    "De versie waarop de wijziging is gebaseerd (optimistische gelijktijdigheid); een verouderde versie "
+    "geeft 409. In plaats daarvan mag de header If-Match (412 bij een verouderde versie)."
+)
+STEP_NOT_ALLOWED_CODE = errors.ANSWERS[errors.StateConflict].code
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=str(_("De versie (ETag) waarop de wijziging is gebaseerd; een verouderde versie geeft 412.")),
+)
+DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField(), "code": serializers.CharField()})
+FIELD_ERRORS = OpenApiResponse(
+    description=_("Ongeldige invoer: per veld een lijst meldingen (`non_field_errors` voor het geheel).")
+)
+ERRORS = {
+    400: FIELD_ERRORS,
+    403: OpenApiResponse(DETAIL, description=str(_("Zichtbaar, maar u mag dit niet."))),
+    404: OpenApiResponse(DETAIL, description=str(_("Bestaat niet of is voor u niet zichtbaar."))),
+}
+VERSIONED_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(DETAIL, description=str(_("Verouderde versie, of een stap die de status niet toelaat."))),
+    412: OpenApiResponse(DETAIL, description=str(errors.STALE_IF_MATCH)),
+}
+
+
+def origin(request) -> Origin:
+    return Origin.from_request(request, channel=Channel.API)
+
+
+def if_match_version(request) -> int | None:
+    """The version in an If-Match header (``"3"``, ``W/"3"``, ``3``), or None without one.
+    A stale version from the header answers 412 (``lvv.api.exceptions``)."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    value = header.strip().removeprefix("W/").strip('"').removeprefix("v")
+    if not value.isdigit() or len(value) > 10:
+        raise exceptions.ValidationError({"If-Match": [str(IF_MATCH_INVALID)]})
+    request.version_from_if_match = True
+    return int(value)
+
+
+def expected_version(request, *, required: bool) -> int | None:
+    """The version a change is based on: ``If-Match`` wins over ``version`` in the body."""
+    header = if_match_version(request)
+    if header is not None:
+        return header
+    body = request.data.get("version") if isinstance(request.data, Mapping) else None
+    if body in (None, ""):
+        if required:
+            raise exceptions.ValidationError({"version": [str(VERSION_REQUIRED)]})
+        return None
+    try:
+        value = int(body)
+    except (TypeError, ValueError):
+        raise exceptions.ValidationError({"version": [str(VERSION_INVALID)]}) from None
+    if value < 1:
+        raise exceptions.ValidationError({"version": [str(VERSION_INVALID)]})
+    return value
+
+
+def call_service(request, fn: Callable, *, attempt: errors.Attempt | None = None, **kwargs) -> Any:
+    """Call a service with the request's user and origin. Its errors go to the exception
+    handler; with ``attempt``, a refusal is logged as one of that attempt."""
+    if attempt is None:
+        return fn(acting_user=request.user, origin=origin(request), **kwargs)
+    with errors.attempting(attempt):
+        return fn(acting_user=request.user, origin=origin(request), **kwargs)
+
+
+def log_not_found(request, object_type: str, object_id) -> None:
+    """The look-up of a hidden or absent object, logged as refused (it answers 404)."""
+    record(
+        actor=request.user,
+        action=Action.VIEW,
+        result=Result.DENIED,
+        origin=origin(request),
+        object_type=object_type,
+        object_id=object_id,
+    )
+
+
+class AuditedMixin:
+    """Reads are logged (list, view) and so are refusals (hidden object: 404)."""
+
+    object_type: str
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except (exceptions.NotFound, Http404):  # DRF's get_object raises Django's Http404
+            log_not_found(self.request, self.object_type, self.kwargs.get("pk"))
+            raise exceptions.NotFound() from None
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        record(
+            actor=request.user,
+            action=Action.LIST,
+            origin=origin(request),
+            object_type=self.object_type,
+            detail={"filters": {k: v for k, v in request.query_params.items() if v}},
+        )
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        record(actor=request.user, action=Action.VIEW, obj=instance, origin=origin(request))
+        return self.respond(instance)
+
+    def respond(self, instance, status_code=200, serializer_class=None) -> Response:
+        serializer_class = serializer_class or self.get_serializer_class()
+        data = serializer_class(instance, context=self.get_serializer_context()).data
+        return versioned(Response(data, status=status_code), instance)
+
+
+def versioned(response: Response, instance) -> Response:
+    """A single-object response carries ``ETag: "<version>"`` (ADR 0005)."""
+    if hasattr(instance, "version"):
+        response["ETag"] = f'"{instance.version}"'
+    return response
