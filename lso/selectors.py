@@ -14,8 +14,9 @@ Everything here runs a fixed number of queries, whatever the number of rows.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
@@ -27,6 +28,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    Expression,
     F,
     IntegerField,
     JSONField,
@@ -38,6 +40,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -67,10 +70,16 @@ from lso.models import (
     ReviewNote,
 )
 from lvv.access import policy
-from lvv.accounts.models import Role
+from lvv.access.policy import Actor
+from lvv.accounts.models import Role, User
 from lvv.forms import StyledFormMixin
 from lvv.params import IntegerFilter
 from lvv.partners.models import Location, ServiceLink, locations_of
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+    from lvv.partners.models import Organisation
 
 # A case whose maximum stay ends within this many days of the meeting is suggested.
 MAX_STAY_NEAR_DAYS = 30
@@ -106,7 +115,7 @@ REASON_ORDER = [r.value for r in Reason]
 # --- Meetings and items ------------------------------------------------------------------
 
 
-def visible_meetings(user) -> QuerySet[Meeting]:
+def visible_meetings(user: Actor) -> QuerySet[Meeting]:
     """Meetings of the LVVs the user's organisation works for (roles that see cases only)."""
     if policy.is_system(user):
         return Meeting.objects.all()
@@ -115,7 +124,7 @@ def visible_meetings(user) -> QuerySet[Meeting]:
     return Meeting.objects.filter(location__in=locations_of(user.organisation).values("pk"))
 
 
-def visible_items(user) -> QuerySet[AgendaItem]:
+def visible_items(user: Actor) -> QuerySet[AgendaItem]:
     """Agenda items whose meeting and case the user may both see."""
     return AgendaItem.objects.filter(
         meeting__in=visible_meetings(user).values("pk"),
@@ -123,7 +132,7 @@ def visible_items(user) -> QuerySet[AgendaItem]:
     )
 
 
-def meeting_list(user) -> QuerySet[Meeting]:
+def meeting_list(user: Actor) -> QuerySet[Meeting]:
     """Visible meetings with their LVV and the number of agenda items (one query per page).
 
     ``item_count`` counts every item of the meeting (a number, no case data).
@@ -137,13 +146,13 @@ def meeting_list(user) -> QuerySet[Meeting]:
     )
 
 
-def preparation_notes(user) -> QuerySet[PreparationNote]:
+def preparation_notes(user: Actor) -> QuerySet[PreparationNote]:
     """Preparation notes as ``user`` reads them: a special text the user may not see is
     withheld (``lso.confidential``). Not scoped: filter by visible items."""
     return PreparationNote.objects.for_reader(user).select_related("organisation", "author").order_by("pk")
 
 
-def item_queryset(user) -> QuerySet[AgendaItem]:
+def item_queryset(user: Actor) -> QuerySet[AgendaItem]:
     """Visible items with what a meeting page shows of each: case, person, outcome with its
     positions, preparation notes (special texts withheld from readers without the
     permission) and actions (fixed number of queries)."""
@@ -165,7 +174,7 @@ def item_queryset(user) -> QuerySet[AgendaItem]:
     )
 
 
-def meeting_for_page(user, pk) -> Meeting:
+def meeting_for_page(user: Actor, pk: int | str) -> Meeting:
     """A visible meeting with its visible items (``meeting.visible_items``), in a fixed
     number of queries. ``Meeting.DoesNotExist`` when the user may not see it."""
     return (
@@ -176,7 +185,7 @@ def meeting_for_page(user, pk) -> Meeting:
     )
 
 
-def get_visible_item(user, pk) -> AgendaItem:
+def get_visible_item(user: Actor, pk: int | str) -> AgendaItem:
     """``AgendaItem.DoesNotExist`` when the user may not see it."""
     return item_queryset(user).get(pk=pk)
 
@@ -215,7 +224,7 @@ def _d(value: datetime.date | None) -> str:
     return date_format(value) if value else ""
 
 
-def _advice_text(data: dict) -> str:
+def _advice_text(data: dict[str, Any]) -> str:
     if data.get("no_durable_solution_possible"):
         return str(NO_DURABLE_SOLUTION)
     parts = []
@@ -226,7 +235,7 @@ def _advice_text(data: dict) -> str:
     return ", ".join(parts)
 
 
-def suggestion_candidates(meeting: Meeting, user) -> QuerySet[Case]:
+def suggestion_candidates(meeting: Meeting, user: Actor) -> QuerySet[Case]:
     """The cases a suggestion may name: visible to ``user``, open, of the meeting's LVV and
     not yet on its agenda."""
     on_agenda = AgendaItem.objects.filter(meeting=meeting).values("case")
@@ -239,7 +248,7 @@ def suggestion_candidates(meeting: Meeting, user) -> QuerySet[Case]:
     )
 
 
-def _no_discussion_after() -> Exists:
+def _no_discussion_after() -> Expression:
     """No ``lso_discussed`` event of the same case after the outer event (a later date, or
     the same date and recorded later)."""
     later = TimelineEvent.objects.filter(case=OuterRef("case"), type=EventType.LSO_DISCUSSED).filter(
@@ -283,7 +292,7 @@ def reason_rows(day: datetime.date) -> dict[str, QuerySet]:
     may have several rows for a case: its text names the newest event.
     """
 
-    def deadline(kind: str, **due) -> QuerySet[Deadline]:
+    def deadline(kind: str, **due: Any) -> QuerySet[Deadline]:
         return Deadline.objects.filter(kind=kind, resolved_on__isnull=True, paused_since__isnull=True, **due)
 
     later_check = CooperationCheck.objects.filter(case=OuterRef("case")).filter(
@@ -296,13 +305,13 @@ def reason_rows(day: datetime.date) -> dict[str, QuerySet]:
         ~Exists(later_check), ~Exists(discussed_since)
     )
 
-    def pending(event_type: str, **data) -> QuerySet[TimelineEvent]:
+    def pending(event_type: str, **data: Any) -> QuerySet[TimelineEvent]:
         return TimelineEvent.objects.filter(type=event_type, **data).filter(_no_discussion_after())
 
     rest = deadline(DeadlineKind.REST_PERIOD_END, due_on__lt=day).filter(
         ~Exists(Scenario.objects.filter(case=OuterRef("case")))
     )
-    rows = {
+    rows: dict[str, QuerySet] = {
         Reason.REST_PERIOD_ENDED: _rows(rest, Reason.REST_PERIOD_ENDED, "due_on"),
         Reason.SCENARIO_REVIEW_DUE: _rows(
             deadline(DeadlineKind.SCENARIO_REVIEW, due_on__lte=day), Reason.SCENARIO_REVIEW_DUE, "due_on"
@@ -335,7 +344,7 @@ def _scoped_rows(meeting: Meeting, cases: list[int] | None = None) -> list[Query
     return parts
 
 
-def suggestions_sql(meeting: Meeting, user, *, cases: list[int] | None = None) -> tuple[str, list] | None:
+def suggestions_sql(meeting: Meeting, user: Actor, *, cases: list[int] | None = None) -> tuple[str, list] | None:
     """The FROM and WHERE of the suggestions' query (``c``: the case, ``s.urgency``: the
     index in ``REASON_ORDER`` of its most urgent reason), or None when there can be none.
 
@@ -366,7 +375,7 @@ REFERENCE_SQL = "COALESCE(NULLIF(c.external_id, ''), 'LVV-' || c.id::text) COLLA
 
 
 def ordered_suggestions(
-    meeting: Meeting, user, *, cases: list[int] | None = None, offset: int = 0, limit: int | None = None
+    meeting: Meeting, user: Actor, *, cases: list[int] | None = None, offset: int = 0, limit: int | None = None
 ) -> list[tuple[int, int, int]]:
     """The ids of the cases that need this meeting, most urgent first, sliced in SQL: rows
     of (case id, urgency, the number of suggestions in all). No reasons, no texts:
@@ -386,7 +395,7 @@ def ordered_suggestions(
         return cursor.fetchall()
 
 
-def count_suggestions(meeting: Meeting, user, *, cases: list[int] | None = None) -> int:
+def count_suggestions(meeting: Meeting, user: Actor, *, cases: list[int] | None = None) -> int:
     found = suggestions_sql(meeting, user, cases=cases)
     if found is None:
         return 0
@@ -403,7 +412,7 @@ class SuggestionList:
     the cases on the page only (two queries, ``_with_reasons``): three queries a page
     whatever the number of suggestions. ``count()`` alone is one query."""
 
-    def __init__(self, meeting: Meeting, user, *, cases: Iterable[int] | None = None):
+    def __init__(self, meeting: Meeting, user: Actor, *, cases: Iterable[int] | None = None) -> None:
         self.meeting = meeting
         self.user = user
         self.cases = None if cases is None else list(cases)
@@ -411,9 +420,9 @@ class SuggestionList:
         self._pages: dict[tuple[int, int | None], list[Suggestion]] = {}
 
     def page(self, offset: int = 0, limit: int | None = None) -> list[Suggestion]:
-        for (start, size), rows in self._pages.items():  # a part of a page already made
+        for (start, size), made in self._pages.items():  # a part of a page already made
             if start == offset and (size is None or (limit is not None and limit <= size)):
-                return rows if limit is None else rows[:limit]
+                return made if limit is None else made[:limit]
         key = (offset, limit)
         if key not in self._pages:
             rows = ordered_suggestions(self.meeting, self.user, cases=self.cases, offset=offset, limit=limit)
@@ -436,10 +445,10 @@ class SuggestionList:
     def __len__(self) -> int:
         return self.count()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Suggestion]:
         return iter(self.page())
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: int | slice) -> Suggestion | list[Suggestion]:
         if isinstance(key, slice):
             if key.step not in (None, 1) or (key.start or 0) < 0 or (key.stop is not None and key.stop < 0):
                 raise ValueError("only plain, non-negative slices")
@@ -454,7 +463,7 @@ class SuggestionList:
         return found[0]
 
 
-def _with_reasons(meeting: Meeting, user, case_ids: list[int], *, scope: list[int] | None) -> list[Suggestion]:
+def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int], *, scope: list[int] | None) -> list[Suggestion]:
     """The suggestions for ``case_ids`` (in that order), each case with its person, LVV and
     NGO and every reason with its text (two queries: the cases, and the reasons' rows with
     what the texts quote, read for ``scope``: those cases, or None for the meeting's LVV)."""
@@ -462,7 +471,7 @@ def _with_reasons(meeting: Meeting, user, case_ids: list[int], *, scope: list[in
         return []
     cases = suggestion_candidates(meeting, user).in_bulk(case_ids)
     parts = _scoped_rows(meeting, scope)
-    found: dict[tuple[int, str], dict] = {}
+    found: dict[tuple[int, str], dict[str, Any]] = {}
     for row in parts[0].union(*parts[1:], all=True):
         key = (row["row_case"], row["row_reason"])
         # An event reason names its newest event (date, then id); other reasons have one row.
@@ -491,12 +500,12 @@ def _with_reasons(meeting: Meeting, user, case_ids: list[int], *, scope: list[in
     return result
 
 
-def _newest_first(row: dict) -> tuple:
+def _newest_first(row: dict[str, Any]) -> tuple[datetime.date, int]:
     return (row["row_day"], row["row_event"] or 0)
 
 
 def _detail(reason: str, day: datetime.date) -> str:
-    texts = {
+    texts: dict[str, StrPromise] = {
         Reason.REST_PERIOD_ENDED: REST_PERIOD_DETAIL,
         Reason.SCENARIO_REVIEW_DUE: SCENARIO_REVIEW_DETAIL,
         Reason.INSUFFICIENT_COOPERATION: COOPERATION_DETAIL,
@@ -505,14 +514,14 @@ def _detail(reason: str, day: datetime.date) -> str:
     return str(texts[reason] % {"date": _d(day)})
 
 
-def suggestions(meeting: Meeting, user, *, cases: Iterable[Case | int] | None = None) -> list[Suggestion]:
+def suggestions(meeting: Meeting, user: Actor, *, cases: Iterable[Case | int] | None = None) -> list[Suggestion]:
     """All the cases that need this meeting (or those of ``cases`` that do), most urgent
     first, each with its reasons and their texts (``reason_rows``), in three queries.
 
     Never a case the user may not see, never a case already on this meeting's agenda, never
     a closed case. A page shows a part of them: ``SuggestionList``.
     """
-    ids = None if cases is None else [getattr(case, "pk", case) for case in cases]
+    ids = None if cases is None else [case.pk if isinstance(case, Case) else case for case in cases]
     return SuggestionList(meeting, user, cases=ids).page()
 
 
@@ -560,7 +569,7 @@ def members_of(location: Location) -> list[Member]:
     return defaults
 
 
-def meeting_recipients(location: Location) -> QuerySet:
+def meeting_recipients(location: Location) -> QuerySet[User]:
     """The active users told about a meeting: each member person, and for a member
     organisation its users with a role in the LVV (``NOTIFIED_ROLES``)."""
     members = members_of(location)
@@ -577,7 +586,7 @@ def meeting_recipients(location: Location) -> QuerySet:
     )
 
 
-def notices_for(user) -> QuerySet[MeetingNotice]:
+def notices_for(user: User) -> QuerySet[MeetingNotice]:
     """The user's meeting notices (unread first), with their meeting and LVV."""
     return (
         MeetingNotice.objects.filter(user=user, meeting__in=visible_meetings(user).values("pk"))
@@ -589,7 +598,7 @@ def notices_for(user) -> QuerySet[MeetingNotice]:
 # --- Actions -----------------------------------------------------------------------------
 
 
-def visible_actions(user) -> QuerySet[Action]:
+def visible_actions(user: Actor) -> QuerySet[Action]:
     return (
         Action.objects.filter(case__in=Case.objects.visible_to(user).values("pk"))
         .select_related("case__person", "case__location", "owner_organisation", "owner_user", "item__meeting")
@@ -597,7 +606,7 @@ def visible_actions(user) -> QuerySet[Action]:
     )
 
 
-def open_actions_for(user) -> QuerySet[Action]:
+def open_actions_for(user: Actor) -> QuerySet[Action]:
     """The user's work queue of follow-up actions: open actions of visible cases owned by
     the user's organisation or by the user, earliest due first (one query)."""
     if not getattr(user, "is_authenticated", False) or policy.is_system(user):
@@ -611,7 +620,7 @@ def open_actions_for(user) -> QuerySet[Action]:
 # --- DT&V review -------------------------------------------------------------------------
 
 
-def visible_review_notes(user) -> QuerySet[ReviewNote]:
+def visible_review_notes(user: Actor) -> QuerySet[ReviewNote]:
     """Review notes of the cases the user sees; a special text the user may not see is
     withheld (``lso.confidential``)."""
     return (
@@ -632,12 +641,12 @@ def _mrt_pending() -> Exists:
     )
 
 
-def _count(queryset) -> Coalesce:
+def _count(queryset: QuerySet[Any]) -> Coalesce:
     rows = queryset.order_by().values("case").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-def review_queue(user, *, today: datetime.date | None = None) -> QuerySet[Case]:
+def review_queue(user: Actor, *, today: datetime.date | None = None) -> QuerySet[Case]:
     """The trajectories (admitted, waiting or in shelter) of the user's visible cases, with
     what a DT&V supervisor reviews: the current scenario, open and overdue actions, a
     pending MRT escalation, the end of a maximum stay, the last review (one query)."""
@@ -714,19 +723,27 @@ class ReviewQueueFilter(django_filters.FilterSet):
         ]
         form = QueueFilterForm
 
-    def __init__(self, data=None, *args, request=None, **kwargs):
+    def __init__(
+        self,
+        data: QueryDict | dict[str, Any] | None = None,
+        *args: Any,
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data, *args, request=request, **kwargs)
         user = getattr(request, "user", None)
         self.filters["location"].queryset = locations_of(getattr(user, "organisation", None))
         self.today = timezone.localdate()
 
-    def filter_no_scenario(self, queryset, name, value):
+    def filter_no_scenario(self, queryset: QuerySet[Any], name: str, value: int | None) -> QuerySet[Any]:
         if value is None:
             return queryset
         since = self.today - datetime.timedelta(days=int(value))
         return queryset.filter(scenario_direction__isnull=True, trajectory_start__lte=since)
 
-    def filter_departure_without_progress(self, queryset, name, value):
+    def filter_departure_without_progress(
+        self, queryset: QuerySet[Any], name: str, value: bool | None
+    ) -> QuerySet[Any]:
         if value is None:
             return queryset
         since = self.today - datetime.timedelta(days=DEPARTURE_PROGRESS_DAYS)
@@ -735,24 +752,24 @@ class ReviewQueueFilter(django_filters.FilterSet):
         stalled = Q(scenario_direction=Direction.DEPARTURE, scenario_set_on__lte=since, recent_progress=False)
         return queryset.filter(stalled) if value else queryset.exclude(stalled)
 
-    def filter_overdue_actions(self, queryset, name, value):
+    def filter_overdue_actions(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:
             return queryset
         return queryset.filter(overdue_action_count__gt=0) if value else queryset.filter(overdue_action_count=0)
 
-    def filter_mrt_pending(self, queryset, name, value):
+    def filter_mrt_pending(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:
             return queryset
         return queryset.filter(mrt_pending=value)
 
-    def filter_near_max_stay(self, queryset, name, value):
+    def filter_near_max_stay(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:
             return queryset
         near = Q(max_stay_due_on__lte=self.today + datetime.timedelta(days=MAX_STAY_NEAR_DAYS))
         return queryset.filter(near) if value else queryset.exclude(near)
 
 
-def pending_advice_events(case_ids) -> dict[int, TimelineEvent]:
+def pending_advice_events(case_ids: Iterable[int]) -> dict[int, TimelineEvent]:
     """``pending_advice_event`` for many cases at once (one query): case id → the newest
     ``mrt_advice`` event that no LSO has discussed since."""
     ids = list(case_ids)
@@ -770,7 +787,7 @@ def pending_advice_events(case_ids) -> dict[int, TimelineEvent]:
     return {event.case_id: event for event in events}
 
 
-def lvv_organisations(location: Location) -> list:
+def lvv_organisations(location: Location) -> list[Organisation]:
     """The municipality and every organisation that serves the LVV, by name (one query)."""
     from lvv.partners.models import Organisation
 
