@@ -26,10 +26,13 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.models import Case, Confidentiality
 from cases.workflow import StepNotAllowed
 from lso import forms as lso_forms
+from lso import lists as lso_lists
 from lso import pdf, selectors, services
 from lso.models import AgendaItem, AgendaPack, Meeting, MeetingNotice, MeetingStatus
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
+from lvv.lists.export import export_response
+from lvv.lists.listing import SORT_PARAM, Listing
 from lvv.partners.models import locations_of
 
 MEETINGS_PER_PAGE = 20
@@ -89,7 +92,12 @@ def _meeting_url(meeting, anchor: str = "") -> str:
 @require_GET
 def meeting_list(request):
     _require_case_role(request.user)
-    page = Paginator(selectors.meeting_list(request.user), MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    listing = Listing(request, lso_lists.MEETINGS)
+    if listing.export_format:
+        return export_response(request, listing, selectors.meeting_list(request.user))
+    page = Paginator(listing.order(selectors.meeting_list(request.user)), MEETINGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     record(
         actor=request.user,
         action=Action.LIST,
@@ -100,7 +108,12 @@ def meeting_list(request):
     return render(
         request,
         "lso/meeting_list.html",
-        {"page": page, "can_create": bool(_preparable_locations(request.user))},
+        {
+            "page": page,
+            "can_create": bool(_preparable_locations(request.user)),
+            "listing": listing,
+            "query": listing.export_query,
+        },
     )
 
 
@@ -745,7 +758,10 @@ def review_queue(request):
     queue_filter = selectors.ReviewQueueFilter(
         request.GET or None, queryset=selectors.review_queue(request.user), request=request
     )
-    page = Paginator(queue_filter.qs, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    listing = Listing(request, lso_lists.REVIEW_QUEUE)
+    if listing.export_format:
+        return export_response(request, listing, queue_filter.qs)
+    page = Paginator(listing.order(queue_filter.qs), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     record(
@@ -763,7 +779,8 @@ def review_queue(request):
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
-            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", SORT_PARAM)),
+            "listing": listing,
         },
     )
 

@@ -20,7 +20,10 @@ from cases.workflow import StepNotAllowed
 from lso.views import _require_case_role
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
+from lvv.lists.export import export_response
+from lvv.lists.listing import Listing
 from mrt import forms as mrt_forms
+from mrt import lists as mrt_lists
 from mrt import selectors, services
 from mrt.models import Escalation, EscalationStatus, PreparationTask
 
@@ -43,7 +46,12 @@ def _detail_url(escalation) -> str:
 @require_GET
 def escalation_list(request):
     _require_case_role(request.user)
-    page = Paginator(selectors.visible_escalations(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    listing = Listing(request, mrt_lists.ESCALATIONS)
+    if listing.export_format:
+        return export_response(request, listing, selectors.visible_escalations(request.user))
+    page = Paginator(listing.order(selectors.visible_escalations(request.user)), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     tasks = list(selectors.open_tasks_for(request.user)[:PER_PAGE])
     record(
         actor=request.user,
@@ -52,7 +60,11 @@ def escalation_list(request):
         object_type="mrt.escalation",
         detail={"page": page.number, "count": page.paginator.count},
     )
-    return render(request, "mrt/escalation_list.html", {"page": page, "tasks": tasks})
+    return render(
+        request,
+        "mrt/escalation_list.html",
+        {"page": page, "tasks": tasks, "listing": listing, "query": listing.export_query},
+    )
 
 
 def _context(request, escalation, **forms) -> dict:
