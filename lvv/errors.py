@@ -1,4 +1,4 @@
-"""One mapping from domain errors to answers, for the pages and the API (docs/adr/0024).
+"""One mapping from domain errors to answers, for the pages and the API (docs/adr/0025).
 
 A service refuses by raising one of a few exceptions. ``ANSWERS`` says once what every page
 and every API endpoint answers to each: the HTTP status, the code the API gives, the
@@ -6,13 +6,13 @@ message when the error carries none, and whether the refusal is written to the a
 and with which result. Pages answer through ``lvv.pages.submit``, the API through the DRF
 exception handler (``lvv.api.exceptions``); neither has a ladder of its own.
 
-| error                          | status | code                | access log             |
-|--------------------------------|--------|---------------------|------------------------|
-| ``NotVisibleError``            | 404    | ``not_found``       | refused (``denied``)   |
-| ``StaleVersionError``          | 409    | ``stale_version``   | refused (``conflict``) |
-| ``StateConflict``              | 409    | ``step_not_allowed``| refused (``conflict``) |
-| ``PermissionDenied``           | 403    | ``permission_denied``| refused (``denied``)  |
-| ``ValidationError``            | 400    | field errors        | not logged             |
+| error               | status | code                | access log             |
+|---------------------|--------|---------------------|------------------------|
+| ``NotVisibleError`` | 404    | ``not_found``         | refused (``denied``)   |
+| ``StaleVersionError`` | 409  | ``stale_version``     | refused (``conflict``) |
+| ``StateConflict``   | 409    | ``step_not_allowed``  | refused (``conflict``) |
+| ``PermissionDenied`` | 403   | ``permission_denied`` | refused (``denied``)   |
+| ``ValidationError`` | 400    | field errors          | not logged             |
 
 Over the API a stale version whose version came from ``If-Match`` answers 412 instead of
 409 (HTTP's answer to a failed precondition; ADR 0005); the log row is the same.

@@ -1,5 +1,5 @@
 """How a page runs a service for a posted form and answers a refusal (``lvv.errors``,
-docs/adr/0024): the same statuses and access-log rows as the API.
+docs/adr/0025): the same statuses and access-log rows as the API.
 
     outcome = pages.submit(request, form, lambda: services.do(...), attempt=errors.changing(case))
     if outcome.done:
