@@ -36,17 +36,13 @@ from django.utils.translation import gettext_lazy
 
 from lvv.partners.models import Location
 from monitor import analysis, charts, presenters, suppression
-from monitor.figures import FIGURE_KEYS, figures, flatten, resolve_scope, unflatten
+from monitor.figures import figures, resolve_scope, unflatten
 from monitor.labels import (
     DIMENSION_LABELS,
     FIGURE_LABELS,
-    MEASURE_LABELS,
-    POPULATION_LABEL,
-    TOTAL_LABEL,
     TREND_LABELS,
-    value_label,
 )
-from monitor.presenters import Row, Table, fmt, split_columns
+from monitor.presenters import split_columns
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
 # Formats that need the whole report (trends, breakdowns, durations), not only the figures.
@@ -403,85 +399,33 @@ def _data_only_fetcher():
     return DataOnlyFetcher()
 
 
-def _pdf_table(id: str, row_header, columns: list[str], rows: list[tuple[str, list]]) -> list[Table]:
-    """A table of the PDF with one column per LVV and the total, in parts that fit the page."""
-    table = Table(
-        id=id,
-        caption="",
-        columns=columns,
-        row_header=str(row_header),
-        rows=[Row(str(label), [fmt(value) for value in values]) for label, values in rows],
-        total_column=True,
-    )
-    return split_columns(table)
+def _on_paper(chart: presenters.Chart, **extra) -> dict:
+    """A chart of the presentation for the PDF: its SVG as a ``data:`` URI and its table
+    in parts that fit the page."""
+    return {"uri": charts.data_uri(chart.svg), "tables": split_columns(chart.table), "key": chart.key, **extra}
 
 
 def report_context(report: Report) -> dict:
-    """What the PDF template shows: tables with Dutch labels and the charts as data URIs."""
-    names = report.names
-    columns = [(slug, names.get(slug, slug)) for slug in report.figures["locations"]] + [(TOTAL, str(TOTAL_LABEL))]
-    headers = [name for _slug, name in columns]
-    parts = {**report.figures["locations"], TOTAL: report.figures["total"]}
-    flats = {slug: flatten(part) for slug, part in parts.items()}
-    figure_values = [(FIGURE_LABELS[key], [flats[slug][key] for slug, _name in columns]) for key in FIGURE_KEYS]
+    """What the PDF template shows: the dashboard's tables (``monitor.presenters``), cut
+    into parts that fit the page, and its charts as ``data:`` URIs."""
+    shown = presenters.present(report, report.names)
     context = {
         "report": report,
         "reference_date": report.reference_date,
-        "location_names": [location.name for location in report.locations],
-        "figure_tables": _pdf_table("pdf-figures", _("Cijfer"), headers, figure_values),
+        "location_names": [location.name for location in presenters.by_name_locations(report.locations)],
+        "contract_tables": split_columns(shown.contract_table),
+        "outside_tables": split_columns(shown.outside_table),
+        "occupancy": _on_paper(shown.occupancy),
+        "outcomes": _on_paper(shown.outcomes),
+        "trends": [_on_paper(chart) for chart in shown.trends],
+        "breakdowns": [_on_paper(chart, title=DIMENSION_LABELS[chart.key]) for chart in shown.breakdowns],
+        "durations": _on_paper(shown.durations) if shown.durations else None,
         "suppressed": report.suppressed,
         "primary": suppression.PRIMARY,
         "secondary": suppression.SECONDARY,
-        "charts": {
-            "occupancy": charts.data_uri(charts.occupancy_chart(report.figures, names)),
-            "outcomes": charts.data_uri(charts.outcomes_chart(report.figures, names)),
-        },
-        "trend_table": [],
-        "breakdown_tables": [],
-        "duration_table": [],
     }
     if report.trends:
-        context["charts"]["present"] = charts.data_uri(charts.present_chart(report.trends))
-        context["charts"]["flow"] = charts.data_uri(charts.flow_chart(report.trends))
-        context["charts"]["outflow"] = charts.data_uri(charts.outflow_chart(report.trends))
         context["trend_start"] = datetime.date.fromisoformat(report.trends["start"])
-        context["trend_columns"] = [TREND_LABELS[key] for key in TREND_COLUMNS]
-        context["trend_table"] = [
-            (month["month"], [flatten(month)[key] for key in TREND_COLUMNS]) for month in report.trends["total"]
-        ]
-    if report.breakdowns:
-        data = report.breakdowns
-        bparts = {**data["locations"], TOTAL: data["total"]}
-        context["population_tables"] = _pdf_table(
-            "pdf-population",
-            "",
-            headers,
-            [(POPULATION_LABEL, [bparts[slug]["population"] for slug, _name in columns])],
-        )
-        for dimension in data["dimensions"]:
-            context["breakdown_tables"].append(
-                {
-                    "title": DIMENSION_LABELS[dimension],
-                    "chart": charts.data_uri(charts.breakdown_chart(data, dimension)),
-                    "tables": _pdf_table(
-                        f"pdf-breakdown-{dimension}",
-                        DIMENSION_LABELS[dimension],
-                        headers,
-                        [
-                            (value_label(dimension, value), [bparts[slug][dimension][value] for slug, _name in columns])
-                            for value in data["values"][dimension]
-                        ],
-                    ),
-                }
-            )
-    if report.durations:
-        data = report.durations
-        context["charts"]["durations"] = charts.data_uri(charts.durations_chart(data))
-        dparts = {**data["locations"], TOTAL: data["total"]}
-        for measure in data["measures"]:
-            for slug, name in columns:
-                m = dparts[slug][measure]
-                context["duration_table"].append((MEASURE_LABELS[measure], name, m))
     return context
 
 

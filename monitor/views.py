@@ -11,6 +11,7 @@ panel's list of cases for users who may open them.
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,20 +31,10 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.params import MAX_ID
-from monitor import analysis, charts, presenters, quality, services, tasks
+from monitor import analysis, presenters, quality, services, tasks
 from monitor.downloads import download_export
 from monitor.figures import figures
 from monitor.forms import CompareForm, DashboardForm, ExportForm, SnapshotForm, snapshot_label
-from monitor.labels import (
-    DIMENSION_LABELS,
-    FIGURE_LABELS,
-    MEASURE_LABELS,
-    OUTCOME_LABELS,
-    POPULATION_LABEL,
-    TOTAL_LABEL,
-    TREND_LABELS,
-    value_label,
-)
 from monitor.models import ExportStatus, Snapshot
 from monitor.scope import locations_for
 
@@ -59,10 +50,6 @@ SNAPSHOT_REQUESTED = _("De momentopname wordt gemaakt.")
 SNAPSHOT_TAKEN = _("De momentopname van %(date)s is gemaakt.")
 SNAPSHOT_PUBLISHED = _("De momentopname van %(date)s is gepubliceerd.")
 EXPORT_INVALID = _("De export kon niet worden aangevraagd. Kies opnieuw een peildatum op het dashboard.")
-
-CONTRACT_KEYS = presenters.CONTRACT_KEYS
-OUTSIDE_KEYS = presenters.OUTSIDE_KEYS
-Row, Table, _fmt, figures_table = presenters.Row, presenters.Table, presenters.fmt, presenters.figures_table
 
 
 def _names(locations) -> dict[str, str]:
@@ -136,176 +123,38 @@ def dashboard(request):
 
 
 def _dashboard_data(user, d, start, end, scope, names) -> dict:
-    shown_date = date_format(d)
     data = figures(d, scope)
-    trend = analysis.trends(start, end, scope)
-    parts = analysis.breakdowns(d, scope)
-    spans = analysis.durations(d, scope)
-    counts = quality.counts(scope, timezone.localdate())
-    slugs = list(data["locations"])
-
-    occupancy = Table(
-        id="table-occupancy",
-        caption=_("In de opvang en capaciteit op %(date)s") % {"date": shown_date},
-        columns=[str(FIGURE_LABELS["present"]), str(FIGURE_LABELS["capacity"])],
-        row_header=_("LVV"),
-        rows=[
-            Row(names[slug], [_fmt(data["locations"][slug]["present"]), _fmt(data["locations"][slug]["capacity"])])
-            for slug in slugs
-        ]
-        + [Row(str(TOTAL_LABEL), [_fmt(data["total"]["present"]), _fmt(data["total"]["capacity"])])],
-    )
-    outcome_keys = ("durable", "semi_durable", "none")
-    outcomes = Table(
-        id="table-outcomes",
-        caption=_("Uitstroom tot en met %(date)s naar uitkomst") % {"date": shown_date},
-        columns=[str(OUTCOME_LABELS[key]).capitalize() for key in outcome_keys],
-        row_header=_("LVV"),
-        rows=[
-            Row(names[slug], [_fmt(data["locations"][slug]["outcome_classes"][key]) for key in outcome_keys])
-            for slug in slugs
-        ]
-        + [Row(str(TOTAL_LABEL), [_fmt(data["total"]["outcome_classes"][key]) for key in outcome_keys])],
-    )
-
-    months = [date_format(_month_date(month), "YEAR_MONTH_FORMAT") for month in trend["months"]]
-    series = trend["total"]
-
-    def trend_table(id, caption, keys, value_of):
-        return Table(
-            id=id,
-            caption=caption,
-            columns=[str(TREND_LABELS[key]) for key in keys],
-            row_header=_("Maand"),
-            rows=[Row(months[n], [_fmt(value_of(m, key)) for key in keys]) for n, m in enumerate(series)],
-        )
-
-    def plain(month, key):
-        return month[key]
-
-    def outflow(month, key):
-        return month["outflow"][key.split(".", 1)[1]]
-
-    period = {"start": months[0], "end": months[-1]} if months else {"start": "", "end": ""}
-    trends = [
-        (
-            mark_safe(charts.present_chart(trend)),  # noqa: S308 -- built by monitor.charts, escaped there
-            trend_table(
-                "table-trend-present",
-                _("In de opvang aan het einde van de maand, %(start)s tot en met %(end)s") % period,
-                ["present"],
-                plain,
-            ),
+    shown = presenters.present(
+        SimpleNamespace(
+            reference_date=d,
+            figures=data,
+            trends=analysis.trends(start, end, scope),
+            breakdowns=analysis.breakdowns(d, scope),
+            durations=analysis.durations(d, scope),
         ),
-        (
-            mark_safe(charts.flow_chart(trend)),  # noqa: S308
-            trend_table(
-                "table-trend-flow",
-                _("Instroom en scenario's per maand, %(start)s tot en met %(end)s") % period,
-                ["inflow", "scenarios_set"],
-                plain,
-            ),
-        ),
-        (
-            mark_safe(charts.outflow_chart(trend)),  # noqa: S308
-            trend_table(
-                "table-trend-outflow",
-                _("Uitstroom per maand naar uitkomst, %(start)s tot en met %(end)s") % period,
-                ["outflow.durable", "outflow.semi_durable", "outflow.none"],
-                outflow,
-            ),
-        ),
-    ]
-
-    columns = [names[slug] for slug in slugs] + [str(TOTAL_LABEL)]
-    breakdowns = []
-    for dimension in parts["dimensions"]:
-        table = Table(
-            id=f"table-breakdown-{dimension}",
-            caption=_("%(dimension)s van de personen ooit in de opvang tot en met %(date)s")
-            % {"dimension": DIMENSION_LABELS[dimension], "date": shown_date},
-            columns=columns,
-            row_header=str(DIMENSION_LABELS[dimension]),
-        )
-        for value in parts["values"][dimension]:
-            cells = [parts["locations"][slug][dimension][value] for slug in slugs] + [parts["total"][dimension][value]]
-            table.rows.append(Row(value_label(dimension, value), [_fmt(c) for c in cells]))
-        table.rows.append(
-            Row(
-                str(POPULATION_LABEL),
-                [_fmt(parts["locations"][slug]["population"]) for slug in slugs] + [_fmt(parts["total"]["population"])],
-            )
-        )
-        breakdowns.append((dimension, mark_safe(charts.breakdown_chart(parts, dimension)), table))  # noqa: S308
-
-    durations = Table(
-        id="table-durations",
-        caption=_("Doorlooptijden in dagen tot en met %(date)s") % {"date": shown_date},
-        columns=[_("Aantal casussen"), _("Mediaan"), _("25e percentiel"), _("75e percentiel")],
-        row_header=_("Stap"),
+        names,
+        quality_counts=quality.counts(scope, timezone.localdate()),
     )
-    for part_name, part in [
-        *((names[slug], spans["locations"][slug]) for slug in slugs),
-        (str(TOTAL_LABEL), spans["total"]),
-    ]:
-        for measure in spans["measures"]:
-            m = part[measure]
-            durations.rows.append(
-                Row(
-                    f"{part_name}: {MEASURE_LABELS[measure]}",
-                    [_fmt(m["count"]), _fmt(m["median"]), _fmt(m["p25"]), _fmt(m["p75"])],
-                )
-            )
-
-    quality_table = Table(
-        id="table-quality",
-        caption=_("Casussen met onvolledige of tegenstrijdige gegevens, vandaag"),
-        columns=columns,
-        row_header=_("Bevinding"),
-        rows=[
-            Row(
-                str(quality.CHECK_LABELS[check]),
-                [_fmt(counts["locations"][slug][check]) for slug in slugs] + [_fmt(counts["total"][check])],
-            )
-            for check in quality.CHECKS
-        ],
-    )
-
+    # The charts' markup is built by monitor.charts, which escapes every text in it.
     return {
         "reference_date": d,
         "trends_start": start,
         "trends_end": end,
-        "scope": scope,
+        "scope": presenters.by_name_locations(scope),
         "figures": data,
-        "contract_table": figures_table(
-            data,
-            names,
-            id="table-figures",
-            caption=_("De monitor op %(date)s, per LVV en in totaal (binnen het convenant)") % {"date": shown_date},
-        ),
-        "outside_table": figures_table(
-            data,
-            names,
-            id="table-outside",
-            caption=_("Buiten het convenant op %(date)s (apart geteld)") % {"date": shown_date},
-            keys=OUTSIDE_KEYS,
-        ),
-        "occupancy_chart": mark_safe(charts.occupancy_chart(data, names)),  # noqa: S308
-        "occupancy_table": occupancy,
-        "outcomes_chart": mark_safe(charts.outcomes_chart(data, names)),  # noqa: S308
-        "outcomes_table": outcomes,
-        "trends": trends,
-        "breakdowns": breakdowns,
-        "durations_chart": mark_safe(charts.durations_chart(spans)),  # noqa: S308
-        "durations_table": durations,
-        "quality_table": quality_table,
-        "quality_total": sum(counts["total"].values()),
+        "contract_table": shown.contract_table,
+        "outside_table": shown.outside_table,
+        "occupancy_chart": mark_safe(shown.occupancy.svg),  # noqa: S308
+        "occupancy_table": shown.occupancy.table,
+        "outcomes_chart": mark_safe(shown.outcomes.svg),  # noqa: S308
+        "outcomes_table": shown.outcomes.table,
+        "trends": [(mark_safe(chart.svg), chart.table) for chart in shown.trends],  # noqa: S308
+        "breakdowns": [(chart.key, mark_safe(chart.svg), chart.table) for chart in shown.breakdowns],  # noqa: S308
+        "durations_chart": mark_safe(shown.durations.svg),  # noqa: S308
+        "durations_table": shown.durations.table,
+        "quality_table": shown.quality_table,
+        "quality_total": shown.quality_total,
     }
-
-
-def _month_date(month: str) -> datetime.date:
-    year, number = month.split("-")
-    return datetime.date(int(year), int(number), 1)
 
 
 # --- data quality ------------------------------------------------------------------------------
@@ -320,18 +169,8 @@ def quality_panel(request):
     names = _names(locations)
     counts = quality.counts(locations, today)
     slugs = list(counts["locations"])
-    table = Table(
-        id="table-quality",
-        caption=_("Aantal casussen per bevinding op %(date)s") % {"date": date_format(today)},
-        columns=[names[slug] for slug in slugs] + [str(TOTAL_LABEL)],
-        row_header=_("Bevinding"),
-        rows=[
-            Row(
-                str(quality.CHECK_LABELS[check]),
-                [_fmt(counts["locations"][slug][check]) for slug in slugs] + [_fmt(counts["total"][check])],
-            )
-            for check in quality.CHECKS
-        ],
+    table = presenters.quality_table(
+        counts, names, caption=_("Aantal casussen per bevinding op %(date)s") % {"date": date_format(today)}
     )
     may_open = policy.sees_persons(user)
     page = None
@@ -443,18 +282,18 @@ def snapshot_detail(request, pk):
             "snapshot": snapshot,
             "label": snapshot_label(snapshot),
             "may_publish": _is_bureau(request.user),
-            "table": figures_table(
+            "table": presenters.figures_table(
                 snapshot.data,
                 names,
                 id="table-snapshot",
                 caption=_("Momentopname van %(date)s (binnen het convenant)") % {"date": shown},
             ),
-            "outside_table": figures_table(
+            "outside_table": presenters.figures_table(
                 snapshot.data,
                 names,
                 id="table-snapshot-outside",
                 caption=_("Buiten het convenant op %(date)s") % {"date": shown},
-                keys=OUTSIDE_KEYS,
+                keys=presenters.OUTSIDE_KEYS,
             ),
         },
     )

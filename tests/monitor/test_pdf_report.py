@@ -81,14 +81,14 @@ def test_many_lvvs_are_split_over_tables_that_each_fit_the_page():
     lvvs = _lvvs(names)
     report = exports.build_report(D, lvvs, full=False)
     html = exports.render_report_html(report)
-    assert html.count('id="pdf-figures-') == 2
+    assert html.count('id="table-figures-') == 2
     pdf = exports.to_pdf(report)
     text, fragments = _read(pdf)
     in_order = [f"LVV {name}" for name in sorted(names)]
     first, second = in_order[:5], in_order[5:]
     assert "Cijfer " + " ".join(first) in text
     assert "Cijfer " + " ".join(second) + " Totaal" in text
-    assert "Deel 1 van 2" in text and "Deel 2 van 2" in text
+    assert "(deel 1 van 2)" in text and "(deel 2 van 2)" in text
     capacities = {f"LVV {name}": 101 + number for number, name in enumerate(names)}
     row = re.findall(r"^Capaciteit \(plaatsen\) ([\d .]+)$", text, flags=re.M)
     assert row == [
