@@ -278,19 +278,23 @@ def _extension_errors(check: _Checker, events: list) -> None:
             return
 
 
+_STEP_OF = {
+    "admitted": "admit",
+    "rejected": "reject",
+    "waitlisted": "waitlist",
+    "shelter_started": "start_shelter",
+    "scenario_set": "set_scenario",
+    "cooperation_checked": "record_cooperation_check",
+    "mrt_discussed": "record_mrt_discussion",
+    "outflow": "record_outflow",
+}
+
+
 def step_name(event_type: str, values: dict) -> str | None:
     """The step of ``cases.workflow`` an event is (``registered`` opens the case: no step)."""
-    return {
-        "admitted": "admit",
-        "rejected": "reject",
-        "waitlisted": "waitlist",
-        "shelter_started": "start_shelter",
-        "dossier_delivered": f"deliver_dossier_{str(values.get('by', '')).lower()}",
-        "scenario_set": "set_scenario",
-        "cooperation_checked": "record_cooperation_check",
-        "mrt_discussed": "record_mrt_discussion",
-        "outflow": "record_outflow",
-    }.get(event_type)
+    if event_type == "dossier_delivered":
+        return f"deliver_dossier_{str(values.get('by', '')).lower()}"
+    return _STEP_OF.get(event_type)
 
 
 # The service each event is applied with (``registered`` is the registration itself).
@@ -320,15 +324,18 @@ def service_arguments(event) -> dict:
         }
     if event.type in ("shelter_started", "waitlisted"):
         return {"enforce_capacity": False}  # history: the place (or its lack) was there
-    fields = {
-        "rejected": {"reason": v.get("reason")},
-        "dossier_delivered": {"kind": v.get("by")},
-        "scenario_set": {"direction": v.get("direction")},
-        "cooperation_checked": {"result": v.get("result")},
-        "mrt_discussed": {"outcome": v.get("outcome"), "imported": True},
-        "outflow": {"category": v.get("category"), "country": v.get("country") or "", "enforce_procedure": False},
-    }
-    return fields.get(event.type, {})
+    arguments = _ARGUMENTS.get(event.type)
+    return arguments(v) if arguments else {}
+
+
+_ARGUMENTS = {
+    "rejected": lambda v: {"reason": v.get("reason")},
+    "dossier_delivered": lambda v: {"kind": v.get("by")},
+    "scenario_set": lambda v: {"direction": v.get("direction")},
+    "cooperation_checked": lambda v: {"result": v.get("result")},
+    "mrt_discussed": lambda v: {"outcome": v.get("outcome"), "imported": True},
+    "outflow": lambda v: {"category": v.get("category"), "country": v.get("country") or "", "enforce_procedure": False},
+}
 
 
 # --- Results ----------------------------------------------------------------------------------
@@ -446,14 +453,16 @@ class ImportLine:
         return _hash([e.canonical() for e in self.events[:count]])
 
     def fingerprint(self) -> dict:
-        """What the access log keeps of the line: hashes only, no personal data."""
+        """What the access log keeps of the line: hashes only, no personal data (``hash``,
+        ``head_hash`` and ``events_hash`` of all events, each canonical form made once)."""
+        head, events = self.canonical_head(), [e.canonical() for e in self.events]
         return {
             "schema": self.schema,
             "line": self.number,
-            "hash": self.hash,
-            "head": self.head_hash,
+            "hash": _hash({**head, "events": events}),
+            "head": _hash(head),
             "events": len(self.events),
-            "events_hash": self.events_hash(len(self.events)),
+            "events_hash": _hash(events),
         }
 
 

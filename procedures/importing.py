@@ -38,6 +38,8 @@ from procedures.models import Application, ApplicationKind, DeparturePlan, Depar
 SCHEMA = "lvv-case/2"
 SUBMITTED, DECIDED, PLANNED = "application_submitted", "application_decided", "departure_planned"
 KINDS = tuple(ApplicationKind.values)
+OUTCOMES = tuple(Outcome.values)
+SUPPORTS = tuple(DepartureSupport.values)
 
 NEEDS_ADMITTED = _("“%(type)s” vraagt een eerdere of gelijktijdige “admitted”.")
 DECIDED_WITHOUT_SUBMITTED = _(
@@ -163,10 +165,10 @@ def _submit(history, user, event) -> None:
     if not services.can_submit(user, case):
         raise PermissionDenied(services.NOT_ALLOWED_SUBMIT)
     services._admitted(case)
-    kind = services._choice(event.values["kind"], ApplicationKind.values, "kind")
+    kind = services._choice(event.values["kind"], KINDS, "kind")
     if not services._special_allowed(user, case, kind):
         raise PermissionDenied(services.NOT_ALLOWED_SPECIAL)
-    on = services._day(event.date, "submitted_on", not_before=services._admission_date(case), what=str(_AFTER))
+    on = services._day(event.date, "submitted_on", not_before=services._admission_date(case), what=_AFTER)
     application = history.add(
         Application(
             case=case,
@@ -201,7 +203,7 @@ def _decide(history, user, event) -> None:
             if services.decided_by_ind(application.kind)
             else services.NOT_ALLOWED_DECIDE_CASEWORKER
         )
-    outcome = services._choice(event.values["outcome"], Outcome.values, "outcome")
+    outcome = services._choice(event.values["outcome"], OUTCOMES, "outcome")
     decided_on = services._day(event.date, "decided_on")
     if decided_on < application.submitted_on:
         raise ValidationError(
@@ -228,8 +230,8 @@ def _plan(history, user, event) -> None:
     services._admitted(case)
     plans = history.added(DeparturePlan)
     previous = max(reversed(plans), key=lambda p: p.made_on, default=None)  # the last added of the latest date
-    support = services._choice(event.values["support"], DepartureSupport.values, "support")
-    made_on = services._day(event.date, "made_on", not_before=services._admission_date(case), what=str(_AFTER))
+    support = services._choice(event.values["support"], SUPPORTS, "support")
+    made_on = services._day(event.date, "made_on", not_before=services._admission_date(case), what=_AFTER)
     planned_on = services._as_date(event.values["planned_on"], "planned_on")
     check_dates(planned_on=planned_on)
     if planned_on < made_on:
