@@ -12,15 +12,18 @@ with code ``step_not_allowed``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from lvv import errors
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Channel, Origin, Result, record
 
 VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
@@ -54,11 +57,11 @@ VERSIONED_ERRORS = {
 }
 
 
-def origin(request) -> Origin:
+def origin(request: Request) -> Origin:
     return Origin.from_request(request, channel=Channel.API)
 
 
-def if_match_version(request) -> int | None:
+def if_match_version(request: Request) -> int | None:
     """The version in an If-Match header (``"3"``, ``W/"3"``, ``3``), or None without one.
     A stale version from the header answers 412 (``lvv.api.exceptions``)."""
     header = request.headers.get("If-Match")
@@ -67,17 +70,17 @@ def if_match_version(request) -> int | None:
     value = header.strip().removeprefix("W/").strip('"').removeprefix("v")
     if not value.isdigit() or len(value) > 10:
         raise exceptions.ValidationError({"If-Match": [str(IF_MATCH_INVALID)]})
-    request.version_from_if_match = True
+    request.version_from_if_match = True  # type: ignore[attr-defined]  # read by the exception handler
     return int(value)
 
 
-def expected_version(request, *, required: bool) -> int | None:
+def expected_version(request: Request, *, required: bool) -> int | None:
     """The version a change is based on: ``If-Match`` wins over ``version`` in the body."""
     header = if_match_version(request)
     if header is not None:
         return header
     body = request.data.get("version") if isinstance(request.data, Mapping) else None
-    if body in (None, ""):
+    if body is None or body == "":
         if required:
             raise exceptions.ValidationError({"version": [str(VERSION_REQUIRED)]})
         return None
@@ -90,7 +93,9 @@ def expected_version(request, *, required: bool) -> int | None:
     return value
 
 
-def call_service(request, fn: Callable, *, attempt: errors.Attempt | None = None, **kwargs) -> Any:
+def call_service(
+    request: Request, fn: Callable[..., Any], *, attempt: errors.Attempt | None = None, **kwargs: Any
+) -> Any:
     """Call a service with the request's user and origin. Its errors go to the exception
     handler; with ``attempt``, a refusal is logged as one of that attempt."""
     if attempt is None:
@@ -99,7 +104,7 @@ def call_service(request, fn: Callable, *, attempt: errors.Attempt | None = None
         return fn(acting_user=request.user, origin=origin(request), **kwargs)
 
 
-def log_not_found(request, object_type: str, object_id) -> None:
+def log_not_found(request: Request, object_type: str, object_id: object) -> None:
     """The look-up of a hidden or absent object, logged as refused (it answers 404)."""
     record(
         actor=request.user,
@@ -111,19 +116,29 @@ def log_not_found(request, object_type: str, object_id) -> None:
     )
 
 
-class AuditedMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into (for the type checker; at run time it stands first among
+    # the view's bases).
+    class _AuditedView(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+        pass
+else:
+    _AuditedView = object
+
+
+class AuditedMixin(_AuditedView):
     """Reads are logged (list, view) and so are refusals (hidden object: 404)."""
 
+    request: AuthenticatedRequest
     object_type: str
 
-    def get_object(self):
+    def get_object(self) -> Any:
         try:
             return super().get_object()
         except (exceptions.NotFound, Http404):  # DRF's get_object raises Django's Http404
             log_not_found(self.request, self.object_type, self.kwargs.get("pk"))
             raise exceptions.NotFound() from None
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         record(
             actor=request.user,
@@ -134,18 +149,20 @@ class AuditedMixin:
         )
         return response
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         record(actor=request.user, action=Action.VIEW, obj=instance, origin=origin(request))
         return self.respond(instance)
 
-    def respond(self, instance, status_code=200, serializer_class=None) -> Response:
+    def respond(
+        self, instance: Any, status_code: int = 200, serializer_class: type[BaseSerializer] | None = None
+    ) -> Response:
         serializer_class = serializer_class or self.get_serializer_class()
         data = serializer_class(instance, context=self.get_serializer_context()).data
         return versioned(Response(data, status=status_code), instance)
 
 
-def versioned(response: Response, instance) -> Response:
+def versioned(response: Response, instance: object) -> Response:
     """A single-object response carries ``ETag: "<version>"`` (ADR 0005)."""
     if hasattr(instance, "version"):
         response["ETag"] = f'"{instance.version}"'

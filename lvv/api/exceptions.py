@@ -3,8 +3,13 @@ refusals are logged there), Django's own errors become DRF answers, never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from lvv import errors
@@ -14,12 +19,12 @@ from lvv.audit.log import Channel
 class Refused(exceptions.APIException):
     """A domain error as the API answers it: ``{"detail": ..., "code": ...}``."""
 
-    def __init__(self, answer: errors.Answer, message: str):
+    def __init__(self, answer: errors.Answer, message: str) -> None:
         self.status_code = answer.status
         super().__init__({"detail": message, "code": answer.code}, code=answer.code)
 
 
-def field_errors(exc: DjangoValidationError, renames=None) -> dict:
+def field_errors(exc: DjangoValidationError, renames: Mapping[str, str] | None = None) -> dict[str, list[Any]]:
     """A service's validation errors per field of the body (``renames``: service name ->
     body name; ``non_field_errors`` for the whole)."""
     if not hasattr(exc, "error_dict"):
@@ -31,7 +36,7 @@ def field_errors(exc: DjangoValidationError, renames=None) -> dict:
     return result
 
 
-def as_api_exception(exc: Exception, request=None) -> exceptions.APIException | None:
+def as_api_exception(exc: Exception, request: Request | None = None) -> exceptions.APIException | None:
     """The DRF exception for a domain error, after logging its refusal; None for others."""
     answer = errors.answer_for(exc)
     if answer is None:
@@ -47,7 +52,7 @@ def as_api_exception(exc: Exception, request=None) -> exceptions.APIException | 
     return Refused(answer, errors.message_of(exc, answer))
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     converted = as_api_exception(exc, context.get("request"))
     return drf_exception_handler(converted or exc, context)
 
