@@ -4,23 +4,36 @@ records of that case, each read and each refusal in the access log (channel ``ap
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.utils.functional import cached_property
-from rest_framework import exceptions
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors
 from cases.models import Case
 from lvv.access import policy
 from lvv.api.common import log_not_found, origin
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Result, record
 
+if TYPE_CHECKING:
+    # What the mixin is mixed into (for the type checker; at run time it stands first among
+    # the view's bases).
+    class _CaseRecordsView(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+        pass
+else:
+    _CaseRecordsView = object
 
-class CaseRecordsMixin:
+
+class CaseRecordsMixin(_CaseRecordsView):
     """The case in the path (``case_id``), when the user may see it (404, logged, otherwise);
     ``list`` and ``retrieve`` of its records (``get_queryset``: those the user may see),
     logged with ``object_type``; ``logged_filters``: the query parameters the list's log
     row names."""
 
+    request: AuthenticatedRequest
     object_type = ""
     logged_filters: tuple[str, ...] = ()
 
@@ -37,10 +50,10 @@ class CaseRecordsMixin:
         """Whether the user may see the special-category data of the case."""
         return policy.can_view_special_category(self.request.user, self.case)
 
-    def log(self, action: str, result: str = Result.ALLOWED, **target) -> None:
+    def log(self, action: str, result: str = Result.ALLOWED, **target: Any) -> None:
         record(actor=self.request.user, action=action, result=result, origin=origin(self.request), **target)
 
-    def get_record(self, pk):
+    def get_record(self, pk: object) -> Any:
         """One record of the case as the user may see it; 404 (logged) otherwise."""
         queryset = self.get_queryset()  # 404 (logged) first for a hidden case
         try:
@@ -49,19 +62,19 @@ class CaseRecordsMixin:
             log_not_found(self.request, self.object_type, pk)
             raise exceptions.NotFound() from None
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        detail = {"case": self.case.pk}
+        detail: dict[str, Any] = {"case": self.case.pk}
         if self.logged_filters:
             detail["filters"] = {k: v for k, v in request.query_params.items() if k in self.logged_filters and v}
         self.log(Action.LIST, object_type=self.object_type, detail=detail)
         return response
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_record(kwargs["pk"])
         self.log(Action.VIEW, obj=obj, detail={"case": self.case.pk})
         return Response(self.get_serializer(obj).data)
 
-    def created(self, obj) -> Response:
+    def created(self, obj: Any) -> Response:
         """201 with the new record as a read gives it."""
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=201)
