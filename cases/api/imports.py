@@ -10,16 +10,21 @@ written (all skipped, or a dry run), 400 with ``errors``: a list of {line, field
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import IO, Any
+
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import BaseParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import importer
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Channel, Origin, Result
 
 MEDIA_TYPE = "application/x-ndjson"
@@ -42,7 +47,10 @@ class NDJSONParser(BaseParser):
 
     media_type = MEDIA_TYPE
 
-    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+    # (DRF takes whatever a parser gives as the request's data; the stubs say a mapping.)
+    def parse(  # type: ignore[override]
+        self, stream: IO[Any] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> bytes:
         if stream is None:
             return b""
         data = stream.read(MAX_BYTES + 1)
@@ -51,7 +59,7 @@ class NDJSONParser(BaseParser):
         return data
 
 
-def _flag(request, name: str) -> bool:
+def _flag(request: Request, name: str) -> bool:
     value = request.query_params.get(name, "").strip().lower()
     if value not in FLAG_VALUES:
         raise exceptions.ValidationError({name: [INVALID_FLAG]})
@@ -75,7 +83,7 @@ ERROR_LIST = {
         },
     },
 }
-COUNTS = {
+COUNTS: dict[str, Any] = {
     "type": "object",
     "properties": {name: {"type": "integer"} for name in ("lines", "created", "updated", "skipped")},
 }
@@ -108,7 +116,7 @@ class ImportView(APIView):
             403: OpenApiResponse(description=_("Geen casemanager van een LVV uit het bestand.")),
         },
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         dry_run, update = _flag(request, "dry_run"), _flag(request, "update")
         data = request.data if isinstance(request.data, bytes) else b""
         origin = Origin.from_request(request, channel=Channel.API)
