@@ -20,10 +20,12 @@ from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 
 from cases import inboxes
+from cases import lists as case_lists
 from lvv.access import policy
 from lvv.api.common import DETAIL, origin
 from lvv.api.pagination import PageNumberPagination
 from lvv.audit.log import Action, Result, record
+from lvv.lists import api as list_api
 
 TAG = "inbox"
 KEY_MAX_LENGTH = 40  # Notification.inbox
@@ -130,7 +132,15 @@ class InboxDetail(generics.GenericAPIView):
             )
         ),
         parameters=[
-            OpenApiParameter("key", str, OpenApiParameter.PATH, description=str(_("De sleutel van de inbox.")))
+            OpenApiParameter("key", str, OpenApiParameter.PATH, description=str(_("De sleutel van de inbox."))),
+            OpenApiParameter(
+                list_api.PARAM,
+                str,
+                description=str(
+                    _("Sorteren op: %(keys)s; met - ervoor aflopend. Zonder: de dringendste eerst.")
+                    % {"keys": ", ".join(case_lists.INBOX.sort_keys)}
+                ),
+            ),
         ],
         responses={200: _ItemsPage, 404: OpenApiResponse(DETAIL)},
         tags=[TAG],
@@ -142,7 +152,8 @@ class InboxDetail(generics.GenericAPIView):
         except inboxes.InboxNotFound:
             _log(request, Action.LIST, Result.DENIED, detail={"inbox": key[:KEY_MAX_LENGTH]})
             raise exceptions.NotFound() from None
-        page = self.paginate_queryset(box.items(request.user))
+        items = list_api.order(box.items(request.user), request.query_params.get(list_api.PARAM), case_lists.INBOX)
+        page = self.paginate_queryset(items)
         data = InboxItemSerializer(page, many=True, context={"inbox": box, "request": request}).data
         _log(request, Action.LIST, detail={"inbox": box.key, "count": self.paginator.page.paginator.count})
         return self.get_paginated_response(data)

@@ -7,6 +7,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
+from cases import lists as case_lists
 from cases import selectors, services
 from cases.api.owners import PersonDetailSerializer
 from cases.api.serializers import CaseSerializer, PersonSerializer
@@ -16,6 +17,7 @@ from lvv import errors
 from lvv.access import policy
 from lvv.api.common import IF_MATCH, AuditedMixin, expected_version
 from lvv.api.common import origin as _origin
+from lvv.lists.api import ListOrderingFilter
 from lvv.params import QUERY_MAX_LENGTH
 
 
@@ -99,6 +101,9 @@ class PersonViewSet(VersionedModelViewSet):
 class CaseViewSet(TrajectoryMixin, VersionedModelViewSet):
     serializer_class = CaseSerializer
     filterset_class = selectors.CaseFilter
+    # ``?ordering=``: the case list's sort keys (``cases.lists.CASES``) and these fields.
+    filter_backends = [filters.DjangoFilterBackend, ListOrderingFilter]
+    list_definition = case_lists.CASES
     ordering_fields = ["created_at", "updated_at", "external_id"]
     object_type = "cases.case"
 

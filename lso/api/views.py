@@ -14,6 +14,7 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from lso import lists as lso_lists
 from lso import selectors, services
 from lso.api import serializers as s
 from lso.api.common import (
@@ -29,6 +30,8 @@ from lso.models import Action, AgendaItem, Meeting, MeetingStatus, ReviewNote
 from lvv.api.pagination import PageNumberPagination
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import record
+from lvv.lists import api as list_api
+from lvv.lists.api import ListOrderingFilter
 from lvv.params import IdFilter
 from lvv.partners.models import Location
 
@@ -102,6 +105,9 @@ class MeetingViewSet(
 ):
     object_type = "lso.meeting"
     filterset_class = MeetingFilter
+    # ``?ordering=``: the meeting list's sort keys (``lso.lists.MEETINGS``) and these fields.
+    filter_backends = [filters.DjangoFilterBackend, ListOrderingFilter]
+    list_definition = lso_lists.MEETINGS
     ordering_fields = ["date", "created_at"]
 
     def get_queryset(self):
@@ -571,6 +577,14 @@ class ReviewNoteViewSet(
             OpenApiParameter("mrt_pending", bool),
             OpenApiParameter("near_max_stay", bool),
             OpenApiParameter("location", str, description=str(_("Code van de LVV."))),
+            OpenApiParameter(
+                list_api.PARAM,
+                str,
+                description=str(
+                    _("Sorteren op: %(keys)s; met - ervoor aflopend.")
+                    % {"keys": ", ".join(lso_lists.REVIEW_QUEUE.sort_keys)}
+                ),
+            ),
         ],
         responses={
             200: s.ReviewQueueSerializer(many=True),
@@ -590,5 +604,6 @@ class ReviewNoteViewSet(
             object_type="lso.review_queue",
             detail={"filters": {k: v for k, v in request.query_params.items() if v}},
         )
-        page = self.paginate_queryset(filterset.qs)
+        queue = list_api.order(filterset.qs, request.query_params.get(list_api.PARAM), lso_lists.REVIEW_QUEUE)
+        page = self.paginate_queryset(queue)
         return self.get_paginated_response(s.ReviewQueueSerializer(page, many=True).data)

@@ -14,8 +14,10 @@ from rest_framework.response import Response
 
 from lso.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version
 from lso.api.serializers import DateInputSerializer
+from lvv.lists.api import ListOrderingFilter
 from lvv.params import IdFilter
 from lvv.partners.models import Location
+from mrt import lists as mrt_lists
 from mrt import selectors, services
 from mrt.api import serializers as s
 from mrt.models import Escalation, EscalationStatus, MrtSession, Position, PreparationTask
@@ -46,6 +48,9 @@ class EscalationFilter(filters.FilterSet):
 class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     object_type = "mrt.escalation"
     filterset_class = EscalationFilter
+    # ``?ordering=``: the escalation list's sort keys (``mrt.lists.ESCALATIONS``).
+    filter_backends = [filters.DjangoFilterBackend, ListOrderingFilter]
+    list_definition = mrt_lists.ESCALATIONS
 
     def get_queryset(self):
         queryset = selectors.visible_escalations(self.request.user)
