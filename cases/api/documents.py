@@ -21,8 +21,11 @@ channel ``api``. Included by ``lvv.api.urls``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -30,6 +33,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from cases import documents as document_files
 from cases import selectors, services
@@ -40,6 +45,7 @@ from cases.views_documents import document_attempt, file_response
 from lvv import errors
 from lvv.api.common import DETAIL, FIELD_ERRORS, origin
 from lvv.api.pagination import PageNumberPagination
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Result
 
 TITLE_MAX = Document._meta.get_field("title").max_length
@@ -65,7 +71,8 @@ class DocumentSerializer(serializers.ModelSerializer):
             "van de bestandsnaam; niet leeg en niet groter dan het ingestelde maximum (standaard 25 MB)."
         ),
     )
-    title = serializers.CharField(max_length=TITLE_MAX, help_text=_("De titel (ten hoogste 200 tekens)."))
+    # (The model's title has a maximum length; the stubs type a field's as optional.)
+    title = serializers.CharField(max_length=TITLE_MAX, help_text=_("De titel (ten hoogste 200 tekens)."))  # type: ignore[arg-type]
     kind = serializers.ChoiceField(
         choices=DocumentKind.choices,
         help_text=_(
@@ -114,16 +121,16 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["uploaded_at"]
 
-    def get_uploaded_by(self, document) -> str | None:
+    def get_uploaded_by(self, document: Document) -> str | None:
         return _name_of(document.uploaded_by)
 
-    def get_uploaded_by_organisation(self, document) -> str | None:
+    def get_uploaded_by_organisation(self, document: Document) -> str | None:
         return document.uploaded_by_organisation.name if document.uploaded_by_organisation else None
 
-    def get_dossier_part(self, document) -> str | None:
-        return document.dossier_part.kind if document.dossier_part_id else None
+    def get_dossier_part(self, document: Document) -> str | None:
+        return document.dossier_part.kind if document.dossier_part else None
 
-    def get_content(self, document) -> str:
+    def get_content(self, document: Document) -> str:
         url = reverse("api:case-document-content", args=[document.case_id, document.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
@@ -146,7 +153,9 @@ class ContentRenderer(renderers.BaseRenderer):
     charset = None
     render_style = "binary"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
         return data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
@@ -209,12 +218,12 @@ class DocumentViewSet(
     object_type = "cases.document"
     logged_filters = ("kind",)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Document]:
         if getattr(self, "swagger_fake_view", False):
             return Document.objects.none()
         return selectors.case_documents(self.request.user, self.case, special=self.special)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
         if document_files.request_too_large(request):  # before the body is read
             self.log(Action.CREATE, Result.INVALID, object_type="cases.document", detail={"case": case.pk})
@@ -244,7 +253,7 @@ class DocumentViewSet(
         ),
         responses={**CONTENT_RESPONSES, 404: OpenApiResponse(DETAIL)},
     )
-    def content(self, request, *args, **kwargs):
+    def content(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
         document = self.get_record(kwargs["pk"])
         try:
             response = file_response(document)
