@@ -14,6 +14,10 @@ with channel ``api``. Included by ``lvv.api.urls``.
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
+from django.db.models import QuerySet
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.response import Response
 
 from cases import selectors, services
 from cases.api.common import CaseRecordsMixin
@@ -30,6 +35,7 @@ from cases.views_notes import note_attempt
 from lvv import errors
 from lvv.api.common import DETAIL, FIELD_ERRORS, origin
 from lvv.api.pagination import PageNumberPagination
+from lvv.api.types import AuthenticatedRequest
 
 MAX_ID = 2**63 - 1  # the largest id PostgreSQL's bigint holds
 
@@ -80,20 +86,20 @@ class NoteSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
-    def validate_written_on(self, value):
+    def validate_written_on(self, value: datetime.date) -> datetime.date:
         if value > timezone.localdate():
             raise serializers.ValidationError(str(services.DATE_IN_FUTURE))
         if value < EARLIEST_DATE:
             raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
         return value
 
-    def get_corrected_by(self, note) -> list[int]:
-        return list(note.corrected_by or [])  # ``selectors.case_notes`` annotates it
+    def get_corrected_by(self, note: Note) -> list[int]:
+        return list(note.corrected_by or [])  # type: ignore[attr-defined]  # ``selectors.case_notes`` annotates it
 
-    def get_author(self, note) -> str | None:
+    def get_author(self, note: Note) -> str | None:
         return _name_of(note.author)
 
-    def get_author_organisation(self, note) -> str | None:
+    def get_author_organisation(self, note: Note) -> str | None:
         return note.author_organisation.name if note.author_organisation else None
 
 
@@ -154,12 +160,12 @@ class NoteViewSet(
     object_type = "cases.note"
     logged_filters = ("kind",)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Note]:
         if getattr(self, "swagger_fake_view", False):
             return Note.objects.none()
         return selectors.case_notes(self.request.user, self.case, special=self.special)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
