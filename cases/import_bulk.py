@@ -674,11 +674,26 @@ def _scalar(value) -> str:
     return str(getattr(value, "code", value)).translate(_COPY_ESCAPES)  # a country: its code
 
 
+def _iso(value) -> str:
+    return NULL if value is None else value.isoformat()
+
+
+def _number(value) -> str:
+    return NULL if value is None else str(value)
+
+
 def _converter(field) -> Callable[[Any], str]:
+    """The text of a field's value in COPY's format (a generic one for any other field)."""
     if isinstance(field, models.JSONField):
         return _json
     if isinstance(field, ArrayField):
         return _array
+    if isinstance(field, (models.DateField, models.DateTimeField)):  # a DateTimeField is a DateField
+        return _iso
+    if isinstance(field, (models.IntegerField, models.AutoField)) or (field.is_relation and field.target_field):
+        return _number if not field.is_relation or isinstance(field.target_field, models.AutoField) else _scalar
+    if type(field) in (models.CharField, models.TextField):
+        return _text
     return _scalar
 
 
