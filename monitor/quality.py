@@ -22,7 +22,8 @@ Ten findings, each a condition on a case (``CHECKS``):
   it and not from an import (the monitor does not count it).
 
 ``counts(locations, today)`` gives the number of cases per finding per LVV and in total in
-one query; it is a figure, shown to everyone who reads the monitor. ``cases(user,
+one query, each finding a set of cases computed once for all of them (``finding_sets``);
+it is a figure, shown to everyone who reads the monitor. ``cases(user,
 locations, today)`` lists the cases with at least one finding, only those the user may
 open (``Case.objects.visible_to``): the programme bureau gets none.
 """
@@ -34,18 +35,24 @@ from collections.abc import Iterable
 
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    ValueRange,
+    Window,
+    WindowFrameExclusion,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
@@ -191,8 +198,101 @@ def _any(found: dict[str, Q]) -> Q:
     return combined
 
 
+# --- the counts, set-based --------------------------------------------------------------------
+#
+# ``conditions`` says per case whether it has a finding, with subqueries that refer to the
+# case (fine for one page of cases). For the counts over every case the same findings are
+# sets of cases, each computed once for all cases: plain conditions, joins and
+# aggregates, a window over the waiting lists, and semi- and anti-joins (an EXISTS in a
+# WHERE clause, which PostgreSQL runs as a hash join over the two sets, never per case).
+# tests/monitor/test_quality_counts.py proves the counts equal to those of ``conditions``.
+
+
+def _scenario_without_dossier(location_ids: list[int]) -> QuerySet:
+    """The case's first scenario came before both dossier parts were delivered (or one of
+    them never was): a part delivered on or before a scenario is one delivered on or before
+    the first scenario, so the earliest dates per case decide."""
+    first = (
+        Case.objects.filter(location__in=location_ids)
+        .annotate(
+            first_scenario=Min("scenarios__set_on"),
+            ind_on=Min("dossier_parts__delivered_on", filter=Q(dossier_parts__kind=DossierPartKind.IND)),
+            dtv_on=Min("dossier_parts__delivered_on", filter=Q(dossier_parts__kind=DossierPartKind.DTV)),
+        )
+        .filter(first_scenario__isnull=False)
+    )
+    early = first.filter(
+        Q(ind_on__isnull=True)
+        | Q(dtv_on__isnull=True)
+        | Q(first_scenario__lt=F("ind_on"))
+        | Q(first_scenario__lt=F("dtv_on"))
+    )
+    return Case.objects.filter(pk__in=early.values("pk"))
+
+
+def _waiting_order_breach_set(location_ids: list[int]) -> QuerySet:
+    """Per LVV, the waiting list in order of waitlisting: the latest end of waiting (a
+    place, or closure) of everyone waitlisted strictly earlier; a start of shelter before
+    that end passed someone who waited longer. Those with a reason on record are left out."""
+    never = Value(datetime.date.max)
+    earlier_end = Window(
+        Max(Least(Coalesce("shelter_started_on", never), Coalesce("closed_on", never))),
+        partition_by=[F("location")],
+        order_by=F("waitlisted_on").asc(),
+        frame=ValueRange(start=None, end=0, exclusion=WindowFrameExclusion.GROUP),
+    )
+    passed = (
+        Case.objects.filter(location__in=location_ids, waitlisted_on__isnull=False)
+        .annotate(earlier_end=earlier_end)
+        .filter(earlier_end__gt=F("shelter_started_on"))
+    )
+    with_reason = TimelineEvent.objects.filter(
+        case=OuterRef("pk"), type=EventType.SHELTER_STARTED, data__out_of_order=True
+    )
+    return Case.objects.filter(pk__in=passed.values("pk")).filter(~Exists(with_reason))
+
+
+def _forced_without_check_set() -> QuerySet:
+    insufficient = CooperationCheck.objects.filter(
+        case=OuterRef("pk"), result=CooperationResult.INSUFFICIENT, checked_on__lte=OuterRef("outflow__outflow_on")
+    )
+    lso_decision = TimelineEvent.objects.filter(
+        case=OuterRef("pk"), type=EventType.LSO_DISCUSSED, data__decision="terminate"
+    )
+    return Case.objects.filter(outflow__category=OutflowCategory.FORCED_TERMINATION).filter(
+        ~Exists(insufficient), ~Exists(lso_decision)
+    )
+
+
+def _mrt_without_record_set() -> QuerySet:
+    bare = TimelineEvent.objects.filter(type=EventType.MRT_DISCUSSED).exclude(data__imported=True)
+    advice = Advice.objects.filter(escalation__case=OuterRef("pk"))
+    return Case.objects.filter(pk__in=bare.values("case")).filter(~Exists(advice))
+
+
+def finding_sets(today: datetime.date, location_ids: list[int]) -> dict[str, QuerySet]:
+    """Each finding as a set of cases (a queryset without per-case subqueries)."""
+    found = conditions(today)
+    over_max_stay = DeadlineModel.objects.filter(
+        kind=DeadlineKind.MAX_STAY, resolved_on__isnull=True, paused_since__isnull=True, due_on__lt=today
+    )
+    return {
+        "sheltered_without_admission": Case.objects.filter(found["sheltered_without_admission"]),
+        "outflow_unconfirmed": Case.objects.filter(found["outflow_unconfirmed"]),
+        "over_max_stay": Case.objects.filter(pk__in=over_max_stay.values("case")),
+        "scenario_without_dossier": _scenario_without_dossier(location_ids),
+        "missing_case_types": Case.objects.filter(found["missing_case_types"]),
+        "waiting_order_breach": _waiting_order_breach_set(location_ids),
+        "forced_without_check": _forced_without_check_set(),
+        "admitted_never_sheltered": Case.objects.filter(found["admitted_never_sheltered"]),
+        "two_places": Case.objects.filter(found["two_places"]),
+        "mrt_without_record": _mrt_without_record_set(),
+    }
+
+
 def counts(locations: Iterable[Location], today: datetime.date) -> dict:
-    """``{"locations": {slug: {check: n}}, "total": {check: n}}``: one query."""
+    """``{"locations": {slug: {check: n}}, "total": {check: n}}``: one query, the findings'
+    sets counted per LVV and put together with UNION ALL."""
     scope = sorted(locations, key=lambda location: location.slug)
     slug_of = {location.pk: location.slug for location in scope}
     result = {
@@ -201,18 +301,17 @@ def counts(locations: Iterable[Location], today: datetime.date) -> dict:
     }
     if not slug_of:
         return result
-    found = conditions(today)
-    rows = (
-        Case.objects.filter(location__in=list(slug_of))
-        .values("location")
-        .annotate(**{check: Count("pk", filter=condition) for check, condition in found.items()})
+    ids = list(slug_of)
+    parts = [
+        found.filter(location__in=ids)
         .order_by()
-    )
-    for row in rows:
-        part = result["locations"][slug_of[row["location"]]]
-        for check in CHECKS:
-            part[check] = row[check]
-            result["total"][check] += row[check]
+        .values("location")
+        .annotate(check=Value(check, output_field=CharField()), n=Count("pk"))
+        for check, found in finding_sets(today, ids).items()
+    ]
+    for row in parts[0].union(*parts[1:], all=True):
+        result["locations"][slug_of[row["location"]]][row["check"]] = row["n"]
+        result["total"][row["check"]] += row["n"]
     return result
 
 
