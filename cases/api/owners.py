@@ -20,23 +20,27 @@ Errors as everywhere: 400 field errors, 403 visible but not allowed, 404 hidden 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors, services
 from cases.api.common import CaseRecordsMixin
 from cases.api.notes import MAX_ID, NoteSerializer
 from cases.api.serializers import VERSION_HELP, VERSION_REQUIRED, CaseSerializer, OwnerSerializer, PersonSerializer
-from cases.models import Case, CaseOwnerChange, Confidentiality, Document, DocumentKind, Note, OwnerRole
+from cases.models import Case, CaseOwnerChange, Confidentiality, Document, DocumentKind, Note, OwnerRole, Person
 from cases.workflow import State
 from lvv import errors
 from lvv.access import policy
 from lvv.api.common import DETAIL, FIELD_ERRORS, IF_MATCH, if_match_version, log_not_found, origin, versioned
 from lvv.api.pagination import PageNumberPagination
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, record
 from lvv.text import SHORT_TEXT_MAX
 
@@ -72,7 +76,7 @@ class HandOverSerializer(serializers.Serializer):
         error_messages={"required": VERSION_REQUIRED},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.context.get("if_match") is False:  # without If-Match the body says the version
             self.fields["version"].required = True
@@ -119,7 +123,7 @@ class PersonCaseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_url(self, case) -> str:
+    def get_url(self, case: Case) -> str:
         return reverse("api:case-detail", args=[case.pk])
 
 
@@ -139,15 +143,15 @@ class PersonDetailSerializer(PersonSerializer):
         fields = [*PersonSerializer.Meta.fields, "cases", "notes_url", "documents_url"]
 
     @extend_schema_field(PersonCaseSerializer(many=True))
-    def get_cases(self, person):
+    def get_cases(self, person: Person) -> Any:
         request = self.context["request"]
         cases = selectors.person_cases(request.user, person.pk)
         return PersonCaseSerializer(cases, many=True, context=self.context).data
 
-    def get_notes_url(self, person) -> str:
+    def get_notes_url(self, person: Person) -> str:
         return reverse("api:person-notes", args=[person.pk])
 
-    def get_documents_url(self, person) -> str:
+    def get_documents_url(self, person: Person) -> str:
         return reverse("api:person-documents", args=[person.pk])
 
 
@@ -178,11 +182,11 @@ class PersonDocumentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_uploaded_by(self, document) -> str | None:
+    def get_uploaded_by(self, document: Document) -> str | None:
         user = document.uploaded_by
         return (user.get_full_name() or user.get_username()) if user is not None else None
 
-    def get_content_url(self, document) -> str:
+    def get_content_url(self, document: Document) -> str:
         return f"/api/v1/cases/{document.case_id}/documents/{document.pk}/content/"  # contracts/case-file.md
 
 
@@ -199,7 +203,7 @@ class CaseOwnersViewSet(CaseRecordsMixin, viewsets.GenericViewSet):
     queryset = CaseOwnerChange.objects.none()  # for the schema; the real one is get_queryset's
     object_type = "cases.caseownerchange"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[CaseOwnerChange]:
         if getattr(self, "swagger_fake_view", False):
             return CaseOwnerChange.objects.none()
         return selectors.owner_history(self.request.user, self.case)
@@ -209,7 +213,7 @@ class CaseOwnersViewSet(CaseRecordsMixin, viewsets.GenericViewSet):
         description=str(_("Wie de casusregisseur of de begeleider ngo van wie overnam, wanneer, door wie en waarom.")),
         responses={200: OwnerChangeSerializer(many=True), 404: OpenApiResponse(DETAIL)},
     )
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         self.log(Action.LIST, object_type=self.object_type, detail={"case": self.case.pk})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -233,7 +237,7 @@ class CaseOwnersViewSet(CaseRecordsMixin, viewsets.GenericViewSet):
             412: OpenApiResponse(DETAIL, description=_("De versie in If-Match is niet (meer) de huidige versie.")),
         },
     )
-    def hand_over(self, request, *args, **kwargs):
+    def hand_over(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
         header_version = if_match_version(request)
         if not isinstance(request.data, Mapping):
@@ -264,11 +268,12 @@ class _PersonFileViewSet(viewsets.GenericViewSet):
     """One person's cases the user may see, as the base of a list over those cases; a person
     without such a case answers 404 (logged)."""
 
+    request: AuthenticatedRequest
     pagination_class = PageNumberPagination
     filter_backends: list = []
     object_type = ""
 
-    def person_cases(self, request) -> tuple[list[Case], set[int]]:
+    def person_cases(self, request: AuthenticatedRequest) -> tuple[list[Case], set[int]]:
         person_id = self.kwargs["person_id"]
         cases = list(selectors.person_cases(request.user, person_id)) if policy.sees_persons(request.user) else []
         if not cases:
@@ -277,7 +282,7 @@ class _PersonFileViewSet(viewsets.GenericViewSet):
         special = policy.SpecialCategoryChecker(request.user, cases)
         return cases, {case.pk for case in cases if special(case)}
 
-    def respond(self, request, cases: list[Case], rows):
+    def respond(self, request: Request, cases: list[Case], rows: Any) -> Response:
         page = self.paginate_queryset(rows)
         record(
             actor=request.user,
@@ -308,7 +313,7 @@ class PersonNotesViewSet(_PersonFileViewSet):
         ),
         responses={200: NoteSerializer(many=True), 404: OpenApiResponse(DETAIL)},
     )
-    def list(self, request, *args, **kwargs):
+    def list(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         cases, special_cases = self.person_cases(request)
         return self.respond(request, cases, selectors.person_notes(request.user, cases, special_cases=special_cases))
 
@@ -332,7 +337,7 @@ class PersonDocumentsViewSet(_PersonFileViewSet):
         ),
         responses={200: PersonDocumentSerializer(many=True), 404: OpenApiResponse(DETAIL)},
     )
-    def list(self, request, *args, **kwargs):
+    def list(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         cases, special_cases = self.person_cases(request)
         rows = selectors.person_documents(request.user, cases, special_cases=special_cases)
         return self.respond(request, cases, rows)
