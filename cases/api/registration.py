@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from typing import Any
 
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,6 +46,7 @@ from lvv import errors
 from lvv.access import policy
 from lvv.api.common import origin
 from lvv.api.pagination import PageNumberPagination
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Channel, record
 from lvv.partners.models import Location, Organisation, OrganisationKind
 
@@ -58,7 +62,7 @@ class RegistrationPersonSerializer(serializers.Serializer):
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True, default="")
     nationality = CountryField(required=False, allow_blank=True, default="")
 
-    def validate_birth_date(self, value):
+    def validate_birth_date(self, value: datetime.date | None) -> datetime.date | None:
         if value and value > timezone.localdate():
             raise serializers.ValidationError(str(services.DATE_IN_FUTURE))
         return value
@@ -79,7 +83,7 @@ class RegistrationCaseSerializer(serializers.Serializer):
     )
     prior_departure_procedures = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=999)
 
-    def validate_registered_on(self, value):
+    def validate_registered_on(self, value: datetime.date | None) -> datetime.date | None:
         if value and value > timezone.localdate():
             raise serializers.ValidationError(str(services.DATE_IN_FUTURE))
         return value
@@ -127,7 +131,7 @@ MATCH_REQUESTED = inline_serializer(
 )
 
 
-def _idempotency_key(request):
+def _idempotency_key(request: Request) -> uuid.UUID | None:
     header = request.headers.get("Idempotency-Key")
     if not header:
         return None
@@ -159,7 +163,7 @@ class RegistrationView(APIView):
         },
         tags=["cases"],
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         key = _idempotency_key(request)
         serializer = RegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -250,7 +254,7 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
-def _match_or_404(request, pk) -> tuple[MatchRequest, bool]:
+def _match_or_404(request: AuthenticatedRequest, pk: int) -> tuple[MatchRequest, bool]:
     return services.match_request_for(request.user, origin(request), pk)  # NotVisibleError: 404
 
 
@@ -264,7 +268,7 @@ class MatchRequestListView(APIView):
         responses={200: MATCH_REQUEST_PAGE, 400: OpenApiResponse(description=str(_("Onbekende status.")))},
         tags=["cases"],
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not policy.sees_persons(request.user) and not request.user.is_superuser:
             raise exceptions.NotFound()
         requests = match_requests_for(request.user).select_related("location", "requested_by")
@@ -279,7 +283,7 @@ class MatchRequestListView(APIView):
         return paginator.get_paginated_response(MatchRequestSerializer(page, many=True).data)
 
     @property
-    def paginator(self):
+    def paginator(self) -> PageNumberPagination:
         if not hasattr(self, "_paginator"):
             self._paginator = PageNumberPagination()
         return self._paginator
@@ -289,7 +293,7 @@ class MatchRequestDetailView(APIView):
     serializer_class = MatchRequestSerializer
 
     @extend_schema(summary=str(_("Een koppelverzoek")), responses=MatchRequestSerializer, tags=["cases"])
-    def get(self, request, pk: int):
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         match, _resolver = _match_or_404(request, pk)
         record(actor=request.user, action=Action.VIEW, obj=match, origin=origin(request))
         return Response(MatchRequestSerializer(match).data)
@@ -304,7 +308,7 @@ class MatchRequestResolveView(APIView):
         responses={200: MatchRequestSerializer},
         tags=["cases"],
     )
-    def post(self, request, pk: int):
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         match, resolver = _match_or_404(request, pk)
         if not resolver:
             errors.deny(request, errors.changing(match), channel=Channel.API)
@@ -333,7 +337,7 @@ RECONCILIATION = inline_serializer(
 )
 
 
-def _reconciliation_scope(request, data) -> tuple[Location, object]:
+def _reconciliation_scope(request: AuthenticatedRequest, data: dict[str, Any]) -> tuple[Location, datetime.date]:
     location = data["location"]
     if not selectors.user_locations(request.user).filter(pk=location.pk).exists():
         raise exceptions.NotFound()
@@ -352,7 +356,7 @@ class ReconciliationView(APIView):
         responses=RECONCILIATION,
         tags=["cases"],
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not policy.sees_persons(request.user):
             raise exceptions.NotFound()
         query = ReconciliationQuerySerializer(data=request.query_params)
@@ -399,7 +403,7 @@ class ReconciliationSignOffView(APIView):
         },
         tags=["cases"],
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         if not policy.sees_persons(request.user):
             raise exceptions.NotFound()
         data = ReconciliationQuerySerializer(data=request.data)
