@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 
 import django_filters
 from django import forms
@@ -37,7 +38,6 @@ from cases.models import (
     Deadline,
     Direction,
     DossierPart,
-    DossierPartKind,
     Note,
     OwnerRole,
     Person,
@@ -433,48 +433,40 @@ def v_number_known(v_number: str | None) -> bool:
     return bool(v_number) and Person.objects.filter(v_number=v_number).exists()
 
 
-def available_steps(user, case: Case, *, can_change: bool | None = None) -> list[tuple[workflow.Step, str]]:
-    """The steps ``user`` can take on ``case`` now: ``workflow.steps_for`` for the user's
-    roles, narrowed by what the service would refuse on the records themselves (a case
-    worker outside the case's LVV, a dossier part already delivered, no deadline to pause
-    or resume, an outflow that is not this partner's to
-    confirm). Pause and resume come once per deadline, with its kind as the key; other
-    steps have the key "". Pages and API offer exactly these. Uses the case's prefetched
-    dossier parts and deadlines, and one query for the LVV check unless the caller passes
-    ``can_change`` (``policy.can_change_case``) it already knows."""
+class StepOption(NamedTuple):
+    """A step the user's roles may take from the case's state, with its key (the deadline's
+    kind for pause and resume, else "") and ``refusal``: why it cannot be taken now (None:
+    it can)."""
+
+    step: workflow.Step
+    key: str
+    refusal: workflow.Refusal | None
+
+
+def step_options(user, case: Case, *, can_change: bool | None = None) -> list[StepOption]:
+    """Every step ``workflow.steps_for`` gives the user's roles in the case's state, once
+    per key (pause and resume once per open deadline), each with the table's answer for now
+    (``workflow.refusal``, the same conditions the services check). Reads the case's
+    prefetched dossier parts, deadlines and outflow, and asks ``policy.can_change_case``
+    only for a step that needs edit rights, unless the caller passes ``can_change``."""
     steps = workflow.steps_for(case.state, user.roles)
-    if not steps:
-        return []
-    if can_change is None:
-        can_change = policy.can_change_case(user, case)
-    parts = {part.kind: part for part in case.dossier_parts.all()}
-    open_deadlines = [d for d in case.deadlines.all() if d.resolved_on is None]
-    try:
-        outflow = case.outflow
-    except Case.outflow.RelatedObjectDoesNotExist:
-        outflow = None
-    available: list[tuple[workflow.Step, str]] = []
+    facts = workflow.StepFacts(case, user, can_change=can_change)
+    options: list[StepOption] = []
     for step in steps:
-        if step.roles == (Role.CASEMANAGER,) and not can_change:
-            continue
-        if step.name in ("deliver_dossier_ind", "deliver_dossier_dtv"):
-            part = parts.get(DossierPartKind.IND if step.name.endswith("ind") else DossierPartKind.DTV)
-            if part is not None and part.delivered_on:
-                continue
-        if step.name == "confirm_outflow":
-            partner = outflow.confirming_partner if outflow else None
-            if partner is None or outflow.confirmed_on or not user.has_role(partner):
-                continue
-        if step.name == "dispute_outflow" and (outflow is None or outflow.disputed_on):
-            continue
-        if step.name == "pause_deadline":
-            available += [(step, d.kind) for d in open_deadlines if not d.is_paused]
-            continue
-        if step.name == "resume_deadline":
-            available += [(step, d.kind) for d in open_deadlines if d.is_paused]
-            continue
-        available.append((step, ""))
-    # Steps a higher app's records make the obvious next one come first (cases.extensions).
+        for key in step.keys(facts):
+            keyed = facts.with_key(key)
+            options.append(StepOption(step, key, workflow.refusal(step, keyed)))
+    return options
+
+
+def available_steps(user, case: Case, *, can_change: bool | None = None) -> list[tuple[workflow.Step, str]]:
+    """The steps ``user`` can take on ``case`` now (``step_options`` without a refusal), as
+    (step, key). Pages and API offer exactly these. Steps that a higher app's records make
+    the obvious next one come first (``cases.extensions``)."""
+    options = step_options(user, case, can_change=can_change)
+    available = [(option.step, option.key) for option in options if option.refusal is None]
+    if not available:
+        return available
     hinted = {hint.step for hint in extensions.step_hints(user, case)}
     if hinted:
         available.sort(key=lambda entry: entry[0].name not in hinted)

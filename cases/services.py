@@ -59,6 +59,17 @@ from cases.models import (
     TerminationBasis,
     TimelineEvent,
 )
+from cases.workflow import (
+    ALREADY_CONFIRMED,
+    ALREADY_DISPUTED,
+    DEADLINE_ALREADY_PAUSED,
+    DEADLINE_NOT_OPEN,
+    DEADLINE_NOT_PAUSED,
+    DOSSIER_ALREADY_DELIVERED,
+    NOT_ALLOWED_CHANGE,
+    NOTHING_TO_CONFIRM,
+    WRONG_PARTNER,
+)
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit import log as audit_log
@@ -69,7 +80,6 @@ from lvv.services import check_version, user_or_none
 from lvv.text import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, check_text
 
 NOT_ALLOWED_LOCATION = _("U mag in deze LVV geen casussen registreren.")
-NOT_ALLOWED_CHANGE = _("U mag deze gegevens niet wijzigen.")
 
 PERSON_FIELDS = ("v_number", "family_name", "given_names", "birth_date", "sex", "nationality")
 CASE_FIELDS = ("assigned_ngo", "external_id", "health_notes")
@@ -599,6 +609,16 @@ __all__ = [
     "update_case",
     "record_refusal",
     "add_event",
+    # The reasons of the transition table's conditions (``cases.workflow``), known here too.
+    "ALREADY_CONFIRMED",
+    "ALREADY_DISPUTED",
+    "DEADLINE_ALREADY_PAUSED",
+    "DEADLINE_NOT_OPEN",
+    "DEADLINE_NOT_PAUSED",
+    "DOSSIER_ALREADY_DELIVERED",
+    "NOT_ALLOWED_CHANGE",
+    "NOTHING_TO_CONFIRM",
+    "WRONG_PARTNER",
 ]
 
 
@@ -632,18 +652,10 @@ TERMINATION_DATE_REQUIRED = _("Geef deze datum bij een gedwongen beëindiging.")
 TERMINATION_DATES_ORDER = _("De waarschuwing, het hoorgesprek en het besluit volgen elkaar op, vóór de uitstroom.")
 CORRECTION_REASON_REQUIRED = _("Geef de reden van de correctie.")
 DISPUTE_REASON_REQUIRED = _("Geef de reden waarom u de uitstroom betwist.")
-ALREADY_DISPUTED = _("Deze uitstroom is al betwist; de casusregisseur beoordeelt dat eerst.")
 NO_PLACE = _("Er is op %(date)s geen vrije plek in %(location)s (%(places)s plaatsen, alle bezet).")
 DATE_BEFORE = _("Deze datum ligt vóór %(what)s (%(date)s).")
 DATE_IN_FUTURE = _("Deze datum ligt in de toekomst.")
-DOSSIER_ALREADY_DELIVERED = _("Dit deel van het dossier is al geleverd.")
 COUNTRY_REQUIRED = _("Geef bij vertrek het land van bestemming.")
-NOTHING_TO_CONFIRM = _("Deze uitstroom hoeft niet door een ketenpartner bevestigd te worden.")
-ALREADY_CONFIRMED = _("Deze uitstroom is al bevestigd.")
-WRONG_PARTNER = _("Deze uitstroom wordt bevestigd door de %(partner)s.")
-DEADLINE_NOT_OPEN = _("Deze termijn is niet open.")
-DEADLINE_ALREADY_PAUSED = _("Deze termijn is al gepauzeerd.")
-DEADLINE_NOT_PAUSED = _("Deze termijn is niet gepauzeerd.")
 PAUSE_REASON_REQUIRED = _("Geef de reden van de pauze.")
 
 
@@ -669,12 +681,11 @@ def _locked_case(acting_user, case: Case, expected_version: int | None) -> Case:
 
 
 def _check_role(acting_user, case: Case, step) -> None:
-    if policy.is_system(acting_user):
-        return
-    if not acting_user.has_role(*step.roles):
-        raise PermissionDenied(str(workflow.STEP_ROLE_MISSING % {"step": step.label}))
-    if step.roles == (Role.CASEMANAGER,) and not policy.can_change_case(acting_user, case):
-        raise PermissionDenied(NOT_ALLOWED_CHANGE)
+    """Whether ``acting_user`` may take ``step`` on ``case`` at all (``workflow.actor_refusal``:
+    the step's roles, and edit rights where the table asks for them)."""
+    refused = workflow.actor_refusal(step, workflow.StepFacts(case, acting_user))
+    if refused is not None:
+        raise refused.error()
 
 
 def _date(on, *, field: str = "on", not_before=None, what: str = "") -> datetime.date:
@@ -737,10 +748,12 @@ def _finish(case: Case, *, acting_user, origin: Origin, step_name: str, detail: 
     return case
 
 
-def _step(step_name: str, acting_user, case: Case, expected_version: int | None):
+def _step(step_name: str, acting_user, case: Case, expected_version: int | None, *, key: str = ""):
+    """Lock the case and check the step in the transition table (``workflow.check``: the
+    state, who acts, the step's conditions on the records; ``key``: the deadline's kind for
+    pause and resume)."""
     case = _locked_case(acting_user, case, expected_version)
-    step = workflow.check_step(step_name, case.state)
-    _check_role(acting_user, case, step)
+    step = workflow.check(step_name, workflow.StepFacts(case, acting_user, key=key))
     return case, step
 
 
@@ -822,7 +835,7 @@ def admit(
     """Admit after the admission check; an exception (humanitarian, public order) needs a
     reason and places the case outside the covenant. When the LVV is full on that date,
     the person goes onto the waiting list."""
-    case, _step_ = _step("admit", acting_user, case, expected_version)
+    case, step = _step("admit", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
     check = AdmissionCheck.objects.filter(case=case).first()
     check_text(exception_reason=(exception_reason, TEXT_MAX))
@@ -845,7 +858,7 @@ def admit(
     # for this person (the free places go to those admitted earlier first), the state says so.
     case.waitlisted_on = on
     full = waitlist_when_full and free_places(case.location, on) <= waiting_ahead(case)
-    case.state = workflow.State.WAITLISTED if full else workflow.STEPS["admit"].target
+    case.state = step.to(workflow.State.WAITLISTED if full else workflow.State.ADMITTED)
     add_event(
         case,
         EventType.ADMITTED,
@@ -995,8 +1008,6 @@ def _deliver_dossier_part(
     case, _step_ = _step(f"deliver_dossier_{kind.lower()}", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
     part = case.dossier_parts.filter(kind=kind).first() or DossierPart(case=case, kind=kind)
-    if part.delivered_on:
-        raise ValidationError({"kind": DOSSIER_ALREADY_DELIVERED})
     part.delivered_on, part.delivered_by = on, user_or_none(acting_user)
     part.save()
     add_event(case, EventType.DOSSIER_DELIVERED, on=on, actor=acting_user, data={"by": kind})
@@ -1138,13 +1149,9 @@ def set_case_types(
 def pause_deadline(
     *, acting_user, origin: Origin, case: Case, kind: str, reason: str, expected_version: int | None = None, on=None
 ) -> Case:
-    case, _step_ = _step("pause_deadline", acting_user, case, expected_version)
+    case, _step_ = _step("pause_deadline", acting_user, case, expected_version, key=kind)
     on = _date(on)
-    deadline = case.deadlines.filter(kind=kind, resolved_on__isnull=True).first()
-    if deadline is None:
-        raise ValidationError({"kind": DEADLINE_NOT_OPEN})
-    if deadline.is_paused:
-        raise ValidationError({"kind": DEADLINE_ALREADY_PAUSED})
+    deadline = case.deadlines.get(kind=kind, resolved_on__isnull=True)
     if not (reason or "").strip():
         raise ValidationError({"reason": PAUSE_REASON_REQUIRED})
     check_text(reason=(reason.strip(), PAUSE_REASON_MAX))
@@ -1157,11 +1164,9 @@ def pause_deadline(
 def resume_deadline(
     *, acting_user, origin: Origin, case: Case, kind: str, expected_version: int | None = None, on=None
 ) -> Case:
-    case, _step_ = _step("resume_deadline", acting_user, case, expected_version)
+    case, _step_ = _step("resume_deadline", acting_user, case, expected_version, key=kind)
     on = _date(on)
-    deadline = case.deadlines.filter(kind=kind, resolved_on__isnull=True).first()
-    if deadline is None or not deadline.is_paused:
-        raise ValidationError({"kind": DEADLINE_NOT_PAUSED})
+    deadline = case.deadlines.get(kind=kind, resolved_on__isnull=True)
     if on < deadline.paused_since:
         raise ValidationError(
             {"on": DATE_BEFORE % {"what": str(_("de pauze")), "date": date_format(deadline.paused_since)}}
@@ -1271,12 +1276,6 @@ def confirm_outflow(*, acting_user, origin: Origin, case: Case, expected_version
     outflow = case.outflow
     on = _date(on, not_before=outflow.outflow_on, what=str(_("de uitstroom")))
     partner = outflow.confirming_partner
-    if partner is None:
-        raise ValidationError({"__all__": NOTHING_TO_CONFIRM})
-    if outflow.confirmed_on:
-        raise ValidationError({"__all__": ALREADY_CONFIRMED})
-    if not policy.is_system(acting_user) and not acting_user.has_role(partner):
-        raise PermissionDenied(str(WRONG_PARTNER % {"partner": "IND" if partner == "ind" else "DT&V"}))
     outflow.confirmed_on, outflow.confirmed_by = on, user_or_none(acting_user)
     # Confirming after a dispute withdraws the dispute (the partner agrees after all).
     outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = None, None, ""
@@ -1358,8 +1357,6 @@ def dispute_outflow(
     if not reason:
         raise ValidationError({"reason": DISPUTE_REASON_REQUIRED})
     check_text(reason=(reason, SHORT_TEXT_MAX))
-    if outflow.disputed_on:
-        raise ValidationError({"__all__": ALREADY_DISPUTED})
     by = "ind" if acting_user.has_role(Role.IND) else "dtv"
     outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = on, user_or_none(acting_user), reason
     outflow.confirmed_on, outflow.confirmed_by = None, None
