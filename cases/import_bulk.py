@@ -485,9 +485,10 @@ class BulkImport:
                     if writing is not None:
                         self._written(writing, summary)
                         writing = None
-                    if errors:
-                        return errors[:max_errors] if len(errors) >= max_errors else errors
-                    writing = (pool.submit(self.write, histories, db), histories)
+                    if len(errors) >= max_errors:
+                        return errors[:max_errors]
+                    if not errors:  # after an error, the other lines are checked, nothing written
+                        writing = (pool.submit(self.write, histories, db), histories)
                 if writing is not None:
                     self._written(writing, summary)
         except IntegrityError:  # a row written meanwhile by someone else (the LVVs are locked)

@@ -559,3 +559,21 @@ def test_the_bulk_path_runs_a_fixed_number_of_queries_per_chunk(world, monkeypat
         importer.run_import(jsonl(lines[30:]), acting_user=SYSTEM, origin=COMMAND)
     inserts = [q for q in captured if q["sql"].startswith('COPY "cases_case"')]
     assert len(inserts) == 3  # one per chunk of five lines
+
+
+def test_the_errors_of_every_chunk_are_reported_as_the_services_report_them(world, monkeypatch):
+    """After a bad line the bulk path writes nothing more but checks every line, as the
+    per-event path does: the errors of later chunks are reported too."""
+    worker = world.ams.users[Role.CASEMANAGER]  # without the special-category permission
+    lines = copies(12)
+    for n in (1, 9):
+        lines[n]["case_types"] = ["medical"]
+    monkeypatch.setattr(import_bulk, "CHUNK", 5)
+    found = []
+    for bulk in (False, True):
+        with pytest.raises(importer.ImportInvalid) as caught:
+            importer.run_import(jsonl(lines), acting_user=worker, origin=COMMAND, bulk=bulk)
+        found.append([e.as_dict() for e in caught.value.errors])
+    assert found[0] == found[1]
+    assert [(e["line"], e["field"]) for e in found[1]] == [(2, "case_types"), (10, "case_types")]
+    assert not Case.objects.filter(external_id__startswith="C-").exists()
