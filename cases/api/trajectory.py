@@ -15,13 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Prefetch, Window
+from django.db.models import Count, Prefetch, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -30,8 +33,10 @@ from cases.api import serializers as api
 from cases.models import Case, CooperationCheck, Deadline, Scenario
 from lvv import errors
 from lvv.access import policy
+from lvv.access.policy import Actor
 from lvv.accounts.models import Role
 from lvv.api.common import DETAIL, FIELD_ERRORS, IF_MATCH, VERSIONED_ERRORS, if_match_version, origin
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, record
 from lvv.partners.models import ProgrammeSettings
 
@@ -41,7 +46,7 @@ TIMELINE_LIMIT = 20
 # --- Reading -----------------------------------------------------------------------------
 
 
-def trajectory_queryset(queryset):
+def trajectory_queryset(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """The case with every record of its trajectory, in a fixed number of queries. The
     timeline depends on who reads it: ``trajectory_data`` adds it."""
     return queryset.select_related("admission_check", "outflow").prefetch_related(
@@ -55,7 +60,7 @@ def trajectory_queryset(queryset):
     )
 
 
-def allowed_steps(user, case: Case) -> list[dict]:
+def allowed_steps(user: Actor, case: Case) -> list[dict]:
     """The steps the user can take now (``selectors.available_steps``), once each, with the
     endpoint that takes them."""
     names = list(dict.fromkeys(step.name for step, _key in selectors.available_steps(user, case)))
@@ -74,7 +79,7 @@ def _answer(special: bool) -> Callable[[Case], bool]:
     return lambda _case: special
 
 
-def trajectory_data(request, case: Case) -> dict:
+def trajectory_data(request: AuthenticatedRequest, case: Case) -> dict:
     # The newest events and their number, as this user may see the timeline (without the
     # events of special notes for users who may not see them), in one query: the window
     # counts every visible event before the limit applies.
@@ -84,8 +89,9 @@ def trajectory_data(request, case: Case) -> dict:
         .select_related("actor")
         .annotate(visible_total=Window(Count("pk")))[:TIMELINE_LIMIT]
     )
-    case.recent_events = events
-    case.timeline_count = events[0].visible_total if events else 0
+    # (What the trajectory serializer reads besides the model's fields.)
+    case.recent_events = events  # type: ignore[attr-defined]
+    case.timeline_count = events[0].visible_total if events else 0  # type: ignore[attr-defined]
     context = {
         "request": request,
         "today": timezone.localdate(),
@@ -99,16 +105,16 @@ def trajectory_data(request, case: Case) -> dict:
 # --- The steps ---------------------------------------------------------------------------
 
 
-def _same(case, data: dict) -> dict:
+def _same(case: Case, data: dict) -> dict:
     return data
 
 
-def _deadline_kind(case, data: dict) -> dict:
+def _deadline_kind(case: Case, data: dict) -> dict:
     data["kind"] = data.pop("deadline")
     return data
 
 
-def _case_types(case, data: dict) -> dict:
+def _case_types(case: Case, data: dict) -> dict:
     # Omitted: the number of earlier departure procedures stays as it was.
     data.setdefault("prior_departure_procedures", case.prior_departure_procedures)
     return data
@@ -121,8 +127,8 @@ class ApiStep:
     slug: str
     steps: tuple[str, ...]
     serializer: type[api.StepSerializer]
-    service: Callable
-    summary: str
+    service: Callable[..., Case]
+    summary: str | Promise
     arguments: Callable[[Case, dict], dict] = _same
     # Service field name -> API field name, where they differ.
     error_fields: dict[str, str] = field(default_factory=dict)
@@ -260,7 +266,7 @@ if set(ENDPOINT_OF_STEP) != _OFFERED:
 # --- OpenAPI ----------------------------------------------------------------------------
 
 
-def _step_schema(api_step: ApiStep):
+def _step_schema(api_step: ApiStep) -> Callable[[Any], Any]:
     steps = [workflow.STEPS[name] for name in api_step.steps]
     lines = [
         f"- `{s.name}`: {s.label}. Vanuit: {', '.join(str(workflow.State(x).label) for x in s.sources)}; "
@@ -284,11 +290,11 @@ def _step_schema(api_step: ApiStep):
     )
 
 
-def step_action(slug: str):
+def step_action(slug: str) -> Any:
     """The viewset method for one step endpoint (``admit = step_action("admit")``)."""
     api_step = API_STEPS[slug]
 
-    def handler(self, request, pk=None):
+    def handler(self: TrajectoryMixin, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self.take_step(request, api_step)
 
     handler.__name__ = api_step.method_name
@@ -308,9 +314,18 @@ def step_action(slug: str):
 # --- The viewset part --------------------------------------------------------------------
 
 
-class TrajectoryMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into (for the type checker): the case viewset.
+    _CaseViewSet = viewsets.GenericViewSet
+else:
+    _CaseViewSet = object
+
+
+class TrajectoryMixin(_CaseViewSet):
     """Trajectory endpoints for the case viewset: its ``get_object`` (hidden: 404, logged)
     reads through the selectors; for ``trajectory`` its queryset is ``trajectory_queryset``."""
+
+    request: AuthenticatedRequest
 
     @extend_schema(
         summary=str(_("Het traject van de casus")),
@@ -324,7 +339,7 @@ class TrajectoryMixin:
         tags=["trajectory"],
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def trajectory(self, request, pk=None):
+    def trajectory(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         case = self.get_object()
         record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "trajectory"})
         return self._trajectory_response(request, case, loaded=True)
@@ -336,14 +351,16 @@ class TrajectoryMixin:
         tags=["trajectory"],
     )
     @action(detail=True, methods=["get"], filter_backends=[], serializer_class=api.TimelineEventSerializer)
-    def timeline(self, request, pk=None):
+    def timeline(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         case = self.get_object()
         record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "timeline"})
         special = policy.can_view_special_category(request.user, case)
         events = selectors.visible_timeline(request.user, case, special=special).select_related("actor")
-        page = self.paginator.paginate_queryset(events, request, view=self)
+        paginator = self.paginator
+        assert paginator is not None  # the API's default pagination
+        page = paginator.paginate_queryset(events, request, view=self)
         context = {"request": request, "special_category": _answer(special)}
-        return self.paginator.get_paginated_response(api.TimelineEventSerializer(page, many=True, context=context).data)
+        return paginator.get_paginated_response(api.TimelineEventSerializer(page, many=True, context=context).data)
 
     record_admission_check = step_action("record-admission-check")
     admit = step_action("admit")
@@ -362,7 +379,7 @@ class TrajectoryMixin:
     dispute_outflow = step_action("dispute-outflow")
     correct_outflow = step_action("correct-outflow")
 
-    def take_step(self, request, api_step: ApiStep):
+    def take_step(self, request: AuthenticatedRequest, api_step: ApiStep) -> Response:
         case = self.get_object()  # 404 (logged) when hidden
         header_version = if_match_version(request)
         serializer = api_step.serializer(
@@ -380,7 +397,7 @@ class TrajectoryMixin:
             )
         return self._trajectory_response(request, case)
 
-    def _trajectory_response(self, request, case: Case, *, loaded: bool = False) -> Response:
+    def _trajectory_response(self, request: AuthenticatedRequest, case: Case, *, loaded: bool = False) -> Response:
         if not loaded:  # after a step: read it back with its records
             case = trajectory_queryset(selectors.visible_cases(request.user)).get(pk=case.pk)
         response = Response(trajectory_data(request, case))
