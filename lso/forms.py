@@ -221,6 +221,17 @@ class OutcomeForm(VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form)
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
 
+    # Progressive disclosure: each section of the template names the decisions it belongs to
+    # (``data-show-for``); a small script hides the others. Without the script every
+    # section shows, its heading saying which decision it belongs to.
+    decision_labels = dict(Decision.choices)
+    advice_decisions = " ".join(value for value in Decision.values if value != Decision.POSTPONE)
+
+    def more_actions_open(self) -> bool:
+        """The second and later action rows start open when they hold input or errors."""
+        names = [f"action_{n}_{part}" for n in range(2, ACTION_ROWS + 1) for part in ("description", "owner", "due_on")]
+        return any(self[name].errors or self[name].value() for name in names)
+
     def action_fields(self):
         return [
             (self[f"action_{n}_description"], self[f"action_{n}_owner"], self[f"action_{n}_due_on"])

@@ -4,6 +4,11 @@
  *   and keyboard users start there; its links move focus to the field they name.
  * - A text field or area with a maximum length shows how many characters are left, as the
  *   user types (announced politely, not on every key stroke).
+ * - Progressive disclosure: an element with ``data-show-name`` (a radio group's name in its
+ *   form) and ``data-show-for`` (the values it belongs to, space-separated) shows only while
+ *   one of those values is chosen. A hidden fieldset is also disabled, so that what it
+ *   holds is not sent. Without this script every section shows, its heading saying when it
+ *   applies.
  */
 (function () {
   "use strict";
@@ -66,12 +71,48 @@
     });
   }
 
+  function chosenValue(form, name) {
+    var radios = form.querySelectorAll("input[type=radio]");
+    for (var i = 0; i < radios.length; i++) {
+      if (radios[i].name === name && radios[i].checked) {
+        return radios[i].value;
+      }
+    }
+    return null;
+  }
+
+  function disclose(root) {
+    var sections = (root || document).querySelectorAll("[data-show-name][data-show-for]");
+    sections.forEach(function (section) {
+      var form = section.closest("form");
+      if (!form) {
+        return;
+      }
+      var value = chosenValue(form, section.getAttribute("data-show-name"));
+      var show = value !== null && section.getAttribute("data-show-for").split(" ").indexOf(value) !== -1;
+      section.hidden = !show;
+      if (section.tagName === "FIELDSET") {
+        section.disabled = !show;
+      }
+    });
+  }
+
+  function discloseOnChange(event) {
+    var target = event.target;
+    if (target.type === "radio" && target.form && target.form.querySelector("[data-show-name]")) {
+      disclose(target.form);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    disclose(document);
     focusSummary(document);
     addCounters(document);
   });
   document.addEventListener("click", focusField);
+  document.addEventListener("change", discloseOnChange);
   document.addEventListener("htmx:afterSettle", function (event) {
+    disclose(event.target);
     focusSummary(event.target);
     addCounters(event.target);
   });
