@@ -199,7 +199,8 @@ dates a step may not precede, one dossier part of each kind, one outflow, one pl
 person), and every row the services would write (persons, cases, dossier parts, scenarios,
 cooperation checks, outflows, applications and departure plans, deadlines derived once from
 the records, timeline events, access-log rows with the import's fingerprint) is written with
-one `INSERT` per kind of row per chunk of {_chunk():,} lines. The file's reads (the LVVs'
+one `COPY` per kind of row (its ids drawn from the table's sequence first) per chunk of
+{_chunk():,} lines. The file's reads (the LVVs'
 locks, the existing cases and their import rows, the persons by V-number and by name, the
 stored stays of the persons who start a shelter, the programme settings and the safe
 countries) are a fixed number of statements per file. `tests/cases/test_import_bulk.py`
