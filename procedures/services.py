@@ -23,6 +23,8 @@ Who writes what (the partner whose work it is; docs/adr/0016-procedures.md):
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
+from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,10 +37,12 @@ from cases.models import Case, EventType
 from cases.services import DATE_BEFORE, DATE_IN_FUTURE, add_event
 from cases.workflow import ADMITTED_STATES
 from lvv.access import policy
+from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates
+from lvv.partners.models import Organisation
 from lvv.services import check_version, user_or_none
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX, check_text
 from procedures.models import (
@@ -109,11 +113,11 @@ def decision_due_on(application: Application) -> datetime.date | None:
 # reached (NotVisibleError: 404).
 
 
-def _active(user) -> bool:
+def _active(user: AnyUser) -> TypeGuard[Actor]:
     return policy.is_system(user) or bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def can_submit(user, case: Case) -> bool:
+def can_submit(user: AnyUser, case: Case) -> bool:
     if policy.is_system(user):
         return True
     if not _active(user):
@@ -129,7 +133,7 @@ def is_special(kind: str) -> bool:
     return kind in SPECIAL_KINDS
 
 
-def _special_allowed(user, case: Case, kind: str) -> bool:
+def _special_allowed(user: AnyUser, case: Case, kind: str) -> bool:
     return not is_special(kind) or policy.is_system(user) or policy.can_view_special_category(user, case)
 
 
@@ -137,7 +141,7 @@ def decided_by_ind(kind: str) -> bool:
     return kind in IND_KINDS
 
 
-def can_decide(user, case: Case, kind: str) -> bool:
+def can_decide(user: AnyUser, case: Case, kind: str) -> bool:
     if policy.is_system(user):
         return True
     if not _active(user):
@@ -147,7 +151,7 @@ def can_decide(user, case: Case, kind: str) -> bool:
     return user.has_role(*policy.CASE_EDITOR_ROLES) and policy.can_change_case(user, case)
 
 
-def can_record_departure(user, case: Case | None = None) -> bool:
+def can_record_departure(user: AnyUser, case: Case | None = None) -> bool:
     return policy.is_system(user) or (_active(user) and user.has_role(Role.DTV))
 
 
@@ -157,11 +161,11 @@ def can_record_departure(user, case: Case | None = None) -> bool:
 _user_or_none = user_or_none
 
 
-def _organisation_of(user):
+def _organisation_of(user: Actor) -> Organisation | None:
     return None if policy.is_system(user) else getattr(user, "organisation", None)
 
 
-def _locked_case(acting_user, case: Case | int) -> Case:
+def _locked_case(acting_user: Actor, case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     locked = (
         Case.objects.visible_to(acting_user)
@@ -180,7 +184,7 @@ def _admitted(case: Case) -> None:
         raise ValidationError(CASE_NOT_ADMITTED)
 
 
-def _choice(value, choices, field: str, *, blank: bool = False) -> str:
+def _choice(value: Any, choices: Collection[str], field: str, *, blank: bool = False) -> str:
     if blank and value in (None, ""):
         return ""
     if value in (None, ""):
@@ -190,7 +194,7 @@ def _choice(value, choices, field: str, *, blank: bool = False) -> str:
     return value
 
 
-def _as_date(value, field: str) -> datetime.date:
+def _as_date(value: object, field: str) -> datetime.date:
     if value in (None, ""):
         raise ValidationError({field: REQUIRED})
     if isinstance(value, datetime.datetime):
@@ -203,7 +207,7 @@ def _as_date(value, field: str) -> datetime.date:
         raise ValidationError({field: NOT_A_DATE}) from None
 
 
-def _day(value, field: str, *, not_before: datetime.date | None = None, what: str = "") -> datetime.date:
+def _day(value: object, field: str, *, not_before: datetime.date | None = None, what: str = "") -> datetime.date:
     """A recorded date: given, not in the future, within 2000-2099, not before ``not_before``."""
     value = _as_date(value, field)
     if value > timezone.localdate():
@@ -224,11 +228,11 @@ def _admission_date(case: Case) -> datetime.date:
 @transaction.atomic
 def submit_application(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case | int,
     kind: str,
-    submitted_on,
+    submitted_on: datetime.date | str | None,
     submitted_by: str = "",
     notes: str = "",
 ) -> Application:
@@ -267,11 +271,11 @@ def submit_application(
 @transaction.atomic
 def decide_application(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     application: Application | int,
     outcome: str,
-    decided_on,
+    decided_on: datetime.date | str | None,
     expected_version: int | None = None,
     case: Case | int | None = None,
 ) -> Application:
@@ -328,11 +332,11 @@ def earliest_pending(case: Case, kind: str) -> Application | None:
 @transaction.atomic
 def record_departure_step(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case | int,
     kind: str,
-    on,
+    on: datetime.date | str | None,
     details: str = "",
     partner: str = DeparturePartner.DTV,
 ) -> DepartureStep:
@@ -375,14 +379,14 @@ def current_plan(case: Case, on: datetime.date | None = None) -> DeparturePlan |
 @transaction.atomic
 def plan_departure(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case | int,
-    made_on,
-    planned_on,
+    made_on: datetime.date | str | None,
+    planned_on: datetime.date | str | None,
     support: str,
     notes: str = "",
-    replaces: int | None = None,
+    replaces: int | str | None = None,
 ) -> DeparturePlan:
     """Plan the departure (or plan it again: a new row, the history stays). ``replaces``:
     the plan the user saw as the current one; when another plan came since, the change is
@@ -392,7 +396,7 @@ def plan_departure(
         raise PermissionDenied(NOT_ALLOWED_DEPARTURE)
     _admitted(case)
     previous = current_plan(case)
-    if replaces not in (None, "") and (previous is None or previous.pk != int(replaces)):
+    if replaces is not None and replaces != "" and (previous is None or previous.pk != int(replaces)):
         raise StaleVersionError
     support = _choice(support, DepartureSupport.values, "support")
     made_on = _day(made_on, "made_on", not_before=_admission_date(case), what=str(_("de toelating")))
