@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -19,6 +20,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from cases.workflow import QUEUE_STATES, State
 from lvv.access import policy
 from lvv.accounts.fields import ChoiceArrayField
+from lvv.accounts.models import User
 from lvv.audit.models import AppendOnlyError
 from lvv.params import not_before_earliest
 from lvv.partners.models import Location, Organisation, OrganisationKind
@@ -31,6 +33,29 @@ EXTERNAL_ID_TAKEN = _("Deze LVV heeft al een casus met dit externe kenmerk.")
 NGO_NOT_SERVING = _("Deze organisatie is geen ngo die voor deze LVV werkt.")
 
 v_number_validator = RegexValidator(r"^\d{10}\Z", V_NUMBER_INVALID, code="invalid_v_number")
+
+
+def user_reference(
+    verbose_name: Any = None, *, blank: bool = True, related_name: str = "+"
+) -> models.ForeignKey[User | None, User | None]:
+    """The user who did something to a record (or holds a role on it): optional (an import or
+    a command acts without one), kept as long as a record names the user (PROTECT), without
+    a reverse accessor unless ``related_name`` gives one."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=blank,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
+
+
+def organisation_reference(verbose_name: Any) -> models.ForeignKey[Organisation | None, Organisation | None]:
+    """The organisation a user acted for, kept with the record (the user may move on)."""
+    return models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=verbose_name
+    )
 
 
 class Unaccent(models.Func):
@@ -263,30 +288,14 @@ class Case(models.Model):
     closed_on = models.DateField(_("uitgestroomd op"), null=True, blank=True)
     # The case's owners: a named case manager of the municipality and, where assigned, a named
     # guide of the NGO. Changed only by cases.services.hand_over (history in CaseOwnerChange).
-    case_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="managed_cases",
-        verbose_name=_("casusregisseur"),
-    )
-    ngo_guide = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="guided_cases",
-        verbose_name=_("begeleider ngo"),
-    )
+    case_manager = user_reference(_("casusregisseur"), related_name="managed_cases")
+    ngo_guide = user_reference(_("begeleider ngo"), related_name="guided_cases")
     # The intake form's one-time key: a second submit of the same form finds this case.
     intake_key = models.UUIDField(_("aanmeldsleutel"), null=True, blank=True, unique=True, editable=False)
 
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    created_by = user_reference()
     version = models.PositiveIntegerField(_("versie"), default=1)
 
     objects = CaseQuerySet.as_manager()
@@ -356,7 +365,7 @@ class AdmissionCheck(models.Model):
     regional_ties = models.BooleanField(_("aantoonbare regiobinding"), default=False)
     shown_willingness = models.BooleanField(_("bereidheid tot meewerken getoond"), default=False)
     notes = models.TextField(_("toelichting"), blank=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    checked_by = user_reference(blank=False)
 
     class Meta:
         verbose_name = _("toelatingstoets")
@@ -387,9 +396,7 @@ class DossierPart(models.Model):
     kind = models.CharField(_("deel"), max_length=3, choices=DossierPartKind.choices)
     requested_on = models.DateField(_("opgevraagd op"), null=True, blank=True)
     delivered_on = models.DateField(_("geleverd op"), null=True, blank=True)
-    delivered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    delivered_by = user_reference()
 
     class Meta:
         verbose_name = _("dossierdeel")
@@ -434,7 +441,7 @@ class Scenario(models.Model):
     route = models.CharField(_("route"), max_length=30, choices=Route.choices, blank=True)
     set_on = models.DateField(_("vastgesteld op"))
     notes = models.TextField(_("toelichting"), blank=True)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    set_by = user_reference(blank=False)
 
     class Meta:
         verbose_name = _("begeleidingsscenario")
@@ -456,7 +463,7 @@ class CooperationCheck(models.Model):
     checked_on = models.DateField(_("getoetst op"))
     result = models.CharField(_("uitkomst"), max_length=20, choices=CooperationResult.choices)
     notes = models.TextField(_("toelichting"), blank=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    checked_by = user_reference(blank=False)
 
     class Meta:
         verbose_name = _("medewerkingstoets")
@@ -506,11 +513,9 @@ class Outflow(models.Model):
     outflow_on = models.DateField(_("datum uitstroom"))
     country = CountryField(_("land"), blank=True, help_text=_("Bij vertrek: het land van bestemming."))
     notes = models.TextField(_("toelichting"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    recorded_by = user_reference(blank=False)
     confirmed_on = models.DateField(_("bevestigd op"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    confirmed_by = user_reference()
     # A forced termination: the procedure behind it (warning, hearing, decision) and its basis.
     termination_basis = models.CharField(
         _("grond beëindiging"), max_length=30, choices=TerminationBasis.choices, blank=True
@@ -520,9 +525,7 @@ class Outflow(models.Model):
     termination_decided_on = models.DateField(_("besluit beëindiging op"), null=True, blank=True)
     # A chain partner disputes the outflow; the case manager corrects it (or the partner confirms).
     disputed_on = models.DateField(_("betwist op"), null=True, blank=True)
-    disputed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    disputed_by = user_reference()
     dispute_reason = models.TextField(_("reden betwisting"), blank=True)
 
     class Meta:
@@ -592,9 +595,7 @@ class TimelineEvent(models.Model):
     type = models.CharField(_("soort"), max_length=30, choices=EventType.choices)
     occurred_on = models.DateField(_("datum"))
     recorded_at = models.DateTimeField(_("vastgelegd"), default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    actor = user_reference()
     summary = models.CharField(_("samenvatting"), max_length=300, blank=True)
     data = models.JSONField(_("gegevens"), default=dict, blank=True)
 
@@ -782,9 +783,7 @@ class MatchRequest(models.Model):
     person_fields = models.JSONField(_("ingevoerde persoonsgegevens"), default=dict)
     case_fields = models.JSONField(_("ingevoerde casusgegevens"), default=dict)
     status = models.CharField(_("status"), max_length=20, choices=MatchRequestStatus.choices, default="open")
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    resolved_by = user_reference()
     resolved_at = models.DateTimeField(_("afgehandeld op"), null=True, blank=True)
     resolution_note = models.CharField(_("toelichting afhandeling"), max_length=1000, blank=True)
     case = models.ForeignKey(
@@ -882,22 +881,8 @@ class Note(models.Model):
     confidentiality = models.CharField(
         _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("auteur"),
-    )
-    author_organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisatie van de auteur"),
-    )
+    author = user_reference(_("auteur"))
+    author_organisation = organisation_reference(_("organisatie van de auteur"))
     created_at = models.DateTimeField(_("vastgelegd op"), default=timezone.now, editable=False)
     # RESTRICT: the note a correction refers to stays, unless both go with their case.
     corrects = models.ForeignKey(
@@ -970,31 +955,10 @@ class CaseOwnerChange(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="owner_changes", verbose_name=_("casus"))
     role = models.CharField(_("rol"), max_length=20, choices=OwnerRole.choices)
-    from_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("van"),
-    )
-    to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("naar"),
-    )
+    from_user = user_reference(_("van"))
+    to_user = user_reference(_("naar"))
     reason = models.CharField(_("reden"), max_length=1000, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("gewijzigd door"),
-    )
+    changed_by = user_reference(_("gewijzigd door"))
     changed_at = models.DateTimeField(_("gewijzigd op"), default=timezone.now)
 
     class Meta:
@@ -1052,22 +1016,8 @@ class Document(models.Model):
     content_type = models.CharField(_("bestandstype"), max_length=100)
     size = models.PositiveBigIntegerField(_("grootte (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("toegevoegd door"),
-    )
-    uploaded_by_organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisatie"),
-    )
+    uploaded_by = user_reference(_("toegevoegd door"))
+    uploaded_by_organisation = organisation_reference(_("organisatie"))
     uploaded_at = models.DateTimeField(_("toegevoegd op"), default=timezone.now, editable=False)
     # The dossier part that the IND or DT&V delivered with this file, if any.
     dossier_part = models.ForeignKey(
