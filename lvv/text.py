@@ -11,8 +11,9 @@ The messages are Django's own (Dutch, and English in the English interface).
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.db.models import Field, Model
 
 NAME_MAX = 200
 SHORT_TEXT_MAX = 1000
@@ -44,3 +45,13 @@ def check_text(**fields: tuple[str | None, int]) -> None:
             errors[name] = messages
     if errors:
         raise ValidationError(errors)
+
+
+def column_length(model: type[Model], name: str) -> int:
+    """The maximum length of a text column of ``model`` (its field's ``max_length``), for
+    ``check_text`` and the serializers."""
+    field = model._meta.get_field(name)
+    length = field.max_length if isinstance(field, Field) else None
+    if length is None:
+        raise ImproperlyConfigured(f"{model.__name__}.{name} has no maximum length.")
+    return length
