@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cases import deadlines, inboxes, special_types, workflow
+from cases import admission, deadlines, inboxes, special_types, workflow
 from cases.models import (
     CONFIRMED_BY_KIND,
     DEPARTURE_CATEGORIES,
@@ -629,7 +629,7 @@ __all__ = [
 
 ADMISSION_CHECK_MISSING = _("Leg eerst de toelatingstoets vast.")
 CRITERIA_UNMET = _(
-    "De persoon voldoet niet aan alle criteria (%(criteria)s). Wijs af, of laat toe als uitzondering met een reden."
+    "De persoon valt buiten de doelgroep (%(criteria)s). Wijs af, of laat toe als uitzondering met een reden."
 )
 EXCEPTION_REASON_REQUIRED = _("Geef de reden van de uitzondering.")
 REJECTION_REASON_REQUIRED = _("Geef de reden van de afwijzing.")
@@ -803,8 +803,11 @@ def record_admission_check(
             "checked_by": user_or_none(acting_user),
         },
     )
-    unmet = case.admission_check.unmet_criteria(case.location)
-    add_event(case, EventType.ADMISSION_CHECKED, on=on, actor=acting_user, data={"unmet": unmet})
+    # The grounds by code (shown in the reader's language), and in Dutch as before.
+    grounds = admission.unmet_grounds(case.admission_check, case.location)
+    with translation.override(settings.LANGUAGE_CODE):
+        unmet = [admission.ground_label(ground) for ground in grounds]
+    add_event(case, EventType.ADMISSION_CHECKED, on=on, actor=acting_user, data={"unmet": unmet, "grounds": grounds})
     return _finish(case, acting_user=acting_user, origin=origin, step_name="record_admission_check")
 
 

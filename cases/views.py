@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_countries import countries
 
-from cases import extensions, selectors, services, special_types, workflow
+from cases import admission, extensions, selectors, services, special_types, workflow
 from cases import lists as case_lists
 from cases.forms import (
     NO_DURABLE_SOLUTION,
@@ -426,6 +426,7 @@ def _render_case_page(
             "timeline_more": more_events,
             "admission_check": admission_check,
             "unmet_criteria": admission_check.unmet_criteria(case.location) if admission_check else [],
+            "admission_checklist": admission.checklist(admission_check, case.location) if admission_check else [],
             "scenarios": list(case.scenarios.all()),
             "dossier_parts": list(case.dossier_parts.all()),
             "cooperation_checks": list(case.cooperation_checks.all()),
@@ -484,12 +485,7 @@ def event_details(event, *, special: bool = False) -> str:  # noqa: C901 -- one 
     if kind == EventType.REGISTERED and data.get("source"):
         parts.append(_("aangemeld door: %(source)s") % {"source": _label(RegistrationSource, data["source"])})
     elif kind == EventType.ADMISSION_CHECKED:
-        unmet = data.get("unmet") or []
-        parts.append(
-            _("voldoet niet aan: %(criteria)s") % {"criteria": ", ".join(unmet)}
-            if unmet
-            else _("voldoet aan alle criteria")
-        )
+        parts.append(admission.verdict(data.get("grounds", data.get("unmet")) or []))
     elif kind == EventType.ADMITTED and data.get("exception"):
         parts.append(_("uitzondering: %(ground)s") % {"ground": _label(ExceptionGround, data["exception"])})
     elif kind == EventType.WAITLISTED and data.get("reason") == "full":

@@ -18,7 +18,7 @@ class Part:
 
     @property
     def text(self) -> str:
-        return " ".join(" ".join(self.text_parts).split())
+        return " ".join("".join(self.text_parts).split())
 
     def has(self, name: str) -> bool:
         return name in self.attrs
