@@ -35,8 +35,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lvv.partners.models import Location
-from monitor import analysis, charts, presenters, suppression
-from monitor.figures import figures, resolve_scope, unflatten
+from monitor import cache, charts, presenters, suppression
+from monitor.figures import resolve_scope, unflatten
 from monitor.labels import (
     DIMENSION_LABELS,
     FIGURE_LABELS,
@@ -62,6 +62,8 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Progress = Callable[[int], None]
+# The progress (percent) once each part of the report is there.
+PART_PROGRESS = {"figures": 20, "trends": 40, "breakdowns": 55, "durations": 65}
 
 
 def _no_progress(_percent: int) -> None:
@@ -102,16 +104,18 @@ def build_report(
     """Compute the report (``full``: with trends, breakdowns and durations); ``progress``
     is called with a percentage (0-80) as the parts are done."""
     scope = resolve_scope(locations)
-    report = Report(reference_date=reference_date, locations=scope, figures=figures(reference_date, scope))
-    progress(20)
+    start = trends_start or default_trends_start(reference_date)
+    found = cache.analyses(
+        reference_date,
+        scope,
+        trends=(start, reference_date) if full else None,
+        breakdowns=full,
+        durations=full,
+        done=lambda part: progress(PART_PROGRESS[part]),
+    )
+    report = Report(reference_date=reference_date, locations=scope, figures=found.figures)
     if full:
-        start = trends_start or default_trends_start(reference_date)
-        report.trends = analysis.trends(start, reference_date, scope)
-        progress(40)
-        report.breakdowns = analysis.breakdowns(reference_date, scope)
-        progress(55)
-        report.durations = analysis.durations(reference_date, scope)
-        progress(65)
+        report.trends, report.breakdowns, report.durations = found.trends, found.breakdowns, found.durations
     if suppress_small:
         protected = suppression.protect_report(report.figures, report.breakdowns, report.trends, report.durations)
         report.figures = protected["figures"]

@@ -175,3 +175,23 @@ class ExportJob(models.Model):
     @property
     def filename(self) -> str:
         return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+
+class DataChange(models.Model):
+    """One committed transaction that wrote records the monitor reads (``monitor.cache``).
+
+    Written only by the database: a statement-level trigger on each of those tables
+    (``monitor.cache.WATCHED_MODELS``) adds one row per transaction, and now and then folds
+    the older rows into one whose ``weight`` is their number. The sum of the weights grows
+    with every committed change and never repeats, so it dates the records a cached
+    figure was computed from."""
+
+    weight = models.BigIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("wijziging van de gegevens")
+        verbose_name_plural = _("wijzigingen van de gegevens")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.weight})"

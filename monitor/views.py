@@ -11,7 +11,6 @@ panel's list of cases for users who may open them.
 from __future__ import annotations
 
 import datetime
-from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,9 +30,8 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.params import MAX_ID
-from monitor import analysis, presenters, quality, services, tasks
+from monitor import cache, presenters, quality, services, tasks
 from monitor.downloads import download_export
-from monitor.figures import figures
 from monitor.forms import CompareForm, DashboardForm, ExportForm, SnapshotForm, snapshot_label
 from monitor.models import ExportStatus, Snapshot
 from monitor.scope import locations_for
@@ -123,18 +121,11 @@ def dashboard(request):
 
 
 def _dashboard_data(user, d, start, end, scope, names) -> dict:
-    data = figures(d, scope)
-    shown = presenters.present(
-        SimpleNamespace(
-            reference_date=d,
-            figures=data,
-            trends=analysis.trends(start, end, scope),
-            breakdowns=analysis.breakdowns(d, scope),
-            durations=analysis.durations(d, scope),
-        ),
-        names,
-        quality_counts=quality.counts(scope, timezone.localdate()),
+    found = cache.analyses(
+        d, scope, trends=(start, end), breakdowns=True, durations=True, quality_on=timezone.localdate()
     )
+    data = found.figures
+    shown = presenters.present(found, names, quality_counts=found.quality)
     # The charts' markup is built by monitor.charts, which escapes every text in it.
     return {
         "reference_date": d,
@@ -167,7 +158,7 @@ def quality_panel(request):
     locations = _locations_or_404(request, "monitor.quality")
     today = timezone.localdate()
     names = _names(locations)
-    counts = quality.counts(locations, today)
+    counts = cache.quality_counts(locations, today)
     slugs = list(counts["locations"])
     table = presenters.quality_table(
         counts, names, caption=_("Aantal casussen per bevinding op %(date)s") % {"date": date_format(today)}
