@@ -1,6 +1,7 @@
 """``GET /api/v1/monitor/?date=YYYY-MM-DD[&lvv=slug...]``: the figures of the monitor.
 
-The same JSON as ``manage.py monitor --format json`` (``monitor.figures.figures``). The
+The same JSON as ``manage.py monitor --format json`` (``monitor.figures.figures``, kept in
+the cache while the records stay the same: ``monitor.cache``). The
 programme bureau gets every LVV; municipality users (case workers, LSO chairs) get their
 own LVV(s), in ``locations`` and in ``total``. Every other user gets 403: the monitor is
 not an object whose existence could be hidden, and no figure is shown. A missing date is
@@ -24,8 +25,8 @@ from rest_framework.views import APIView
 
 from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Channel, Origin, Result, record
+from monitor import cache
 from monitor.api.serializers import MonitorSerializer
-from monitor.figures import figures
 from monitor.scope import NO_FIGURES, may_read_figures, select_locations
 from monitor.services import parse_date
 
@@ -84,7 +85,7 @@ class MonitorView(APIView):
             locations = select_locations(user, request.query_params.getlist("lvv"), field="lvv")
         except DjangoValidationError as error:
             raise exceptions.ValidationError(error.message_dict) from None
-        data = figures(d, locations)
+        data = cache.analyses(d, locations).figures
         record(
             actor=user,
             action=Action.VIEW,

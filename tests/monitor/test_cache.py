@@ -166,3 +166,13 @@ def test_other_dates_and_scopes_are_cached_apart(client, world):
     assert _dashboard(client, D, lvv="rotterdam").context["figures"]["total"]["present"] == 1
     found = cache.analyses(D, [world.ams.location], breakdowns=True)
     assert found.figures == figures(D, [world.ams.location]) and found.trends is None
+
+
+def test_the_api_answers_the_same_figures_from_the_cache(api_client, world):
+    build(world.ams.location, sheltered=D - 10 * DAY)
+    _as_if_committed()
+    api_client.force_authenticate(world.bureau)
+    first = api_client.get("/api/v1/monitor/", {"date": D.isoformat()})
+    again = api_client.get("/api/v1/monitor/", {"date": D.isoformat()})
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json() == figures(D, [world.ams.location, world.rot.location])
