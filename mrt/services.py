@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
@@ -33,14 +34,15 @@ from cases.services import add_event
 from lso import confidential
 from lso.models import AgendaItem, ItemOutcome
 from lso.services import can_prepare, works_for
-from lvv.accounts.models import Role
+from lvv.access.policy import Actor, AnyUser
+from lvv.accounts.models import Role, User
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.services import check_version, user_or_none
-from lvv.text import TEXT_MAX, check_text
+from lvv.text import TEXT_MAX, check_text, column_length
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
 
@@ -62,7 +64,7 @@ ADVICE_DUE_DAYS = 42  # the MRT advises within six weeks of the escalation
 PREPARATION_DAYS = 14  # the IND and the DT&V deliver their support within two weeks
 LSO_FOLLOW_UP_DAYS = 28  # the LSO discusses the advice within four weeks
 
-PREPARATION_TASKS = {
+PREPARATION_TASKS: dict[str, Promise] = {
     OrganisationKind.IND: _("Verblijfsrechtelijke mogelijkheden en lopende procedures op een rij zetten voor het MRT."),
     OrganisationKind.DTV: _("Vertrekmogelijkheden en eerdere vertrekprocedures op een rij zetten voor het MRT."),
 }
@@ -92,16 +94,16 @@ NGO_INVALID = _("Kies een ngo die voor deze LVV werkt.")
 SPECIALIST_INVALID = _("%(user)s is geen actieve medewerker van de %(partner)s.")
 NATIONAL_NEEDS_MUNICIPALITY = _("Alleen een gemeente van een LVV plant een landelijke MRT-sessie.")
 # Lengths of the texts that have their own column size (the rest: lvv.text.TEXT_MAX).
-TASK_DESCRIPTION_MAX = PreparationTask._meta.get_field("description").max_length
-SESSION_PLACE_MAX = MrtSession._meta.get_field("place").max_length
+TASK_DESCRIPTION_MAX = column_length(PreparationTask, "description")
+SESSION_PLACE_MAX = column_length(MrtSession, "place")
 
 
-def can_coordinate(user, location: Location) -> bool:
+def can_coordinate(user: AnyUser, location: Location) -> bool:
     """Plan sessions, schedule escalations, add tasks and record the advice in ``location``."""
     return can_prepare(user, location)
 
 
-def _not_future(on, field: str = "on") -> datetime.date:
+def _not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise ValidationError({field: DATE_IN_FUTURE})
@@ -109,7 +111,7 @@ def _not_future(on, field: str = "on") -> datetime.date:
     return on
 
 
-def _required(value, field: str, message=TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
+def _required(value: str | None, field: str, message: str | Promise = TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
     """The text, stripped; required, at most ``limit`` characters (``lvv.text``)."""
     value = (value or "").strip()
     if not value:
@@ -118,7 +120,9 @@ def _required(value, field: str, message=TEXT_REQUIRED, limit: int = TEXT_MAX) -
     return value
 
 
-def _locked_escalation(acting_user, escalation: Escalation, expected_version=None, *, coordinate=True) -> Escalation:
+def _locked_escalation(
+    acting_user: Actor, escalation: Escalation, expected_version: int | None = None, *, coordinate: bool = True
+) -> Escalation:
     locked = (
         Escalation.objects.filter(case__in=Case.objects.visible_to(acting_user).values("pk"))
         .select_for_update(of=("self",))
@@ -137,7 +141,9 @@ def _locked_escalation(acting_user, escalation: Escalation, expected_version=Non
 # --- Escalation from the LSO -------------------------------------------------------------
 
 
-def escalate_from_lso(*, acting_user, origin: Origin, item: AgendaItem, outcome: ItemOutcome, on: datetime.date):
+def escalate_from_lso(
+    *, acting_user: Actor, origin: Origin, item: AgendaItem, outcome: ItemOutcome, on: datetime.date
+) -> Escalation:
     """The LSO's "escalate" decision (called inside the minutes' transaction): the
     escalation with the partners' positions, a preparation task for the IND and for the
     DT&V of the LVV, and the ``mrt_escalated`` event."""
@@ -188,7 +194,7 @@ def escalate_from_lso(*, acting_user, origin: Origin, item: AgendaItem, outcome:
 
 
 @transaction.atomic
-def save_position(*, acting_user, origin: Origin, escalation: Escalation, text: str) -> Position:
+def save_position(*, acting_user: Actor, origin: Origin, escalation: Escalation, text: str) -> Position:
     """Write (or rewrite) the acting user's organisation's position, until the advice."""
     escalation = _locked_escalation(acting_user, escalation, coordinate=False)
     organisation = getattr(acting_user, "organisation", None)
@@ -213,7 +219,7 @@ def save_position(*, acting_user, origin: Origin, escalation: Escalation, text: 
 @transaction.atomic
 def add_preparation_task(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     escalation: Escalation,
     owner_organisation: Organisation,
@@ -245,38 +251,42 @@ def add_preparation_task(
 
 @transaction.atomic
 def complete_preparation_task(
-    *, acting_user, origin: Origin, task: PreparationTask, on: datetime.date | None = None
+    *, acting_user: Actor, origin: Origin, task: PreparationTask, on: datetime.date | None = None
 ) -> PreparationTask:
-    task = (
+    locked = (
         PreparationTask.objects.filter(escalation__case__in=Case.objects.visible_to(acting_user).values("pk"))
         .select_for_update(of=("self",))
         .select_related("escalation__case__location")
         .filter(pk=task.pk)
         .first()
     )
-    if task is None:
+    if locked is None:
         raise NotVisibleError
-    location = task.escalation.case.location
-    owner = task.owner_organisation_id == getattr(acting_user, "organisation_id", None)
+    location = locked.escalation.case.location
+    owner = locked.owner_organisation_id == getattr(acting_user, "organisation_id", None)
     if not (owner or can_coordinate(acting_user, location)):
         raise PermissionDenied(str(NOT_TASK_OWNER))
-    if task.done_on:
+    if locked.done_on:
         raise ValidationError({"__all__": TASK_ALREADY_DONE})
     on = _not_future(on)
-    if on < task.escalation.escalated_on:
-        raise ValidationError({"on": DATE_BEFORE % {"date": date_format(task.escalation.escalated_on)}})
-    task.done_on, task.done_by = on, user_or_none(acting_user)
-    task.save(update_fields=["done_on", "done_by"])
+    if on < locked.escalation.escalated_on:
+        raise ValidationError({"on": DATE_BEFORE % {"date": date_format(locked.escalation.escalated_on)}})
+    locked.done_on, locked.done_by = on, user_or_none(acting_user)
+    locked.save(update_fields=["done_on", "done_by"])
     record(
-        actor=acting_user, action=AuditAction.UPDATE, obj=task, origin=origin, detail={"case": task.escalation.case_id}
+        actor=acting_user,
+        action=AuditAction.UPDATE,
+        obj=locked,
+        origin=origin,
+        detail={"case": locked.escalation.case_id},
     )
-    return task
+    return locked
 
 
 # --- Sessions ----------------------------------------------------------------------------
 
 
-def _check_specialist(user, role: str, field: str, partner: str) -> None:
+def _check_specialist(user: User | None, role: str, field: str, partner: str) -> None:
     if user is not None and (not user.is_active or not user.has_role(role)):
         raise ValidationError({field: SPECIALIST_INVALID % {"user": user.get_username(), "partner": partner}})
 
@@ -284,14 +294,14 @@ def _check_specialist(user, role: str, field: str, partner: str) -> None:
 @transaction.atomic
 def create_session(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     location: Location | None,
     date: datetime.date,
     place: str = "",
     ngo: Organisation | None = None,
-    ind_specialist=None,
-    dtv_specialist=None,
+    ind_specialist: User | None = None,
+    dtv_specialist: User | None = None,
 ) -> MrtSession:
     """Plan an MRT session for an LVV, or a national one (``location=None``): the
     municipality (the LVV's, or the planner's own), an NGO, and IND and DT&V specialists."""
@@ -333,7 +343,7 @@ def create_session(
     return session
 
 
-def _session_for(acting_user, escalation: Escalation, session: MrtSession | None) -> MrtSession | None:
+def _session_for(acting_user: Actor, escalation: Escalation, session: MrtSession | None) -> MrtSession | None:
     if session is None:
         return None
     visible = selectors.visible_sessions(acting_user).filter(pk=session.pk).first()
@@ -349,7 +359,7 @@ def _session_for(acting_user, escalation: Escalation, session: MrtSession | None
 @transaction.atomic
 def schedule_escalation(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     escalation: Escalation,
     session: MrtSession,
@@ -396,7 +406,7 @@ def _validate_advice(direction: str, route: str, no_durable_solution_possible: b
 @transaction.atomic
 def give_advice(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     escalation: Escalation,
     reasoning: str,
