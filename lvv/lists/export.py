@@ -83,10 +83,10 @@ def _selection(listing: Listing, queryset) -> tuple[set, list]:
 
 
 def _rows(listing: Listing, queryset, row_ids: set) -> Iterator[list]:
-    columns = listing.definition.export_columns
+    values = [column.value for column in listing.definition.export_columns if column.value is not None]
     for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
         if obj.pk in row_ids:
-            yield [column.value(obj) for column in columns]
+            yield [value(obj) for value in values]
 
 
 def export_response(request, listing: Listing, queryset):

@@ -194,9 +194,9 @@ class Listing:
         column = self.definition.columns_by_key.get(key)
         if column is None or not column.sortable:
             return {"key": key, "sortable": False}
-        parsed = self.definition.parse(self.sort)
-        active = parsed is not None and parsed[0].key == key
-        descending = active and parsed[1]
+        current, descending = self.definition.parse(self.sort) or (None, False)
+        active = current is not None and current.key == key
+        descending = active and descending
         # The first click sorts ascending; a click on the active ascending column, descending.
         next_sort = key if not active or descending else f"-{key}"
         return {
