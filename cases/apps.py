@@ -7,7 +7,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Casussen")
 
     def ready(self) -> None:
-        from cases import inboxes  # noqa: F401  (registers the cases app's partner inboxes)
+        # They register themselves: the partner inboxes, the Dutch sentences the app stores
+        # (lvv.stored_text).
+        from cases import inboxes, stored_texts  # noqa: F401
         from cases.demo import seed_cases, seed_document_summary, seed_inbox_notices, seed_special_case_types
         from lvv.demo import register_seeder
 

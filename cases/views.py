@@ -49,7 +49,7 @@ from cases.models import (
     ShelterForm,
 )
 from cases.workflow import State
-from lvv import errors, pages
+from lvv import errors, pages, stored_text
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
@@ -563,5 +563,5 @@ def event_details(event, *, special: bool = False) -> str:  # noqa: C901 -- one 
     if not parts:  # an event type of a higher app (cases.extensions)
         parts.append(extensions.event_details(event))
     if event.summary:
-        parts.append(event.summary)
+        parts.append(stored_text.translate(event.summary))
     return "; ".join(str(part) for part in parts if part)

@@ -157,6 +157,9 @@ class AgendaItem(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lso_items", verbose_name=_("casus"))
     reason = models.CharField(_("reden"), max_length=40, choices=Reason.choices, default=Reason.MANUAL)
     reason_detail = models.TextField(_("toelichting reden"), blank=True)
+    # A suggested item's reasons as codes and values (``lso.reasons``), so that each reader
+    # gets the text in their language; empty for a manual item or a changed text.
+    reason_parts = models.JSONField(_("redenen (gegevens)"), default=list, blank=True)
     order = models.PositiveIntegerField(_("volgorde"), default=0)
     minutes_allotted = models.PositiveSmallIntegerField(
         _("minuten"), default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]

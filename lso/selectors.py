@@ -53,11 +53,11 @@ from cases.models import (
     DeadlineKind,
     Direction,
     EventType,
-    Route,
     Scenario,
     TimelineEvent,
 )
 from cases.workflow import ADMITTED_STATES, OPEN_STATES
+from lso import reasons
 from lso.models import (
     Action,
     AgendaItem,
@@ -77,8 +77,6 @@ from lvv.params import IntegerFilter
 from lvv.partners.models import Location, ServiceLink, locations_of
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
-
     from lvv.partners.models import Organisation
 
 # A case whose maximum stay ends within this many days of the meeting is suggested.
@@ -98,15 +96,16 @@ PROGRESS_EVENTS = (
 # Roles that get the LSO's notices when their organisation is a member.
 NOTIFIED_ROLES = (Role.LSO_CHAIR, Role.CASEMANAGER, Role.NGO, Role.IND, Role.DTV)
 
-# The reasons' texts (Dutch source strings; shown with the suggestion, stored on the item).
-REST_PERIOD_DETAIL = _("Rusttermijn verlopen op %(date)s; nog geen scenario.")
-SCENARIO_REVIEW_DETAIL = _("Herbeoordeling van het scenario uiterlijk op %(date)s.")
-COOPERATION_DETAIL = _("Medewerkingstoets van %(date)s: onvoldoende; sindsdien niet in het LSO besproken.")
-MRT_ADVICE_DETAIL = _("MRT-advies van %(date)s: %(advice)s.")
-NO_DURABLE_SOLUTION = _("geen bestendige oplossing mogelijk")
-MAX_STAY_DETAIL = _("De maximale verblijfsduur eindigt op %(date)s.")
-REQUESTED_DETAIL = _("Aangevraagd door %(organisation)s op %(date)s: %(reason)s")
-DTV_FLAG_DETAIL = _("Gemarkeerd door de DT&V op %(date)s: %(text)s")
+# The reasons' texts (Dutch source strings; shown with the suggestion, stored on the item
+# as data, ``lso.reasons``).
+REST_PERIOD_DETAIL = reasons.REST_PERIOD_DETAIL
+SCENARIO_REVIEW_DETAIL = reasons.SCENARIO_REVIEW_DETAIL
+COOPERATION_DETAIL = reasons.COOPERATION_DETAIL
+MRT_ADVICE_DETAIL = reasons.MRT_ADVICE_DETAIL
+NO_DURABLE_SOLUTION = reasons.NO_DURABLE_SOLUTION
+MAX_STAY_DETAIL = reasons.MAX_STAY_DETAIL
+REQUESTED_DETAIL = reasons.REQUESTED_DETAIL
+DTV_FLAG_DETAIL = reasons.DTV_FLAG_DETAIL
 
 # The order in which reasons are listed (most urgent first).
 REASON_ORDER = [r.value for r in Reason]
@@ -198,6 +197,7 @@ class SuggestionReason:
     reason: str
     detail: str
     event_id: int | None = None
+    part: dict[str, Any] = field(default_factory=dict)  # the reason as data (``lso.reasons.part``)
 
     @property
     def label(self) -> str:
@@ -219,20 +219,13 @@ class Suggestion:
     def detail(self) -> str:
         return " ".join(r.detail for r in self.reasons)
 
+    @property
+    def parts(self) -> list[dict[str, Any]]:
+        return [r.part for r in self.reasons]
+
 
 def _d(value: datetime.date | None) -> str:
     return date_format(value) if value else ""
-
-
-def _advice_text(data: dict[str, Any]) -> str:
-    if data.get("no_durable_solution_possible"):
-        return str(NO_DURABLE_SOLUTION)
-    parts = []
-    if data.get("direction") in Direction.values:
-        parts.append(str(Direction(data["direction"]).label))
-    if data.get("route") in Route.values:
-        parts.append(str(Route(data["route"]).label))
-    return ", ".join(parts)
 
 
 def suggestion_candidates(meeting: Meeting, user: Actor) -> QuerySet[Case]:
@@ -487,14 +480,15 @@ def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int], *, scope: 
             if row is None:
                 continue
             event_id = row["row_event"]
-            if event_id is None:
-                text = _detail(reason, row["row_day"])
-            else:
+            event = None
+            if event_id is not None:
                 event = TimelineEvent(
                     pk=event_id, occurred_on=row["row_day"], summary=row["row_summary"], data=row["row_data"]
                 )
-                text = _event_detail(reason, event)
-            suggestion.reasons.append(SuggestionReason(reason=reason, detail=text, event_id=event_id))
+            part = reasons.part(reason, day=row["row_day"], event=event)
+            suggestion.reasons.append(
+                SuggestionReason(reason=reason, detail=reasons.text(part), event_id=event_id, part=part)
+            )
         if suggestion.reasons:
             result.append(suggestion)
     return result
@@ -502,16 +496,6 @@ def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int], *, scope: 
 
 def _newest_first(row: dict[str, Any]) -> tuple[datetime.date, int]:
     return (row["row_day"], row["row_event"] or 0)
-
-
-def _detail(reason: str, day: datetime.date) -> str:
-    texts: dict[str, StrPromise] = {
-        Reason.REST_PERIOD_ENDED: REST_PERIOD_DETAIL,
-        Reason.SCENARIO_REVIEW_DUE: SCENARIO_REVIEW_DETAIL,
-        Reason.INSUFFICIENT_COOPERATION: COOPERATION_DETAIL,
-        Reason.MAX_STAY_NEAR: MAX_STAY_DETAIL,
-    }
-    return str(texts[reason] % {"date": _d(day)})
 
 
 def suggestions(meeting: Meeting, user: Actor, *, cases: Iterable[Case | int] | None = None) -> list[Suggestion]:
@@ -523,18 +507,6 @@ def suggestions(meeting: Meeting, user: Actor, *, cases: Iterable[Case | int] | 
     """
     ids = None if cases is None else [case.pk if isinstance(case, Case) else case for case in cases]
     return SuggestionList(meeting, user, cases=ids).page()
-
-
-def _event_detail(reason: str, event: TimelineEvent) -> str:
-    data = event.data or {}
-    if reason == Reason.MRT_ADVICE_RECEIVED:
-        return str(MRT_ADVICE_DETAIL % {"date": _d(event.occurred_on), "advice": _advice_text(data)})
-    if reason == Reason.REQUESTED_BY_PARTNER:
-        return str(
-            REQUESTED_DETAIL
-            % {"organisation": data.get("organisation") or "-", "date": _d(event.occurred_on), "reason": event.summary}
-        )
-    return str(DTV_FLAG_DETAIL % {"date": _d(event.occurred_on), "text": event.summary})
 
 
 def pending_advice_event(case: Case) -> TimelineEvent | None:

@@ -460,6 +460,7 @@ def add_suggested_items(
                 suggestion.case,
                 reason=suggestion.reason.reason,
                 reason_detail=suggestion.detail,
+                reason_parts=suggestion.parts,
                 source=ItemSource.SUGGESTED,
                 source_event_id=suggestion.reason.event_id,
             )
@@ -488,7 +489,8 @@ def update_item(
         changed.append("minutes_allotted")
     if reason_detail is not None and reason_detail.strip() != item.reason_detail:
         item.reason_detail = reason_detail.strip()
-        changed.append("reason_detail")
+        item.reason_parts = []  # the text as the user wrote it from now on
+        changed.extend(["reason_detail", "reason_parts"])
     if changed:
         item.full_clean(exclude=["meeting", "case", "added_by", "source_event"])
         item.save(update_fields=changed)
