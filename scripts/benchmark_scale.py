@@ -1,0 +1,465 @@
+#!/usr/bin/env python
+"""Benchmark at national scale (issue 13): the main pages and endpoints at 100,000 cases with
+20 concurrent users, against a bare logged-in view in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvv_scale_bench \\
+        .venv/bin/python scripts/benchmark_scale.py [--cases 100000] [--users 20] [--rounds 5]
+            [--reuse] [--port 8765] [--no-doc]
+
+1. The data (``--reuse`` keeps it when the case count matches): the database in DATABASE_URL
+   (its name must contain "bench") dropped, created and migrated; the five pilot LVVs with
+   their partners and demo accounts; ``--cases`` cases in the import's format
+   (``scripts/benchlib.case_lines``: a fifth per LVV, histories over 2019 to today, both
+   versions of the format) imported through ``cases.importer.run_import`` in files of 10,000
+   lines, as ``manage.py import_cases`` does; then through the services: the LSO demo's
+   meetings, agenda items, outcomes and MRT escalations in every LVV (``lso.demo``,
+   ``mrt.demo``), a draft meeting of 30 suggested cases in every LVV, and two notes on one case
+   in 50.
+2. The pages, over HTTP: gunicorn with 2 workers on the loopback address (DEBUG off, static
+   files collected into a temporary folder), ``--users`` threads, each with its own session of
+   a demo account of the page's role (the accounts of the five LVVs in turn), all requesting
+   the page ``--rounds`` times at once; p50 and p95 over all requests, each page's p50 and
+   p95 as a ratio to the bare logged-in view's (the API token page: the layout, no case data),
+   measured the same way at the start and at the end of the run.
+3. In this process: ``monitor.figures`` at several dates, the monitor's report and its
+   exports (CSV, XLSX, PDF), and the agenda pack of 30 cases.
+
+Writes docs/benchmark-scale.md unless ``--no-doc``. On a machine that other work keeps busy
+the figures are not the application's; the page says what the load was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+DOC = benchlib.ROOT / "docs" / "benchmark-scale.md"
+FILE_LINES = 10_000  # lines per imported file
+PACK_ITEMS = 30
+BARE = ("bare logged-in view (API tokens)", "casemanager", "/accounts/tokens/")
+
+
+# --- 1. The data ----------------------------------------------------------------------------------------
+
+
+def build(cases: int, slugs: list[str]) -> dict[str, str]:
+    """Import the cases, then meetings, escalations and notes through the services."""
+    from cases import importer
+    from lvv.access import policy
+    from lvv.audit.log import COMMAND
+
+    lines = benchlib.case_lines(cases, slugs)
+    figures: dict[str, str] = {}
+    started = time.perf_counter()
+    for start in range(0, len(lines), FILE_LINES):
+        part = lines[start : start + FILE_LINES]
+        data = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in part).encode("utf-8")
+        importer.run_import(data, acting_user=policy.SYSTEM, origin=COMMAND)
+        print(f"imported {start + len(part):,} of {len(lines):,}", flush=True)
+    seconds = time.perf_counter() - started
+    figures["import"] = f"{len(lines):,} cases in {seconds:.0f} s ({len(lines) / seconds:,.0f} cases/s)"
+    started = time.perf_counter()
+    figures.update(_meetings_escalations_notes(cases))
+    figures["meetings, escalations, notes"] = f"{time.perf_counter() - started:.0f} s"
+    return figures
+
+
+def _meetings_escalations_notes(cases: int) -> dict[str, str]:
+    from django.db import transaction
+
+    from cases import services
+    from cases.models import Case, NoteKind
+    from lso import selectors
+    from lso import services as lso_services
+    from lso.demo import seed_lso
+    from lvv import demo
+    from lvv.audit.log import COMMAND
+    from mrt.demo import seed_mrt
+
+    ctx = demo.seed_core(secrets.token_urlsafe(24), 0)
+    counts = {**seed_lso(ctx), **seed_mrt(ctx)}
+    for slug, location in ctx.locations.items():
+        chair = ctx.users[f"lsochair.{slug}"]
+        with transaction.atomic():
+            meeting = lso_services.create_meeting(
+                acting_user=chair,
+                origin=COMMAND,
+                location=location,
+                date=datetime.date.today() + datetime.timedelta(days=10),
+                start_time=datetime.time(9, 30),
+                place="Stadhuis",
+            )
+            found = [s.case for s in selectors.suggestions(meeting, chair)[:PACK_ITEMS]]
+            lso_services.add_suggested_items(acting_user=chair, origin=COMMAND, meeting=meeting, cases=found)
+    notes = 0
+    rng = random.Random(benchlib.SEED)
+    every_50th = list(Case.objects.order_by("pk").values_list("pk", flat=True))[::50]
+    for case in Case.objects.filter(pk__in=every_50th).select_related("location").order_by("pk"):
+        author = ctx.users[f"casemanager.{case.location.slug}"]
+        on = min(case.closed_on or datetime.date.today(), case.registered_on + datetime.timedelta(days=30))
+        with transaction.atomic():
+            for kind in rng.sample(list(NoteKind.values), 2):
+                services.add_note(
+                    acting_user=author, origin=COMMAND, case=case, written_on=on, kind=kind, text="Gesprek gevoerd."
+                )
+                notes += 1
+    return {
+        "LSO meetings": str(counts.get("lso meetings", 0) + len(ctx.locations)),
+        "MRT escalations": str(_count("mrt", "Escalation")),
+        "notes": f"{notes:,}",
+    }
+
+
+def _count(app: str, model: str) -> int:
+    from django.apps import apps
+
+    return apps.get_model(app, model).objects.count()
+
+
+# --- 2. The pages over HTTP -----------------------------------------------------------------------------
+
+
+class Server:
+    """gunicorn with 2 workers on the loopback address, stopped at the end (this process's child)."""
+
+    def __init__(self, port: int, env: dict[str, str]):
+        self.port = port
+        self.static = tempfile.mkdtemp(prefix="lvv-bench-static-")
+        self.env = {**os.environ, **env, "STATIC_ROOT": self.static}
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        python = str(Path(sys.executable))
+        collect = [python, "manage.py", "collectstatic", "--noinput", "-v0"]
+        subprocess.run(collect, cwd=benchlib.ROOT, env=self.env, check=True)  # noqa: S603 -- fixed arguments
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        command = [gunicorn, "lvv.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--timeout", "300", "--log-level", "warning"]
+        self.process = subprocess.Popen(command, cwd=benchlib.ROOT, env=self.env)  # noqa: S603 -- fixed arguments
+        import requests
+
+        for _ in range(120):
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise SystemExit("gunicorn did not answer on /healthz")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def sessions(role: str, count: int, slugs: list[str]) -> list[tuple[str, str]]:
+    """``count`` sessions of the role's demo accounts, the LVVs in turn: (LVV, session id).
+    Made here with the test client's login (the server shares the database and the key)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from lvv.accounts.models import User
+
+    made = []
+    for n in range(count):
+        slug = slugs[n % len(slugs)]
+        user = User.objects.get(username="bureau" if role == "bureau" else f"{role}.{slug}")
+        client = Client()
+        client.force_login(user)
+        made.append((slug, client.cookies[settings.SESSION_COOKIE_NAME].value))
+    return made
+
+
+def targets(slugs: list[str]) -> dict[str, dict]:
+    """Per LVV what the pages name: some cases and persons, the meeting of 30 items, a name."""
+    from cases.models import Case
+    from lso.models import Meeting
+
+    rng = random.Random(7)
+    found = {}
+    for slug in slugs:
+        rows = list(
+            Case.objects.filter(location__slug=slug).values_list("pk", "person_id", "person__family_name")[:5000]
+        )
+        picked = rng.sample(rows, min(200, len(rows)))
+        meeting = Meeting.objects.filter(location__slug=slug, place="Stadhuis").order_by("-pk").first()
+        found[slug] = {"cases": picked, "meeting": meeting.pk if meeting else None}
+    return found
+
+
+def pages(found: dict[str, dict]) -> list[tuple[str, str, object]]:
+    """(name, role, address or a function of (LVV, random) giving one)."""
+
+    def case(slug, rng):
+        return f"/cases/{rng.choice(found[slug]['cases'])[0]}/"
+
+    def person(slug, rng):
+        return f"/cases/persons/{rng.choice(found[slug]['cases'])[1]}/"
+
+    def search(slug, rng):
+        return f"/cases/?mine=false&q={rng.choice(found[slug]['cases'])[2]}"
+
+    def meeting(slug, rng):
+        return f"/lso/{found[slug]['meeting']}/"
+
+    def suggestions(slug, rng):
+        return f"/api/v1/meetings/{found[slug]['meeting']}/suggestions/"
+
+    def case_api(slug, rng):
+        return f"/api/v1/cases/{rng.choice(found[slug]['cases'])[0]}/"
+
+    return [
+        ("work queue (home)", "casemanager", "/"),
+        ("case list", "casemanager", "/cases/?mine=false"),
+        ("case list, filtered (sheltered)", "casemanager", "/cases/?mine=false&state=sheltered"),
+        ("case list, name search", "casemanager", search),
+        ("case page", "casemanager", case),
+        ("person page", "casemanager", person),
+        ("inbox (IND)", "ind", "/inbox/"),
+        ("LSO meeting page (30 items)", "lsochair", meeting),
+        ("DT&V review queue", "dtv", "/lso/toets/"),
+        ("MRT escalations", "lsochair", "/mrt/"),
+        ("planned departures (DT&V)", "dtv", "/procedures/vertrekken/"),
+        ("monitor dashboard", "bureau", "/monitor/"),
+        ("API: cases", "casemanager", "/api/v1/cases/"),
+        ("API: one case", "casemanager", case_api),
+        ("API: inbox (IND)", "ind", "/api/v1/inbox/"),
+        ("API: LSO suggestions", "lsochair", suggestions),
+        ("API: monitor", "bureau", "/api/v1/monitor/"),
+    ]
+
+
+def load_test(port: int, who: list[tuple[str, str]], address, rounds: int) -> dict:
+    """Every session requests the page ``rounds`` times, all at once: the seconds of each
+    request, and any answer other than 200."""
+    import requests
+    from django.conf import settings
+
+    seconds: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(who))
+
+    def user(n: int, slug: str, session_id: str) -> None:
+        rng = random.Random(n)
+        http = requests.Session()
+        http.headers["Cookie"] = f"{settings.SESSION_COOKIE_NAME}={session_id}"  # a Secure cookie, over loopback
+        start.wait()
+        for _ in range(rounds):
+            url = address(slug, rng) if callable(address) else address
+            began = time.perf_counter()
+            response = http.get(f"http://127.0.0.1:{port}{url}", timeout=600, allow_redirects=False)
+            spent = time.perf_counter() - began
+            with lock:
+                seconds.append(spent)
+                if response.status_code != 200:
+                    failures.append(f"{response.status_code} {url}")
+
+    threads = [threading.Thread(target=user, args=(n, slug, sid)) for n, (slug, sid) in enumerate(who)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"seconds": seconds, "failures": failures}
+
+
+def measure_pages(port: int, slugs: list[str], users: int, rounds: int) -> tuple[list[dict], dict]:
+    found = targets(slugs)
+    by_role: dict[str, list] = {}
+    rows = []
+    bare = []
+    for name, role, address in [BARE, *pages(found), BARE]:
+        if role not in by_role:
+            by_role[role] = sessions(role, users, slugs)
+        load_test(port, by_role[role][:2], address, 1)  # warm: each worker's first request
+        result = load_test(port, by_role[role], address, rounds)
+        p50, p95 = benchlib.percentile(result["seconds"], 0.5), benchlib.percentile(result["seconds"], 0.95)
+        row = {"name": name, "p50": p50, "p95": p95, "requests": len(result["seconds"]), "failures": result["failures"]}
+        print(
+            f"{name}: p50 {p50 * 1000:,.0f} ms, p95 {p95 * 1000:,.0f} ms, {len(result['failures'])} failures",
+            flush=True,
+        )
+        if name == BARE[0]:
+            bare.append(row)
+        else:
+            rows.append(row)
+    reference = {
+        "p50": statistics.median(r["p50"] for r in bare),
+        "p95": statistics.median(r["p95"] for r in bare),
+        "runs": bare,
+    }
+    return rows, reference
+
+
+# --- 3. In this process ---------------------------------------------------------------------------------
+
+
+def timed(function, runs: int = 3) -> float:
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+def measure_in_process() -> dict[str, str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lso import pdf
+    from lso.models import Meeting
+    from lvv.accounts.models import User
+    from monitor import exports
+    from monitor.figures import figures
+
+    today = datetime.date.today()
+    found: dict[str, str] = {}
+    figures(today)  # warm
+    for day in (datetime.date(2019, 12, 31), datetime.date(2021, 6, 30), datetime.date(2023, 12, 31), today):
+        with CaptureQueriesContext(connection) as captured:
+            figures(day)
+        found[f"monitor `figures()` on {day.isoformat()}"] = (
+            f"{timed(lambda d=day: figures(d)):.2f} s, {len(captured)} queries"
+        )
+    started = time.perf_counter()
+    report = exports.build_report(today)  # the first of the run: the analyses may be kept after it
+    found["monitor report (figures, trends, breakdowns, durations), first"] = f"{time.perf_counter() - started:.1f} s"
+    found["monitor report, again"] = f"{timed(lambda: exports.build_report(today), 1):.1f} s"
+    for fmt in ("csv", "xlsx", "pdf"):
+        found[f"monitor export, {fmt.upper()}"] = (
+            f"{timed(lambda f=fmt: exports.render(report, f), 1):.1f} s (after the report)"
+        )
+    meeting = Meeting.objects.filter(place="Stadhuis").order_by("pk").first()
+    if meeting is not None:
+        chair = User.objects.get(username=f"lsochair.{meeting.location.slug}")
+        started = time.perf_counter()
+        pdf.pack_pdf(meeting, chair)
+        first = time.perf_counter() - started
+        found[f"agenda pack ({meeting.items.count()} items)"] = (
+            f"{timed(lambda: pdf.pack_pdf(meeting, chair)):.1f} s (the first in the process {first:.1f} s)"
+        )
+    return found
+
+
+# --- The page -----------------------------------------------------------------------------------------------
+
+
+def write_doc(args, data: dict[str, str], rows: list[dict], reference: dict, in_process: dict[str, str], info) -> None:
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:,.0f} ms"
+
+    table = [
+        "| page or endpoint | p50 | p95 | p50 / bare | p95 / bare | requests | not 200 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        table.append(
+            f"| {row['name']} | {ms(row['p50'])} | {ms(row['p95'])} | {row['p50'] / reference['p50']:.1f}x "
+            f"| {row['p95'] / reference['p95']:.1f}x | {row['requests']} | {len(row['failures'])} |"
+        )
+    bare = ", ".join(f"p50 {ms(r['p50'])}, p95 {ms(r['p95'])}" for r in reference["runs"])
+    command = f"scripts/benchmark_scale.py --cases {args.cases} --users {args.users} --rounds {args.rounds}"
+    DOC.write_text(
+        f"""# Benchmark at national scale
+
+Generated by `{command}` on {datetime.date.today().isoformat()} (`DATABASE_URL` set to a
+database whose name contains "bench"; the script's docstring says what it builds and how it
+measures). Every case came in through the import; meetings, agenda items, outcomes, MRT
+escalations and notes through the services.
+
+## The data
+
+{benchlib.table(data, ("", ""))}
+
+## Pages and endpoints: {args.users} users at once, gunicorn with 2 workers
+
+Each of {args.users} sessions (the role's demo accounts of the five LVVs in turn) requests the
+page {args.rounds} times, all at the same time. The reference is the bare logged-in view
+(the API token page: the layout and the navigation, no case data), measured the same way at
+the start and at the end of the run ({bare}).
+
+{chr(10).join(table)}
+
+## In one process
+
+{benchlib.table(in_process, ("", ""))}
+
+Machine:
+
+{benchlib.table(info)}
+"""
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5, help="requests per user per page")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--reuse", action="store_true", help="keep the data when the case count matches")
+    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-scale.md")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        print("Set DATABASE_URL to a benchmark database (its name contains 'bench').", file=sys.stderr)
+        return 2
+    server_env = {
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "LVV_REQUIRE_2FA": "false",
+    }
+    os.environ.update(server_env)  # this process and the server sign sessions with the same key
+    benchlib.bench_database(url, fresh=False)
+    benchlib.setup_django(test_client=True)
+    from cases.models import Case
+
+    slugs = benchlib.migrate_and_seed_core()
+    data: dict[str, str] = {}
+    if not (args.reuse and Case.objects.count() == args.cases):
+        from django.db import connections
+
+        connections.close_all()
+        benchlib.bench_database(url, fresh=True)
+        slugs = benchlib.migrate_and_seed_core()
+        data = build(args.cases, slugs)
+        with connections["default"].cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    per_lvv = ", ".join(f"{s}: {Case.objects.filter(location__slug=s).count():,}" for s in slugs)
+    data["cases"] = f"{Case.objects.count():,} ({per_lvv})"
+    data["timeline events"] = f"{_count('cases', 'TimelineEvent'):,}"
+    with Server(args.port, server_env):
+        rows, reference = measure_pages(args.port, slugs, args.users, args.rounds)
+    in_process = measure_in_process()
+    for key, value in in_process.items():
+        print(f"{key}: {value}")
+    info = benchlib.machine()
+    if not args.no_doc:
+        write_doc(args, data, rows, reference, in_process, info)
+        print(f"written: {DOC.relative_to(benchlib.ROOT)}")
+    failed = sum(len(row["failures"]) for row in rows)
+    if failed:
+        print(f"{failed} requests did not answer 200, e.g. {next(r['failures'][0] for r in rows if r['failures'])}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
