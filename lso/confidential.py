@@ -26,6 +26,7 @@ in a marked preparation note or in the MRT's reasoning.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -33,9 +34,11 @@ from django.db.models import F
 from django.db.models.query import ModelIterable
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from cases.models import Case, Confidentiality
 from lvv.access import policy
+from lvv.forms import WIDGET_CLASSES
 
 # Messages shared by the services, pages, API and tests (Dutch msgids).
 SPECIAL_LABEL = _("Bijzonder persoonsgegeven (gezondheid, geloof, seksuele geaardheid, strafrecht)")
@@ -147,3 +150,59 @@ class ConfidentialTexts:
         if any(getattr(self, f"{text}_withheld", False) for text in self.confidential_texts):
             raise ValueError("A text withheld from its reader is never saved.")
         super().save(*args, **kwargs)
+
+
+class SpecialMarkMixin:
+    """The mark of a free text on a form (the LSO's and the MRT's): a checkbox
+    "special-category data", offered (rendered) only to a user who may see the
+    special-category data of the case (``special_allowed``). A crafted mark from anyone
+    else reaches the service, which refuses it (403). Put it before
+    ``lvv.forms.ServiceErrorsMixin``: a service's error about the mark shows at the checkbox."""
+
+    error_fields = {"confidentiality": "special", "reasoning_confidentiality": "special"}
+
+    def __init__(self, *args, special_allowed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.special_allowed = special_allowed
+        self.fields["special"] = forms.BooleanField(
+            label=SPECIAL_LABEL,
+            required=False,
+            help_text=SPECIAL_HELP,
+            widget=forms.CheckboxInput(attrs={"class": WIDGET_CLASSES[forms.CheckboxInput]}),
+        )
+
+    def confidentiality(self) -> str:
+        return Confidentiality.SPECIAL if self.cleaned_data.get("special") else Confidentiality.NORMAL
+
+    def get_context(self):
+        """``{{ form }}`` leaves the mark out for a user who may not set it."""
+        context = super().get_context()
+        if not self.special_allowed:
+            context["fields"] = [(field, errors) for field, errors in context["fields"] if field.name != "special"]
+        return context
+
+
+# --- In the API ---------------------------------------------------------------------------
+
+WITHHELD_HELP = _(
+    "null als de tekst een bijzonder persoonsgegeven is en u de bijzondere persoonsgegevens van deze casus niet "
+    "mag zien."
+)
+CONFIDENTIALITY_HELP = _(
+    "`special`: bijzondere persoonsgegevens (gezondheid, geloof, seksuele geaardheid, strafrecht; art. 9 en 10 "
+    "AVG), alleen te lezen door wie die gegevens van de casus mag zien; alleen zij mogen een tekst zo markeren."
+)
+
+
+def confidentiality_input(**kwargs) -> serializers.ChoiceField:
+    """The mark of a text in an API body (``normal`` unless given)."""
+    return serializers.ChoiceField(
+        choices=Confidentiality.choices, default=Confidentiality.NORMAL, help_text=CONFIDENTIALITY_HELP, **kwargs
+    )
+
+
+def withheld_text(instance, field: str) -> str | None:
+    """The text as its reader may read it: null when withheld."""
+    if getattr(instance, f"{field}_withheld", False):
+        return None
+    return getattr(instance, field)

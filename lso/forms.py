@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Confidentiality, Direction, Route
-from lso import confidential
+from cases.models import Direction, Route
+from lso.confidential import SpecialMarkMixin
 from lso.models import Decision, EscalationReason, Meeting, ReviewNote
-from lvv.forms import WIDGET_CLASSES, StyledFormMixin, limit_length
+from lvv.forms import ServiceErrorsMixin, StyledFormMixin, VersionMixin, limit_length
 from lvv.text import TEXT_MAX
 
 # Messages shared by the pages and their tests.
@@ -26,38 +26,12 @@ FINALISED = _("Het verslag is definitief.")
 PACK_REQUESTED = _("Het agendapakket wordt gemaakt.")
 REVIEW_SAVED = _("Uw beoordeling is vastgelegd.")
 CASE_NOT_FOUND = _("Geen casus gevonden met dit kenmerk die op deze agenda kan.")
-STALE = _("De vergadering is intussen gewijzigd. Bekijk de nieuwe stand en probeer het opnieuw.")
 NOT_FOUND = _("Deze vergadering bestaat niet of u hebt er geen toegang toe.")
 LOCATION_REQUIRED = _("Kies de LVV.")
 ACTION_INCOMPLETE = _("Vul bij een actie de beschrijving, de eigenaar en de datum in.")
 
 ACTION_ROWS = 3
 YES_NO = [("yes", _("ja")), ("no", _("nee"))]
-
-
-class ServiceErrorsMixin:
-    """Put a service's ValidationError on the form's fields (unknown fields: the form)."""
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                for error in errors:
-                    message = " ".join(error.messages)
-                    self.add_error(field if field in self.fields else None, message)
-        else:
-            for message in exc.messages:
-                self.add_error(None, message)
-
-    def add_error(self, field, error):
-        if field == NON_FIELD_ERRORS:
-            field = None
-        return super().add_error(field, error)
-
-
-class VersionMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class MeetingForm(VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.ModelForm):
@@ -103,42 +77,6 @@ class ManualAddForm(VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.For
 
 class ItemTimeForm(VersionMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
     minutes_allotted = forms.IntegerField(label=_("Minuten"), min_value=1, max_value=240)
-
-
-class SpecialMarkMixin:
-    """The mark of a free text: a checkbox "special-category data", offered (rendered) only
-    to a user who may see the special-category data of the case (``special_allowed``).
-    A crafted mark from anyone else reaches the service, which refuses it (403)."""
-
-    def __init__(self, *args, special_allowed: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.special_allowed = special_allowed
-        self.fields["special"] = forms.BooleanField(
-            label=confidential.SPECIAL_LABEL,
-            required=False,
-            help_text=confidential.SPECIAL_HELP,
-            widget=forms.CheckboxInput(attrs={"class": WIDGET_CLASSES[forms.CheckboxInput]}),
-        )
-
-    def confidentiality(self) -> str:
-        return Confidentiality.SPECIAL if self.cleaned_data.get("special") else Confidentiality.NORMAL
-
-    def get_context(self):
-        """``{{ form }}`` leaves the mark out for a user who may not set it."""
-        context = super().get_context()
-        if not self.special_allowed:
-            context["fields"] = [(field, errors) for field, errors in context["fields"] if field.name != "special"]
-        return context
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            exc = ValidationError(
-                {
-                    ("special" if key in ("confidentiality", "reasoning_confidentiality") else key): errors
-                    for key, errors in exc.error_dict.items()
-                }
-            )
-        super().add_service_errors(exc)
 
 
 class NoteForm(SpecialMarkMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):

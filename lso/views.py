@@ -11,9 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,16 +22,17 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case, Confidentiality
-from cases.workflow import StepNotAllowed
 from lso import forms as lso_forms
 from lso import lists as lso_lists
 from lso import pdf, selectors, services
 from lso.models import AgendaItem, AgendaPack, Meeting, MeetingNotice, MeetingStatus
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
 from lvv.lists.export import export_response
 from lvv.lists.listing import SORT_PARAM, Listing
-from lvv.partners.models import locations_of
+from lvv.pages import require_case_role
+from lvv.partners.models import Location, locations_of
 
 MEETINGS_PER_PAGE = 20
 # The meeting page shows this many suggestions, the most urgent first; more on request.
@@ -46,13 +45,8 @@ PREPARE_STATES = (MeetingStatus.DRAFT, MeetingStatus.PUBLISHED)
 MINUTES_STATES = (MeetingStatus.PUBLISHED, MeetingStatus.HELD)
 
 
-def _require_case_role(user) -> None:
-    if not policy.sees_persons(user) or getattr(user, "organisation_id", None) is None:
-        raise Http404
-
-
 def _meeting_or_404(request, pk) -> Meeting:
-    _require_case_role(request.user)
+    require_case_role(request.user)
     try:
         return selectors.meeting_for_page(request.user, pk)
     except Meeting.DoesNotExist:
@@ -60,7 +54,7 @@ def _meeting_or_404(request, pk) -> Meeting:
 
 
 def _plain_meeting_or_404(request, pk) -> Meeting:
-    _require_case_role(request.user)
+    require_case_role(request.user)
     meeting = selectors.visible_meetings(request.user).select_related("location").filter(pk=pk).first()
     if meeting is None:
         raise Http404(lso_forms.NOT_FOUND)
@@ -91,7 +85,7 @@ def _meeting_url(meeting, anchor: str = "") -> str:
 @login_required
 @require_GET
 def meeting_list(request):
-    _require_case_role(request.user)
+    require_case_role(request.user)
     listing = Listing(request, lso_lists.MEETINGS)
     if listing.export_format:
         return export_response(request, listing, selectors.meeting_list(request.user))
@@ -119,18 +113,19 @@ def meeting_list(request):
 
 @login_required
 def meeting_create(request):
-    _require_case_role(request.user)
+    require_case_role(request.user)
     locations = _preparable_locations(request.user)
     if not locations:
         raise Http404
-    from lvv.partners.models import Location
-
     queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations]).order_by("name")
     form = lso_forms.MeetingForm(request.POST or None, locations=queryset)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.create_meeting(
+    status = 200
+    if request.method == "POST":
+        data = form.cleaned_data if form.is_valid() else {}
+        outcome = pages.submit(
+            request,
+            form,
+            lambda: services.create_meeting(
                 acting_user=request.user,
                 origin=Origin.from_request(request),
                 location=data["location"],
@@ -138,15 +133,19 @@ def meeting_create(request):
                 start_time=data["start_time"],
                 place=data.get("place") or "",
                 online_link=data.get("online_link") or "",
-            )
-        except PermissionDenied:
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
+            ),
+            attempt=lambda: meeting_attempt(data["location"]),
+        )
+        if outcome.done:
             messages.success(request, lso_forms.MEETING_CREATED)
-            return redirect(_meeting_url(meeting))
-    return render(request, "lso/meeting_form.html", {"form": form, "meeting": None})
+            return redirect(_meeting_url(outcome.value))
+        status = outcome.status
+    return render(request, "lso/meeting_form.html", {"form": form, "meeting": None}, status=status)
+
+
+def meeting_attempt(location: Location) -> errors.Attempt:
+    """A new meeting of ``location`` as the access log names it (pages and API alike)."""
+    return errors.creating("lso.meeting", location=location.slug)
 
 
 @login_required
@@ -157,30 +156,30 @@ def meeting_edit(request, pk):
     form = lso_forms.MeetingForm(
         request.POST or None, instance=meeting, locations=None, initial={"version": meeting.version}
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        fresh = Meeting.objects.get(pk=meeting.pk)
-        try:
-            services.update_meeting(
+    status = 200
+    if request.method == "POST":
+        data = form.cleaned_data if form.is_valid() else {}
+        outcome = pages.submit(
+            request,
+            form,
+            lambda: services.update_meeting(
                 acting_user=request.user,
                 origin=Origin.from_request(request),
-                meeting=fresh,
+                meeting=Meeting.objects.get(pk=meeting.pk),
                 expected_version=data.get("version"),
                 **{
                     name: data.get(name) or ("" if name in ("place", "online_link") else None)
                     for name in services.MEETING_FIELDS
                 },
-            )
-        except services.StaleVersionError:
-            form.add_error(None, lso_forms.STALE)
-        except (PermissionDenied, services.NotVisibleError):
-            raise Http404 from None
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
+            ),
+            attempt=errors.changing(meeting),
+            current_version=lambda: Meeting.objects.get(pk=meeting.pk).version,
+        )
+        if outcome.done:
             messages.success(request, lso_forms.MEETING_SAVED)
             return redirect(_meeting_url(meeting))
-    return render(request, "lso/meeting_form.html", {"form": form, "meeting": meeting})
+        status = outcome.status
+    return render(request, "lso/meeting_form.html", {"form": form, "meeting": meeting}, status=status)
 
 
 def _latest_pack(user, meeting) -> AgendaPack | None:
@@ -383,29 +382,31 @@ def _rerender(request, meeting_pk, key, form, status=200):
     return render(request, "lso/meeting_detail.html", _meeting_context(request, meeting, (key, form)), status=status)
 
 
-def _run(request, meeting_pk, key, form, call, success, anchor=""):
-    """Run a service for a valid form: a message and a redirect, or the page with errors."""
-    try:
-        with transaction.atomic():
-            call()
-    except services.NotVisibleError:
-        raise Http404 from None
-    except services.StaleVersionError:
-        form.add_error(None, lso_forms.STALE)
-        form.data = form.data.copy()
-        form.data[form.add_prefix("version")] = Meeting.objects.get(pk=meeting_pk).version
-        return _rerender(request, meeting_pk, key, form, status=409)
-    except StepNotAllowed as exc:
-        form.add_error(None, str(exc))
-        return _rerender(request, meeting_pk, key, form)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc) or services.NOT_PREPARER)
-        return _rerender(request, meeting_pk, key, form, status=403)
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-        return _rerender(request, meeting_pk, key, form)
+def _run(request, meeting_pk, key, form, service, success, anchor="", *, target=None, arguments=None, **fixed):
+    """Run ``service`` for a posted form (with ``fixed`` and ``arguments(cleaned_data)`` as its
+    arguments): a message and a redirect, or the page with the form's errors and the status
+    ``lvv.errors`` gives (the refusal logged as a change of ``target``, the meeting or one of
+    its items, as the API logs it)."""
+    outcome = pages.submit(
+        request,
+        form,
+        lambda: service(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            **fixed,
+            **(arguments(form.cleaned_data) if arguments else {}),
+        ),
+        attempt=errors.changing(target or Meeting(pk=meeting_pk)),
+        current_version=lambda: Meeting.objects.get(pk=meeting_pk).version,
+    )
+    if not outcome.done:
+        return _rerender(request, meeting_pk, key, form, status=outcome.status)
     messages.success(request, success)
     return redirect(_meeting_url(Meeting(pk=meeting_pk), anchor))
+
+
+def _versioned(data) -> dict:
+    return {"expected_version": data.get("version")}
 
 
 @login_required
@@ -413,22 +414,16 @@ def _run(request, meeting_pk, key, form, call, success, anchor=""):
 def add_suggestion(request, pk):
     meeting = _plain_meeting_or_404(request, pk)
     form = lso_forms.SuggestionForm(request.POST)
-    if not form.is_valid():
-        return _rerender(request, pk, "step", form)
     return _run(
         request,
         pk,
         "step",
         form,
-        lambda: services.add_suggested_items(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            meeting=meeting,
-            cases=[form.cleaned_data["case"]],
-            expected_version=form.cleaned_data.get("version"),
-        ),
+        services.add_suggested_items,
         lso_forms.ITEMS_ADDED,
         "agenda",
+        meeting=meeting,
+        arguments=lambda data: {"cases": [data["case"]], **_versioned(data)},
     )
 
 
@@ -449,27 +444,22 @@ def _find_case(user, meeting, text: str):
 def add_manual(request, pk):
     meeting = _plain_meeting_or_404(request, pk)
     form = lso_forms.ManualAddForm(request.POST)
-    if not form.is_valid():
-        return _rerender(request, pk, "manual", form)
-    case = _find_case(request.user, meeting, form.cleaned_data["case"])
-    if case is None:
-        form.add_error("case", lso_forms.CASE_NOT_FOUND)
-        return _rerender(request, pk, "manual", form)
+    case = None
+    if form.is_valid():
+        case = _find_case(request.user, meeting, form.cleaned_data["case"])
+        if case is None:
+            form.add_error("case", lso_forms.CASE_NOT_FOUND)  # the page again, 400
     return _run(
         request,
         pk,
         "manual",
         form,
-        lambda: services.add_item(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            meeting=meeting,
-            case=case,
-            minutes_allotted=form.cleaned_data["minutes_allotted"],
-            expected_version=form.cleaned_data.get("version"),
-        ),
+        services.add_item,
         lso_forms.ITEMS_ADDED,
         "agenda",
+        meeting=meeting,
+        case=case,
+        arguments=lambda data: {"minutes_allotted": data["minutes_allotted"], **_versioned(data)},
     )
 
 
@@ -480,27 +470,23 @@ def move_item(request, pk, item_pk, direction):
         raise Http404
     meeting = _plain_meeting_or_404(request, pk)
     item = _item_or_404(request, meeting, item_pk)
-    form = lso_forms.MeetingStepForm(request.POST)
-    form.is_valid()
     ids = list(AgendaItem.objects.filter(meeting=meeting).order_by("order", "pk").values_list("pk", flat=True))
     index = ids.index(item.pk)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(ids):
         ids[index], ids[other] = ids[other], ids[index]
+    form = lso_forms.MeetingStepForm(request.POST)
     return _run(
         request,
         pk,
         "step",
         form,
-        lambda: services.reorder_items(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            meeting=meeting,
-            item_ids=ids,
-            expected_version=form.cleaned_data.get("version"),
-        ),
+        services.reorder_items,
         lso_forms.ORDER_SAVED,
         f"item-{item.pk}",
+        meeting=meeting,
+        item_ids=ids,
+        arguments=_versioned,
     )
 
 
@@ -511,22 +497,17 @@ def item_time(request, pk, item_pk):
     item = _item_or_404(request, meeting, item_pk)
     key = f"time-{item.pk}"
     form = lso_forms.ItemTimeForm(request.POST, prefix=key)
-    if not form.is_valid():
-        return _rerender(request, pk, key, form)
     return _run(
         request,
         pk,
         key,
         form,
-        lambda: services.update_item(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            item=item,
-            minutes_allotted=form.cleaned_data["minutes_allotted"],
-            expected_version=form.cleaned_data.get("version"),
-        ),
+        services.update_item,
         lso_forms.ITEM_SAVED,
         f"item-{item.pk}",
+        target=item,
+        item=item,
+        arguments=lambda data: {"minutes_allotted": data["minutes_allotted"], **_versioned(data)},
     )
 
 
@@ -536,20 +517,17 @@ def item_remove(request, pk, item_pk):
     meeting = _plain_meeting_or_404(request, pk)
     item = _item_or_404(request, meeting, item_pk)
     form = lso_forms.MeetingStepForm(request.POST)
-    form.is_valid()
     return _run(
         request,
         pk,
         "step",
         form,
-        lambda: services.remove_item(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            item=item,
-            expected_version=form.cleaned_data.get("version"),
-        ),
+        services.remove_item,
         lso_forms.ITEM_REMOVED,
         "agenda",
+        target=item,
+        item=item,
+        arguments=_versioned,
     )
 
 
@@ -561,22 +539,17 @@ def item_note(request, pk, item_pk):
     key = f"note-{item.pk}"
     special_allowed = policy.can_view_special_category(request.user, item.case)
     form = lso_forms.NoteForm(request.POST, prefix=key, special_allowed=special_allowed)
-    if not form.is_valid():
-        return _rerender(request, pk, key, form)
     return _run(
         request,
         pk,
         key,
         form,
-        lambda: services.save_preparation_note(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            item=item,
-            text=form.cleaned_data["text"],
-            confidentiality=form.confidentiality(),
-        ),
+        services.save_preparation_note,
         lso_forms.NOTE_SAVED,
         f"item-{item.pk}",
+        target=item,
+        item=item,
+        arguments=lambda data: {"text": data["text"], "confidentiality": form.confidentiality()},
     )
 
 
@@ -593,38 +566,24 @@ def item_outcome(request, pk, item_pk):
         organisations=selectors.lvv_organisations(meeting.location),
         advice_pending=pending is not None,
     )
-    if not form.is_valid():
-        return _rerender(request, pk, key, form)
     return _run(
         request,
         pk,
         key,
         form,
-        lambda: services.record_outcome(
-            acting_user=request.user, origin=Origin.from_request(request), item=item, **form.service_kwargs()
-        ),
+        services.record_outcome,
         lso_forms.OUTCOME_SAVED,
         f"item-{item.pk}",
+        target=item,
+        item=item,
+        arguments=lambda data: form.service_kwargs(),
     )
 
 
 def _meeting_step(request, pk, service, success):
     meeting = _plain_meeting_or_404(request, pk)
     form = lso_forms.MeetingStepForm(request.POST)
-    form.is_valid()
-    return _run(
-        request,
-        pk,
-        "step",
-        form,
-        lambda: service(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            meeting=meeting,
-            expected_version=form.cleaned_data.get("version"),
-        ),
-        success,
-    )
+    return _run(request, pk, "step", form, service, success, meeting=meeting, arguments=_versioned)
 
 
 @login_required
@@ -669,14 +628,15 @@ def pack_retry(request, pk, pack_pk):
     pack = AgendaPack.objects.filter(pk=pack_pk, meeting=meeting, requested_by=request.user).first()
     if pack is None:
         raise Http404
-    try:
-        services.retry_agenda_pack(acting_user=request.user, origin=Origin.from_request(request), pack=pack)
-    except services.NotVisibleError:
-        raise Http404 from None
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.info(request, lso_forms.PACK_REQUESTED)
+    outcome = pages.act(
+        request,
+        lambda: services.retry_agenda_pack(acting_user=request.user, origin=Origin.from_request(request), pack=pack),
+        attempt=errors.changing(meeting),
+    )
+    if not outcome.done:  # the meeting page with the refusal's message
+        meeting = _meeting_or_404(request, pk)
+        return render(request, "lso/meeting_detail.html", _meeting_context(request, meeting), status=outcome.status)
+    messages.info(request, lso_forms.PACK_REQUESTED)
     return redirect(_meeting_url(meeting, "pack"))
 
 
@@ -746,7 +706,7 @@ def notice_read(request, notice_pk):
 def _require_dtv(user) -> None:
     from lvv.accounts.models import Role
 
-    _require_case_role(user)
+    require_case_role(user)
     if not user.has_role(Role.DTV):
         raise Http404
 
@@ -794,26 +754,24 @@ def review_note(request, case_pk):
     special_allowed = policy.can_view_special_category(request.user, case)
     form = lso_forms.ReviewNoteForm(request.POST or None, special_allowed=special_allowed)
     status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_review_note(
+    if request.method == "POST":
+        outcome = pages.submit(
+            request,
+            form,
+            lambda: services.add_review_note(
                 acting_user=request.user,
                 origin=Origin.from_request(request),
                 case=case,
                 text=form.cleaned_data["text"],
                 flagged=form.cleaned_data["flagged"],
                 confidentiality=form.confidentiality(),
-            )
-        except services.NotVisibleError:
-            raise Http404 from None
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-            status = 403
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
+            ),
+            attempt=errors.creating("lso.reviewnote", case=case.pk),
+        )
+        if outcome.done:
             messages.success(request, lso_forms.REVIEW_SAVED)
             return redirect("lso:review-queue")
+        status = outcome.status
     notes = list(selectors.visible_review_notes(request.user).filter(case=case)[:10])
     record(
         actor=request.user,

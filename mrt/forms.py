@@ -7,15 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Direction, Route
 from lso import confidential
-from lso.forms import ServiceErrorsMixin, SpecialMarkMixin, VersionMixin
-from lvv.forms import StyledFormMixin
+from lso.confidential import SpecialMarkMixin
+from lvv.forms import ServiceErrorsMixin, StyledFormMixin, VersionMixin
 
 POSITION_SAVED = _("Het standpunt van uw organisatie is opgeslagen.")
 TASK_DONE = _("De taak is afgerond.")
 SESSION_CREATED = _("De MRT-sessie is gepland.")
 ADVICE_SAVED = _("Het advies is vastgelegd; het gaat naar de volgende LSO-agenda.")
 SCHEDULED = _("De voorlegging is ingepland.")
-STALE = _("De voorlegging is intussen gewijzigd. Bekijk de nieuwe stand en probeer het opnieuw.")
 
 
 class PositionForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.workflow import StepNotAllowed
-from lso.views import _require_case_role
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
 from lvv.lists.export import export_response
 from lvv.lists.listing import Listing
+from lvv.pages import require_case_role
 from mrt import forms as mrt_forms
 from mrt import lists as mrt_lists
 from mrt import selectors, services
@@ -31,7 +29,7 @@ PER_PAGE = 25
 
 
 def _escalation_or_404(request, pk) -> Escalation:
-    _require_case_role(request.user)
+    require_case_role(request.user)
     try:
         return selectors.escalation_for_page(request.user, pk)
     except Escalation.DoesNotExist:
@@ -45,7 +43,7 @@ def _detail_url(escalation) -> str:
 @login_required
 @require_GET
 def escalation_list(request):
-    _require_case_role(request.user)
+    require_case_role(request.user)
     listing = Listing(request, mrt_lists.ESCALATIONS)
     if listing.export_format:
         return export_response(request, listing, selectors.visible_escalations(request.user))
@@ -105,29 +103,23 @@ def escalation_detail(request, pk):
     return render(request, "mrt/escalation_detail.html", _context(request, escalation))
 
 
-def _run(request, pk, key, form, call, success):
-    try:
-        with transaction.atomic():
-            call()
-    except services.NotVisibleError:
-        raise Http404 from None
-    except services.StaleVersionError:
-        form.add_error(None, mrt_forms.STALE)
-        status = 409
-    except StepNotAllowed as exc:
-        form.add_error(None, str(exc))
-        status = 200
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc) or str(services.NOT_COORDINATOR))
-        status = 403
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-        status = 200
-    else:
+def _run(request, escalation, key, form, call, success):
+    """Run a service for a posted form: a message and a redirect, or the page with the
+    form's errors and the status ``lvv.errors`` gives (the refusal logged as a change of the
+    escalation, as the API logs it)."""
+    outcome = pages.submit(
+        request,
+        form,
+        call,
+        attempt=errors.changing(escalation),
+        current_version=lambda: Escalation.objects.get(pk=escalation.pk).version,
+    )
+    if outcome.done:
         messages.success(request, success)
-        return redirect(_detail_url(Escalation(pk=pk)))
-    escalation = _escalation_or_404(request, pk)
-    return render(request, "mrt/escalation_detail.html", _context(request, escalation, **{key: form}), status=status)
+        return redirect(_detail_url(escalation))
+    escalation = _escalation_or_404(request, escalation.pk)
+    context = _context(request, escalation, **{key: form})
+    return render(request, "mrt/escalation_detail.html", context, status=outcome.status)
 
 
 @login_required
@@ -135,11 +127,9 @@ def _run(request, pk, key, form, call, success):
 def position(request, pk):
     escalation = _escalation_or_404(request, pk)
     form = mrt_forms.PositionForm(request.POST)
-    if not form.is_valid():
-        return render(request, "mrt/escalation_detail.html", _context(request, escalation, position=form))
     return _run(
         request,
-        pk,
+        escalation,
         "position",
         form,
         lambda: services.save_position(
@@ -158,8 +148,6 @@ def session(request, pk):
     """Plan a session of the case's LVV and put the escalation on it, in one step."""
     escalation = _escalation_or_404(request, pk)
     form = mrt_forms.SessionForm(request.POST, prefix="session")
-    if not form.is_valid():
-        return render(request, "mrt/escalation_detail.html", _context(request, escalation, session=form))
 
     def call():
         planned = services.create_session(
@@ -174,7 +162,7 @@ def session(request, pk):
             acting_user=request.user, origin=Origin.from_request(request), escalation=escalation, session=planned
         )
 
-    return _run(request, pk, "session", form, call, mrt_forms.SCHEDULED)
+    return _run(request, escalation, "session", form, call, mrt_forms.SCHEDULED)
 
 
 @login_required
@@ -183,15 +171,10 @@ def advice(request, pk):
     escalation = _escalation_or_404(request, pk)
     special_allowed = policy.can_view_special_category(request.user, escalation.case)
     form = mrt_forms.AdviceForm(request.POST, prefix="advice", special_allowed=special_allowed)
-    if not form.is_valid():
-        return render(request, "mrt/escalation_detail.html", _context(request, escalation, advice=form))
-    data = form.cleaned_data
-    return _run(
-        request,
-        pk,
-        "advice",
-        form,
-        lambda: services.give_advice(
+
+    def call():
+        data = form.cleaned_data
+        return services.give_advice(
             acting_user=request.user,
             origin=Origin.from_request(request),
             escalation=escalation,
@@ -202,27 +185,31 @@ def advice(request, pk):
             due_on=data.get("due_on"),
             expected_version=data.get("version"),
             reasoning_confidentiality=form.confidentiality(),
-        ),
-        mrt_forms.ADVICE_SAVED,
-    )
+        )
+
+    return _run(request, escalation, "advice", form, call, mrt_forms.ADVICE_SAVED)
 
 
 @login_required
 @require_POST
 def task_done(request, task_pk):
-    _require_case_role(request.user)
+    require_case_role(request.user)
     task = selectors.visible_tasks(request.user).filter(pk=task_pk).first()
     if task is None:
         raise Http404
-    try:
-        services.complete_preparation_task(acting_user=request.user, origin=Origin.from_request(request), task=task)
-    except services.NotVisibleError:
-        raise Http404 from None
-    except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
+    outcome = pages.act(
+        request,
+        lambda: services.complete_preparation_task(
+            acting_user=request.user, origin=Origin.from_request(request), task=task
+        ),
+        attempt=errors.changing(task),
+    )
+    if outcome.done:
         messages.success(request, mrt_forms.TASK_DONE)
-    return redirect(_detail_url(task.escalation))
+        return redirect(_detail_url(task.escalation))
+    # The escalation's page with the refusal's message, as the API answers it.
+    escalation = _escalation_or_404(request, task.escalation_id)
+    return render(request, "mrt/escalation_detail.html", _context(request, escalation), status=outcome.status)
 
 
 __all__ = ["PreparationTask"]

@@ -5,11 +5,10 @@ errors land on the same fields (``add_service_errors``)."""
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lvv.forms import StyledFormMixin
+from lvv.forms import ServiceErrorsMixin, StyledFormMixin
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures.models import (
     SPECIAL_KINDS,
@@ -21,7 +20,6 @@ from procedures.models import (
     SubmittedBy,
 )
 
-STALE = _("Iemand anders heeft dit intussen gewijzigd. Bekijk de nieuwste gegevens en voer uw wijziging opnieuw in.")
 VERSION_MISSING = _("Het formulier is onvolledig verstuurd. Laad de pagina opnieuw en probeer het nog eens.")
 WEEKS_MAX = 52
 
@@ -31,17 +29,6 @@ CHOOSE = _("Kies…")
 
 def _choices(choices, empty=CHOOSE):
     return [("", empty), *choices]
-
-
-class ServiceErrorsMixin:
-    """Put a service's ``ValidationError`` on the fields that have it; keep the input."""
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-        for field, messages in errors.items():
-            visible = field in self.fields and not self.fields[field].widget.is_hidden
-            for message in messages:
-                self.add_error(field if visible else None, message)
 
 
 class _Form(ServiceErrorsMixin, StyledFormMixin, forms.Form):

@@ -13,7 +13,6 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import selectors as case_selectors
 from cases.models import Case
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, Result, record
 from procedures import forms, selectors, services
@@ -62,42 +62,29 @@ def _case_or_404(request, pk) -> Case:
         raise Http404(_("Deze casus bestaat niet of u hebt er geen toegang toe.")) from None
 
 
-def _deny(request, case: Case, object_type: str) -> None:
-    record(
-        actor=request.user,
-        action=Action.CREATE,
-        result=Result.DENIED,
-        origin=_origin(request),
-        object_type=object_type,
-        detail={"case": case.pk},
-    )
-    raise PermissionDenied
-
-
 def _case_url(case: Case) -> str:
     return reverse("cases:detail", args=[case.pk]) + "#procedures"
 
 
-def _save(request, form, call) -> bool:
-    """Run the service; put its errors on the form. True when it was recorded."""
-    try:
-        call()
-    except services.NotVisibleError:
-        raise Http404 from None
-    except services.StaleVersionError:
-        form.add_error(None, forms.STALE)
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-    else:
-        return True
-    return False
-
-
-def _form_page(request, case, form, *, title: str, intro: str = "", status: int = 200, **extra):
+def _record_page(request, case, form, *, allowed: bool, object_type: str, call, success, title: str, intro: str = ""):
+    """A form that records something on the case (an application, a departure step or
+    plan): refused (403, logged) for a user who may not; on a valid post the service, then
+    a message and the case page, else the form again with the status ``lvv.errors`` gives
+    (the refusal logged as the API logs it)."""
+    attempt = errors.creating(object_type, case=case.pk)
+    if not allowed:
+        errors.deny(request, attempt)
+    status = 200
+    if request.method == "POST":
+        outcome = pages.submit(request, form, call, attempt=attempt)
+        if outcome.done:
+            messages.success(request, success)
+            return redirect(_case_url(case))
+        status = outcome.status
     return render(
         request,
         "procedures/form.html",
-        {"case": case, "form": form, "title": title, "intro": intro, **extra},
+        {"case": case, "form": form, "title": title, "intro": intro},
         status=status,
     )
 
@@ -106,28 +93,19 @@ def _form_page(request, case, form, *, title: str, intro: str = "", status: int 
 @require_http_methods(["GET", "POST"])
 def application_new(request, pk):
     case = _case_or_404(request, pk)
-    if not services.can_submit(request.user, case):
-        _deny(request, case, "procedures.application")
-    special = policy.can_view_special_category(request.user, case)
-    form = forms.ApplicationForm(request.POST or None, special=special)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _save(
-            request,
-            form,
-            lambda: services.submit_application(
-                acting_user=request.user,
-                origin=_origin(request),
-                case=case,
-                kind=data["kind"],
-                submitted_on=data["submitted_on"],
-                submitted_by=data["submitted_by"],
-                notes=data["notes"],
-            ),
-        ):
-            messages.success(request, APPLICATION_RECORDED)
-            return redirect(_case_url(case))
-    return _form_page(request, case, form, title=_("Aanvraag vastleggen"))
+    form = forms.ApplicationForm(request.POST or None, special=policy.can_view_special_category(request.user, case))
+    return _record_page(
+        request,
+        case,
+        form,
+        allowed=services.can_submit(request.user, case),
+        object_type="procedures.application",
+        call=lambda: services.submit_application(
+            acting_user=request.user, origin=_origin(request), case=case, **form.cleaned_data
+        ),
+        success=APPLICATION_RECORDED,
+        title=_("Aanvraag vastleggen"),
+    )
 
 
 def _application_or_404(request, case: Case, application_pk) -> Application:
@@ -152,17 +130,19 @@ def application_detail(request, pk, application_pk):
     case = _case_or_404(request, pk)
     application = _application_or_404(request, case, application_pk)
     may_decide = application.is_pending and services.can_decide(request.user, case, application.kind)
+    attempt = errors.changing(application, case=case.pk)
     if request.method == "POST" and not services.can_decide(request.user, case, application.kind):
-        _deny(request, case, "procedures.application")
+        errors.deny(request, attempt)
     form = forms.DecisionForm(request.POST or None, application=application) if may_decide else None
+    status = 200
     if request.method == "POST":
         if form is None:  # decided meanwhile: say so on the page
             form = forms.DecisionForm(request.POST, application=application)
             form.is_valid()
             form.add_error(None, services.ALREADY_DECIDED)
-        elif form.is_valid():
-            data = form.cleaned_data
-            if _save(
+            status = pages.INVALID  # as the service answers it (a field error, 400)
+        else:
+            outcome = pages.submit(
                 request,
                 form,
                 lambda: services.decide_application(
@@ -170,13 +150,16 @@ def application_detail(request, pk, application_pk):
                     origin=_origin(request),
                     case=case,
                     application=application,
-                    outcome=data["outcome"],
-                    decided_on=data["decided_on"],
-                    expected_version=data["version"],
+                    outcome=form.cleaned_data["outcome"],
+                    decided_on=form.cleaned_data["decided_on"],
+                    expected_version=form.cleaned_data["version"],
                 ),
-            ):
+                attempt=attempt,
+            )
+            if outcome.done:
                 messages.success(request, DECISION_RECORDED)
                 return redirect(_case_url(case))
+            status = outcome.status
     else:
         record(actor=request.user, action=Action.VIEW, obj=application, origin=_origin(request))
     application.due_on = services.decision_due_on(application)
@@ -190,6 +173,7 @@ def application_detail(request, pk, application_pk):
             "form": form,
             "decided_by_ind": services.decided_by_ind(application.kind),
         },
+        status=status,
     )
 
 
@@ -197,64 +181,39 @@ def application_detail(request, pk, application_pk):
 @require_http_methods(["GET", "POST"])
 def departure_step_new(request, pk):
     case = _case_or_404(request, pk)
-    if not services.can_record_departure(request.user, case):
-        _deny(request, case, "procedures.departurestep")
     form = forms.DepartureStepForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _save(
-            request,
-            form,
-            lambda: services.record_departure_step(
-                acting_user=request.user,
-                origin=_origin(request),
-                case=case,
-                kind=data["kind"],
-                on=data["on"],
-                partner=data["partner"],
-                details=data["details"],
-            ),
-        ):
-            messages.success(request, STEP_RECORDED)
-            return redirect(_case_url(case))
-    return _form_page(request, case, form, title=_("Stap in de vertrekvoorbereiding vastleggen"))
+    return _record_page(
+        request,
+        case,
+        form,
+        allowed=services.can_record_departure(request.user, case),
+        object_type="procedures.departurestep",
+        call=lambda: services.record_departure_step(
+            acting_user=request.user, origin=_origin(request), case=case, **form.cleaned_data
+        ),
+        success=STEP_RECORDED,
+        title=_("Stap in de vertrekvoorbereiding vastleggen"),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def departure_plan_new(request, pk):
     case = _case_or_404(request, pk)
-    if not services.can_record_departure(request.user, case):
-        _deny(request, case, "procedures.departureplan")
     current = services.current_plan(case)
     form = forms.DeparturePlanForm(request.POST or None, current=current)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _save(
-            request,
-            form,
-            lambda: services.plan_departure(
-                acting_user=request.user,
-                origin=_origin(request),
-                case=case,
-                made_on=data["made_on"],
-                planned_on=data["planned_on"],
-                support=data["support"],
-                notes=data["notes"],
-                replaces=data["replaces"],
-            ),
-        ):
-            messages.success(request, PLAN_RECORDED)
-            return redirect(_case_url(case))
-    intro = ""
-    if current is not None:
-        intro = str(REPLANNING) % {"date": date_format(current.planned_on)}
-    return _form_page(
+    return _record_page(
         request,
         case,
         form,
+        allowed=services.can_record_departure(request.user, case),
+        object_type="procedures.departureplan",
+        call=lambda: services.plan_departure(
+            acting_user=request.user, origin=_origin(request), case=case, **form.cleaned_data
+        ),
+        success=PLAN_RECORDED,
         title=_("Vertrek plannen") if current is None else _("Vertrek opnieuw plannen"),
-        intro=intro,
+        intro=str(REPLANNING) % {"date": date_format(current.planned_on)} if current is not None else "",
     )
 
 

@@ -45,6 +45,7 @@ from cases.services import (
     REJECTION_REASON_REQUIRED,
 )
 from cases.workflow import State
+from lvv.api.serializers import CodedField
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 
@@ -669,3 +670,31 @@ class DisputeOutflowStepSerializer(StepSerializer):
 
 class ConfirmOutflowStepSerializer(StepSerializer):
     """The chain partner confirms a durable outflow."""
+
+
+# --- Shared by the LSO's and the MRT's API -------------------------------------------------
+
+
+class CaseRefSerializer(serializers.Serializer):
+    """The case as an agenda or an escalation names it: reference, person, state (need to
+    know only)."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    person_name = serializers.CharField(source="person.full_name")
+    location = serializers.CharField(source="location.slug", help_text=_("Code van de LVV."))
+    state = CodedField(State.choices)
+
+    class Meta:
+        ref_name = "CaseRef"
+
+
+class DateInputSerializer(serializers.Serializer):
+    """The date of a fact (an action done, a task done), today when left out."""
+
+    on = serializers.DateField(required=False, allow_null=True, help_text=_("Datum; standaard vandaag."))
+
+    def validate_on(self, value):
+        if value is not None and value > timezone.localdate():
+            raise serializers.ValidationError(str(DATE_IN_FUTURE))
+        return value

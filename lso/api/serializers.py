@@ -11,10 +11,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api.serializers import CaseRefSerializer, DateInputSerializer
 from cases.models import Case, Confidentiality, Direction, Route
-from cases.services import DATE_IN_FUTURE
-from cases.workflow import State
-from lso.api.common import VERSION_HELP
+from lso.confidential import WITHHELD_HELP, confidentiality_input, withheld_text
 from lso.models import (
     Action,
     AgendaItem,
@@ -30,59 +29,16 @@ from lso.models import (
     ReviewNote,
 )
 from lso.selectors import Suggestion, SuggestionReason
+from lvv.api.common import VERSION_HELP
+from lvv.api.serializers import CodedField, CodedValueSerializer, OrganisationRefSerializer, VersionSerializer
 from lvv.partners.models import Location, Organisation
-
-TEXT_MAX = 5000
-
-
-class CodedValueSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_("Vaste code (verandert niet met de taal)."))
-    label = serializers.CharField(help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands)."))
-
-    class Meta:
-        ref_name = "CodedValue"
-
-
-@extend_schema_field(CodedValueSerializer(allow_null=True))
-class CodedField(serializers.Field):
-    """A choice as ``{"code": ..., "label": ...}`` (null when blank)."""
-
-    def __init__(self, choices, **kwargs):
-        kwargs.setdefault("read_only", True)
-        self.labels = dict(choices)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        if value in ("", None):
-            return None
-        return {"code": str(value), "label": str(self.labels.get(str(value), value))}
+from lvv.text import TEXT_MAX
 
 
 def _name(user) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.get_username()
-
-
-class OrganisationRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-    class Meta:
-        ref_name = "OrganisationRef"
-
-
-class CaseRefSerializer(serializers.Serializer):
-    """The case as an agenda names it: reference, person, state (need to know only)."""
-
-    id = serializers.IntegerField()
-    reference = serializers.CharField()
-    person_name = serializers.CharField(source="person.full_name")
-    location = serializers.CharField(source="location.slug", help_text=_("Code van de LVV."))
-    state = CodedField(State.choices)
-
-    class Meta:
-        ref_name = "CaseRef"
 
 
 # --- Meetings ---------------------------------------------------------------------------
@@ -147,29 +103,6 @@ class MeetingSerializer(serializers.ModelSerializer):
         if count is None:
             count = meeting.items.count()
         return count
-
-
-WITHHELD_HELP = _(
-    "null als de tekst een bijzonder persoonsgegeven is en u de bijzondere persoonsgegevens van deze casus niet "
-    "mag zien."
-)
-CONFIDENTIALITY_HELP = _(
-    "`special`: bijzondere persoonsgegevens (gezondheid, geloof, seksuele geaardheid, strafrecht; art. 9 en 10 "
-    "AVG), alleen te lezen door wie die gegevens van de casus mag zien; alleen zij mogen een tekst zo markeren."
-)
-
-
-def confidentiality_input(**kwargs) -> serializers.ChoiceField:
-    return serializers.ChoiceField(
-        choices=Confidentiality.choices, default=Confidentiality.NORMAL, help_text=CONFIDENTIALITY_HELP, **kwargs
-    )
-
-
-def withheld_text(instance, field: str) -> str | None:
-    """The text as its reader may read it: null when withheld (``lso.confidential``)."""
-    if getattr(instance, f"{field}_withheld", False):
-        return None
-    return getattr(instance, field)
 
 
 class PreparationNoteSerializer(serializers.ModelSerializer):
@@ -324,10 +257,6 @@ class MeetingDetailSerializer(MeetingSerializer):
         return bool(request) and can_chair(request.user, meeting.location) and not meeting.is_final
 
 
-class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
-
-
 # --- Agenda input -----------------------------------------------------------------------
 
 
@@ -436,15 +365,6 @@ class OutcomeInputSerializer(VersionSerializer):
 
 
 # --- Actions, requests, reviews -----------------------------------------------------------
-
-
-class DateInputSerializer(serializers.Serializer):
-    on = serializers.DateField(required=False, allow_null=True, help_text=_("Datum; standaard vandaag."))
-
-    def validate_on(self, value):
-        if value is not None and value > timezone.localdate():
-            raise serializers.ValidationError(str(DATE_IN_FUTURE))
-        return value
 
 
 class LsoRequestSerializer(DateInputSerializer):

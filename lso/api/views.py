@@ -17,16 +17,10 @@ from rest_framework.response import Response
 from lso import lists as lso_lists
 from lso import selectors, services
 from lso.api import serializers as s
-from lso.api.common import (
-    ERRORS,
-    IF_MATCH,
-    VERSIONED_ERRORS,
-    AuditedMixin,
-    call_service,
-    expected_version,
-    origin,
-)
 from lso.models import Action, AgendaItem, Meeting, MeetingStatus, ReviewNote
+from lso.views import meeting_attempt
+from lvv import errors
+from lvv.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version, origin
 from lvv.api.pagination import PageNumberPagination
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import record
@@ -130,12 +124,12 @@ class MeetingViewSet(
         serializer = s.MeetingSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        meeting = call_service(request, services.create_meeting, **data)
+        meeting = call_service(request, services.create_meeting, attempt=meeting_attempt(data["location"]), **data)
         return self._detail(meeting, 201)
 
     def update(self, request, *args, **kwargs):
         meeting = self.get_object()
-        version, from_header = expected_version(request, required=True)
+        version = expected_version(request, required=True)
         serializer = s.MeetingSerializer(
             meeting, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
         )
@@ -146,8 +140,7 @@ class MeetingViewSet(
             services.update_meeting,
             meeting=meeting,
             expected_version=version,
-            from_header=from_header,
-            logged_obj=meeting,
+            attempt=errors.changing(meeting),
             **changes,
         )
         return self._detail(meeting)
@@ -155,14 +148,13 @@ class MeetingViewSet(
     def _meeting_step(self, request, service, **kwargs):
         meeting = self.get_object()
         s.VersionSerializer(data=request.data).is_valid(raise_exception=True)
-        version, from_header = expected_version(request, required=True)
+        version = expected_version(request, required=True)
         meeting = call_service(
             request,
             service,
             meeting=meeting,
             expected_version=version,
-            from_header=from_header,
-            logged_obj=meeting,
+            attempt=errors.changing(meeting),
             **kwargs,
         )
         return self._detail(meeting)
@@ -232,20 +224,19 @@ class MeetingViewSet(
         serializer = s.AgendaItemCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        version, from_header = expected_version(request, required=False)
-        common = {"meeting": meeting, "expected_version": version, "from_header": from_header, "logged_obj": meeting}
+        version = expected_version(request, required=False)
+        common = {"meeting": meeting, "expected_version": version}
+        # The service speaks of "cases"; this body has "case".
+        attempt = errors.Attempt(AuditAction.UPDATE, obj=meeting, fields={"cases": "case"})
         if data["from_suggestion"]:
-            try:
-                [item] = call_service(request, services.add_suggested_items, cases=[data["case"]], **common)
-            except exceptions.ValidationError as exc:  # the service speaks of "cases"; this body has "case"
-                detail = exc.detail
-                if isinstance(detail, dict) and "cases" in detail:
-                    detail = {"case": detail.pop("cases"), **detail}
-                raise exceptions.ValidationError(detail) from None
+            [item] = call_service(
+                request, services.add_suggested_items, cases=[data["case"]], attempt=attempt, **common
+            )
         else:
             item = call_service(
                 request,
                 services.add_item,
+                attempt=attempt,
                 case=data["case"],
                 reason=data["reason"],
                 reason_detail=data["reason_detail"],
@@ -267,15 +258,14 @@ class MeetingViewSet(
         meeting = self.get_object()
         serializer = s.AddSuggestionsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version, from_header = expected_version(request, required=False)
+        version = expected_version(request, required=False)
         items = call_service(
             request,
             services.add_suggested_items,
             meeting=meeting,
             cases=serializer.validated_data["cases"],
             expected_version=version,
-            from_header=from_header,
-            logged_obj=meeting,
+            attempt=errors.changing(meeting),
         )
         rows = selectors.item_queryset(request.user).filter(pk__in=[i.pk for i in items])
         return Response(s.AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data, status=201)
@@ -292,15 +282,14 @@ class MeetingViewSet(
         meeting = self.get_object()
         serializer = s.ReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version, from_header = expected_version(request, required=False)
+        version = expected_version(request, required=False)
         call_service(
             request,
             services.reorder_items,
             meeting=meeting,
             item_ids=serializer.validated_data["items"],
             expected_version=version,
-            from_header=from_header,
-            logged_obj=meeting,
+            attempt=errors.changing(meeting),
         )
         return self._detail(meeting)
 
@@ -361,7 +350,7 @@ class AgendaItemViewSet(
         item = self.get_object()
         serializer = s.AgendaItemUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version, from_header = expected_version(request, required=False)
+        version = expected_version(request, required=False)
         data = serializer.validated_data
         item = call_service(
             request,
@@ -370,17 +359,14 @@ class AgendaItemViewSet(
             minutes_allotted=data.get("minutes_allotted"),
             reason_detail=data.get("reason_detail"),
             expected_version=version,
-            from_header=from_header,
-            logged_obj=item,
+            attempt=errors.changing(item),
         )
         return self._respond_item(item)
 
     def destroy(self, request, *args, **kwargs):
         item = self.get_object()
-        version, from_header = expected_version(request, required=False)
-        call_service(
-            request, services.remove_item, item=item, expected_version=version, from_header=from_header, logged_obj=item
-        )
+        version = expected_version(request, required=False)
+        call_service(request, services.remove_item, item=item, expected_version=version, attempt=errors.changing(item))
         return Response(status=204)
 
     @extend_schema(
@@ -400,7 +386,7 @@ class AgendaItemViewSet(
             item=item,
             text=serializer.validated_data["text"],
             confidentiality=serializer.validated_data["confidentiality"],
-            logged_obj=item,
+            attempt=errors.changing(item),
         )
         note = selectors.preparation_notes(request.user).get(pk=note.pk)  # as a read gives it
         return Response(s.PreparationNoteSerializer(note).data, status=201)
@@ -425,14 +411,13 @@ class AgendaItemViewSet(
         serializer = s.OutcomeInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        version, from_header = expected_version(request, required=False)
+        version = expected_version(request, required=False)
         call_service(
             request,
             services.record_outcome,
             item=item,
             expected_version=version,
-            from_header=from_header,
-            logged_obj=item,
+            attempt=errors.changing(item),
             **data,
         )
         return self._respond_item(item, 201)
@@ -486,7 +471,11 @@ class ActionViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         serializer = s.DateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         done = call_service(
-            request, services.mark_action_done, action=item, on=serializer.validated_data.get("on"), logged_obj=item
+            request,
+            services.mark_action_done,
+            action=item,
+            on=serializer.validated_data.get("on"),
+            attempt=errors.changing(item),
         )
         return Response(s.ActionSerializer(self.get_queryset().get(pk=done.pk)).data)
 
@@ -560,6 +549,7 @@ class ReviewNoteViewSet(
         note = call_service(
             request,
             services.add_review_note,
+            attempt=errors.creating("lso.reviewnote", case=data["case"].pk),
             case=data["case"],
             text=data["text"],
             flagged=data["flagged"],

@@ -41,7 +41,10 @@ IF_MATCH = OpenApiParameter(
     required=False,
     description=str(_("De versie (ETag) waarop de wijziging is gebaseerd; een verouderde versie geeft 412.")),
 )
-DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField(), "code": serializers.CharField()})
+# A refusal of ``lvv.errors`` names its code; DRF's own answers (a 404 of a look-up) do not.
+DETAIL = inline_serializer(
+    "ErrorDetail", {"detail": serializers.CharField(), "code": serializers.CharField(required=False)}
+)
 FIELD_ERRORS = OpenApiResponse(
     description=_("Ongeldige invoer: per veld een lijst meldingen (`non_field_errors` voor het geheel).")
 )

@@ -9,20 +9,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api.serializers import CaseRefSerializer, DateInputSerializer
 from cases.models import Confidentiality, Direction, Route
-from lso.api.serializers import (
-    TEXT_MAX,
-    WITHHELD_HELP,
-    CaseRefSerializer,
-    CodedField,
-    DateInputSerializer,
-    OrganisationRefSerializer,
-    VersionSerializer,
-    confidentiality_input,
-    withheld_text,
-)
+from lso.confidential import WITHHELD_HELP, confidentiality_input, withheld_text
 from lso.models import EscalationReason
+from lvv.api.serializers import CodedField, OrganisationRefSerializer, VersionSerializer
 from lvv.partners.models import Location, Organisation, OrganisationKind
+from lvv.text import TEXT_MAX
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
 

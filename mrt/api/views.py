@@ -12,8 +12,9 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from lso.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version
-from lso.api.serializers import DateInputSerializer
+from cases.api.serializers import DateInputSerializer
+from lvv import errors
+from lvv.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version
 from lvv.lists.api import ListOrderingFilter
 from lvv.params import IdFilter
 from lvv.partners.models import Location
@@ -86,7 +87,7 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
             services.save_position,
             escalation=escalation,
             text=serializer.validated_data["text"],
-            logged_obj=escalation,
+            attempt=errors.changing(escalation),
         )
         return self._detail(escalation)
 
@@ -105,7 +106,7 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
             request,
             services.add_preparation_task,
             escalation=escalation,
-            logged_obj=escalation,
+            attempt=errors.changing(escalation),
             **serializer.validated_data,
         )
         return Response(s.TaskSerializer(task).data, status=201)
@@ -122,15 +123,14 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         escalation = self.get_object()
         serializer = s.ScheduleSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        version, from_header = expected_version(request, required=False)
+        version = expected_version(request, required=False)
         call_service(
             request,
             services.schedule_escalation,
             escalation=escalation,
             session=serializer.validated_data["session"],
             expected_version=version,
-            from_header=from_header,
-            logged_obj=escalation,
+            attempt=errors.changing(escalation),
         )
         return self._detail(escalation)
 
@@ -153,14 +153,13 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         serializer = s.AdviceInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        version, from_header = expected_version(request, required=False)
+        version = expected_version(request, required=False)
         call_service(
             request,
             services.give_advice,
             escalation=escalation,
             expected_version=version,
-            from_header=from_header,
-            logged_obj=escalation,
+            attempt=errors.changing(escalation),
             **data,
         )
         return self._detail(escalation, 201)
@@ -205,7 +204,7 @@ class MrtSessionViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.setdefault("location", None)
-        session = call_service(request, services.create_session, **data)
+        session = call_service(request, services.create_session, attempt=errors.creating("mrt.mrtsession"), **data)
         return self.respond(self.get_queryset().get(pk=session.pk), 201)
 
 
@@ -260,7 +259,7 @@ class PreparationTaskViewSet(AuditedMixin, mixins.ListModelMixin, mixins.Retriev
             services.complete_preparation_task,
             task=task,
             on=serializer.validated_data.get("on"),
-            logged_obj=task,
+            attempt=errors.changing(task),
         )
         return Response(s.TaskWithCaseSerializer(selectors.visible_tasks(request.user).get(pk=task.pk)).data)
 

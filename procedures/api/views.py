@@ -16,26 +16,23 @@ with channel ``api``. Included by ``lvv.api.urls``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import URLPattern, path
-from django.utils.functional import Promise, cached_property
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import exceptions, mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import selectors as case_selectors
-from cases.models import Case
-from lvv.api.exceptions import StaleVersion
+from cases.api.common import CaseRecordsMixin
+from lvv import errors
+from lvv.api.common import DETAIL, FIELD_ERRORS, call_service
 from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.audit.log import Channel
 from procedures import selectors, services
 from procedures.api.serializers import (
     ApplicationSerializer,
@@ -45,82 +42,37 @@ from procedures.api.serializers import (
 )
 from procedures.models import Application, DeparturePlan, DepartureStep
 
-DETAIL = inline_serializer("ProceduresErrorDetail", {"detail": serializers.CharField()})
-FIELD_ERRORS = OpenApiResponse(
-    description=_("Ongeldige invoer: per veld een lijst meldingen (`non_field_errors` voor het geheel).")
-)
 HIDDEN = OpenApiResponse(
     DETAIL, description=_("De casus (of het record bij die casus) bestaat niet of is niet zichtbaar.")
 )
 NOT_YOURS = OpenApiResponse(DETAIL, description=_("De casus is zichtbaar, maar dit legt een andere partner vast."))
-_T = TypeVar("_T")
-
 STALE = OpenApiResponse(DETAIL, description=_("Verouderd: iemand anders legde intussen iets vast."))
 
 
-def _origin(request: Request) -> Origin:
-    return Origin.from_request(request, channel=Channel.API)
-
-
-def _field_errors(exc: DjangoValidationError) -> dict[str, Any]:
-    if not hasattr(exc, "error_dict"):
-        return {"non_field_errors": exc.messages}
-    return {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
-
-
-class _CaseRecords(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The records of one case: list and read; ``create`` per subclass."""
+class _CaseRecords(CaseRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The records of one case: list, read and add (``add_record``)."""
 
     request: AuthenticatedRequest
     queryset: QuerySet[Any]
     pagination_class = PageNumberPagination
-    object_type = ""
-
-    @cached_property
-    def case(self) -> Case:
-        """The case in the path, when the user may see it; 404 (logged) otherwise."""
-        try:
-            return case_selectors.get_visible_case(self.request.user, self.kwargs["case_id"])
-        except Case.DoesNotExist:
-            self._log(Action.VIEW, Result.DENIED, object_type="cases.case", object_id=self.kwargs["case_id"])
-            raise exceptions.NotFound() from None
-
-    def _log(self, action_: str, result: str = Result.ALLOWED, **target: Any) -> None:
-        record(actor=self.request.user, action=action_, result=result, origin=_origin(self.request), **target)
-
-    def _refuse(self, exc: Exception | str | Promise | None = None) -> NoReturn:
-        self._log(Action.CREATE, Result.DENIED, object_type=self.object_type, detail={"case": self.case.pk})
-        raise exceptions.PermissionDenied(str(exc) if exc and str(exc) else None)
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        self._log(Action.LIST, object_type=self.object_type, detail={"case": self.case.pk})
-        return response
 
     def get_object(self) -> Any:
-        try:
-            obj = self.get_queryset().get(pk=self.kwargs["pk"])
-        except (self.queryset.model.DoesNotExist, ValueError):
-            self._log(Action.VIEW, Result.DENIED, object_type=self.object_type, object_id=self.kwargs["pk"])
-            raise exceptions.NotFound() from None
-        return obj
+        return self.get_record(self.kwargs["pk"])
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        obj = self.get_object()
-        self._log(Action.VIEW, obj=obj, detail={"case": self.case.pk})
-        return Response(self.get_serializer(obj).data)
-
-    def _run(self, call: Callable[[], _T]) -> _T:
-        try:
-            return call()
-        except services.NotVisibleError:
-            raise exceptions.NotFound() from None
-        except services.StaleVersionError:
-            raise StaleVersion() from None
-        except DjangoPermissionDenied as exc:
-            self._refuse(exc)
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError(_field_errors(exc)) from None
+    def add_record(
+        self, allowed: bool, refusal: str | Promise, service: Callable[..., Any], **defaults: Any
+    ) -> Response:
+        """Add a record of the case through ``service`` with the body's fields (``defaults``
+        for those the body may leave out): refused (403, logged) before the body is read for a
+        user who may not, as the page refuses it; the service's refusals answer as
+        ``lvv.errors`` says."""
+        attempt = errors.creating(self.object_type, case=self.case.pk)  # 404 (logged) first
+        if not allowed:
+            errors.deny(self.request, attempt, refusal, channel=Channel.API)
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = {**defaults, **serializer.validated_data}
+        return self.created(call_service(self.request, service, attempt=attempt, case=self.case, **fields))
 
 
 @extend_schema_view(
@@ -164,48 +116,34 @@ class ApplicationViewSet(mixins.CreateModelMixin, _CaseRecords):
         return selectors.case_applications(self.request.user, self.case)
 
     def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        case = self.case  # 404 (logged) first
-        if not services.can_submit(request.user, case):
-            self._refuse(services.NOT_ALLOWED_SUBMIT)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        application = self._run(
-            lambda: services.submit_application(
-                acting_user=request.user,
-                origin=_origin(request),
-                case=case,
-                kind=data["kind"],
-                submitted_on=data["submitted_on"],
-                submitted_by=data.get("submitted_by", ""),
-                notes=data.get("notes", ""),
-            )
+        allowed = services.can_submit(request.user, self.case)
+        return self.add_record(
+            allowed, services.NOT_ALLOWED_SUBMIT, services.submit_application, submitted_by="", notes=""
         )
-        application = self.get_queryset().get(pk=application.pk)
-        return Response(self.get_serializer(application).data, status=201)
 
     @action(detail=True, methods=["post"])
     def decide(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         application = self.get_object()  # 404 (logged) for a hidden case or another case's application
+        attempt = errors.changing(application, case=self.case.pk)
         if not services.can_decide(request.user, self.case, application.kind):
-            self._refuse(
+            refusal = (
                 services.NOT_ALLOWED_DECIDE_IND
                 if services.decided_by_ind(application.kind)
                 else services.NOT_ALLOWED_DECIDE_CASEWORKER
             )
+            errors.deny(request, attempt, refusal, channel=Channel.API)
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        self._run(
-            lambda: services.decide_application(
-                acting_user=request.user,
-                origin=_origin(request),
-                case=self.case,
-                application=application,
-                outcome=data["outcome"],
-                decided_on=data["decided_on"],
-                expected_version=data["version"],
-            )
+        call_service(
+            request,
+            services.decide_application,
+            attempt=attempt,
+            case=self.case,
+            application=application,
+            outcome=data["outcome"],
+            decided_on=data["decided_on"],
+            expected_version=data["version"],
         )
         application = self.get_queryset().get(pk=application.pk)
         return Response(self.get_serializer(application).data)
@@ -234,25 +172,10 @@ class DepartureStepViewSet(mixins.CreateModelMixin, _CaseRecords):
         return selectors.case_departure_steps(self.request.user, self.case)
 
     def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        case = self.case
-        if not services.can_record_departure(request.user, case):
-            self._refuse(services.NOT_ALLOWED_DEPARTURE)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        step = self._run(
-            lambda: services.record_departure_step(
-                acting_user=request.user,
-                origin=_origin(request),
-                case=case,
-                kind=data["kind"],
-                on=data["on"],
-                details=data.get("details", ""),
-                partner=data.get("partner", ""),
-            )
+        allowed = services.can_record_departure(request.user, self.case)
+        return self.add_record(
+            allowed, services.NOT_ALLOWED_DEPARTURE, services.record_departure_step, details="", partner=""
         )
-        step = self.get_queryset().get(pk=step.pk)
-        return Response(self.get_serializer(step).data, status=201)
 
 
 @extend_schema_view(
@@ -285,26 +208,10 @@ class DeparturePlanViewSet(mixins.CreateModelMixin, _CaseRecords):
         return context
 
     def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        case = self.case
-        if not services.can_record_departure(request.user, case):
-            self._refuse(services.NOT_ALLOWED_DEPARTURE)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        plan = self._run(
-            lambda: services.plan_departure(
-                acting_user=request.user,
-                origin=_origin(request),
-                case=case,
-                made_on=data["made_on"],
-                planned_on=data["planned_on"],
-                support=data["support"],
-                notes=data.get("notes", ""),
-                replaces=data.get("replaces"),
-            )
+        allowed = services.can_record_departure(request.user, self.case)
+        return self.add_record(
+            allowed, services.NOT_ALLOWED_DEPARTURE, services.plan_departure, notes="", replaces=None
         )
-        plan = self.get_queryset().get(pk=plan.pk)
-        return Response(self.get_serializer(plan).data, status=201)
 
 
 def _routes(

@@ -252,7 +252,7 @@ def test_a_long_text_is_a_field_error_on_a_page(world):
     case = sheltered_case(ams)
     client = page_client(ams.users[Role.DTV])
     response = client.post(f"/lso/toets/casus/{case.pk}/", {"text": "x" * 100_000})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'maxlength="5000"' in response.content.decode()
     assert "5000" in str(response.context["form"].errors["text"])
     assert not ReviewNote.objects.exists()

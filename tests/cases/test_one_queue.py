@@ -97,7 +97,7 @@ def test_the_page_form_sends_the_reason(client, world):
     url = reverse("cases:step", args=[later.pk, "start_shelter"])
     payload = {"version": later.version, "on": days_ago(1).isoformat(), "shelter_form": "24h"}
     response = client.post(url, payload)
-    assert response.status_code == 200  # the page again, with the error at the field
+    assert response.status_code == 400  # the page again, with the error at the field
     form = next(e["form"] for e in response.context["step_forms"] if e["form"].is_bound)
     assert form.errors["skip_reason"] == [str(services.WAITING_LIST_ORDER % {"count": 1})]
     response = client.post(url, {**payload, "skip_reason": "Acuut gevaar op straat"})

@@ -12,6 +12,7 @@ from cases.models import Direction, Scenario
 from lso import forms as lso_forms
 from lso import services
 from lso.models import AgendaItem, Meeting, MeetingStatus
+from lvv import errors
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from tests.lso.helpers import chair, meeting_for, published, sheltered_case, today
@@ -96,7 +97,7 @@ def test_outcome_errors_are_field_level_and_keep_input(world, client):
         url("item-outcome", meeting.pk, item.pk),
         {f"{prefix}-decision": "scenario", f"{prefix}-agreed": "yes", f"{prefix}-notes": "mijn verslag"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = response.context["entries"][0]["outcome_form"]
     assert str(services.DIRECTION_REQUIRED) in form.errors["direction"]
     assert "mijn verslag" in response.content.decode()
@@ -107,7 +108,7 @@ def test_meeting_without_place_gets_a_dutch_field_error(world, client):
     response = client.post(
         url("meeting-create"), {"location": world.ams.location.pk, "date": today().isoformat(), "start_time": "10:00"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert str(services.PLACE_OR_LINK_REQUIRED) in response.context["form"].errors["place"]
 
 
@@ -118,7 +119,7 @@ def test_stale_version_is_a_form_error(world, client):
     client.force_login(chair(ams))
     response = client.post(url("add-suggestion", meeting.pk), {"case": case.pk, "version": meeting.version + 5})
     assert response.status_code == 409
-    assert str(lso_forms.STALE) in response.content.decode()
+    assert str(errors.STALE_VERSION) in response.content.decode()
 
 
 def test_manual_add_by_reference_and_reorder(world, client):
@@ -225,7 +226,7 @@ def test_review_queue(world, client, django_assert_max_num_queries):
     assert response.status_code == 302
     assert case.review_notes.get().flagged
     response = client.post(url("review-note", case.pk), {"text": ""})
-    assert response.status_code == 200 and response.context["form"].errors["text"]
+    assert response.status_code == 400 and response.context["form"].errors["text"]
     # Others: 404.
     for user in (ams.users[Role.CASEMANAGER], world.rot.users[Role.DTV], world.bureau):
         client.force_login(user)

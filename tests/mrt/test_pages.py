@@ -48,7 +48,7 @@ def test_escalation_to_advice_in_the_browser_pages(world, client, django_assert_
 
     client.force_login(chair(ams))
     response = client.post(reverse("mrt:advice", args=[escalation.pk]), {"advice-reasoning": "", "advice-version": 1})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["advice_form"].errors["reasoning"]
     response = client.post(
         reverse("mrt:advice", args=[escalation.pk]),

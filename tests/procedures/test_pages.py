@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lvv import errors
 from lvv.accounts.models import Role
 from lvv.audit.models import AccessLogEntry
-from procedures import forms, services
+from procedures import services
 from procedures.models import Application, DeparturePlan, DepartureStep
 from tests.factories import CaseFactory
 from tests.procedures.helpers import (
@@ -220,13 +221,13 @@ def test_the_ind_decides_on_the_application_page(client, world, case):
     client.force_login(world.ams.users[Role.IND])
     assert 'id="decision"' in client.get(url).content.decode()
     stale = client.post(url, {"outcome": "granted", "decided_on": today().isoformat(), "version": 7})
-    assert stale.status_code == 200 and str(forms.STALE) in stale.content.decode()
+    assert stale.status_code == 409 and str(errors.STALE_VERSION) in stale.content.decode()
     response = client.post(url, {"outcome": "granted", "decided_on": today().isoformat(), "version": 1})
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.outcome == "granted" and application.decided_by == world.ams.users[Role.IND]
     again = client.post(url, {"outcome": "rejected", "decided_on": today().isoformat(), "version": 2})
-    assert again.status_code == 200 and str(services.ALREADY_DECIDED) in again.content.decode()
+    assert again.status_code == 400 and str(services.ALREADY_DECIDED) in again.content.decode()
     assert Application.objects.get().outcome == "granted"
 
 
@@ -257,7 +258,7 @@ def test_the_dtv_records_steps_and_plans_on_the_pages(client, world, case):
     stale = client.post(
         url, {"made_on": today().isoformat(), "planned_on": "2099-01-18", "support": "dtv", "replaces": first.pk}
     )
-    assert str(forms.STALE) in stale.content.decode()
+    assert stale.status_code == 409 and str(errors.STALE_VERSION) in stale.content.decode()
     assert services.current_plan(case).planned_on == datetime.date(2099, 1, 11)
     assert DeparturePlan.objects.count() == 2
 

@@ -81,7 +81,7 @@ def test_the_pages_and_the_api_hide_it(client, api_client, world, case, medical)
         reverse("procedures:application-new", args=[case.pk]),
         {"kind": "medical_art64", "submitted_on": today().isoformat()},
     )
-    assert posted.status_code == 200 and Application.objects.count() == 2
+    assert posted.status_code == 400 and Application.objects.count() == 2
     api_client.force_authenticate(ngo)
     base = f"/api/v1/cases/{case.pk}/applications/"
     assert [row["kind"] for row in api_client.get(base).json()["results"]] == ["regular"]

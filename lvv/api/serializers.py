@@ -1,0 +1,45 @@
+"""Serializer parts every app's API shares: coded values as ``{"code", "label"}``, an
+organisation as the API names it, and the version a change is based on."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from lvv.api.common import VERSION_HELP
+
+
+class CodedValueSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Vaste code (verandert niet met de taal)."))
+    label = serializers.CharField(help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands)."))
+
+    class Meta:
+        ref_name = "CodedValue"
+
+
+@extend_schema_field(CodedValueSerializer(allow_null=True))
+class CodedField(serializers.Field):
+    """A choice as ``{"code": ..., "label": ...}`` (null when blank)."""
+
+    def __init__(self, choices, **kwargs):
+        kwargs.setdefault("read_only", True)
+        self.labels = dict(choices)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value in ("", None):
+            return None
+        return {"code": str(value), "label": str(self.labels.get(str(value), value))}
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "OrganisationRef"
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
