@@ -11,6 +11,9 @@ of a higher one through a small registry the higher app fills in its ``AppConfig
   the case page opens the first hinted step with the hint's initial values and reason.
 - ``register_event_details(describe)``: ``describe(event)`` returns the words for the
   timeline of an event type the higher app writes (or None for other types).
+- ``register_work_queue(part)``: ``part(request)`` returns what the higher app adds to the
+  start page's work queue (the LSO: the user's open actions and unread notices), merged
+  into its context; ``templates/home.html`` shows it.
 
 Each hint function is asked once per case object (the answer is kept on the object), so a
 page asks a fixed number of queries however many callers look.
@@ -36,10 +39,12 @@ class StepHint:
 Section = Callable[..., dict | None]
 Hint = Callable[..., StepHint | None]
 Describe = Callable[..., str | None]
+WorkQueuePart = Callable[..., dict]
 
 _sections: list[Section] = []
 _hints: list[Hint] = []
 _describers: list[Describe] = []
+_work_queue_parts: list[WorkQueuePart] = []
 
 
 def _add(registry: list, fn) -> None:
@@ -60,6 +65,19 @@ def register_step_hint(hint: Hint) -> Hint:
 def register_event_details(describe: Describe) -> Describe:
     _add(_describers, describe)
     return describe
+
+
+def register_work_queue(part: WorkQueuePart) -> WorkQueuePart:
+    _add(_work_queue_parts, part)
+    return part
+
+
+def work_queue_context(request) -> dict:
+    """What the higher apps add to the work queue's context."""
+    context: dict = {}
+    for part in _work_queue_parts:
+        context.update(part(request))
+    return context
 
 
 def step_hints(user, case) -> list[StepHint]:

@@ -9,12 +9,11 @@ Europe/Amsterdam, followed by ``notify_deadlines``; ``send_daily_digests`` in th
 from __future__ import annotations
 
 import datetime
-import smtplib
 from collections.abc import Iterable
 from functools import partial
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -23,14 +22,10 @@ from cases.models import Case, Deadline
 from cases.workflow import OPEN_STATES
 from lvv.access import policy
 from lvv.audit.log import TASK, Action, record
+from lvv.jobs import RETRY, TRANSIENT_DB_ERRORS, TRANSIENT_MAIL_ERRORS
 from lvv.partners.models import ProgrammeSettings
 
 BATCH_SIZE = 200
-# Transient: the database or the mail server is briefly unreachable. Not DatabaseError in
-# general (an integrity error will not go away by retrying).
-TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
-RETRY = {"retry_backoff": 30, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
 
 __all__ = [
     "recompute_cases",

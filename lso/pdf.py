@@ -21,6 +21,7 @@ from lso import selectors
 from lso.models import Action, Meeting
 from lvv import jobs
 from lvv.access import policy
+from lvv.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -29,28 +30,6 @@ MINUTES_TEMPLATE = "lso/minutes_print.html"
 # Stored on the pack as Dutch source text, translated when shown.
 PACK_FAILED = gettext_noop("Het maken van het agendapakket is mislukt. Probeer het opnieuw.")
 PACK_NOT_VISIBLE = gettext_noop("U ziet deze vergadering niet meer; er is geen agendapakket gemaakt.")
-
-
-class RefusedFetch(ValueError):
-    """WeasyPrint asked for a URL that is not a ``data:`` URI."""
-
-
-def data_only_fetcher():
-    """A WeasyPrint URL fetcher that serves ``data:`` URIs and refuses everything else."""
-    from weasyprint.urls import URLFetcher
-
-    class DataOnlyFetcher(URLFetcher):
-        def __init__(self):
-            super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
-            self.refused: list[str] = []
-
-        def fetch(self, url, headers=None):
-            if not url.startswith("data:"):
-                self.refused.append(url)
-                raise RefusedFetch(f"refused to fetch {url!r}: only data: URIs are allowed")
-            return super().fetch(url, headers)
-
-    return DataOnlyFetcher()
 
 
 def pack_items(meeting: Meeting, reader) -> list:
@@ -96,13 +75,6 @@ def pack_context(meeting: Meeting, reader) -> dict:
 def render_pack_html(meeting: Meeting, reader) -> str:
     """Step two: the pack's HTML."""
     return render_to_string(PACK_TEMPLATE, pack_context(meeting, reader))
-
-
-def html_to_pdf(html: str, *, fetcher=None) -> bytes:
-    """Step three: the PDF (no network)."""
-    from weasyprint import HTML
-
-    return HTML(string=html, url_fetcher=fetcher or data_only_fetcher(), base_url=None).write_pdf()
 
 
 def pack_pdf(meeting: Meeting, reader, *, progress: Callable[[int], None] | None = None) -> tuple[bytes, list[int]]:

@@ -9,34 +9,21 @@ runs every minute (``CELERY_BEAT_SCHEDULE`` in settings).
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from lso import notices
-from lvv import jobs
+from lvv.jobs import JOB_TASK, RETRY, TRANSIENT_DB_ERRORS, TRANSIENT_MAIL_ERRORS
 
 __all__ = ["send_meeting_notice", "make_agenda_pack", "sweep_stale_packs"]
 
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, smtplib.SMTPException, ConnectionError, TimeoutError)
-RETRY = {"retry_backoff": 30, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
-# A job task: redelivered when its worker is lost; the soft limit fails the pack with a message.
-JOB_TASK = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "soft_time_limit": jobs.SOFT_TIME_LIMIT,
-    "time_limit": jobs.TIME_LIMIT,
-}
 
-
-@shared_task(autoretry_for=TRANSIENT_ERRORS, **RETRY)
+@shared_task(autoretry_for=(*TRANSIENT_DB_ERRORS, *TRANSIENT_MAIL_ERRORS), **RETRY)
 def send_meeting_notice(notice_id: int) -> bool:
     """E-mail one member the notice that a meeting's agenda is published (once)."""
     return notices.send_notice_email(notice_id)
 
 
-@shared_task(bind=True, autoretry_for=(OperationalError, InterfaceError), **RETRY, **JOB_TASK)
+@shared_task(bind=True, autoretry_for=TRANSIENT_DB_ERRORS, **RETRY, **JOB_TASK)
 def make_agenda_pack(self, pack_id: int) -> bool:
     """Make one reader's agenda pack (``lso.models.AgendaPack``), recording its progress.
     Safe to run twice: a finished pack is left alone, a crashed run's file replaced."""
@@ -45,7 +32,7 @@ def make_agenda_pack(self, pack_id: int) -> bool:
     return pdf.build_pack(pack_id, task_id=self.request.id or "", heartbeat=not self.request.is_eager)
 
 
-@shared_task(autoretry_for=(OperationalError, InterfaceError), **RETRY)
+@shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRY)
 def sweep_stale_packs() -> dict[str, list[int]]:
     """Agenda packs whose worker stopped: queued again once, then failed."""
     from lso import services

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import smtplib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +39,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connections, models, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -57,6 +58,22 @@ SOFT_TIME_LIMIT = 540
 TIME_LIMIT = 600
 # How many stale jobs one sweep handles (the next sweep takes the rest).
 SWEEP_BATCH = 100
+
+# --- Options every app's Celery tasks share -------------------------------------------------
+# Transient: the database or the mail server is briefly unreachable. Not DatabaseError in
+# general (an integrity error will not go away by retrying).
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+# Retries with a growing, jittered delay; the longest countdown (600 s) counts in the
+# broker's visibility timeout (lvv/settings.py).
+RETRY = {"retry_backoff": 30, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
+# A job task: redelivered when its worker is lost; the soft limit fails the job with a message.
+JOB_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": SOFT_TIME_LIMIT,
+    "time_limit": TIME_LIMIT,
+}
 
 JOB_LOST = gettext_noop(
     "Het maken is twee keer afgebroken doordat de verwerking op de achtergrond stopte. "

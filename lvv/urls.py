@@ -2,16 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from cases import views_home
 from lvv import views, views_public
 
 admin.site.site_header = _("LVV Casussysteem – functioneel beheer")
 admin.site.site_title = _("LVV beheer")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views_home.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views_public.accessibility_statement, name="accessibility"),
     path("accounts/", include("lvv.accounts.urls")),
+    path("organisaties/", include("lvv.partners.views")),
     path("cases/", include("cases.urls")),
     path("inbox/", include("cases.views_inbox")),
     path("lijsten/", include("lvv.lists.urls")),

@@ -253,6 +253,7 @@ def measure(runs: int, explain: bool) -> dict[str, str]:  # noqa: C901 -- one me
     from lso import pdf, selectors
     from lso.models import Meeting
     from lvv.accounts.models import Role, User
+    from lvv.pdf import data_only_fetcher
 
     chair = User.objects.get(username=f"{Role.LSO_CHAIR}.{SLUG}")
     meeting = Meeting.objects.get(location__slug=SLUG, place="Stadhuis")
@@ -303,8 +304,8 @@ def measure(runs: int, explain: bool) -> dict[str, str]:  # noqa: C901 -- one me
     results["pack step 3: PDF (WeasyPrint)"] = ms(timed(lambda: pdf.html_to_pdf(html_pack), runs))
     from weasyprint import HTML
 
-    document = HTML(string=html_pack, url_fetcher=pdf.data_only_fetcher()).render()
-    layout = timed(lambda: HTML(string=html_pack, url_fetcher=pdf.data_only_fetcher()).render(), runs)
+    document = HTML(string=html_pack, url_fetcher=data_only_fetcher()).render()
+    layout = timed(lambda: HTML(string=html_pack, url_fetcher=data_only_fetcher()).render(), runs)
     results["pack step 3a: layout"] = ms(layout)
     results["pack step 3b: drawing and writing"] = ms(timed(document.write_pdf, runs))
     results["agenda pack: pages, PDF size"] = f"{len(document.pages)}, {len(data) / 1024:,.0f} KB"

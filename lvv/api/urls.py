@@ -1,12 +1,5 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
-
-from cases.api.views import CaseViewSet, PersonViewSet
-
-router = DefaultRouter()
-router.register("persons", PersonViewSet, basename="person")
-router.register("cases", CaseViewSet, basename="case")
 
 app_name = "api"
 
@@ -24,5 +17,5 @@ urlpatterns = [
     path("", include("mrt.api.urls")),
     path("", include("procedures.api.views")),
     path("", include("privacy.api")),
-    path("", include(router.urls)),
+    path("", include("cases.api.urls")),  # the router of persons and cases: last
 ]

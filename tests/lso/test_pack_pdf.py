@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from lso import pdf
 from lso.models import AgendaPack
+from lvv import pdf as lvv_pdf
 from lvv.accounts.models import Role
 from tests.lso.helpers import chair, published, sheltered_case
 
@@ -51,8 +52,8 @@ def test_html_shows_the_readers_cases_and_hides_health_without_permission(world)
 
 
 def test_fetcher_refuses_the_network():
-    fetcher = pdf.data_only_fetcher()
-    with pytest.raises(pdf.RefusedFetch):
+    fetcher = lvv_pdf.data_only_fetcher()
+    with pytest.raises(lvv_pdf.RefusedFetch):
         fetcher.fetch("https://example.org/x.png")
 
 
