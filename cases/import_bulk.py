@@ -17,8 +17,11 @@ arguments, ``importer.service_arguments``): capacity and the waiting list's orde
 admission check, a forced termination's procedure.
 
 Nothing is written until every line of a chunk has been applied without error; then each
-kind of row is written with one ``bulk_create`` per chunk, in the order the services write
-them. The caller holds the one transaction: a bad line anywhere rolls everything back.
+kind of row is written with one ``COPY`` per chunk (``Writer``: ids drawn from the table's
+sequence first), in the order the services write them, by a second thread on the same
+connection while the next chunk is applied. The caller holds the one transaction: a bad line
+anywhere rolls everything back (and every line is still checked, so that all errors are
+reported).
 ``tests/cases/test_import_bulk.py`` builds the same cases both ways and compares every row.
 """
 
@@ -691,8 +694,10 @@ def _converter(field) -> Callable[[Any], str]:
         return _array
     if isinstance(field, (models.DateField, models.DateTimeField)):  # a DateTimeField is a DateField
         return _iso
-    if isinstance(field, (models.IntegerField, models.AutoField)) or (field.is_relation and field.target_field):
-        return _number if not field.is_relation or isinstance(field.target_field, models.AutoField) else _scalar
+    if field.is_relation:  # the related row's id: a number, unless the key is of another kind
+        return _number if isinstance(field.target_field, models.AutoField) else _scalar
+    if isinstance(field, (models.IntegerField, models.AutoField)):
+        return _number
     if type(field) in (models.CharField, models.TextField):
         return _text
     return _scalar
