@@ -21,15 +21,19 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from lvv import jobs
 from lvv.access import policy
-from lvv.accounts.models import Role
+from lvv.access.policy import Actor, AnyUser
+from lvv.accounts.models import Role, User
 from lvv.audit.log import TASK, Action, Origin, Result, record
 from lvv.params import within_date_range
-from lvv.text import check_text
+from lvv.partners.models import Location
+from lvv.text import check_text, column_length
 from monitor import exports
 from monitor.figures import FIGURE_KEYS, figures, flatten
 from monitor.models import ExportFormat, ExportJob, ExportStatus, Snapshot, SnapshotKind
@@ -42,13 +46,13 @@ DATE_INVALID = _("Geef een geldige datum (JJJJ-MM-DD).")
 START_AFTER_DATE = _("De trends beginnen na de peildatum.")
 FORMAT_UNKNOWN = _("Kies een formaat: JSON, CSV, XLSX of PDF.")
 NOT_PUBLISHER = _("Alleen het programmabureau publiceert momentopnamen.")
-NOTE_MAX = Snapshot._meta.get_field("note").max_length
+NOTE_MAX = column_length(Snapshot, "note")
 ALREADY_PUBLISHED = _("Deze momentopname is al gepubliceerd.")
 EXPORT_FAILED = _("Het bestand kon niet worden gemaakt. Probeer het opnieuw of neem contact op met de beheerder.")
 SCOPE_LOST = _("U hebt geen toegang meer tot de cijfers van deze LVV's.")
 
 
-def parse_date(value, *, field: str = "date", allow_future: bool = False) -> datetime.date:
+def parse_date(value: object, *, field: str = "date", allow_future: bool = False) -> datetime.date:
     """A reference date from ``YYYY-MM-DD`` (or a date); field errors for the rest."""
     if isinstance(value, datetime.datetime):
         value = value.date()
@@ -66,27 +70,27 @@ def parse_date(value, *, field: str = "date", allow_future: bool = False) -> dat
     return value
 
 
-def _scope(acting_user, locations) -> list:
+def _scope(acting_user: AnyUser, locations: Iterable[Location | str] | None) -> list[Location]:
     """The LVVs to use: the user's (all of them when ``locations`` is None), given as
     ``Location`` objects or slugs; refuses users who read no figures."""
     if not locations_for(acting_user):
         raise PermissionDenied(NO_FIGURES)
-    slugs = None if locations is None else [getattr(item, "slug", item) for item in locations]
+    slugs = None if locations is None else [item.slug if isinstance(item, Location) else item for item in locations]
     return select_locations(acting_user, slugs)
 
 
-def _actor(acting_user):
+def _actor(acting_user: Actor) -> User | None:
     return None if policy.is_system(acting_user) else acting_user
 
 
-def _is_publisher(acting_user) -> bool:
+def _is_publisher(acting_user: Actor) -> bool:
     return policy.is_system(acting_user) or (acting_user.is_active and acting_user.has_role(Role.BUREAU))
 
 
 # --- snapshots ---------------------------------------------------------------------------------
 
 
-def snapshots_for(user):
+def snapshots_for(user: Actor) -> QuerySet[Snapshot]:
     """The snapshots ``user`` may see: those whose LVVs are all among the user's."""
     if policy.is_system(user) or (user.is_authenticated and user.is_active and user.has_role(Role.BUREAU)):
         return Snapshot.objects.all()
@@ -99,10 +103,10 @@ def snapshots_for(user):
 @transaction.atomic
 def take_snapshot(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
-    reference_date,
-    locations: Iterable | None = None,
+    reference_date: datetime.date | str,
+    locations: Iterable[Location | str] | None = None,
     kind: str = SnapshotKind.MANUAL,
     publish: bool = False,
     note: str = "",
@@ -139,7 +143,7 @@ def take_snapshot(
 
 
 @transaction.atomic
-def publish_snapshot(*, acting_user, origin: Origin, snapshot: Snapshot) -> Snapshot:
+def publish_snapshot(*, acting_user: Actor, origin: Origin, snapshot: Snapshot) -> Snapshot:
     """Publish a draft: from now on it never changes."""
     if not _is_publisher(acting_user):
         raise PermissionDenied(NOT_PUBLISHER)
@@ -154,7 +158,7 @@ def publish_snapshot(*, acting_user, origin: Origin, snapshot: Snapshot) -> Snap
 
 
 @transaction.atomic
-def discard_snapshot(*, acting_user, origin: Origin, snapshot: Snapshot) -> None:
+def discard_snapshot(*, acting_user: Actor, origin: Origin, snapshot: Snapshot) -> None:
     """Delete a draft (a published snapshot stays)."""
     if not _is_publisher(acting_user):
         raise PermissionDenied(NOT_PUBLISHER)
@@ -208,8 +212,7 @@ def compare(old: Snapshot | dict, new: Snapshot | dict, *, changed_only: bool = 
         # The monitor's order (a stored snapshot's JSON keeps no order); unknown keys last.
         for key in sorted({*flat_a, *flat_b}, key=_figure_order):
             before, after = flat_a.get(key), flat_b.get(key)
-            numeric = isinstance(before, int) and isinstance(after, int)
-            delta = after - before if numeric else None
+            delta = after - before if isinstance(before, int) and isinstance(after, int) else None
             if changed_only and delta == 0:
                 continue
             out[key] = {"old": before, "new": after, "delta": delta}
@@ -229,13 +232,13 @@ def compare(old: Snapshot | dict, new: Snapshot | dict, *, changed_only: bool = 
 
 def request_export(
     *,
-    acting_user,
+    acting_user: User,
     origin: Origin,
     fmt: str,
-    reference_date,
-    locations: Iterable | None = None,
+    reference_date: datetime.date | str,
+    locations: Iterable[Location | str] | None = None,
     suppress_small: bool = False,
-    trends_start=None,
+    trends_start: datetime.date | str | None = None,
     retry_of: ExportJob | None = None,
 ) -> ExportJob:
     """Queue an export for ``acting_user``; the file is built by a Celery task with
@@ -259,7 +262,7 @@ def request_export(
             "language": translation.get_language() or "nl",
         },
     )
-    detail = {"format": fmt} if retry_of is None else {"format": fmt, "retry_of": retry_of.pk}
+    detail: dict[str, object] = {"format": fmt} if retry_of is None else {"format": fmt, "retry_of": retry_of.pk}
     record(actor=acting_user, action=Action.CREATE, obj=job, origin=origin, detail=detail)
     from monitor.tasks import build_export
 
@@ -325,7 +328,7 @@ def _build_export(run: jobs.Run, job: ExportJob) -> ExportJob:
     return done
 
 
-def _fail(run: jobs.Run, job: ExportJob, message, *, denied: bool = False) -> ExportJob:
+def _fail(run: jobs.Run, job: ExportJob, message: str | Promise, *, denied: bool = False) -> ExportJob:
     """Fail the job with ``message``, kept as its Dutch source text (translated when shown)."""
     with translation.override(None):
         text = str(message)
@@ -351,7 +354,7 @@ def check_export(job: ExportJob) -> ExportJob:
     return jobs.check(ExportJob, job, send=_send_export)
 
 
-def retry_export(*, acting_user, origin: Origin, job: ExportJob) -> ExportJob:
+def retry_export(*, acting_user: User, origin: Origin, job: ExportJob) -> ExportJob:
     """A new export with the parameters of the failed ``job``, for its requester, who must
     still read the figures of its LVVs (as when asking for it)."""
     if not acting_user.is_authenticated or job.requested_by_id != acting_user.pk:
@@ -371,7 +374,7 @@ def retry_export(*, acting_user, origin: Origin, job: ExportJob) -> ExportJob:
     )
 
 
-def exports_for(user):
+def exports_for(user: User) -> QuerySet[ExportJob]:
     """The export jobs of ``user`` (each user sees only their own)."""
     if not user.is_authenticated:
         return ExportJob.objects.none()
