@@ -36,6 +36,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -165,6 +166,7 @@ class Server:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=30)
+        shutil.rmtree(self.static, ignore_errors=True)
 
 
 def sessions(role: str, count: int, slugs: list[str]) -> list[tuple[str, str]]:
