@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from lvv.partners.models import Location, LocationCapacity, Organisation, ProgrammeSettings, SafeCountry, ServiceLink
@@ -17,9 +20,30 @@ class CapacityInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind"]
+    list_display = ["name", "kind", "has_logo"]
     list_filter = ["kind"]
     search_fields = ["name"]
+    fields = ["name", "kind", "logo", "logo_preview"]
+    readonly_fields = ["logo_preview"]
+
+    @admin.display(boolean=True, description=_("logo"))
+    def has_logo(self, organisation: Organisation) -> bool:
+        return bool(organisation.logo)
+
+    @admin.display(description=_("huidig logo"))
+    def logo_preview(self, organisation: Organisation) -> str:
+        if not organisation.logo:
+            return "—"
+        url = reverse("partners:logo", args=[organisation.pk, organisation.logo_version])
+        return format_html('<img src="{}" alt="" height="64">', url)
+
+    def save_model(self, request, obj: Organisation, form, change: bool) -> None:
+        """A replaced or cleared logo's old file is removed from the storage once saved."""
+        previous = Organisation.objects.filter(pk=obj.pk).values_list("logo", flat=True).first() if change else ""
+        super().save_model(request, obj, form, change)
+        if previous and previous != obj.logo.name:
+            storage = obj.logo.storage
+            transaction.on_commit(lambda: storage.delete(previous))
 
 
 @admin.register(Location)

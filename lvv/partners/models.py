@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from lvv.partners.logos import logo_path, logo_storage, validate_logo, version_of
+
 
 class OrganisationKind(models.TextChoices):
     MUNICIPALITY = "municipality", _("Gemeente")
@@ -31,6 +33,17 @@ class Organisation(models.Model):
         verbose_name=_("bediende LVV's"),
         blank=True,
     )
+    # Shown in the page header for the organisation's users and on the PDFs of the LVVs
+    # of a municipality (``lvv.partners.logos``: PNG, JPEG or a plain SVG, checked by content).
+    logo = models.FileField(
+        _("logo"),
+        storage=logo_storage,
+        upload_to=logo_path,
+        validators=[validate_logo],
+        max_length=300,
+        blank=True,
+        help_text=_("PNG, JPEG of SVG, ten hoogste 512 kB. Staat in de kop van de pagina's en op de pdf's."),
+    )
 
     class Meta:
         verbose_name = _("organisatie")
@@ -39,6 +52,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def logo_version(self) -> str:
+        return version_of(self.logo.name) if self.logo else ""
 
 
 class Location(models.Model):
