@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -125,11 +126,15 @@ def _step_delay() -> None:
         time.sleep(delay)
 
 
+# The model of a job (an export, an agenda pack...).
+_Job = TypeVar("_Job", bound=models.Model)
+
+
 @dataclass(frozen=True)
-class Run:
+class Run(Generic[_Job]):
     """One run's hold on a job: the row while it is running under ``attempt``."""
 
-    model: type[models.Model]
+    model: type[_Job]
     pk: int
     attempt: int
 
@@ -148,7 +153,7 @@ class Run:
             _step_delay()
 
     @contextmanager
-    def finishing(self) -> Iterator[models.Model]:
+    def finishing(self) -> Iterator[_Job]:
         """The locked row, inside a transaction, while this run still holds it: write the
         result and mark it done here, so that the effect is written once."""
         with transaction.atomic():
@@ -164,7 +169,7 @@ class Run:
         return bool(self._held().update(status=FAILED, error=str(message), finished_at=now, heartbeat_at=now))
 
 
-def claim(model: type[models.Model], pk: int, *, task_id: str | None = None) -> Run | None:
+def claim(model: type[_Job], pk: int, *, task_id: str | None = None) -> Run[_Job] | None:
     """Take job ``pk`` for this run (``task_id``: the Celery task's id), or None when
     there is nothing to do.
 

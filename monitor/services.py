@@ -287,7 +287,7 @@ def run_export(job_id: int, *, task_id: str = "", heartbeat: bool = False) -> Ex
         return None
 
 
-def _build_export(run: jobs.Run, job: ExportJob) -> ExportJob:
+def _build_export(run: jobs.Run[ExportJob], job: ExportJob) -> ExportJob:
     params = job.parameters
     run.beat(5)
     try:
@@ -328,7 +328,7 @@ def _build_export(run: jobs.Run, job: ExportJob) -> ExportJob:
     return done
 
 
-def _fail(run: jobs.Run, job: ExportJob, message: str | Promise, *, denied: bool = False) -> ExportJob:
+def _fail(run: jobs.Run[ExportJob], job: ExportJob, message: str | Promise, *, denied: bool = False) -> ExportJob:
     """Fail the job with ``message``, kept as its Dutch source text (translated when shown)."""
     with translation.override(None):
         text = str(message)
