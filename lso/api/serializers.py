@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -29,13 +32,14 @@ from lso.models import (
     ReviewNote,
 )
 from lso.selectors import Suggestion, SuggestionReason
+from lvv.accounts.models import User
 from lvv.api.common import VERSION_HELP
 from lvv.api.serializers import CodedField, CodedValueSerializer, OrganisationRefSerializer, VersionSerializer
 from lvv.partners.models import Location, Organisation
 from lvv.text import TEXT_MAX
 
 
-def _name(user) -> str | None:
+def _name(user: User | None) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.get_username()
@@ -90,15 +94,15 @@ class MeetingSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["published_at", "finalised_at", "created_at", "updated_at"]
-        validators = []  # "a place or a link" is the service's rule, with a field-level message
+        validators: list[Any] = []  # "a place or a link" is the service's rule, with a field-level message
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if isinstance(self.instance, Meeting):  # the LVV of a meeting does not change
             self.fields["location"].read_only = True
 
     @extend_schema_field(OpenApiTypes.INT)
-    def get_item_count(self, meeting) -> int:
+    def get_item_count(self, meeting: Meeting) -> int:
         count = getattr(meeting, "item_count", None)
         if count is None:
             count = meeting.items.count()
@@ -116,11 +120,11 @@ class PreparationNoteSerializer(serializers.ModelSerializer):
         fields = ["id", "organisation", "author", "text", "confidentiality", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
-    def get_author(self, note) -> str | None:
+    def get_author(self, note: PreparationNote) -> str | None:
         return _name(note.author)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_text(self, note) -> str | None:
+    def get_text(self, note: PreparationNote) -> str | None:
         return withheld_text(note, "text")
 
 
@@ -155,13 +159,13 @@ class ActionSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
-    def get_meeting(self, action) -> int | None:
-        return action.item.meeting_id if action.item_id else None
+    def get_meeting(self, action: Action) -> int | None:
+        return action.item.meeting_id if action.item else None
 
-    def get_owner_user(self, action) -> str | None:
+    def get_owner_user(self, action: Action) -> str | None:
         return _name(action.owner_user)
 
-    def get_overdue(self, action) -> bool:
+    def get_overdue(self, action: Action) -> bool:
         return action.done_on is None and action.due_on < timezone.localdate()
 
 
@@ -196,14 +200,14 @@ class OutcomeSerializer(serializers.ModelSerializer):
             "recorded_at",
         ]
 
-    def get_recorded_by(self, outcome) -> str | None:
+    def get_recorded_by(self, outcome: ItemOutcome) -> str | None:
         return _name(outcome.recorded_by)
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
     case = CaseRefSerializer(read_only=True)
     reason = CodedField(Reason.choices)
-    source = CodedField(ItemSource.choices)
+    source = CodedField(ItemSource.choices)  # type: ignore[assignment]  # a field named "source", not the field's own
     notes = PreparationNoteSerializer(many=True, read_only=True)
     outcome = serializers.SerializerMethodField()
     actions = ItemActionSerializer(many=True, read_only=True)
@@ -226,7 +230,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         ]
 
     @extend_schema_field(OutcomeSerializer(allow_null=True))
-    def get_outcome(self, item):
+    def get_outcome(self, item: AgendaItem) -> Any:
         outcome = getattr(item, "outcome", None)  # a missing one-to-one raises an AttributeError
         return OutcomeSerializer(outcome, context=self.context).data if outcome else None
 
@@ -240,21 +244,21 @@ class MeetingDetailSerializer(MeetingSerializer):
         fields = [*MeetingSerializer.Meta.fields, "items", "may_prepare", "may_chair"]
 
     @extend_schema_field(AgendaItemSerializer(many=True))
-    def get_items(self, meeting):
+    def get_items(self, meeting: Meeting) -> Any:
         items = getattr(meeting, "visible_items", None)
         return AgendaItemSerializer(items or [], many=True, context=self.context).data
 
-    def get_may_prepare(self, meeting) -> bool:
+    def get_may_prepare(self, meeting: Meeting) -> bool:
         from lso.services import can_prepare
 
         request = self.context.get("request")
-        return bool(request) and can_prepare(request.user, meeting.location) and not meeting.is_final
+        return request is not None and can_prepare(request.user, meeting.location) and not meeting.is_final
 
-    def get_may_chair(self, meeting) -> bool:
+    def get_may_chair(self, meeting: Meeting) -> bool:
         from lso.services import can_chair
 
         request = self.context.get("request")
-        return bool(request) and can_chair(request.user, meeting.location) and not meeting.is_final
+        return request is not None and can_chair(request.user, meeting.location) and not meeting.is_final
 
 
 # --- Agenda input -----------------------------------------------------------------------
@@ -264,7 +268,7 @@ class MeetingDetailSerializer(MeetingSerializer):
 class VisibleCaseField(serializers.PrimaryKeyRelatedField):
     """A case id; only cases the user may see exist here (others: "does not exist")."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Case]:
         request = self.context.get("request")
         if request is None:
             return Case.objects.none()
@@ -320,7 +324,7 @@ class SuggestionSerializer(serializers.Serializer):
     reasons = SuggestionReasonSerializer(many=True)
     detail = serializers.CharField()
 
-    def to_representation(self, instance: Suggestion):
+    def to_representation(self, instance: Suggestion) -> Any:
         return super().to_representation(instance)
 
 
@@ -402,11 +406,11 @@ class ReviewNoteSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def get_author(self, note) -> str | None:
+    def get_author(self, note: ReviewNote) -> str | None:
         return _name(note.author)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_text(self, note) -> str | None:
+    def get_text(self, note: ReviewNote) -> str | None:
         return withheld_text(note, "text")
 
 
@@ -434,11 +438,11 @@ class ReviewQueueSerializer(serializers.Serializer):
     last_review_on = serializers.DateField(allow_null=True)
 
     @extend_schema_field(CaseRefSerializer)
-    def get_case(self, case):
+    def get_case(self, case: Case) -> Any:
         return CaseRefSerializer(case).data
 
     @extend_schema_field(QueueScenarioSerializer(allow_null=True))
-    def get_scenario(self, case):
+    def get_scenario(self, case: Any) -> Any:
         if not case.scenario_direction:
             return None
         return QueueScenarioSerializer(
