@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,15 +16,12 @@ from cases.api.serializers import CaseRefSerializer, DateInputSerializer
 from cases.models import Confidentiality, Direction, Route
 from lso.confidential import WITHHELD_HELP, confidentiality_input, withheld_text
 from lso.models import EscalationReason
+from lvv.accounts.models import User
 from lvv.api.serializers import CodedField, OrganisationRefSerializer, VersionSerializer
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.text import TEXT_MAX
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
-
-
-def _name(user) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user is not None else None
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -31,8 +31,8 @@ class UserRefSerializer(serializers.Serializer):
     class Meta:
         ref_name = "UserRef"
 
-    def get_name(self, user) -> str:
-        return _name(user)
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.get_username()
 
 
 class MrtSessionSerializer(serializers.ModelSerializer):
@@ -88,7 +88,7 @@ class TaskSerializer(serializers.ModelSerializer):
         model = PreparationTask
         fields = ["id", "escalation", "owner_organisation", "description", "due_on", "done_on", "overdue"]
 
-    def get_overdue(self, task) -> bool:
+    def get_overdue(self, task: PreparationTask) -> bool:
         return task.done_on is None and task.due_on < timezone.localdate()
 
 
@@ -123,11 +123,11 @@ class AdviceSerializer(serializers.ModelSerializer):
             "followed_up",
         ]
 
-    def get_followed_up(self, advice) -> bool:
+    def get_followed_up(self, advice: Advice) -> bool:
         return bool(getattr(advice, "followed_up", False))
 
     @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_reasoning(self, advice) -> str | None:
+    def get_reasoning(self, advice: Advice) -> str | None:
         return withheld_text(advice, "reasoning")
 
 
@@ -168,11 +168,11 @@ class EscalationSerializer(serializers.ModelSerializer):
             "version",
         ]
 
-    def get_meeting(self, escalation) -> int | None:
-        return escalation.agenda_item.meeting_id if escalation.agenda_item_id else None
+    def get_meeting(self, escalation: Escalation) -> int | None:
+        return escalation.agenda_item.meeting_id if escalation.agenda_item else None
 
     @extend_schema_field(AdviceSerializer(allow_null=True))
-    def get_advice(self, escalation):
+    def get_advice(self, escalation: Escalation) -> Any:
         advice = getattr(escalation, "advice", None)
         if advice is None:
             return None
@@ -197,7 +197,7 @@ class TaskInputSerializer(serializers.Serializer):
 
 @extend_schema_field(OpenApiTypes.INT)
 class VisibleSessionField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[MrtSession]:
         request = self.context.get("request")
         return selectors.visible_sessions(request.user) if request else MrtSession.objects.none()
 
