@@ -41,18 +41,15 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    ValueRange,
-    Window,
-    WindowFrameExclusion,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
@@ -203,7 +200,7 @@ def _any(found: dict[str, Q]) -> Q:
 # ``conditions`` says per case whether it has a finding, with subqueries that refer to the
 # case (fine for one page of cases). For the counts over every case the same findings are
 # sets of cases, each computed once for all cases: plain conditions, joins and
-# aggregates, a window over the waiting lists, and semi- and anti-joins (an EXISTS in a
+# aggregates, a running maximum over the waiting lists, and semi- and anti-joins (an EXISTS in a
 # WHERE clause, which PostgreSQL runs as a hash join over the two sets, never per case).
 # tests/monitor/test_quality_counts.py proves the counts equal to those of ``conditions``.
 
@@ -230,26 +227,38 @@ def _scenario_without_dossier(location_ids: list[int]) -> QuerySet:
     return Case.objects.filter(pk__in=early.values("pk"))
 
 
+# Per LVV and day of waitlisting, the latest end of waiting (a place, or closure) of those
+# waitlisted that day; then, over the days in order, the latest of the days before (a
+# running maximum, computed in one pass); a case whose shelter started before that passed
+# someone who waited longer.
+_PASSED_ON_THE_WAITING_LIST = """
+SELECT c.id FROM {case} c
+JOIN (
+    SELECT location_id, waitlisted_on,
+        MAX(day_end) OVER (
+            PARTITION BY location_id ORDER BY waitlisted_on ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) AS earlier_end
+    FROM (
+        SELECT location_id, waitlisted_on,
+            MAX(LEAST(COALESCE(shelter_started_on, 'infinity'::date), COALESCE(closed_on, 'infinity'::date))) AS day_end
+        FROM {case}
+        WHERE waitlisted_on IS NOT NULL AND location_id = ANY(%s)
+        GROUP BY location_id, waitlisted_on
+    ) days
+) waited ON waited.location_id = c.location_id AND waited.waitlisted_on = c.waitlisted_on
+WHERE c.shelter_started_on < waited.earlier_end
+"""
+
+
 def _waiting_order_breach_set(location_ids: list[int]) -> QuerySet:
-    """Per LVV, the waiting list in order of waitlisting: the latest end of waiting (a
-    place, or closure) of everyone waitlisted strictly earlier; a start of shelter before
-    that end passed someone who waited longer. Those with a reason on record are left out."""
-    never = Value(datetime.date.max)
-    earlier_end = Window(
-        Max(Least(Coalesce("shelter_started_on", never), Coalesce("closed_on", never))),
-        partition_by=[F("location")],
-        order_by=F("waitlisted_on").asc(),
-        frame=ValueRange(start=None, end=0, exclusion=WindowFrameExclusion.GROUP),
-    )
-    passed = (
-        Case.objects.filter(location__in=location_ids, waitlisted_on__isnull=False)
-        .annotate(earlier_end=earlier_end)
-        .filter(earlier_end__gt=F("shelter_started_on"))
-    )
+    """Someone waitlisted strictly earlier in the same LVV still waited on the day this
+    shelter started, and the start has no reason on record."""
+    sql = _PASSED_ON_THE_WAITING_LIST.format(case=Case._meta.db_table)  # a table name; the ids are parameters
+    passed = RawSQL(sql, [location_ids])  # noqa: S611
     with_reason = TimelineEvent.objects.filter(
         case=OuterRef("pk"), type=EventType.SHELTER_STARTED, data__out_of_order=True
     )
-    return Case.objects.filter(pk__in=passed.values("pk")).filter(~Exists(with_reason))
+    return Case.objects.filter(pk__in=passed).filter(~Exists(with_reason))
 
 
 def _forced_without_check_set() -> QuerySet:
