@@ -4,24 +4,29 @@ the advice), sessions, tasks and advice. Same selectors, services and policy as 
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from cases.api.serializers import DateInputSerializer
 from lvv import errors
 from lvv.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version
+from lvv.api.types import AuthenticatedRequest
 from lvv.lists.api import ListOrderingFilter
 from lvv.params import IdFilter
 from lvv.partners.models import Location
 from mrt import lists as mrt_lists
 from mrt import selectors, services
 from mrt.api import serializers as s
-from mrt.models import Escalation, EscalationStatus, MrtSession, Position, PreparationTask
+from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
 
 TAG = "mrt"
 
@@ -53,7 +58,7 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
     filter_backends = [filters.DjangoFilterBackend, ListOrderingFilter]
     list_definition = mrt_lists.ESCALATIONS
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Escalation]:
         queryset = selectors.visible_escalations(self.request.user)
         if self.action != "list":
             queryset = queryset.prefetch_related(
@@ -65,10 +70,10 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
             )
         return queryset
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return s.EscalationListSerializer if self.action == "list" else s.EscalationSerializer
 
-    def _detail(self, escalation, status_code=200):
+    def _detail(self, escalation: Escalation, status_code: int = 200) -> Response:
         return self.respond(self.get_queryset().get(pk=escalation.pk), status_code, s.EscalationSerializer)
 
     @extend_schema(
@@ -78,7 +83,7 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         tags=[TAG],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def positions(self, request, pk=None):
+    def positions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
         serializer = s.TextSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -98,7 +103,7 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         tags=[TAG],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def tasks(self, request, pk=None):
+    def tasks(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
         serializer = s.TaskInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -119,7 +124,7 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         tags=[TAG],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def schedule(self, request, pk=None):
+    def schedule(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
         serializer = s.ScheduleSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -148,7 +153,7 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         tags=[TAG],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def advice(self, request, pk=None):
+    def advice(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
         serializer = s.AdviceInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -192,14 +197,14 @@ class MrtSessionViewSet(
     serializer_class = s.MrtSessionSerializer
     filterset_class = SessionFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[MrtSession]:
         return (
             selectors.visible_sessions(self.request.user)
             .select_related("location", "municipality")
             .order_by("-date", "-pk")
         )
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = s.MrtSessionSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -220,7 +225,7 @@ class TaskFilter(filters.FilterSet):
         model = PreparationTask
         fields = ["scope", "escalation"]
 
-    def filter_scope(self, queryset, name, value):
+    def filter_scope(self, queryset: QuerySet[PreparationTask], name: str, value: str) -> QuerySet[PreparationTask]:
         return queryset
 
 
@@ -237,7 +242,7 @@ class PreparationTaskViewSet(AuditedMixin, mixins.ListModelMixin, mixins.Retriev
     serializer_class = s.TaskWithCaseSerializer
     filterset_class = TaskFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[PreparationTask]:
         user = self.request.user
         if self.action == "list" and self.request.query_params.get("scope", "mine") == "mine":
             return selectors.open_tasks_for(user)
@@ -250,7 +255,7 @@ class PreparationTaskViewSet(AuditedMixin, mixins.ListModelMixin, mixins.Retriev
         tags=[TAG],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def done(self, request, pk=None):
+    def done(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         task = self.get_object()
         serializer = DateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -274,5 +279,5 @@ class AdviceViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     object_type = "mrt.advice"
     serializer_class = s.AdviceWithCaseSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Advice]:
         return selectors.visible_advice(self.request.user)
