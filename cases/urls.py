@@ -1,6 +1,14 @@
 from django.urls import include, path
 
-from cases import views, views_documents, views_intake, views_notes, views_owners, views_reconciliation
+from cases import (
+    views,
+    views_documents,
+    views_intake,
+    views_notes,
+    views_owners,
+    views_reconciliation,
+    views_summary,
+)
 
 app_name = "cases"
 
@@ -14,6 +22,7 @@ urlpatterns = [
     path("reconciliation/sign-off/", views_reconciliation.sign_off, name="reconciliation-sign-off"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
+    path("<int:pk>/summary.pdf", views_summary.case_summary, name="summary"),
     path("<int:pk>/person/edit/", views.person_edit, name="person-edit"),
     path("meldingen/", include(("cases.views_notifications", "notifications"))),
     path("<int:pk>/steps/<slug:step>/", views.case_step, name="step"),

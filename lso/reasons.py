@@ -41,7 +41,7 @@ _DATED = {
 _ADVICE_KEYS = ("no_durable_solution_possible", "direction", "route")
 
 
-def _advice_words(advice: Mapping[str, Any]) -> str:
+def advice_words(advice: Mapping[str, Any]) -> str:
     """Either "geen bestendige oplossing mogelijk" or the advised direction and route."""
     if advice.get("no_durable_solution_possible"):
         return str(NO_DURABLE_SOLUTION)
@@ -99,7 +99,7 @@ def text(data: Mapping[str, Any]) -> str:
     # The partner's or the DT&V's words are shown as written (a neutral sentence for a special text, translated).
     words = stored_text.translate(data.get("text") or "")
     if reason == Reason.MRT_ADVICE_RECEIVED:
-        return str(MRT_ADVICE_DETAIL % {"date": day, "advice": _advice_words(data.get("advice") or {})})
+        return str(MRT_ADVICE_DETAIL % {"date": day, "advice": advice_words(data.get("advice") or {})})
     if reason == Reason.REQUESTED_BY_PARTNER:
         return str(REQUESTED_DETAIL % {"organisation": data.get("organisation") or "-", "date": day, "reason": words})
     if reason == Reason.DTV_FLAG:
