@@ -57,7 +57,7 @@ def test_the_page_refuses_and_reveals_nothing(client, world):
         reverse("cases:step", args=[case.pk, "start_shelter"]),
         {"version": case.version, "on": (D + datetime.timedelta(days=1)).isoformat(), "shelter_form": "24h"},
     )
-    assert response.status_code == 200  # the page again, with the error at the field
+    assert response.status_code == 400  # the page again, with the error at the field (ADR 0025)
     html = response.content.decode()
     assert str(services.ONE_PLACE) in html
     assert rot.reference not in html  # the other case is not named
