@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from cases import views_home
 from lvv import views, views_public
 
 admin.site.site_header = _("LVV Casussysteem – functioneel beheer")
 admin.site.site_title = _("LVV beheer")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views_home.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views_public.accessibility_statement, name="accessibility"),
     path("accounts/", include("lvv.accounts.urls")),
