@@ -77,6 +77,8 @@ from lvv.params import IntegerFilter
 from lvv.partners.models import Location, ServiceLink, locations_of
 
 if TYPE_CHECKING:
+    from rest_framework.request import Request
+
     from lvv.partners.models import Organisation
 
 # A case whose maximum stay ends within this many days of the meeting is suggested.
@@ -699,7 +701,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
         self,
         data: QueryDict | dict[str, Any] | None = None,
         *args: Any,
-        request: HttpRequest | None = None,
+        request: HttpRequest | Request | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, *args, request=request, **kwargs)

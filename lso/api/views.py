@@ -5,14 +5,19 @@ the pages: hidden objects 404, forbidden changes 403, bad input 400, stale versi
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from collections.abc import Callable
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from lso import lists as lso_lists
 from lso import selectors, services
@@ -20,8 +25,10 @@ from lso.api import serializers as s
 from lso.models import Action, AgendaItem, Meeting, MeetingStatus, ReviewNote
 from lso.views import meeting_attempt
 from lvv import errors
+from lvv.access.policy import Actor
 from lvv.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version, origin
 from lvv.api.pagination import PageNumberPagination
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import record
 from lvv.lists import api as list_api
@@ -38,7 +45,7 @@ class PageFirstPaginator(Paginator):
     count: the page's query also counts the rows (a window), so a page costs one ordering
     query instead of a count and a page."""
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page:
         try:
             wanted = int(number)
         except (TypeError, ValueError):
@@ -104,30 +111,30 @@ class MeetingViewSet(
     list_definition = lso_lists.MEETINGS
     ordering_fields = ["date", "created_at"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Meeting]:
         user = self.request.user
         queryset = selectors.meeting_list(user)
         if self.action != "list":
             queryset = queryset.prefetch_related(_items_prefetch(user)).select_related("location__municipality")
         return queryset
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "list":
             return s.MeetingSerializer
         return s.MeetingDetailSerializer
 
-    def _detail(self, meeting, status_code=200):
+    def _detail(self, meeting: Meeting, status_code: int = 200) -> Response:
         meeting = self.get_queryset().get(pk=meeting.pk)
         return self.respond(meeting, status_code, s.MeetingDetailSerializer)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = s.MeetingSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
         meeting = call_service(request, services.create_meeting, attempt=meeting_attempt(data["location"]), **data)
         return self._detail(meeting, 201)
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         meeting = self.get_object()
         version = expected_version(request, required=True)
         serializer = s.MeetingSerializer(
@@ -145,7 +152,7 @@ class MeetingViewSet(
         )
         return self._detail(meeting)
 
-    def _meeting_step(self, request, service, **kwargs):
+    def _meeting_step(self, request: Request, service: Callable[..., Meeting], **kwargs: Any) -> Response:
         meeting = self.get_object()
         s.VersionSerializer(data=request.data).is_valid(raise_exception=True)
         version = expected_version(request, required=True)
@@ -167,7 +174,7 @@ class MeetingViewSet(
         tags=[TAG_LSO],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def publish(self, request, pk=None):
+    def publish(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._meeting_step(request, services.publish_meeting)
 
     @extend_schema(
@@ -178,7 +185,7 @@ class MeetingViewSet(
         tags=[TAG_LSO],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def finalize(self, request, pk=None):
+    def finalize(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._meeting_step(request, services.finalize_minutes)
 
     @extend_schema(
@@ -199,15 +206,20 @@ class MeetingViewSet(
         serializer_class=s.SuggestionSerializer,
         pagination_class=SuggestionPagination,
     )
-    def suggestions(self, request, pk=None):
+    def suggestions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        page = self.paginate_queryset(selectors.SuggestionList(meeting, request.user))
+        # (DRF pages any list that can be sliced and counted; the stubs say a queryset.)
+        page: list[selectors.Suggestion] | None = self.paginate_queryset(
+            selectors.SuggestionList(meeting, request.user)  # type: ignore[arg-type]
+        )
+        paginator = self.paginator  # this action's, which has paged
+        assert page is not None and isinstance(paginator, SuggestionPagination) and paginator.page is not None
         record(
             actor=request.user,
             action=AuditAction.LIST,
             origin=origin(request),
             obj=meeting,
-            detail={"view": "suggestions", "page": self.paginator.page.number, "cases": [x.case.pk for x in page]},
+            detail={"view": "suggestions", "page": paginator.page.number, "cases": [x.case.pk for x in page]},
         )
         return self.get_paginated_response(s.SuggestionSerializer(page, many=True).data)
 
@@ -219,7 +231,7 @@ class MeetingViewSet(
         tags=[TAG_LSO],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def items(self, request, pk=None):
+    def items(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
         serializer = s.AgendaItemCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -254,7 +266,7 @@ class MeetingViewSet(
         tags=[TAG_LSO],
     )
     @action(detail=True, methods=["post"], url_path="add-suggestions", filter_backends=[], pagination_class=None)
-    def add_suggestions(self, request, pk=None):
+    def add_suggestions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
         serializer = s.AddSuggestionsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -278,7 +290,7 @@ class MeetingViewSet(
         tags=[TAG_LSO],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def reorder(self, request, pk=None):
+    def reorder(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
         serializer = s.ReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -294,7 +306,7 @@ class MeetingViewSet(
         return self._detail(meeting)
 
 
-def _items_prefetch(user):
+def _items_prefetch(user: Actor) -> Prefetch:
     return Prefetch("items", queryset=selectors.item_queryset(user), to_attr="visible_items")
 
 
@@ -339,14 +351,14 @@ class AgendaItemViewSet(
     filterset_class = AgendaItemFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[AgendaItem]:
         return selectors.item_queryset(self.request.user)
 
-    def _respond_item(self, item, status_code=200):
+    def _respond_item(self, item: AgendaItem, status_code: int = 200) -> Response:
         item = self.get_queryset().get(pk=item.pk)
         return Response(s.AgendaItemSerializer(item, context=self.get_serializer_context()).data, status=status_code)
 
-    def partial_update(self, request, *args, **kwargs):
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
         serializer = s.AgendaItemUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -363,7 +375,7 @@ class AgendaItemViewSet(
         )
         return self._respond_item(item)
 
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
         version = expected_version(request, required=False)
         call_service(request, services.remove_item, item=item, expected_version=version, attempt=errors.changing(item))
@@ -376,7 +388,7 @@ class AgendaItemViewSet(
         tags=[TAG_LSO],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def notes(self, request, pk=None):
+    def notes(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         item = self.get_object()
         serializer = s.NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -406,7 +418,7 @@ class AgendaItemViewSet(
         tags=[TAG_LSO],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def outcome(self, request, pk=None):
+    def outcome(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         item = self.get_object()
         serializer = s.OutcomeInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -437,7 +449,7 @@ class ActionFilter(filters.FilterSet):
         model = Action
         fields = ["scope", "case", "open"]
 
-    def filter_scope(self, queryset, name, value):
+    def filter_scope(self, queryset: QuerySet[Action], name: str, value: str) -> QuerySet[Action]:
         return queryset
 
 
@@ -453,7 +465,7 @@ class ActionViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     filterset_class = ActionFilter
     ordering_fields = ["due_on"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Action]:
         user = self.request.user
         if self.action == "list" and self.request.query_params.get("scope", "mine") == "mine":
             return selectors.open_actions_for(user)
@@ -466,7 +478,7 @@ class ActionViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         tags=[TAG_LSO],
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def done(self, request, pk=None):
+    def done(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         item = self.get_object()
         serializer = s.DateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -491,10 +503,10 @@ class ActionViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
 class LsoRequestViewSet(viewsets.GenericViewSet):
     serializer_class = s.LsoRequestSerializer
 
-    def get_queryset(self):  # only create exists; nothing is listed
+    def get_queryset(self) -> QuerySet[Meeting]:  # only create exists; nothing is listed
         return Meeting.objects.none()
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         serializer = s.LsoRequestSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -532,17 +544,17 @@ class ReviewNoteViewSet(
     serializer_class = s.ReviewNoteSerializer
     filterset_class = ReviewNoteFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if self.action == "queue":
             return selectors.review_queue(self.request.user)
         return selectors.visible_review_notes(self.request.user)
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "queue":
             return s.ReviewQueueSerializer
         return s.ReviewNoteSerializer
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         serializer = s.ReviewNoteInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -583,7 +595,7 @@ class ReviewNoteViewSet(
         tags=[TAG_REVIEW],
     )
     @action(detail=False, methods=["get"], filter_backends=[])
-    def queue(self, request):
+    def queue(self, request: AuthenticatedRequest) -> Response:
         filterset = selectors.ReviewQueueFilter(request.query_params, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
