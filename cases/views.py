@@ -203,20 +203,7 @@ def case_edit(request, pk):
     special = policy.can_view_special_category(request.user, case)
     initial = {"version": case.version}
     form = CaseEditForm(request.POST or None, instance=case, initial=initial, show_special_category=special)
-    return _save_versioned(
-        request,
-        form,
-        case,
-        template="cases/case_edit.html",
-        title=_("Casus wijzigen"),
-        save=lambda data, version: services.update_case(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            case=case,
-            expected_version=version,
-            **data,
-        ),
-    )
+    return _save_versioned(request, form, _("Casus wijzigen"), services.update_case, of=case, case=case)
 
 
 @login_required
@@ -224,31 +211,26 @@ def person_edit(request, pk):
     case = _changeable_case(request, pk)
     person = case.person
     form = PersonEditForm(request.POST or None, instance=person, initial={"version": person.version})
-    return _save_versioned(
-        request,
-        form,
-        case,
-        template="cases/case_edit.html",
-        title=_("Persoonsgegevens wijzigen"),
-        save=lambda data, version: services.update_person(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            person=person,
-            expected_version=version,
-            **data,
-        ),
-    )
+    title = _("Persoonsgegevens wijzigen")
+    return _save_versioned(request, form, title, services.update_person, of=case, person=person)
 
 
-def _save_versioned(request, form, case, *, template, title, save):
+def _save_versioned(request, form, title, service, *, of: Case, **target):
+    """The edit page of a versioned record of case ``of`` (the case or its person): on a
+    valid post ``service`` with ``target``, the changed fields and the version the form was
+    based on."""
+    case = of
     status = 200
     if request.method == "POST":
         outcome = pages.submit(
             request,
             form,
-            lambda: save(
-                {name: value for name, value in form.cleaned_data.items() if name != "version"},
-                form.cleaned_data["version"],
+            lambda: service(
+                acting_user=request.user,
+                origin=Origin.from_request(request),
+                expected_version=form.cleaned_data["version"],
+                **target,
+                **{name: value for name, value in form.cleaned_data.items() if name != "version"},
             ),
             attempt=errors.changing(form.instance),
         )
@@ -264,7 +246,7 @@ def _save_versioned(request, form, case, *, template, title, save):
         origin=Origin.from_request(request),
         detail={"case": case.pk, "page": "edit"},
     )
-    return render(request, template, {"form": form, "case": case, "title": title}, status=status)
+    return render(request, "cases/case_edit.html", {"form": form, "case": case, "title": title}, status=status)
 
 
 def attach_errors(exc: ValidationError, *forms) -> None:

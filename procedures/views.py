@@ -66,17 +66,22 @@ def _case_url(case: Case) -> str:
     return reverse("cases:detail", args=[case.pk]) + "#procedures"
 
 
-def _record_page(request, case, form, *, allowed: bool, object_type: str, call, success, title: str, intro: str = ""):
+def _record_page(request, case, form, service, *, allowed: bool, object_type: str, success, title, intro=""):
     """A form that records something on the case (an application, a departure step or
     plan): refused (403, logged) for a user who may not; on a valid post the service, then
     a message and the case page, else the form again with the status ``lvv.errors`` gives
-    (the refusal logged as the API logs it)."""
+    (the refusal logged as the API logs it). ``service`` takes the form's fields."""
     attempt = errors.creating(object_type, case=case.pk)
     if not allowed:
         errors.deny(request, attempt)
     status = 200
     if request.method == "POST":
-        outcome = pages.submit(request, form, call, attempt=attempt)
+        outcome = pages.submit(
+            request,
+            form,
+            lambda: service(acting_user=request.user, origin=_origin(request), case=case, **form.cleaned_data),
+            attempt=attempt,
+        )
         if outcome.done:
             messages.success(request, success)
             return redirect(_case_url(case))
@@ -98,11 +103,9 @@ def application_new(request, pk):
         request,
         case,
         form,
+        services.submit_application,
         allowed=services.can_submit(request.user, case),
         object_type="procedures.application",
-        call=lambda: services.submit_application(
-            acting_user=request.user, origin=_origin(request), case=case, **form.cleaned_data
-        ),
         success=APPLICATION_RECORDED,
         title=_("Aanvraag vastleggen"),
     )
@@ -186,11 +189,9 @@ def departure_step_new(request, pk):
         request,
         case,
         form,
+        services.record_departure_step,
         allowed=services.can_record_departure(request.user, case),
         object_type="procedures.departurestep",
-        call=lambda: services.record_departure_step(
-            acting_user=request.user, origin=_origin(request), case=case, **form.cleaned_data
-        ),
         success=STEP_RECORDED,
         title=_("Stap in de vertrekvoorbereiding vastleggen"),
     )
@@ -206,11 +207,9 @@ def departure_plan_new(request, pk):
         request,
         case,
         form,
+        services.plan_departure,
         allowed=services.can_record_departure(request.user, case),
         object_type="procedures.departureplan",
-        call=lambda: services.plan_departure(
-            acting_user=request.user, origin=_origin(request), case=case, **form.cleaned_data
-        ),
         success=PLAN_RECORDED,
         title=_("Vertrek plannen") if current is None else _("Vertrek opnieuw plannen"),
         intro=str(REPLANNING) % {"date": date_format(current.planned_on)} if current is not None else "",

@@ -3,6 +3,9 @@ organisation as the API names it, and the version a change is based on."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,7 +15,9 @@ from lvv.api.common import VERSION_HELP
 
 class CodedValueSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("Vaste code (verandert niet met de taal)."))
-    label = serializers.CharField(help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands)."))
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named "label", not the serializer's own
+        help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands).")
+    )
 
     class Meta:
         ref_name = "CodedValue"
@@ -22,12 +27,12 @@ class CodedValueSerializer(serializers.Serializer):
 class CodedField(serializers.Field):
     """A choice as ``{"code": ..., "label": ...}`` (null when blank)."""
 
-    def __init__(self, choices, **kwargs):
+    def __init__(self, choices: Iterable[tuple[Any, Any]], **kwargs: Any) -> None:
         kwargs.setdefault("read_only", True)
         self.labels = dict(choices)
         super().__init__(**kwargs)
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> dict[str, str] | None:
         if value in ("", None):
             return None
         return {"code": str(value), "label": str(self.labels.get(str(value), value))}

@@ -37,6 +37,6 @@ def test_a_page_with_a_failed_submit_shows_the_summary(client, world):
     client.force_login(world.ams.users["casemanager"])
     response = client.post(reverse("cases:person-edit", args=[case.pk]), {"family_name": "", "version": 1})
     html = response.content.decode()
-    assert response.status_code == 200 and "data-error-summary" in html
+    assert response.status_code == 400 and "data-error-summary" in html
     assert 'href="#id_family_name_field"' in html
     assert "js/app.js" in html
