@@ -55,19 +55,3 @@ def as_api_exception(exc: Exception, request: Request | None = None) -> exceptio
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     converted = as_api_exception(exc, context.get("request"))
     return drf_exception_handler(converted or exc, context)
-
-
-class StaleVersion(exceptions.APIException):
-    """Kept while the views move to the exception handler; answers as ``lvv.errors`` says."""
-
-    status_code = errors.ANSWERS[errors.StaleVersionError].status
-    default_detail = errors.STALE_VERSION
-    default_code = errors.ANSWERS[errors.StaleVersionError].code
-
-
-class PreconditionFailed(exceptions.APIException):
-    """Kept while the views move to the exception handler; answers as ``lvv.errors`` says."""
-
-    status_code = errors.PRECONDITION_FAILED.status
-    default_detail = errors.STALE_IF_MATCH
-    default_code = errors.PRECONDITION_FAILED.code
