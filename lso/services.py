@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,6 +43,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -71,14 +72,15 @@ from lso.models import (
 )
 from lvv import jobs
 from lvv.access import policy
-from lvv.accounts.models import Role
+from lvv.access.policy import Actor, AnyUser
+from lvv.accounts.models import Role, User
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates, within_date_range
 from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
 from lvv.services import check_version, user_or_none
-from lvv.text import TEXT_MAX, check_text, text_errors
+from lvv.text import TEXT_MAX, check_text, column_length, text_errors
 
 __all__ = [
     "MinutesFinal",
@@ -173,16 +175,16 @@ ACTION_OWNER_KINDS = (OrganisationKind.MUNICIPALITY, OrganisationKind.NGO, Organ
 PREPARER_ROLES = (Role.LSO_CHAIR, Role.CASEMANAGER)
 MEETING_FIELDS = ("date", "start_time", "place", "online_link")
 # Lengths of the texts that have their own column size (the rest: lvv.text.TEXT_MAX).
-PLACE_MAX = Meeting._meta.get_field("place").max_length
-LINK_MAX = Meeting._meta.get_field("online_link").max_length
-ACTION_DESCRIPTION_MAX = Action._meta.get_field("description").max_length
-REQUEST_REASON_MAX = TimelineEvent._meta.get_field("summary").max_length  # the request is the event's summary
+PLACE_MAX = column_length(Meeting, "place")
+LINK_MAX = column_length(Meeting, "online_link")
+ACTION_DESCRIPTION_MAX = column_length(Action, "description")
+REQUEST_REASON_MAX = column_length(TimelineEvent, "summary")  # the request is the event's summary
 
 
 class MinutesFinal(PermissionDenied):
     """The meeting's minutes are final: nothing about it can change any more (403)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(str(MINUTES_ARE_FINAL))
 
 
@@ -201,20 +203,20 @@ def register_escalation_handler(handler: EscalationHandler) -> None:
 # --- Who may ----------------------------------------------------------------------------
 
 
-def _of_municipality(user, location: Location) -> bool:
+def _of_municipality(user: AnyUser, location: Location) -> TypeGuard[User]:
     return bool(
         getattr(user, "is_active", False)
-        and getattr(user, "organisation_id", None)
-        and user.organisation_id == location.municipality_id
+        and (organisation_id := getattr(user, "organisation_id", None))
+        and organisation_id == location.municipality_id
     )
 
 
-def can_prepare(user, location: Location) -> bool:
+def can_prepare(user: AnyUser, location: Location) -> bool:
     """Create and change meetings and build their agenda in ``location``."""
     return policy.is_system(user) or (_of_municipality(user, location) and user.has_role(*PREPARER_ROLES))
 
 
-def can_chair(user, location: Location) -> bool:
+def can_chair(user: AnyUser, location: Location) -> bool:
     """Publish the agenda, record the minutes and make them final in ``location``."""
     return policy.is_system(user) or (_of_municipality(user, location) and user.has_role(Role.LSO_CHAIR))
 
@@ -230,7 +232,7 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _not_future(on, field: str = "on") -> datetime.date:
+def _not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
     on = on or _today()
     if on > _today():
         raise ValidationError({field: DATE_IN_FUTURE})
@@ -239,7 +241,12 @@ def _not_future(on, field: str = "on") -> datetime.date:
 
 
 def _locked_meeting(
-    acting_user, meeting: Meeting, expected_version=None, *, check: Callable | None = can_prepare, denied=NOT_PREPARER
+    acting_user: Actor,
+    meeting: Meeting,
+    expected_version: int | None = None,
+    *,
+    check: Callable[[AnyUser, Location], bool] | None = can_prepare,
+    denied: str | Promise = NOT_PREPARER,
 ) -> Meeting:
     """The meeting, locked: 404 when hidden, 403 without the right, 403 when final, 409
     when stale."""
@@ -260,7 +267,7 @@ def _locked_meeting(
     return locked
 
 
-def _visible_item(acting_user, item: AgendaItem) -> AgendaItem:
+def _visible_item(acting_user: Actor, item: AgendaItem) -> AgendaItem:
     found = selectors.visible_items(acting_user).select_related("case", "meeting").filter(pk=item.pk).first()
     if found is None:
         raise NotVisibleError
@@ -281,7 +288,7 @@ def _validate_place(meeting: Meeting) -> None:
         raise ValidationError({"place": PLACE_OR_LINK_REQUIRED})
 
 
-def _required(value: str | None, field: str, message=TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
+def _required(value: str | None, field: str, message: str | Promise = TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
     """The text, stripped; required, at most ``limit`` characters (``lvv.text``)."""
     value = (value or "").strip()
     if not value:
@@ -295,7 +302,13 @@ def _required(value: str | None, field: str, message=TEXT_REQUIRED, limit: int =
 
 @transaction.atomic
 def save_member(
-    *, acting_user, origin: Origin, location: Location, organisation: Organisation, user=None, is_chair: bool = False
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    location: Location,
+    organisation: Organisation,
+    user: User | None = None,
+    is_chair: bool = False,
 ) -> Member:
     """Add (or update) a member of the LVV's LSO (``Member.clean``: a partner of the LVV,
     the person works there, the chair comes from the municipality). By the chair."""
@@ -317,7 +330,7 @@ def save_member(
 @transaction.atomic
 def create_meeting(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     location: Location,
     date: datetime.date,
@@ -346,7 +359,7 @@ def create_meeting(
 
 @transaction.atomic
 def update_meeting(
-    *, acting_user, origin: Origin, meeting: Meeting, expected_version: int | None, **changes: Any
+    *, acting_user: Actor, origin: Origin, meeting: Meeting, expected_version: int | None, **changes: Any
 ) -> Meeting:
     """Change the date, time, place or link of a meeting that has not been held yet."""
     unknown = set(changes) - set(MEETING_FIELDS)
@@ -370,7 +383,7 @@ def update_meeting(
 # --- The agenda ---------------------------------------------------------------------------
 
 
-def _check_case_for_agenda(acting_user, meeting: Meeting, case: Case) -> Case:
+def _check_case_for_agenda(acting_user: Actor, meeting: Meeting, case: Case | int) -> Case:
     visible = Case.objects.visible_to(acting_user).filter(pk=getattr(case, "pk", case)).first()
     if visible is None:
         raise NotVisibleError
@@ -387,7 +400,7 @@ def _next_order(meeting: Meeting) -> int:
     return (AgendaItem.objects.filter(meeting=meeting).aggregate(m=Max("order"))["m"] or 0) + 1
 
 
-def _create_item(acting_user, origin, meeting: Meeting, case: Case, **fields) -> AgendaItem:
+def _create_item(acting_user: Actor, origin: Origin, meeting: Meeting, case: Case, **fields: Any) -> AgendaItem:
     item = AgendaItem(meeting=meeting, case=case, order=_next_order(meeting), added_by=user_or_none(acting_user))
     for name, value in fields.items():
         setattr(item, name, value)
@@ -406,7 +419,7 @@ def _create_item(acting_user, origin, meeting: Meeting, case: Case, **fields) ->
 @transaction.atomic
 def add_item(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     meeting: Meeting,
     case: Case,
@@ -421,7 +434,11 @@ def add_item(
         raise ValidationError({"reason": _("Kies een geldige reden.")})
     check_text(reason_detail=(reason_detail, TEXT_MAX))
     case = _check_case_for_agenda(acting_user, meeting, case)
-    fields = {"reason": reason, "reason_detail": (reason_detail or "").strip(), "source": ItemSource.MANUAL}
+    fields: dict[str, Any] = {
+        "reason": reason,
+        "reason_detail": (reason_detail or "").strip(),
+        "source": ItemSource.MANUAL,
+    }
     if minutes_allotted is not None:
         fields["minutes_allotted"] = minutes_allotted
     item = _create_item(acting_user, origin, meeting, case, **fields)
@@ -432,7 +449,7 @@ def add_item(
 @transaction.atomic
 def add_suggested_items(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     meeting: Meeting,
     cases: Iterable[Case | int],
@@ -441,7 +458,7 @@ def add_suggested_items(
     """Put suggested cases on the agenda, each with its first reason, the texts of all its
     reasons and the event that brought it (``selectors.suggestions``)."""
     meeting = _locked_meeting(acting_user, meeting, expected_version)
-    wanted = [getattr(c, "pk", c) for c in cases]
+    wanted = [c.pk if isinstance(c, Case) else c for c in cases]
     if not wanted:
         raise ValidationError({"cases": NO_CASES_CHOSEN})
     with translation.override(settings.LANGUAGE_CODE):
@@ -472,7 +489,7 @@ def add_suggested_items(
 @transaction.atomic
 def update_item(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     item: AgendaItem,
     minutes_allotted: int | None = None,
@@ -500,7 +517,7 @@ def update_item(
 
 
 @transaction.atomic
-def remove_item(*, acting_user, origin: Origin, item: AgendaItem, expected_version: int | None = None) -> None:
+def remove_item(*, acting_user: Actor, origin: Origin, item: AgendaItem, expected_version: int | None = None) -> None:
     """Take an item off the agenda (not once its outcome is recorded)."""
     item = _visible_item(acting_user, item)
     meeting = _locked_meeting(acting_user, item.meeting, expected_version)
@@ -519,7 +536,7 @@ def remove_item(*, acting_user, origin: Origin, item: AgendaItem, expected_versi
 
 @transaction.atomic
 def reorder_items(
-    *, acting_user, origin: Origin, meeting: Meeting, item_ids: list[int], expected_version: int | None = None
+    *, acting_user: Actor, origin: Origin, meeting: Meeting, item_ids: list[int], expected_version: int | None = None
 ) -> list[AgendaItem]:
     """Put the agenda in the given order (every item of the meeting exactly once)."""
     meeting = _locked_meeting(acting_user, meeting, expected_version)
@@ -538,7 +555,7 @@ def reorder_items(
 @transaction.atomic
 def save_preparation_note(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     item: AgendaItem,
     text: str,
@@ -592,7 +609,7 @@ def notice_message(meeting: Meeting, count: int) -> str:
 
 @transaction.atomic
 def publish_meeting(
-    *, acting_user, origin: Origin, meeting: Meeting, expected_version: int | None = None, notify: bool = True
+    *, acting_user: Actor, origin: Origin, meeting: Meeting, expected_version: int | None = None, notify: bool = True
 ) -> Meeting:
     """Publish the agenda: the members get an in-app notice (``MeetingNotice``) and an
     e-mail (queued after the commit, ``lso.tasks.send_meeting_notice``). ``notify=False``
@@ -609,7 +626,8 @@ def publish_meeting(
     record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"step": "publish"})
     if notify:
         message = notice_message(meeting, count)
-        recipients = selectors.meeting_recipients(meeting.location).exclude(pk=getattr(acting_user, "pk", None))
+        # (The system principal has no pk: it excludes nobody.)
+        recipients = selectors.meeting_recipients(meeting.location).exclude(pk=getattr(acting_user, "pk", None))  # type: ignore[misc]
         MeetingNotice.objects.bulk_create(
             [MeetingNotice(user=user, meeting=meeting, message=message) for user in recipients],
             ignore_conflicts=True,
@@ -621,7 +639,7 @@ def publish_meeting(
 
 
 @transaction.atomic
-def mark_notice_read(*, acting_user, notice: MeetingNotice) -> MeetingNotice:
+def mark_notice_read(*, acting_user: Actor, notice: MeetingNotice) -> MeetingNotice:
     if notice.user_id != getattr(acting_user, "pk", None):
         raise NotVisibleError
     if notice.read_at is None:
@@ -634,6 +652,7 @@ def mark_notice_read(*, acting_user, notice: MeetingNotice) -> MeetingNotice:
 
 
 def _clean_positions(location: Location, positions: Iterable[Mapping]) -> list[tuple[Organisation, str]]:
+    errors: list[str | Promise]
     cleaned, seen, errors = [], set(), []
     for entry in positions or ():
         organisation, text = entry.get("organisation"), (entry.get("text") or "").strip()
@@ -657,9 +676,9 @@ def _clean_positions(location: Location, positions: Iterable[Mapping]) -> list[t
     return cleaned
 
 
-def _action_errors(case: Case, spec: Mapping, not_before: datetime.date) -> list[tuple[str, str]]:
+def _action_errors(case: Case, spec: Mapping, not_before: datetime.date) -> list[tuple[str, str | Promise]]:
     """What is wrong with one action, as (field, message) pairs."""
-    errors = []
+    errors: list[tuple[str, str | Promise]] = []
     if not (spec.get("description") or "").strip():
         errors.append(("description", ACTION_DESCRIPTION_REQUIRED))
     errors += [("description", message) for message in text_errors(spec.get("description"), ACTION_DESCRIPTION_MAX)]
@@ -702,7 +721,9 @@ def _clean_actions(case: Case, actions: Iterable[Mapping], not_before: datetime.
     return actions
 
 
-def _create_action(acting_user, case: Case, spec: Mapping, *, item: AgendaItem | None, on: datetime.date) -> Action:
+def _create_action(
+    acting_user: Actor, case: Case, spec: Mapping, *, item: AgendaItem | None, on: datetime.date
+) -> Action:
     action = Action.objects.create(
         case=case,
         item=item,
@@ -778,7 +799,7 @@ def _validate_decision(  # noqa: C901 -- one branch per kind; to be split (issue
 @transaction.atomic
 def record_outcome(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     item: AgendaItem,
     decision: str,
@@ -911,7 +932,9 @@ def record_outcome(
 
 
 @transaction.atomic
-def finalize_minutes(*, acting_user, origin: Origin, meeting: Meeting, expected_version: int | None = None) -> Meeting:
+def finalize_minutes(
+    *, acting_user: Actor, origin: Origin, meeting: Meeting, expected_version: int | None = None
+) -> Meeting:
     """Make the minutes final: every item has its outcome; afterwards nothing changes."""
     meeting = _locked_meeting(acting_user, meeting, expected_version, check=can_chair, denied=NOT_CHAIR)
     if meeting.status != MeetingStatus.HELD:
@@ -936,13 +959,13 @@ def finalize_minutes(*, acting_user, origin: Origin, meeting: Meeting, expected_
 @transaction.atomic
 def create_action(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     description: str,
     owner_organisation: Organisation,
     due_on: datetime.date,
-    owner_user=None,
+    owner_user: User | None = None,
     on: datetime.date | None = None,
 ) -> Action:
     """A follow-up action outside a meeting (by the municipality's preparers)."""
@@ -969,42 +992,42 @@ def create_action(
 
 
 @transaction.atomic
-def mark_action_done(*, acting_user, origin: Origin, action: Action, on: datetime.date | None = None) -> Action:
+def mark_action_done(*, acting_user: Actor, origin: Origin, action: Action, on: datetime.date | None = None) -> Action:
     """The owner (or the municipality) marks an action done; also after final minutes."""
-    action = (
+    locked = (
         Action.objects.filter(case__in=Case.objects.visible_to(acting_user).values("pk"))
         .select_for_update(of=("self",))
         .select_related("case__location", "item__meeting")
         .filter(pk=action.pk)
         .first()
     )
-    if action is None:
+    if locked is None:
         raise NotVisibleError
     owner = policy.is_system(acting_user) or (
-        action.owner_user_id == getattr(acting_user, "pk", None)
-        or action.owner_organisation_id == getattr(acting_user, "organisation_id", None)
-        or can_prepare(acting_user, action.case.location)
+        locked.owner_user_id == getattr(acting_user, "pk", None)
+        or locked.owner_organisation_id == getattr(acting_user, "organisation_id", None)
+        or can_prepare(acting_user, locked.case.location)
     )
     if not owner:
         raise PermissionDenied(str(NOT_ACTION_OWNER))
-    if action.done_on:
+    if locked.done_on:
         raise ValidationError({"__all__": ACTION_ALREADY_DONE})
     on = _not_future(on)
-    agreed_on = action.item.meeting.date if action.item_id else timezone.localtime(action.created_at).date()
+    agreed_on = locked.item.meeting.date if locked.item else timezone.localtime(locked.created_at).date()
     if on < agreed_on:
         raise ValidationError({"on": DATE_BEFORE % {"date": date_format(agreed_on)}})
-    action.done_on, action.done_by = on, user_or_none(acting_user)
-    action.save(update_fields=["done_on", "done_by"])
+    locked.done_on, locked.done_by = on, user_or_none(acting_user)
+    locked.save(update_fields=["done_on", "done_by"])
     add_event(
-        action.case,
+        locked.case,
         EventType.ACTION_DONE,
         on=on,
         actor=acting_user,
-        summary=action.description,
-        data={"action": action.pk},
+        summary=locked.description,
+        data={"action": locked.pk},
     )
-    record(actor=acting_user, action=AuditAction.UPDATE, obj=action, origin=origin, detail={"case": action.case_id})
-    return action
+    record(actor=acting_user, action=AuditAction.UPDATE, obj=locked, origin=origin, detail={"case": locked.case_id})
+    return locked
 
 
 # --- Requests and reviews -----------------------------------------------------------------
@@ -1012,7 +1035,7 @@ def mark_action_done(*, acting_user, origin: Origin, action: Action, on: datetim
 
 @transaction.atomic
 def request_lso_discussion(
-    *, acting_user, origin: Origin, case: Case, reason: str, on: datetime.date | None = None
+    *, acting_user: Actor, origin: Origin, case: Case, reason: str, on: datetime.date | None = None
 ) -> TimelineEvent:
     """A partner asks for the case to be discussed: an ``lso_requested`` event, which makes
     the case a suggestion until the LSO discusses it."""
@@ -1045,7 +1068,7 @@ def request_lso_discussion(
 @transaction.atomic
 def add_review_note(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     text: str,
@@ -1071,7 +1094,7 @@ def add_review_note(
     note = ReviewNote.objects.create(
         case=visible,
         author=acting_user,
-        organisation=acting_user.organisation,
+        organisation=acting_user.organisation,  # type: ignore[misc]  # a user with a role has one (User.clean)
         text=text,
         confidentiality=confidentiality,
         flagged=bool(flagged),
@@ -1097,7 +1120,7 @@ def add_review_note(
 
 
 @transaction.atomic
-def request_agenda_pack(*, acting_user, origin: Origin, meeting: Meeting) -> AgendaPack:
+def request_agenda_pack(*, acting_user: User, origin: Origin, meeting: Meeting) -> AgendaPack:
     """Ask for the agenda pack of ``meeting`` for ``acting_user`` (who must see the
     meeting); a background task makes the PDF with what this reader may see."""
     if not selectors.visible_meetings(acting_user).filter(pk=meeting.pk).exists():
@@ -1115,7 +1138,7 @@ def request_agenda_pack(*, acting_user, origin: Origin, meeting: Meeting) -> Age
 
 
 @transaction.atomic
-def retry_agenda_pack(*, acting_user, origin: Origin, pack: AgendaPack) -> AgendaPack:
+def retry_agenda_pack(*, acting_user: User, origin: Origin, pack: AgendaPack) -> AgendaPack:
     """Ask again for a pack that failed: a new pack of the same meeting for the same
     reader, who must be the one who asked and still see the meeting."""
     if not acting_user.is_authenticated or pack.requested_by_id != acting_user.pk:
