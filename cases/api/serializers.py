@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Choices
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,22 +20,28 @@ from cases import special_types
 from cases.models import (
     DEPARTURE_CATEGORIES,
     V_NUMBER_TAKEN,
+    AdmissionCheck,
     Case,
     CaseType,
     Confidentiality,
+    CooperationCheck,
     CooperationResult,
+    Deadline,
     DeadlineKind,
     Direction,
     DossierPartKind,
     EventType,
     ExceptionGround,
+    Outflow,
     OutflowCategory,
     Person,
     RegistrationSource,
     Route,
+    Scenario,
     Sex,
     ShelterForm,
     TerminationBasis,
+    TimelineEvent,
     v_number_validator,
 )
 from cases.services import (
@@ -45,9 +54,13 @@ from cases.services import (
     REJECTION_REASON_REQUIRED,
 )
 from cases.workflow import State
+from lvv.accounts.models import User
 from lvv.api.serializers import CodedField
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 VERSION_HELP = _(
     "Versie waarop de wijziging is gebaseerd (optimistische gelijktijdigheid). Verplicht bij wijzigen, "
@@ -94,7 +107,7 @@ class OwnerSerializer(serializers.Serializer):
     class Meta:
         ref_name = "CaseOwner"
 
-    def get_name(self, user) -> str:
+    def get_name(self, user: User) -> str:
         return user.get_full_name() or user.get_username()
 
 
@@ -145,13 +158,13 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {"version": {"required": False, "help_text": VERSION_HELP}}
         # Uniqueness of (location, external_id) is checked by the service with a field-level message.
-        validators = []
+        validators: list[Any] = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["person"].queryset = Person.objects.visible_to(request.user)
+            self.fields["person"].queryset = Person.objects.visible_to(request.user)  # type: ignore[attr-defined]
         if self.instance is not None and not isinstance(self.instance, Case):
             return
         if isinstance(self.instance, Case):
@@ -159,7 +172,7 @@ class CaseSerializer(serializers.ModelSerializer):
             self.fields["person"].read_only = True
             self.fields["location"].read_only = True
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Case) -> Any:
         data = super().to_representation(instance)
         checker = self.context.get("special_category")
         if checker is None or not checker(instance):
@@ -191,7 +204,9 @@ PARTNER_LABELS = {"ind": _("IND"), "dtv": _("DT&V")}
 
 class CodeLabelSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("Vaste code (verandert niet met de taal)."))
-    label = serializers.CharField(help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands)."))
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named "label", not the serializer's own
+        help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands).")
+    )
 
     class Meta:
         ref_name = "CodeLabel"
@@ -201,19 +216,19 @@ class CodeLabelSerializer(serializers.Serializer):
 class CodeLabelField(serializers.Field):
     """A coded value as ``{"code": ..., "label": ...}``; blank codes become null."""
 
-    def __init__(self, labels, **kwargs):
+    def __init__(self, labels: Mapping[str, Any] | Callable[[], Mapping[str, Any]], **kwargs: Any) -> None:
         kwargs.setdefault("read_only", True)
         self.labels = labels
         super().__init__(**kwargs)
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> dict[str, str] | None:
         if value in ("", None):
             return None
         labels = self.labels() if callable(self.labels) else self.labels
         return {"code": str(value), "label": str(labels.get(str(value), value))}
 
 
-def _choices(choices_cls) -> dict:
+def _choices(choices_cls: type[Choices]) -> dict:
     return dict(choices_cls.choices)
 
 
@@ -221,7 +236,7 @@ def _country_names() -> dict:
     return dict(countries)
 
 
-def _name_of(user) -> str | None:
+def _name_of(user: User | None) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.get_username()
@@ -242,7 +257,7 @@ class AdmissionCheckOutSerializer(serializers.Serializer):
     )
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_unmet_criteria(self, check) -> list[str]:
+    def get_unmet_criteria(self, check: AdmissionCheck) -> list[str]:
         return check.unmet_criteria(self.context["case"].location)
 
 
@@ -260,7 +275,7 @@ class ScenarioOutSerializer(serializers.Serializer):
     notes = serializers.CharField()
     set_by = serializers.SerializerMethodField()
 
-    def get_set_by(self, scenario) -> str | None:
+    def get_set_by(self, scenario: Scenario) -> str | None:
         return _name_of(scenario.set_by)
 
 
@@ -271,7 +286,7 @@ class CooperationCheckOutSerializer(serializers.Serializer):
     notes = serializers.CharField()
     checked_by = serializers.SerializerMethodField()
 
-    def get_checked_by(self, check) -> str | None:
+    def get_checked_by(self, check: CooperationCheck) -> str | None:
         return _name_of(check.checked_by)
 
 
@@ -295,7 +310,7 @@ class OutflowOutSerializer(serializers.Serializer):
     disputed_on = serializers.DateField(allow_null=True)
     dispute_reason = serializers.CharField()
 
-    def get_confirmed(self, outflow) -> bool:
+    def get_confirmed(self, outflow: Outflow) -> bool:
         return outflow.confirmed_on is not None
 
 
@@ -310,7 +325,7 @@ class DeadlineOutSerializer(serializers.Serializer):
     status = serializers.SerializerMethodField()
 
     @extend_schema_field(CodeLabelSerializer)
-    def get_status(self, deadline) -> dict:
+    def get_status(self, deadline: Deadline) -> dict:
         status = deadline.status_on(self.context["today"], self.context["due_soon_days"])
         return {"code": status, "label": str(DEADLINE_STATUS_LABELS[status])}
 
@@ -322,17 +337,17 @@ class TimelineEventSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
     actor = serializers.SerializerMethodField()
     summary = serializers.CharField()
-    data = serializers.JSONField(
+    data = serializers.JSONField(  # type: ignore[assignment]  # a field named "data", not the serializer's own
         help_text=_(
             "De gegevens van de gebeurtenis. Casustypen die bijzondere persoonsgegevens zijn, alleen voor wie "
             "de extra autorisatie heeft."
         )
     )
 
-    def get_actor(self, event) -> str | None:
+    def get_actor(self, event: TimelineEvent) -> str | None:
         return _name_of(event.actor)
 
-    def to_representation(self, event):
+    def to_representation(self, event: TimelineEvent) -> Any:
         data = super().to_representation(event)
         # The special case types of a case_types_set event only for readers with the permission.
         special = special_types.special_from_context(self.context, Case(pk=event.case_id))
@@ -342,7 +357,7 @@ class TimelineEventSerializer(serializers.Serializer):
 
 class AllowedStepSerializer(serializers.Serializer):
     name = serializers.CharField(help_text=_("Naam van de stap in de overgangstabel (cases/workflow.py)."))
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label", not the serializer's own
     url = serializers.CharField(help_text=_("Het eindpunt (POST) dat deze stap zet."))
 
 
@@ -395,37 +410,37 @@ class TrajectorySerializer(serializers.Serializer):
     )
 
     @extend_schema_field(CodeLabelSerializer(many=True))
-    def get_case_types(self, case):
+    def get_case_types(self, case: Case) -> Any:
         special = special_types.special_from_context(self.context, case)
         field = CodeLabelField(_choices(CaseType))
         return [field.to_representation(value) for value in special_types.visible(case.case_types, special=special)]
 
     @extend_schema_field(AdmissionCheckOutSerializer(allow_null=True))
-    def get_admission_check(self, case):
+    def get_admission_check(self, case: Case) -> Any:
         check = _related_or_none(case, "admission_check")
         if check is None:
             return None
         return AdmissionCheckOutSerializer(check, context={**self.context, "case": case}).data
 
     @extend_schema_field(ScenarioOutSerializer(allow_null=True))
-    def get_current_scenario(self, case):
+    def get_current_scenario(self, case: Case) -> Any:
         scenarios = list(case.scenarios.all())
         return ScenarioOutSerializer(scenarios[0], context=self.context).data if scenarios else None
 
     @extend_schema_field(OutflowOutSerializer(allow_null=True))
-    def get_outflow(self, case):
+    def get_outflow(self, case: Case) -> Any:
         outflow = _related_or_none(case, "outflow")
         return OutflowOutSerializer(outflow, context=self.context).data if outflow else None
 
-    def get_timeline_url(self, case) -> str:
+    def get_timeline_url(self, case: Case) -> str:
         return reverse("api:case-timeline", args=[case.pk])
 
     @extend_schema_field(AllowedStepSerializer(many=True))
-    def get_allowed_steps(self, case):
+    def get_allowed_steps(self, case: Case) -> Any:
         return AllowedStepSerializer(self.context["allowed_steps"], many=True).data
 
 
-def _related_or_none(obj, name):
+def _related_or_none(obj: object, name: str) -> Any:
     try:
         return getattr(obj, name)
     except ObjectDoesNotExist:
@@ -444,14 +459,14 @@ class StepSerializer(serializers.Serializer):
     )
     on = serializers.DateField(required=False, allow_null=True, help_text=ON_HELP)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Without If-Match the body must say which version the step is based on (the view
         # says whether the header was sent; the schema shows the field as optional).
         if self.context.get("if_match") is False:
             self.fields["version"].required = True
 
-    def validate_on(self, value):
+    def validate_on(self, value: datetime.date | None) -> datetime.date | None:
         if value is None:
             return value
         if value > timezone.localdate():
@@ -461,11 +476,11 @@ class StepSerializer(serializers.Serializer):
         return value
 
 
-def _notes(**kwargs):
+def _notes(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH, **kwargs)
 
 
-def _required_text(message, max_length=NOTES_MAX_LENGTH, **kwargs):
+def _required_text(message: StrOrPromise, max_length: int = NOTES_MAX_LENGTH, **kwargs: Any) -> serializers.CharField:
     return serializers.CharField(
         max_length=max_length, error_messages={"required": message, "blank": message, "null": message}, **kwargs
     )
@@ -496,7 +511,7 @@ class AdmitStepSerializer(StepSerializer):
     )
     exception_reason = _notes(help_text=_("Verplicht bij een uitzondering."))
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if attrs.get("exception") and not attrs.get("exception_reason", "").strip():
             raise serializers.ValidationError({"exception_reason": [str(EXCEPTION_REASON_REQUIRED)]})
@@ -608,7 +623,7 @@ class ResumeDeadlineStepSerializer(StepSerializer):
     deadline = serializers.ChoiceField(choices=DeadlineKind.choices, help_text=_("De soort termijn."))
 
 
-def _procedure_date(label):
+def _procedure_date(label: StrOrPromise) -> serializers.DateField:
     return serializers.DateField(required=False, allow_null=True, help_text=label)
 
 
@@ -638,13 +653,13 @@ class OutflowStepSerializer(StepSerializer):
     )
     notes = _notes()
 
-    def validate_country(self, value):
+    def validate_country(self, value: str) -> str:
         value = value.strip().upper()
         if value and value not in countries:
             raise serializers.ValidationError(str(COUNTRY_INVALID))
         return value
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         if attrs.get("category") in DEPARTURE_CATEGORIES and not attrs.get("country"):
             raise serializers.ValidationError({"country": [str(COUNTRY_REQUIRED)]})
@@ -658,7 +673,7 @@ class CorrectOutflowStepSerializer(OutflowStepSerializer):
     """The case manager corrects the recorded outflow (category, date, country), with a
     reason; the earlier values stay in the timeline."""
 
-    notes = None
+    notes = None  # type: ignore[assignment]  # no notes here (DRF leaves the field out)
     reason = _required_text(CORRECTION_REASON_REQUIRED, max_length=SHORT_TEXT_MAX)
 
 
@@ -694,7 +709,7 @@ class DateInputSerializer(serializers.Serializer):
 
     on = serializers.DateField(required=False, allow_null=True, help_text=_("Datum; standaard vandaag."))
 
-    def validate_on(self, value):
+    def validate_on(self, value: datetime.date | None) -> datetime.date | None:
         if value is not None and value > timezone.localdate():
             raise serializers.ValidationError(str(DATE_IN_FUTURE))
         return value
