@@ -13,17 +13,22 @@ channel ``api``. Included by ``lvv.api.urls``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import inboxes
 from cases import lists as case_lists
+from cases.models import Case
 from lvv.access import policy
 from lvv.api.common import DETAIL, origin
 from lvv.api.pagination import PageNumberPagination
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Result, record
 from lvv.lists import api as list_api
 
@@ -49,7 +54,7 @@ class InboxItemSerializer(serializers.Serializer):
         source="inbox_due", allow_null=True, help_text=_("De uiterste datum, als die er is.")
     )
 
-    def get_what(self, case) -> str:
+    def get_what(self, case: Case) -> str:
         return self.context["inbox"].what(case)
 
 
@@ -69,11 +74,11 @@ class _InboxPage(serializers.Serializer):
     results = InboxSerializer(many=True)
 
 
-def _log(request, action: str, result: str = Result.ALLOWED, **detail) -> None:
+def _log(request: Request, action: str, result: str = Result.ALLOWED, **detail: Any) -> None:
     record(actor=request.user, action=action, result=result, origin=origin(request), object_type="cases.case", **detail)
 
 
-def _require_case_role(request) -> None:
+def _require_case_role(request: Request) -> None:
     if not policy.sees_persons(request.user):
         _log(request, Action.LIST, Result.DENIED, detail={"inbox": True})
         raise exceptions.NotFound()
@@ -98,7 +103,7 @@ class InboxList(generics.GenericAPIView):
         responses={200: _InboxPage, 404: OpenApiResponse(DETAIL)},
         tags=[TAG],
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         _require_case_role(request)
         boxes = inboxes.for_user(request.user)
         numbers = inboxes.counts(request.user, boxes)
@@ -145,7 +150,7 @@ class InboxDetail(generics.GenericAPIView):
         responses={200: _ItemsPage, 404: OpenApiResponse(DETAIL)},
         tags=[TAG],
     )
-    def get(self, request, key: str):
+    def get(self, request: AuthenticatedRequest, key: str) -> Response:
         _require_case_role(request)
         try:
             box = inboxes.get_for_user(request.user, key[:KEY_MAX_LENGTH])
@@ -155,7 +160,9 @@ class InboxDetail(generics.GenericAPIView):
         items = list_api.order(box.items(request.user), request.query_params.get(list_api.PARAM), case_lists.INBOX)
         page = self.paginate_queryset(items)
         data = InboxItemSerializer(page, many=True, context={"inbox": box, "request": request}).data
-        _log(request, Action.LIST, detail={"inbox": box.key, "count": self.paginator.page.paginator.count})
+        paginator = self.paginator  # this view's, which has paged
+        assert isinstance(paginator, PageNumberPagination) and paginator.page is not None
+        _log(request, Action.LIST, detail={"inbox": box.key, "count": paginator.page.paginator.count})
         return self.get_paginated_response(data)
 
 
