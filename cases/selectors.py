@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import django_filters
 from django import forms
@@ -46,6 +46,7 @@ from cases.models import (
 )
 from cases.workflow import OPEN_STATES, QUEUE_STATES, State
 from lvv.access import policy
+from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role, User
 from lvv.forms import StyledFormMixin
 from lvv.params import QUERY_MAX_LENGTH
@@ -59,21 +60,27 @@ from lvv.partners.models import (
     locations_of,
 )
 
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+    from django.http import HttpRequest, QueryDict
+    from rest_framework.request import Request
 
-def visible_cases(user) -> QuerySet[Case]:
+
+def visible_cases(user: Actor) -> QuerySet[Case]:
     return Case.objects.visible_to(user).select_related("person", "location", "assigned_ngo")
 
 
-def visible_persons(user) -> QuerySet[Person]:
+def visible_persons(user: Actor) -> QuerySet[Person]:
     return Person.objects.visible_to(user)
 
 
-def get_visible_case(user, pk) -> Case:
+def get_visible_case(user: Actor, pk: int | str) -> Case:
     """The case, or ``Case.DoesNotExist`` when it does not exist for this user."""
     return visible_cases(user).get(pk=pk)
 
 
-def user_locations(user) -> QuerySet[Location]:
+def user_locations(user: AnyUser) -> QuerySet[Location]:
     return locations_of(getattr(user, "organisation", None))
 
 
@@ -109,12 +116,12 @@ def with_next_deadline(queryset: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def case_list(user) -> QuerySet[Case]:
+def case_list(user: Actor) -> QuerySet[Case]:
     """The case list: visible cases with their next deadline, in one query per page."""
     return with_next_deadline(visible_cases(user))
 
 
-def due_deadlines(user, *, today: datetime.date, due_soon_days: int) -> QuerySet[Deadline]:
+def due_deadlines(user: Actor, *, today: datetime.date, due_soon_days: int) -> QuerySet[Deadline]:
     """Running deadlines of the user's visible cases that are overdue or due within
     ``due_soon_days`` days, earliest first."""
     return (
@@ -128,7 +135,7 @@ def due_deadlines(user, *, today: datetime.date, due_soon_days: int) -> QuerySet
     )
 
 
-def disputed_outflows(user) -> QuerySet[Case]:
+def disputed_outflows(user: Actor) -> QuerySet[Case]:
     """Visible cases whose outflow the IND or the DT&V disputes: the case manager corrects
     it (or the partner confirms after all). Empty for users who cannot correct."""
     if not user.has_role(Role.CASEMANAGER):
@@ -141,7 +148,7 @@ def disputed_outflows(user) -> QuerySet[Case]:
     )
 
 
-def newest_registrations(user) -> QuerySet[Case]:
+def newest_registrations(user: Actor) -> QuerySet[Case]:
     """Visible cases still waiting for the admission decision, newest first."""
     return visible_cases(user).filter(state=State.REGISTERED).order_by("-registered_on", "-pk")
 
@@ -151,7 +158,7 @@ def waiting_list_order(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.order_by("location__name", "location_id", "waitlisted_on", "pk")
 
 
-def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Location]:
+def waiting_lists(user: Actor, *, today: datetime.date, per_location: int) -> list[Location]:
     """The user's LVVs, each with its capacity and free places on ``today`` and the first
     ``per_location`` visible cases of its waiting list (``location.waiting``), in two queries.
 
@@ -180,7 +187,7 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
     )
     # The LVVs once each (a semi-join, not the DISTINCT of ``locations_of``'s join, which would
     # count the places of an LVV once per organisation serving it before removing the copies).
-    locations = list(
+    locations: list[Any] = list(
         Location.objects.filter(pk__in=user_locations(user).values("pk"))
         .annotate(
             capacity_today=Coalesce(Subquery(capacity.values("places")[:1]), Value(0)),
@@ -213,7 +220,7 @@ def waiting_lists(user, *, today: datetime.date, per_location: int) -> list[Loca
 # --- The case page ------------------------------------------------------------------------
 
 
-def case_for_page(user, pk) -> Case:
+def case_for_page(user: Actor, pk: int | str) -> Case:
     """A visible case with everything its page shows, in a fixed number of queries.
 
     ``Case.DoesNotExist`` when the case does not exist for this user.
@@ -245,7 +252,7 @@ def case_for_page(user, pk) -> Case:
 
 
 def timeline_slice(
-    user, case: Case, *, offset: int, limit: int, special: bool | None = None
+    user: Actor, case: Case, *, offset: int, limit: int, special: bool | None = None
 ) -> tuple[list[TimelineEvent], bool]:
     """``limit`` events of the case's timeline as ``user`` may see it (``visible_timeline``)
     from ``offset``, newest first, and whether there are more (one query)."""
@@ -285,7 +292,7 @@ class FilterForm(StyledFormMixin, forms.Form):
 class OverdueSelect(forms.NullBooleanSelect):
     """ "Alle", "ja", "nee"; reads true/false as well as Django's own values (API)."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         self.choices = [("unknown", _("Alle casussen")), ("true", _("Ja, met verlopen termijn")), ("false", _("Nee"))]
 
@@ -342,7 +349,13 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["q", "location", "state", "direction", "overdue", "assigned_ngo", "case_type", "mine"]
         form = FilterForm
 
-    def __init__(self, data=None, *args, request=None, **kwargs):
+    def __init__(
+        self,
+        data: QueryDict | dict[str, Any] | None = None,
+        *args: Any,
+        request: HttpRequest | Request | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(data, *args, request=request, **kwargs)
         user = getattr(request, "user", None)
         self.user = user
@@ -361,20 +374,20 @@ class CaseFilter(django_filters.FilterSet):
         # choice. Drop it, so that this user's choices are the ones the field offers and checks.
         case_type.__dict__.pop("_field", None)
 
-    def filter_state(self, queryset, name, value):
+    def filter_state(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         """A state, or ``waiting``: the one waiting list (admitted, no place yet)."""
         if value == WAITING:
             return queryset.filter(state__in=QUEUE_STATES)
         return queryset.filter(state=value)
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         """Name (accent-insensitive, typo-tolerant), V-number or external id (``search``)."""
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(search(value))
 
-    def filter_direction(self, queryset, name, value):
+    def filter_direction(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         """The direction of the latest scenario."""
         if not value:
             return queryset
@@ -382,19 +395,19 @@ class CaseFilter(django_filters.FilterSet):
             latest_direction_filter=value
         )
 
-    def filter_overdue(self, queryset, name, value):
+    def filter_overdue(self, queryset: QuerySet[Case], name: str, value: bool | None) -> QuerySet[Case]:
         """Cases with (``True``) or without (``False``) a running deadline past its date."""
         if value is None:
             return queryset
         overdue = open_deadlines().filter(case=OuterRef("pk"), due_on__lt=timezone.localdate())
         return queryset.filter(Exists(overdue) if value else ~Exists(overdue))
 
-    def filter_case_type(self, queryset, name, value):
+    def filter_case_type(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if not value:
             return queryset
         return queryset.filter(case_types__contains=[value])
 
-    def filter_mine(self, queryset, name, value):
+    def filter_mine(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         """Only the cases where the user is the case manager or the NGO guide."""
         if value != MINE:
             return queryset
@@ -409,7 +422,9 @@ class EqualsAny(Func):
 
     output_field = BooleanField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(  # type: ignore[override]  # the function, template and joiner are this class's own
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         expression, array = (compiler.compile(part) for part in self.get_source_expressions())
         return f"({expression[0]} = ANY({array[0]}))", (*expression[1], *array[1])
 
@@ -443,7 +458,7 @@ class StepOption(NamedTuple):
     refusal: workflow.Refusal | None
 
 
-def step_options(user, case: Case, *, can_change: bool | None = None) -> list[StepOption]:
+def step_options(user: Actor, case: Case, *, can_change: bool | None = None) -> list[StepOption]:
     """Every step ``workflow.steps_for`` gives the user's roles in the case's state, once
     per key (pause and resume once per open deadline), each with the table's answer for now
     (``workflow.refusal``, the same conditions the services check). Reads the case's
@@ -459,7 +474,7 @@ def step_options(user, case: Case, *, can_change: bool | None = None) -> list[St
     return options
 
 
-def available_steps(user, case: Case, *, can_change: bool | None = None) -> list[tuple[workflow.Step, str]]:
+def available_steps(user: Actor, case: Case, *, can_change: bool | None = None) -> list[tuple[workflow.Step, str]]:
     """The steps ``user`` can take on ``case`` now (``step_options`` without a refusal), as
     (step, key). Pages and API offer exactly these. Steps that a higher app's records make
     the obvious next one come first (``cases.extensions``)."""
@@ -480,18 +495,18 @@ def available_steps(user, case: Case, *, can_change: bool | None = None) -> list
 # request); without it, the policy is asked.
 
 
-def _sees_special(user, case: Case, special: bool | None) -> bool:
+def _sees_special(user: Actor, case: Case, special: bool | None) -> bool:
     return policy.can_view_special_category(user, case) if special is None else special
 
 
-def _notes_of(user, case: Case, special: bool) -> QuerySet[Note]:
+def _notes_of(user: Actor, case: Case, special: bool) -> QuerySet[Note]:
     notes = Note.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case.pk).values("pk"))
     if not special:
         notes = notes.exclude(confidentiality=Confidentiality.SPECIAL)
     return notes
 
 
-def case_notes(user, case: Case, *, kind: str = "", special: bool | None = None) -> QuerySet[Note]:
+def case_notes(user: Actor, case: Case, *, kind: str = "", special: bool | None = None) -> QuerySet[Note]:
     """The notes of ``case`` that ``user`` may see, newest first (by ``written_on``, then by
     the time they were written), of one ``kind`` if given. Each comes with its author, the
     note it corrects and ``corrected_by``: the ids of its corrections this user may see,
@@ -501,7 +516,7 @@ def case_notes(user, case: Case, *, kind: str = "", special: bool | None = None)
     if kind:
         notes = notes.filter(kind=kind)
     # A correction belongs to the case of the note it corrects (``services.add_note``).
-    corrections = Note.objects.filter(corrects=OuterRef("pk"))
+    corrections: QuerySet[Any, Any] = Note.objects.filter(corrects=OuterRef("pk"))
     if not special:
         corrections = corrections.exclude(confidentiality=Confidentiality.SPECIAL)
     corrections = corrections.order_by("written_on", "created_at", "id").values("pk")
@@ -512,12 +527,12 @@ def case_notes(user, case: Case, *, kind: str = "", special: bool | None = None)
     )
 
 
-def get_visible_note(user, case: Case, pk, *, special: bool | None = None) -> Note:
+def get_visible_note(user: Actor, case: Case, pk: int | str, *, special: bool | None = None) -> Note:
     """One note of the case, or ``Note.DoesNotExist`` when it does not exist for this user."""
     return case_notes(user, case, special=special).get(pk=pk)
 
 
-def visible_timeline(user, case: Case, *, special: bool | None = None) -> QuerySet[TimelineEvent]:
+def visible_timeline(user: Actor, case: Case, *, special: bool | None = None) -> QuerySet[TimelineEvent]:
     """The case's timeline as ``user`` may see it, newest first: without the events of
     special items (notes, documents: every event whose data says ``"confidentiality":
     "special"``) for users who may not see special-category data of the case."""
@@ -538,17 +553,17 @@ OWNER_HISTORY_PAGE_SIZE = 5
 OWNER_ROLES = (Role.CASEMANAGER, Role.NGO)
 
 
-def owns_cases(user) -> bool:
+def owns_cases(user: Actor) -> bool:
     """Whether the user has a role that owns cases (case worker, NGO guide)."""
     return bool(getattr(user, "is_authenticated", False)) and not policy.is_system(user) and user.has_role(*OWNER_ROLES)
 
 
-def mine(user) -> Q:
+def mine(user: Actor) -> Q:
     """Cases where ``user`` is the case manager or the NGO guide."""
     return Q(case_manager=user.pk) | Q(ngo_guide=user.pk)
 
 
-def my_open_cases(user) -> QuerySet[Case]:
+def my_open_cases(user: Actor) -> QuerySet[Case]:
     """The user's own open cases (case manager or NGO guide), among those the user may see,
     newest registration first."""
     if not owns_cases(user):
@@ -556,7 +571,7 @@ def my_open_cases(user) -> QuerySet[Case]:
     return visible_cases(user).filter(mine(user), state__in=OPEN_STATES).order_by("-registered_on", "-pk")
 
 
-def _serving_organisations(case: Case) -> QuerySet[Organisation]:
+def _serving_organisations(case: Case) -> QuerySet[Organisation, Any]:
     """The organisations that work for the case's LVV: its municipality and those serving it."""
     return Organisation.objects.filter(
         Q(pk__in=Location.objects.filter(pk=case.location_id).values("municipality"))
@@ -606,7 +621,7 @@ def eligible_owner_choices(case: Case, roles: list[str]) -> dict[str, list[User]
     return {role: [user for user in users if getattr(user, f"eligible_{role}")] for role in roles}
 
 
-def owner_history(user, case: Case) -> QuerySet[CaseOwnerChange]:
+def owner_history(user: Actor, case: Case) -> QuerySet[CaseOwnerChange]:
     """The hand-overs of ``case`` as ``user`` may see them (all of them when the case is
     visible, none otherwise), newest first, with the users involved."""
     return (
@@ -616,7 +631,7 @@ def owner_history(user, case: Case) -> QuerySet[CaseOwnerChange]:
     )
 
 
-def owner_history_slice(user, case: Case, *, offset: int, limit: int) -> tuple[list[CaseOwnerChange], bool]:
+def owner_history_slice(user: Actor, case: Case, *, offset: int, limit: int) -> tuple[list[CaseOwnerChange], bool]:
     """``limit`` hand-overs from ``offset``, newest first, and whether there are older ones
     (one query)."""
     rows = list(owner_history(user, case)[offset : offset + limit + 1])
@@ -626,7 +641,7 @@ def owner_history_slice(user, case: Case, *, offset: int, limit: int) -> tuple[l
 # --- One person: everything the user may see --------------------------------------------------
 
 
-def person_cases(user, person_pk) -> QuerySet[Case]:
+def person_cases(user: Actor, person_pk: int | str) -> QuerySet[Case]:
     """The cases of one person that ``user`` may see (re-entries, other LVVs only where the
     user sees them), newest registration first, with what the person page shows."""
     return (
@@ -637,7 +652,7 @@ def person_cases(user, person_pk) -> QuerySet[Case]:
     )
 
 
-def person_notes(user, cases: list[Case], *, special_cases: set[int]) -> QuerySet[Note]:
+def person_notes(user: Actor, cases: list[Case], *, special_cases: set[int]) -> QuerySet[Note]:
     """The journal notes of ``cases`` (the person's visible cases) that ``user`` may see,
     newest first: a special note only of a case in ``special_cases`` (the cases whose
     special-category data the user may see, ``policy.SpecialCategoryChecker``). The cases
@@ -660,7 +675,7 @@ def person_notes(user, cases: list[Case], *, special_cases: set[int]) -> QuerySe
 from cases.models import Document  # noqa: E402
 
 
-def case_documents(user, case: Case, *, special: bool | None = None) -> QuerySet[Document]:
+def case_documents(user: Actor, case: Case, *, special: bool | None = None) -> QuerySet[Document]:
     """The documents of ``case`` that ``user`` may see, newest first, each with who added it
     and its dossier part. One query (index ``document_case_newest``)."""
     documents = Document.objects.filter(case__in=Case.objects.visible_to(user).filter(pk=case.pk).values("pk"))
@@ -671,7 +686,7 @@ def case_documents(user, case: Case, *, special: bool | None = None) -> QuerySet
     )
 
 
-def get_visible_document(user, case: Case, pk, *, special: bool | None = None) -> Document:
+def get_visible_document(user: Actor, case: Case, pk: int | str, *, special: bool | None = None) -> Document:
     """One document of the case, or ``Document.DoesNotExist`` when it does not exist for this user."""
     return case_documents(user, case, special=special).get(pk=pk)
 
@@ -679,7 +694,7 @@ def get_visible_document(user, case: Case, pk, *, special: bool | None = None) -
 # --- One person: the documents of the person's cases (case owners' person page) --------------
 
 
-def person_documents(user, cases: list[Case], *, special_cases: set[int]) -> QuerySet[Document]:
+def person_documents(user: Actor, cases: list[Case], *, special_cases: set[int]) -> QuerySet[Document]:
     """The documents of ``cases`` (the person's visible cases) that ``user`` may see, newest
     first: a special document only of a case in ``special_cases`` (as ``person_notes``).
     The cases are checked against the access policy again."""
