@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cases.api.urls import router
 from lvv.accounts.models import Role
-from lvv.api.urls import router
 from lvv.audit.models import AccessLogEntry
 from monitor.figures import figures
 from monitor.scope import NO_FIGURES, UNKNOWN_LOCATION
