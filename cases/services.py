@@ -11,7 +11,9 @@ import contextlib
 import contextvars
 import datetime
 import functools
-from typing import Any
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases import admission, deadlines, inboxes, special_types, workflow
@@ -71,13 +74,14 @@ from cases.workflow import (
     WRONG_PARTNER,
 )
 from lvv.access import policy
-from lvv.accounts.models import Role
+from lvv.access.policy import Actor
+from lvv.accounts.models import Role, User
 from lvv.audit import log as audit_log
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.errors import STALE_VERSION, NotVisibleError, StaleVersionError
 from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings, locations_of
 from lvv.services import check_version, user_or_none
-from lvv.text import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, check_text
+from lvv.text import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, check_text, column_length
 
 NOT_ALLOWED_LOCATION = _("U mag in deze LVV geen casussen registreren.")
 
@@ -99,7 +103,7 @@ def _validate_ngo(location: Location, ngo: Organisation | None) -> None:
         raise ValidationError({"assigned_ngo": NGO_NOT_SERVING})
 
 
-def _may_edit_person(user, person: Person) -> bool:
+def _may_edit_person(user: Actor, person: Person) -> bool:
     editable = policy.editable_locations(user)
     if person.pk is None:
         return editable.exists()
@@ -110,7 +114,7 @@ def _may_edit_person(user, person: Person) -> bool:
 
 
 @transaction.atomic
-def create_person(*, acting_user, origin: Origin, **fields: Any) -> Person:
+def create_person(*, acting_user: Actor, origin: Origin, **fields: Any) -> Person:
     if not policy.editable_locations(acting_user).exists():
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     fields = _normalise(_pick(fields, PERSON_FIELDS))
@@ -124,40 +128,40 @@ def create_person(*, acting_user, origin: Origin, **fields: Any) -> Person:
 
 @transaction.atomic
 def update_person(
-    *, acting_user, origin: Origin, person: Person, expected_version: int | None, **changes: Any
+    *, acting_user: Actor, origin: Origin, person: Person, expected_version: int | None, **changes: Any
 ) -> Person:
-    person = Person.objects.visible_to(acting_user).select_for_update(of=("self",)).filter(pk=person.pk).first()
-    if person is None:
+    locked = Person.objects.visible_to(acting_user).select_for_update(of=("self",)).filter(pk=person.pk).first()
+    if locked is None:
         raise NotVisibleError
-    if not _may_edit_person(acting_user, person):
+    if not _may_edit_person(acting_user, locked):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
-    check_version(person, expected_version)
+    check_version(locked, expected_version)
     changes = _normalise(_pick(changes, PERSON_FIELDS))
     _check_texts(changes)
-    changed = _apply(person, changes)
+    changed = _apply(locked, changes)
     if changed:
-        person.full_clean()
-        person.version += 1
-        person.save()
-        record(actor=acting_user, action=Action.UPDATE, obj=person, origin=origin, detail={"fields": changed})
-    return person
+        locked.full_clean()
+        locked.version += 1
+        locked.save()
+        record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"fields": changed})
+    return locked
 
 
 @transaction.atomic
 def register_case(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     location: Location,
     person: Person,
     assigned_ngo: Organisation | None = None,
     external_id: str = "",
     health_notes: str = "",
-    registered_on=None,
+    registered_on: datetime.date | None = None,
     registration_source: str = RegistrationSource.MUNICIPALITY,
     case_types: list[str] | None = None,
     prior_departure_procedures: int | None = None,
-    case_manager=None,
+    case_manager: User | None = None,
     registrar_owns: bool = True,
 ) -> Case:
     """Open a case for an existing (visible) person in an LVV the user works for. The case
@@ -184,7 +188,7 @@ def register_case(
     )
 
 
-def _refuse_special_types(case_types, acting_user, case: Case | None) -> None:
+def _refuse_special_types(case_types: list[str] | None, acting_user: Actor, case: Case | None) -> None:
     """A special case type (``cases.special_types``) only from a user who may see it (for a
     case not yet registered, ``case`` None: with the global permission)."""
     refused = special_types.special_in(case_types or [])
@@ -195,19 +199,19 @@ def _refuse_special_types(case_types, acting_user, case: Case | None) -> None:
 
 def _register_case_for(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     location: Location,
     person: Person,
     assigned_ngo: Organisation | None = None,
     external_id: str = "",
     health_notes: str = "",
-    registered_on=None,
+    registered_on: datetime.date | None = None,
     registration_source: str = RegistrationSource.MUNICIPALITY,
     case_types: list[str] | None = None,
     prior_departure_procedures: int | None = None,
-    intake_key=None,
-    case_manager=None,
+    intake_key: uuid.UUID | str | None = None,
+    case_manager: User | None = None,
     registrar_owns: bool = True,
 ) -> Case:
     if not policy.editable_locations(acting_user).filter(pk=location.pk).exists():
@@ -243,7 +247,7 @@ def _register_case_for(
 
 @transaction.atomic
 def register_person_and_case(
-    *, acting_user, origin: Origin, location: Location, person_fields: dict, case_fields: dict
+    *, acting_user: Actor, origin: Origin, location: Location, person_fields: dict, case_fields: dict
 ) -> Case:
     """A person and a case in one transaction, linked to the person with the same V-number
     when there is one: the import's rule (contracts/case-import.md), where the file says who
@@ -322,7 +326,7 @@ def _json_ready(fields: dict) -> dict:
     return out
 
 
-def register_intake(**kwargs) -> Case:
+def register_intake(**kwargs: Any) -> Case:
     """The intake's first step, which never guesses who the person is (see
     ``_register_intake``). Raises ``PossibleMatch`` or, after the match request is stored,
     ``MatchRequested``."""
@@ -335,12 +339,12 @@ def register_intake(**kwargs) -> Case:
 @transaction.atomic
 def _register_intake(
     *,
-    acting_user,
+    acting_user: User,
     origin: Origin,
     location: Location,
     person_fields: dict,
     case_fields: dict,
-    intake_key=None,
+    intake_key: uuid.UUID | str | None = None,
     confirm_person: Person | int | None = None,
     new_person: bool = False,
 ) -> Case | MatchRequest:
@@ -370,7 +374,7 @@ def _register_intake(
     matches, kind = matching_persons(person_fields)
     visible = list(matches & Person.objects.visible_to(acting_user)) if kind else []
     if confirm_person is not None:
-        pk = getattr(confirm_person, "pk", confirm_person)
+        pk = confirm_person.pk if isinstance(confirm_person, Person) else confirm_person
         person = next((p for p in visible if p.pk == int(pk)), None)
         if person is None:
             raise ValidationError({"confirm_person": MATCH_NOT_OFFERED})
@@ -392,7 +396,7 @@ def _register_intake(
         request = MatchRequest.objects.create(
             location=location,
             requested_by=acting_user,
-            matched_person=hidden,
+            matched_person=hidden,  # type: ignore[misc]  # a match has its person
             match_kind=kind,
             person_fields=_json_ready(person_fields),
             case_fields=_json_ready(case_fields),
@@ -405,7 +409,7 @@ def _register_intake(
     )
 
 
-def can_resolve_match(user, request: MatchRequest) -> bool:
+def can_resolve_match(user: Actor, request: MatchRequest) -> bool:
     """The functional manager, or a case worker of an LVV where the matched person has a case."""
     if policy.is_system(user) or not getattr(user, "is_active", False):
         return policy.is_system(user)
@@ -416,7 +420,7 @@ def can_resolve_match(user, request: MatchRequest) -> bool:
     return Case.objects.filter(person=request.matched_person_id, location__in=policy.editable_locations(user)).exists()
 
 
-def match_request_for(acting_user, origin: Origin, pk) -> tuple[MatchRequest, bool]:
+def match_request_for(acting_user: Actor, origin: Origin, pk: int | str) -> tuple[MatchRequest, bool]:
     """A match request for its requester or a resolver, with whether this user may resolve
     it; ``NotVisibleError`` (the look-up logged as refused) for anyone else."""
     found = MatchRequest.objects.select_related("location", "requested_by", "matched_person").filter(pk=pk).first()
@@ -446,7 +450,7 @@ def _case_fields_from(request: MatchRequest) -> dict:
 
 @transaction.atomic
 def resolve_match_request(
-    *, acting_user, origin: Origin, request: MatchRequest, decision: str, note: str = ""
+    *, acting_user: Actor, origin: Origin, request: MatchRequest, decision: str, note: str = ""
 ) -> MatchRequest:
     """Resolve a match request: ``link`` registers the case for the known person,
     ``new_person`` (a name match only) registers a new person, ``decline`` closes it with a
@@ -495,40 +499,46 @@ def resolve_match_request(
 
 
 @transaction.atomic
-def update_case(*, acting_user, origin: Origin, case: Case, expected_version: int | None, **changes: Any) -> Case:
-    case = Case.objects.visible_to(acting_user).select_for_update(of=("self",)).filter(pk=case.pk).first()
-    if case is None:
+def update_case(
+    *, acting_user: Actor, origin: Origin, case: Case, expected_version: int | None, **changes: Any
+) -> Case:
+    locked = Case.objects.visible_to(acting_user).select_for_update(of=("self",)).filter(pk=case.pk).first()
+    if locked is None:
         raise NotVisibleError
-    if not policy.can_change_case(acting_user, case):
+    if not policy.can_change_case(acting_user, locked):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
-    check_version(case, expected_version)
+    check_version(locked, expected_version)
     changes = _pick(changes, CASE_FIELDS)
     _check_texts(changes)
-    if "health_notes" in changes and not policy.can_view_special_category(acting_user, case):
+    if "health_notes" in changes and not policy.can_view_special_category(acting_user, locked):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     if "assigned_ngo" in changes:
-        _validate_ngo(case.location, changes["assigned_ngo"])
-    changed = _apply(case, changes)
+        _validate_ngo(locked.location, changes["assigned_ngo"])
+    changed = _apply(locked, changes)
     if changed:
-        guide = case.ngo_guide if "assigned_ngo" in changed and case.ngo_guide_id is not None else None
+        guide = locked.ngo_guide if "assigned_ngo" in changed and locked.ngo_guide_id is not None else None
         if guide is not None:  # another NGO: its guide is no longer the case's (see "Case owners")
-            case.ngo_guide = None
+            locked.ngo_guide = None
             changed.append("ngo_guide")
-        case.full_clean()
-        case.version += 1
-        case.save()
+        locked.full_clean()
+        locked.version += 1
+        locked.save()
         if guide is not None:
-            _end_ngo_guide(case, acting_user, guide)
-        record(actor=acting_user, action=Action.UPDATE, obj=case, origin=origin, detail={"fields": changed})
-    return case
+            _end_ngo_guide(locked, acting_user, guide)
+        record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"fields": changed})
+    return locked
 
 
-def record_refusal(*, acting_user, origin: Origin, action: str, object_type: str, object_id: Any, result: str) -> None:
+def record_refusal(
+    *, acting_user: Actor, origin: Origin, action: str, object_type: str, object_id: Any, result: str
+) -> None:
     """Log an attempt that did not pass (hidden object, stale version, invalid input)."""
     record(actor=acting_user, action=action, result=result, origin=origin, object_type=object_type, object_id=object_id)
 
 
-def add_event(case: Case, type_: str, *, on, actor, summary: str = "", data: dict | None = None) -> TimelineEvent:
+def add_event(
+    case: Case, type_: str, *, on: datetime.date, actor: Actor | None, summary: str = "", data: dict | None = None
+) -> TimelineEvent:
     """Append to the case's timeline (part of the service's transaction)."""
     event = TimelineEvent(
         case=case, type=type_, occurred_on=on, actor=user_or_none(actor), summary=summary[:300], data=data or {}
@@ -560,10 +570,10 @@ def _pick(values: dict, allowed: tuple[str, ...]) -> dict:
 TEXT_LIMITS = {
     "family_name": NAME_MAX,
     "given_names": NAME_MAX,
-    "external_id": Case._meta.get_field("external_id").max_length,
+    "external_id": column_length(Case, "external_id"),
     "health_notes": TEXT_MAX,
 }
-PAUSE_REASON_MAX = Deadline._meta.get_field("pause_reason").max_length
+PAUSE_REASON_MAX = column_length(Deadline, "pause_reason")
 
 
 def _check_texts(fields: dict) -> None:
@@ -582,7 +592,7 @@ def _normalise(fields: dict) -> dict:
     return out
 
 
-def _apply(obj, changes: dict) -> list[str]:
+def _apply(obj: object, changes: dict) -> list[str]:
     changed = []
     for name, value in changes.items():
         if name == "external_id" or name == "health_notes":
@@ -659,7 +669,8 @@ COUNTRY_REQUIRED = _("Geef bij vertrek het land van bestemming.")
 PAUSE_REASON_REQUIRED = _("Geef de reden van de pauze.")
 
 
-def _locked_case(acting_user, case: Case, expected_version: int | None) -> Case:
+def _locked_case(acting_user: Actor, case: Case, expected_version: int | None) -> Case:
+    locked: Case | None
     batch = _batch.get()
     if batch is not None and case.pk in batch.cases:  # locked earlier in this transaction
         locked = batch.cases[case.pk]
@@ -680,7 +691,7 @@ def _locked_case(acting_user, case: Case, expected_version: int | None) -> Case:
     return locked
 
 
-def _check_role(acting_user, case: Case, step) -> None:
+def _check_role(acting_user: Actor, case: Case, step: workflow.Step) -> None:
     """Whether ``acting_user`` may take ``step`` on ``case`` at all (``workflow.actor_refusal``:
     the step's roles, and edit rights where the table asks for them)."""
     refused = workflow.actor_refusal(step, workflow.StepFacts(case, acting_user))
@@ -688,7 +699,9 @@ def _check_role(acting_user, case: Case, step) -> None:
         raise refused.error()
 
 
-def _date(on, *, field: str = "on", not_before=None, what: str = "") -> datetime.date:
+def _date(
+    on: datetime.date | None, *, field: str = "on", not_before: datetime.date | None = None, what: str = ""
+) -> datetime.date:
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise ValidationError({field: DATE_IN_FUTURE})
@@ -697,12 +710,16 @@ def _date(on, *, field: str = "on", not_before=None, what: str = "") -> datetime
     return on
 
 
-def _service(fn):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _service(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """``transaction.atomic`` for a step; inside a history batch without a savepoint per
     step (the batch's caller holds one for the whole batch)."""
 
     @functools.wraps(fn)
-    def inner(*args, **kwargs):
+    def inner(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with transaction.atomic(savepoint=_batch.get() is None):
             return fn(*args, **kwargs)
 
@@ -710,7 +727,7 @@ def _service(fn):
 
 
 class _Batch:
-    def __init__(self):
+    def __init__(self) -> None:
         self.cases: dict[int, Case] = {}
         self.events: list[TimelineEvent] = []
 
@@ -719,7 +736,7 @@ _batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("history_
 
 
 @contextlib.contextmanager
-def history_batch():
+def history_batch() -> Iterator[None]:
     """Apply many steps in one go (an import of a case's history): each case is locked
     once, its timeline events and access-log rows are written together, and its
     deadlines are derived once at the end, from the records alone. The records are the
@@ -737,7 +754,7 @@ def history_batch():
         deadlines.recompute(case, programme=programme)
 
 
-def _finish(case: Case, *, acting_user, origin: Origin, step_name: str, detail: dict | None = None) -> Case:
+def _finish(case: Case, *, acting_user: Actor, origin: Origin, step_name: str, detail: dict | None = None) -> Case:
     case.version += 1
     case.save()
     if _batch.get() is None:
@@ -748,7 +765,9 @@ def _finish(case: Case, *, acting_user, origin: Origin, step_name: str, detail: 
     return case
 
 
-def _step(step_name: str, acting_user, case: Case, expected_version: int | None, *, key: str = ""):
+def _step(
+    step_name: str, acting_user: Actor, case: Case, expected_version: int | None, *, key: str = ""
+) -> tuple[Case, workflow.Step]:
     """Lock the case and check the step in the transition table (``workflow.check``: the
     state, who acts, the step's conditions on the records; ``key``: the deadline's kind for
     pause and resume)."""
@@ -788,7 +807,13 @@ def free_places(location: Location, on: datetime.date) -> int:
 
 @_service
 def record_admission_check(
-    *, acting_user, origin: Origin, case: Case, expected_version: int | None = None, on=None, **checklist
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    expected_version: int | None = None,
+    on: datetime.date | None = None,
+    **checklist: Any,
 ) -> Case:
     case, _step_ = _step("record_admission_check", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
@@ -825,11 +850,11 @@ ADMISSION_FIELDS = (
 @_service
 def admit(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     expected_version: int | None = None,
-    on=None,
+    on: datetime.date | None = None,
     exception: str = "",
     exception_reason: str = "",
     require_check: bool = True,
@@ -877,14 +902,20 @@ def admit(
 
 @_service
 def reject(
-    *, acting_user, origin: Origin, case: Case, reason: str, expected_version: int | None = None, on=None
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    reason: str,
+    expected_version: int | None = None,
+    on: datetime.date | None = None,
 ) -> Case:
     case, step = _step("reject", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
     if not (reason or "").strip():
         raise ValidationError({"reason": REJECTION_REASON_REQUIRED})
     check_text(reason=(reason, TEXT_MAX))
-    case.state, case.decided_on, case.rejection_reason, case.closed_on = step.target, on, reason.strip(), on
+    case.state, case.decided_on, case.rejection_reason, case.closed_on = step.target, on, reason.strip(), on  # type: ignore[assignment]  # the step leads to a state
     add_event(case, EventType.REJECTED, on=on, actor=acting_user, summary=reason.strip())
     return _finish(case, acting_user=acting_user, origin=origin, step_name="reject")
 
@@ -892,11 +923,11 @@ def reject(
 @_service
 def waitlist(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     expected_version: int | None = None,
-    on=None,
+    on: datetime.date | None = None,
     enforce_capacity: bool = True,
 ) -> Case:
     """Mark that no place is free for this person: only when the free places on ``on`` all
@@ -910,7 +941,7 @@ def waitlist(
         free, ahead = free_places(case.location, on), waiting_ahead(case)
         if free > ahead:
             raise ValidationError({"on": PLACE_FREE % {"date": date_format(on), "free": free, "ahead": ahead}})
-    case.state, case.waitlisted_on = step.target, case.waitlisted_on or on
+    case.state, case.waitlisted_on = step.target, case.waitlisted_on or on  # type: ignore[assignment]  # the step leads to a state
     add_event(case, EventType.WAITLISTED, on=on, actor=acting_user)
     return _finish(case, acting_user=acting_user, origin=origin, step_name="waitlist")
 
@@ -918,11 +949,11 @@ def waitlist(
 @_service
 def start_shelter(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     expected_version: int | None = None,
-    on=None,
+    on: datetime.date | None = None,
     form: str = ShelterForm.FULL_DAY,
     enforce_capacity: bool = True,
     skip_reason: str = "",
@@ -949,7 +980,7 @@ def start_shelter(
     ahead = waiting_ahead(case) if enforce_capacity else 0
     if ahead and not skip_reason:
         raise ValidationError({"skip_reason": WAITING_LIST_ORDER % {"count": ahead}})
-    case.state, case.shelter_started_on, case.shelter_form = step.target, on, form
+    case.state, case.shelter_started_on, case.shelter_form = step.target, on, form  # type: ignore[assignment]  # the step leads to a state
     data = {"form": form, "from_waiting_list": from_waitlist}
     if ahead:
         data.update(out_of_order=True, ahead=ahead, skip_reason=skip_reason)
@@ -960,7 +991,14 @@ def start_shelter(
 
 
 @_service
-def request_dossier(*, acting_user, origin: Origin, case: Case, expected_version: int | None = None, on=None) -> Case:
+def request_dossier(
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    expected_version: int | None = None,
+    on: datetime.date | None = None,
+) -> Case:
     """Ask the IND and the DT&V for their parts of the dossier."""
     case, _step_ = _step("request_dossier", acting_user, case, expected_version)
     on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
@@ -975,13 +1013,13 @@ def request_dossier(*, acting_user, origin: Origin, case: Case, expected_version
 
 def deliver_dossier_part(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     kind: str,
     expected_version: int | None = None,
-    on=None,
-    file=None,
+    on: datetime.date | None = None,
+    file: File | None = None,
     title: str = "",
     confidentiality: str = "",
 ) -> Case:
@@ -1004,7 +1042,16 @@ def deliver_dossier_part(
 
 @_service
 def _deliver_dossier_part(
-    *, acting_user, origin: Origin, case: Case, kind: str, expected_version, on, file, title, confidentiality
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    kind: str,
+    expected_version: int | None,
+    on: datetime.date | None,
+    file: File | None,
+    title: str,
+    confidentiality: str,
 ) -> Case:
     if kind not in DossierPartKind.values:
         raise ValidationError({"kind": _("Kies IND of DT&V.")})
@@ -1022,14 +1069,14 @@ def _deliver_dossier_part(
 @_service
 def set_scenario(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     direction: str,
     route: str = "",
     notes: str = "",
     expected_version: int | None = None,
-    on=None,
+    on: datetime.date | None = None,
 ) -> Case:
     """Set or change the guidance scenario; the previous one stays in the history."""
     case, _step_ = _step("set_scenario", acting_user, case, expected_version)
@@ -1064,13 +1111,13 @@ def set_scenario(
 @_service
 def record_cooperation_check(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     result: str,
     notes: str = "",
     expected_version: int | None = None,
-    on=None,
+    on: datetime.date | None = None,
 ) -> Case:
     case, _step_ = _step("record_cooperation_check", acting_user, case, expected_version)
     on = _date(on, not_before=case.shelter_started_on, what=str(_("de start van de opvang")))
@@ -1089,13 +1136,13 @@ def record_cooperation_check(
 @_service
 def record_mrt_discussion(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     outcome: str | None = None,
     notes: str = "",
     expected_version: int | None = None,
-    on=None,
+    on: datetime.date | None = None,
     advice_id: int | None = None,
     imported: bool = False,
 ) -> Case:
@@ -1115,13 +1162,13 @@ def record_mrt_discussion(
 @_service
 def set_case_types(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     case_types: list[str],
     prior_departure_procedures: int | None,
     expected_version: int | None = None,
-    on=None,
+    on: datetime.date | None = None,
 ) -> Case:
     case, _step_ = _step("set_case_types", acting_user, case, expected_version)
     on = _date(on)
@@ -1150,7 +1197,14 @@ def set_case_types(
 
 @_service
 def pause_deadline(
-    *, acting_user, origin: Origin, case: Case, kind: str, reason: str, expected_version: int | None = None, on=None
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    kind: str,
+    reason: str,
+    expected_version: int | None = None,
+    on: datetime.date | None = None,
 ) -> Case:
     case, _step_ = _step("pause_deadline", acting_user, case, expected_version, key=kind)
     on = _date(on)
@@ -1165,11 +1219,18 @@ def pause_deadline(
 
 @_service
 def resume_deadline(
-    *, acting_user, origin: Origin, case: Case, kind: str, expected_version: int | None = None, on=None
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    kind: str,
+    expected_version: int | None = None,
+    on: datetime.date | None = None,
 ) -> Case:
     case, _step_ = _step("resume_deadline", acting_user, case, expected_version, key=kind)
     on = _date(on)
     deadline = case.deadlines.get(kind=kind, resolved_on__isnull=True)
+    assert deadline.paused_since is not None  # the step's condition: it is paused
     if on < deadline.paused_since:
         raise ValidationError(
             {"on": DATE_BEFORE % {"what": str(_("de pauze")), "date": date_format(deadline.paused_since)}}
@@ -1200,7 +1261,7 @@ def _termination_procedure(case: Case, on: datetime.date, procedure: dict) -> di
     lso_decision = case.timeline.filter(
         type=EventType.LSO_DISCUSSED, occurred_on__lte=warned, data__decision="terminate"
     )
-    found = {
+    found: dict[str, bool] = {
         TerminationBasis.COOPERATION_CHECK: insufficient.exists(),
         TerminationBasis.LSO_DECISION: lso_decision.exists(),
     }
@@ -1211,7 +1272,9 @@ def _termination_procedure(case: Case, on: datetime.date, procedure: dict) -> di
     return {"termination_basis": basis, "warned_on": warned, "heard_on": heard, "termination_decided_on": decided}
 
 
-def _outflow_values(case: Case, *, category: str, country: str, on, procedure: dict, enforce: bool) -> dict:
+def _outflow_values(
+    case: Case, *, category: str, country: str, on: datetime.date | None, procedure: dict, enforce: bool
+) -> dict:
     """Check an outflow's category, country, date and (forced termination) procedure."""
     on = _date(on, not_before=case.decided_on, what=str(_("de toelating")))
     if case.shelter_started_on and on < case.shelter_started_on:
@@ -1236,16 +1299,16 @@ def _outflow_values(case: Case, *, category: str, country: str, on, procedure: d
 @_service
 def record_outflow(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     category: str,
     country: str = "",
     notes: str = "",
     expected_version: int | None = None,
-    on=None,
+    on: datetime.date | None = None,
     enforce_procedure: bool = True,
-    **procedure,
+    **procedure: Any,
 ) -> Case:
     """The case ends: one outflow per case, with its category (durable or not). A forced
     termination needs its procedure (``_termination_procedure``); imported history passes
@@ -1260,7 +1323,7 @@ def record_outflow(
     outflow = Outflow(case=case, notes=notes or "", recorded_by=user_or_none(acting_user), **values)
     outflow.full_clean(exclude=["case", "recorded_by"])
     outflow.save()
-    case.state, case.closed_on = step.target, on
+    case.state, case.closed_on = step.target, on  # type: ignore[assignment]  # the step leads to a state
     add_event(
         case,
         EventType.OUTFLOW,
@@ -1273,7 +1336,14 @@ def record_outflow(
 
 
 @_service
-def confirm_outflow(*, acting_user, origin: Origin, case: Case, expected_version: int | None = None, on=None) -> Case:
+def confirm_outflow(
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    expected_version: int | None = None,
+    on: datetime.date | None = None,
+) -> Case:
     """The chain partner confirms a durable outflow: the IND a grant, the DT&V a departure."""
     case, _step_ = _step("confirm_outflow", acting_user, case, expected_version)
     outflow = case.outflow
@@ -1290,15 +1360,15 @@ def confirm_outflow(*, acting_user, origin: Origin, case: Case, expected_version
 @_service
 def correct_outflow(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     reason: str,
     category: str,
     country: str = "",
     expected_version: int | None = None,
-    on=None,
-    **procedure,
+    on: datetime.date | None = None,
+    **procedure: Any,
 ) -> Case:
     """The case manager corrects a recorded outflow (category, date, country), with a
     reason. The earlier values stay in the timeline; the figures follow the new ones. A
@@ -1348,7 +1418,13 @@ def correct_outflow(
 
 @_service
 def dispute_outflow(
-    *, acting_user, origin: Origin, case: Case, reason: str, expected_version: int | None = None, on=None
+    *,
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    reason: str,
+    expected_version: int | None = None,
+    on: datetime.date | None = None,
 ) -> Case:
     """The IND or the DT&V disputes a recorded outflow, with a reason: a confirmation is
     withdrawn, and the case manager finds it in the work queue to correct it (or the
@@ -1383,7 +1459,7 @@ PARTNER_CATEGORIES = {
 }
 
 
-def unreconciled_outflows(user, *, location: Location, partner: str, up_to: datetime.date) -> QuerySet[Case]:
+def unreconciled_outflows(user: Actor, *, location: Location, partner: str, up_to: datetime.date) -> QuerySet[Case]:
     """Durable outflows of ``location`` on or before ``up_to`` that ``partner`` confirms and
     has neither confirmed nor disputed, among the cases ``user`` may see."""
     return (
@@ -1402,7 +1478,7 @@ def unreconciled_outflows(user, *, location: Location, partner: str, up_to: date
 
 @transaction.atomic
 def sign_off_reconciliation(
-    *, acting_user, origin: Origin, location: Location, up_to: datetime.date, notes: str = ""
+    *, acting_user: User, origin: Origin, location: Location, up_to: datetime.date, notes: str = ""
 ) -> Reconciliation:
     """The IND or the DT&V signs off an LVV's durable outflows up to a date: each of its
     outflows is confirmed or disputed. Refused while any is open."""
@@ -1442,27 +1518,27 @@ NOTE_CORRECTION_SPECIAL = _("Een correctie van een notitie met bijzondere persoo
 @transaction.atomic
 def add_note(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
-    written_on,
+    written_on: datetime.date | None,
     kind: str,
     text: str,
     confidentiality: str = Confidentiality.NORMAL,
     corrects: Note | int | None = None,
 ) -> Note:
     """Add a note to the case's journal, with its timeline event and access-log row."""
-    case = Case.objects.visible_to(acting_user).filter(pk=case.pk).first()
-    if case is None:
+    visible = Case.objects.visible_to(acting_user).filter(pk=case.pk).first()
+    if visible is None:
         raise NotVisibleError
-    special_allowed = policy.can_view_special_category(acting_user, case)
+    special_allowed = policy.can_view_special_category(acting_user, visible)
     if confidentiality == Confidentiality.SPECIAL and not special_allowed:
         raise PermissionDenied(NOTE_SPECIAL_NOT_ALLOWED)
     check_text(text=(text, NOTE_TEXT_MAX_LENGTH))
     corrected = None
     if corrects is not None:
         corrects_id = corrects.pk if isinstance(corrects, Note) else corrects
-        candidates = Note.objects.filter(case=case, pk=corrects_id)
+        candidates = Note.objects.filter(case=visible, pk=corrects_id)
         if not special_allowed:
             candidates = candidates.exclude(confidentiality=Confidentiality.SPECIAL)
         corrected = candidates.first()
@@ -1471,7 +1547,7 @@ def add_note(
         if corrected.is_special and confidentiality != Confidentiality.SPECIAL:
             raise ValidationError({"confidentiality": NOTE_CORRECTION_SPECIAL})
     note = Note(
-        case=case,
+        case=visible,
         written_on=_date(written_on, field="written_on"),
         kind=kind,
         text=(text or "").strip(),
@@ -1485,8 +1561,8 @@ def add_note(
     facts = {"note": note.pk, "kind": note.kind, "confidentiality": note.confidentiality}
     if corrected is not None:
         facts["corrects"] = corrected.pk
-    add_event(case, EventType.NOTE, on=note.written_on, actor=acting_user, data=facts)
-    record(actor=acting_user, action=Action.CREATE, obj=note, origin=origin, detail={"case": case.pk, **facts})
+    add_event(visible, EventType.NOTE, on=note.written_on, actor=acting_user, data=facts)
+    record(actor=acting_user, action=Action.CREATE, obj=note, origin=origin, detail={"case": visible.pk, **facts})
     return note
 
 
@@ -1503,21 +1579,30 @@ OWNER_ROLE_INVALID = _("Kies casusregisseur of begeleider ngo.")
 HAND_OVER_NOT_ALLOWED = _("U mag deze rol bij deze casus niet overdragen.")
 OWNER_REQUIRED = _("Kies aan wie u de casus overdraagt.")
 OWNER_SAME = _("Deze collega is al de %(role)s van deze casus.")
-OWNER_NOT_ELIGIBLE = {
+OWNER_NOT_ELIGIBLE: dict[str, Promise] = {
     OwnerRole.CASE_MANAGER: _("Kies een actieve casemanager van de gemeente van deze LVV die de casus mag zien."),
     OwnerRole.NGO_GUIDE: _("Kies een actieve begeleider van de ngo die aan deze casus is toegewezen."),
 }
 OWNER_NO_NGO = _("Aan deze casus is geen ngo toegewezen; wijs eerst een ngo toe.")
 OWNER_REASON_REQUIRED = _("Geef de reden van de overdracht.")
 HANDED_OVER_MESSAGE = _("Casus %(case)s is aan u overgedragen: u bent nu de %(role)s.")
-OWNER_FIELDS = {OwnerRole.CASE_MANAGER: "case_manager", OwnerRole.NGO_GUIDE: "ngo_guide"}
+OWNER_FIELDS: dict[str, str] = {OwnerRole.CASE_MANAGER: "case_manager", OwnerRole.NGO_GUIDE: "ngo_guide"}
 
 
-def _owner_name(user) -> str | None:
+def _owner_name(user: User | None) -> str | None:
     return (user.get_full_name() or user.get_username()) if user is not None else None
 
 
-def _owner_event(case: Case, *, role: str, from_user, to_user, actor, reason: str = "", cause: str = "") -> None:
+def _owner_event(
+    case: Case,
+    *,
+    role: str,
+    from_user: User | None,
+    to_user: User | None,
+    actor: Actor,
+    reason: str = "",
+    cause: str = "",
+) -> None:
     """The timeline event of a change of owner; it names the users as they were called then."""
     data = {
         "role": role,
@@ -1531,7 +1616,7 @@ def _owner_event(case: Case, *, role: str, from_user, to_user, actor, reason: st
     add_event(case, EventType.OWNER_CHANGED, on=timezone.localdate(), actor=actor, summary=reason, data=data)
 
 
-def _registrar_as_owner(acting_user, location: Location, case_manager) -> Any:
+def _registrar_as_owner(acting_user: Actor, location: Location, case_manager: User | None) -> User | None:
     """The case manager of a new case: the one given (who must be eligible), or else the
     registering user when that is a case worker of the LVV (never the system)."""
     from cases.selectors import eligible_owners  # selectors read the models this module writes
@@ -1546,7 +1631,7 @@ def _registrar_as_owner(acting_user, location: Location, case_manager) -> Any:
     return acting_user  # the caller checked that the user registers in this LVV
 
 
-def _record_first_owner(case: Case, acting_user) -> None:
+def _record_first_owner(case: Case, acting_user: Actor) -> None:
     """The history row of the case manager given at registration (no hand-over: no notice)."""
     if case.case_manager_id is None:
         return
@@ -1559,7 +1644,7 @@ def _record_first_owner(case: Case, acting_user) -> None:
     )
 
 
-def _end_ngo_guide(case: Case, acting_user, previous) -> None:
+def _end_ngo_guide(case: Case, acting_user: Actor, previous: User) -> None:
     """The NGO changed: the guide of the old NGO is no longer the case's guide (history row
     and timeline event; the caller clears the field and saves the case)."""
     CaseOwnerChange.objects.create(
@@ -1579,11 +1664,11 @@ def handed_over_message(case: Case, role: str) -> str:
 @transaction.atomic
 def hand_over(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
     role: str,
-    to_user,
+    to_user: User | int | str,
     reason: str = "",
     expected_version: int | None = None,
 ) -> Case:
@@ -1614,7 +1699,7 @@ def hand_over(
         raise ValidationError({"to_user": OWNER_NO_NGO})
     field = OWNER_FIELDS[role]
     previous = getattr(locked, field)
-    to_id = getattr(to_user, "pk", to_user)
+    to_id = to_user.pk if isinstance(to_user, User) else to_user
     if to_id in (None, ""):
         raise ValidationError({"to_user": OWNER_REQUIRED})
     try:
@@ -1675,6 +1760,7 @@ def hand_over(
 
 import logging  # noqa: E402
 
+from django.core.files import File  # noqa: E402
 from django.utils.text import capfirst  # noqa: E402
 
 from cases import documents as document_files  # noqa: E402
@@ -1691,15 +1777,18 @@ DOCUMENT_KIND_DOSSIER = _(
 )
 DOCUMENT_DOSSIER_PART_INVALID = _("Dit dossierdeel hoort niet bij deze casus of is nog niet geleverd.")
 DOCUMENT_DOSSIER_PART_ROLE = _("Alleen de %(partner)s voegt een bestand bij dit dossierdeel.")
-DOCUMENT_TITLE_MAX = Document._meta.get_field("title").max_length
+DOCUMENT_TITLE_MAX = column_length(Document, "title")
 # The document kind of each dossier part.
-DOSSIER_DOCUMENT_KINDS = {DossierPartKind.IND: DocumentKind.DOSSIER_IND, DossierPartKind.DTV: DocumentKind.DOSSIER_DTV}
+DOSSIER_DOCUMENT_KINDS: dict[str, DocumentKind] = {
+    DossierPartKind.IND: DocumentKind.DOSSIER_IND,
+    DossierPartKind.DTV: DocumentKind.DOSSIER_DTV,
+}
 
 _stored_files: contextvars.ContextVar[list | None] = contextvars.ContextVar("stored_document_files", default=None)
 
 
 @contextlib.contextmanager
-def stored_files_removed_on_failure():
+def stored_files_removed_on_failure() -> Iterator[None]:
     """Files stored in this block (``_store_document_file``) are removed from the storage
     again when the block raises: its transaction rolls back, so no row refers to them.
     Nested blocks leave it to the outermost one. Wrap the whole transaction (or call the
@@ -1724,7 +1813,13 @@ def stored_files_removed_on_failure():
 
 
 def _document_checks(
-    acting_user, case: Case, *, title: str, kind: str, confidentiality: str, dossier_part
+    acting_user: Actor,
+    case: Case,
+    *,
+    title: str,
+    kind: str,
+    confidentiality: str,
+    dossier_part: DossierPart | int | None,
 ) -> tuple[str, DossierPart | None]:
     """Check who adds what (before the file is read): the special-category permission, the
     title, kind and confidentiality, and the dossier part a dossier document belongs to.
@@ -1754,7 +1849,16 @@ def _document_checks(
     return title, part
 
 
-def _new_document(acting_user, case: Case, *, title: str, kind: str, confidentiality: str, part, upload) -> Document:
+def _new_document(
+    acting_user: Actor,
+    case: Case,
+    *,
+    title: str,
+    kind: str,
+    confidentiality: str,
+    part: DossierPart | None,
+    upload: document_files.InspectedUpload,
+) -> Document:
     document = Document(
         case=case,
         title=title,
@@ -1772,7 +1876,7 @@ def _new_document(acting_user, case: Case, *, title: str, kind: str, confidentia
     return document
 
 
-def _store_document_file(document: Document, file) -> None:
+def _store_document_file(document: Document, file: File) -> None:
     """Store the bytes under the document's random path (``document_path``), and note the
     name for ``stored_files_removed_on_failure``."""
     stored = _stored_files.get()
@@ -1783,12 +1887,12 @@ def _store_document_file(document: Document, file) -> None:
     stored.append((document.file.storage, document.file.name))
 
 
-def _write_document(acting_user, origin: Origin, case: Case, document: Document) -> Document:
+def _write_document(acting_user: Actor, origin: Origin, case: Case, document: Document) -> Document:
     """The row, its timeline event and its access-log row (inside the caller's transaction)."""
     document.case = case
     document.save()
     facts = {"document": document.pk, "kind": document.kind, "confidentiality": document.confidentiality}
-    if document.dossier_part_id:
+    if document.dossier_part:
         facts["dossier_part"] = document.dossier_part.kind
     add_event(case, EventType.DOCUMENT_ADDED, on=timezone.localdate(), actor=acting_user, data=facts)
     detail = {"case": case.pk, **facts, "size": document.size, "content_type": document.content_type}
@@ -1798,10 +1902,10 @@ def _write_document(acting_user, origin: Origin, case: Case, document: Document)
 
 def add_document(
     *,
-    acting_user,
+    acting_user: Actor,
     origin: Origin,
     case: Case,
-    file,
+    file: File,
     title: str,
     kind: str,
     confidentiality: str = Confidentiality.NORMAL,
@@ -1830,18 +1934,18 @@ def add_document(
 
 
 def _attach_dossier_file(
-    acting_user, origin: Origin, case: Case, part: DossierPart, *, file, title: str, confidentiality: str
+    acting_user: Actor, origin: Origin, case: Case, part: DossierPart, *, file: File, title: str, confidentiality: str
 ) -> Document:
     """The file of a dossier part, with the delivery (the case is locked by the step)."""
     kind = DOSSIER_DOCUMENT_KINDS[part.kind]
-    title = (title or "").strip() or f"{capfirst(kind.label)} {date_format(part.delivered_on)}"
+    title = (title or "").strip() or f"{capfirst(kind.label)} {date_format(part.delivered_on)}"  # type: ignore[arg-type]  # just delivered
     confidentiality = confidentiality or Confidentiality.NORMAL
-    title, part = _document_checks(
+    title, checked = _document_checks(
         acting_user, case, title=title, kind=kind, confidentiality=confidentiality, dossier_part=part
     )
     upload = document_files.inspect_upload(file)
     document = _new_document(
-        acting_user, case, title=title, kind=kind, confidentiality=confidentiality, part=part, upload=upload
+        acting_user, case, title=title, kind=kind, confidentiality=confidentiality, part=checked, upload=upload
     )
     _store_document_file(document, file)
     return _write_document(acting_user, origin, case, document)
