@@ -39,10 +39,14 @@ test: $(STAMP) services browser lint
 coverage: $(STAMP) services browser lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term
 
+# Style, complexity, formatting, a model change without its migration, and types (mypy on the
+# services, selectors, access policy and API: pyproject.toml [tool.mypy]). mypy loads the test
+# settings; the database URL it gets is never connected to, so it needs no running services.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=lvv.settings_test $(PY) -W ignore::RuntimeWarning manage.py makemigrations --check --dry-run
+	DATABASE_URL=postgres://typecheck@localhost/typecheck $(VENV)/bin/mypy
 
 # The README's configuration table and .env.example, from lvv/settings_catalog.py.
 settings-docs: $(STAMP)
