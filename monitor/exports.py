@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lvv.partners.models import Location
+from lvv.pdf import html_to_pdf
 from monitor import cache, charts, presenters, suppression
 from monitor.figures import resolve_scope, unflatten
 from monitor.labels import (
@@ -385,24 +386,6 @@ def parse_xlsx(data: bytes) -> dict:
 # --- PDF -------------------------------------------------------------------------------------
 
 
-def _data_only_fetcher():
-    """A WeasyPrint URL fetcher that serves ``data:`` URIs and refuses everything else."""
-    from weasyprint.urls import URLFetcher
-
-    class DataOnlyFetcher(URLFetcher):
-        def __init__(self):
-            super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
-            self.refused: list[str] = []
-
-        def fetch(self, url, headers=None):
-            if not url.startswith("data:"):
-                self.refused.append(url)
-                raise ValueError(f"refused to fetch {url!r}: only data: URIs are allowed")
-            return super().fetch(url, headers)
-
-    return DataOnlyFetcher()
-
-
 def _on_paper(chart: presenters.Chart, **extra) -> dict:
     """A chart of the presentation for the PDF: its SVG as a ``data:`` URI and its table
     in parts that fit the page."""
@@ -439,7 +422,4 @@ def render_report_html(report: Report) -> str:
 
 
 def to_pdf(report: Report, *, fetcher=None) -> bytes:
-    from weasyprint import HTML
-
-    fetcher = fetcher or _data_only_fetcher()
-    return HTML(string=render_report_html(report), url_fetcher=fetcher, base_url=None).write_pdf()
+    return html_to_pdf(render_report_html(report), fetcher=fetcher)

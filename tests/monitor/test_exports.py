@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from lvv.audit.models import AccessLogEntry
+from lvv.pdf import data_only_fetcher
 from monitor import charts, exports
 from monitor.figures import figures
 from monitor.suppression import PRIMARY, SECONDARY, is_suppressed
@@ -181,7 +182,7 @@ def test_the_pdf_is_a_real_pdf_rendered_without_fetching(scene):
     assert "LVV Amsterdam" in html
     assert html.count('src="data:image/svg+xml;base64,') >= 8
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
-    fetcher = exports._data_only_fetcher()
+    fetcher = data_only_fetcher()
     pdf = exports.to_pdf(report, fetcher=fetcher)
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     assert fetcher.refused == []
@@ -203,7 +204,7 @@ def _page_count(pdf: bytes) -> int:
 
 
 def test_the_fetcher_refuses_everything_but_data_uris():
-    fetcher = exports._data_only_fetcher()
+    fetcher = data_only_fetcher()
     for url in ("http://example.org/logo.png", "file:///etc/passwd", "https://example.org/x.css"):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
