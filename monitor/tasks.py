@@ -15,23 +15,13 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import IntegrityError
 
-from lvv import jobs
 from lvv.access import policy
 from lvv.audit.log import TASK
+from lvv.jobs import JOB_TASK, RETRY, TRANSIENT_DB_ERRORS
 from monitor import services
 from monitor.models import Snapshot
-
-TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
-RETRY = {"retry_backoff": 30, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5}
-# A job task: redelivered when its worker is lost; the soft limit fails the job with a message.
-JOB_TASK = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "soft_time_limit": jobs.SOFT_TIME_LIMIT,
-    "time_limit": jobs.TIME_LIMIT,
-}
 
 __all__ = ["take_snapshot", "monthly_snapshot", "build_export", "sweep_stale_exports"]
 
