@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cases.models import Case, Person
-from lso.pdf import html_to_pdf
 from lvv.audit import officer
 from lvv.audit.log import Action, Origin, record
 from lvv.forms import StyledFormMixin
+from lvv.pdf import html_to_pdf
 from privacy import subject_access
 
 PERSON_NOT_FOUND = _("Er is geen persoon met dit V-nummer of registratienummer in de LVV's van uw gemeente.")
