@@ -4,7 +4,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lvv_scale_bench \\
         .venv/bin/python scripts/benchmark_scale.py [--cases 100000] [--users 20] [--rounds 5]
-            [--reuse] [--port 8765] [--no-doc]
+            [--reuse] [--port 8765] [--no-doc] [--small 200] [--json FILE]
 
 1. The data (``--reuse`` keeps it when the case count matches): the database in DATABASE_URL
    (its name must contain "bench") dropped, created and migrated; the five pilot LVVs with
@@ -21,6 +21,9 @@
    the page ``--rounds`` times at once; p50 and p95 over all requests, each page's p50 and
    p95 as a ratio to the bare logged-in view's (the API token page: the layout, no case data),
    measured the same way at the start and at the end of the run.
+   With ``--small`` (200 unless 0), the same pages on that many cases (the demo's size) in a
+   second database (DATABASE_URL's name + "_small"), measured the same way by this script
+   in a child process: each page's cost at scale against its cost there.
 3. In this process: ``monitor.figures`` at several dates, the monitor's report and its
    exports (CSV, XLSX, PDF), and the agenda pack of 30 cases.
 
@@ -105,6 +108,8 @@ def _meetings_escalations_notes(cases: int) -> dict[str, str]:
                 place="Stadhuis",
             )
             found = [s.case for s in selectors.suggestions(meeting, chair)[:PACK_ITEMS]]
+            if not found:  # a small data set may have nothing to suggest in an LVV
+                continue
             lso_services.add_suggested_items(acting_user=chair, origin=COMMAND, meeting=meeting, cases=found)
     notes = 0
     rng = random.Random(benchlib.SEED)
@@ -362,19 +367,58 @@ def measure_in_process() -> dict[str, str]:
 # --- The page -----------------------------------------------------------------------------------------------
 
 
-def write_doc(args, data: dict[str, str], rows: list[dict], reference: dict, in_process: dict[str, str], info) -> None:
+def measure_small(args, url: str) -> dict | None:
+    """The same pages on ``--small`` cases: this script again, in a child process, on a second
+    database; its figures as ``--json`` writes them."""
+    base, _, name = url.rpartition("/")
+    out = Path(tempfile.mkdtemp(prefix="lvv-bench-small-")) / "small.json"
+    command = [sys.executable, str(Path(__file__).resolve()), "--cases", str(args.small), "--users", str(args.users)]
+    command += ["--rounds", str(args.rounds), "--port", str(args.port + 1), "--no-doc", "--small", "0"]
+    command += ["--json", str(out)]
+    if args.reuse:
+        command.append("--reuse")
+    env = {**os.environ, "DATABASE_URL": f"{base}/{name}_small"}
+    print(f"--- the same pages on {args.small:,} cases", flush=True)
+    if subprocess.run(command, env=env, check=False).returncode not in (0, 1):  # noqa: S603 -- this script
+        return None
+    found = json.loads(out.read_text())
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return found
+
+
+def write_doc(
+    args, data: dict[str, str], rows: list[dict], reference: dict, in_process: dict[str, str], info, small=None
+) -> None:
     def ms(seconds: float) -> str:
         return f"{seconds * 1000:,.0f} ms"
 
+    at_small = {row["name"]: row for row in small["rows"]} if small else {}
+    extra = f" p50 / bare at {small['cases']:,} | at scale / at {small['cases']:,} |" if small else ""
     table = [
-        "| page or endpoint | p50 | p95 | p50 / bare | p95 / bare | requests | not 200 |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| page or endpoint | p50 | p95 | p50 / bare | p95 / bare |{extra} requests | not 200 |",
+        "|---|---:|---:|---:|---:|" + ("---:|---:|" if small else "") + "---:|---:|",
     ]
     for row in rows:
+        ratio = row["p50"] / reference["p50"]
+        columns = ""
+        if small:
+            there = at_small.get(row["name"])
+            small_ratio = there["p50"] / small["reference"]["p50"] if there else None
+            columns = f" {small_ratio:.1f}x | {ratio / small_ratio:.1f}x |" if small_ratio else " – | – |"
         table.append(
-            f"| {row['name']} | {ms(row['p50'])} | {ms(row['p95'])} | {row['p50'] / reference['p50']:.1f}x "
-            f"| {row['p95'] / reference['p95']:.1f}x | {row['requests']} | {len(row['failures'])} |"
+            f"| {row['name']} | {ms(row['p50'])} | {ms(row['p95'])} | {ratio:.1f}x "
+            f"| {row['p95'] / reference['p95']:.1f}x |{columns} {row['requests']} | {len(row['failures'])} |"
         )
+    small_text = (
+        f"""
+
+The same pages were measured the same way on {small["cases"]:,} cases (the demo's size), in a
+second database, with its own bare view; "at scale / at {small["cases"]:,}" is a page's p50
+ratio to the bare view here divided by the same ratio there: how much dearer the page got
+with {args.cases:,} cases."""
+        if small
+        else ""
+    )
     bare = ", ".join(f"p50 {ms(r['p50'])}, p95 {ms(r['p95'])}" for r in reference["runs"])
     command = f"scripts/benchmark_scale.py --cases {args.cases} --users {args.users} --rounds {args.rounds}"
     DOC.write_text(
@@ -394,7 +438,7 @@ escalations and notes through the services.
 Each of {args.users} sessions (the role's demo accounts of the five LVVs in turn) requests the
 page {args.rounds} times, all at the same time. The reference is the bare logged-in view
 (the API token page: the layout and the navigation, no case data), measured the same way at
-the start and at the end of the run ({bare}).
+the start and at the end of the run ({bare}).{small_text}
 
 {chr(10).join(table)}
 
@@ -417,6 +461,14 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reuse", action="store_true", help="keep the data when the case count matches")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-scale.md")
+    parser.add_argument(
+        "--small",
+        type=int,
+        default=200,
+        help="also measure the same pages on this many cases (the demo's size), in a second database "
+        "(DATABASE_URL's name + '_small'), for each page's cost at scale against its cost there; 0: not",
+    )
+    parser.add_argument("--json", type=Path, help="write the page figures to this file (used for --small)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url:
@@ -450,12 +502,15 @@ def main() -> int:
     data["timeline events"] = f"{_count('cases', 'TimelineEvent'):,}"
     with Server(args.port, server_env):
         rows, reference = measure_pages(args.port, slugs, args.users, args.rounds)
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "reference": reference, "cases": args.cases}))
+    small = measure_small(args, url) if args.small and args.small != args.cases else None
     in_process = measure_in_process()
     for key, value in in_process.items():
         print(f"{key}: {value}")
     info = benchlib.machine()
     if not args.no_doc:
-        write_doc(args, data, rows, reference, in_process, info)
+        write_doc(args, data, rows, reference, in_process, info, small)
         print(f"written: {DOC.relative_to(benchlib.ROOT)}")
     failed = sum(len(row["failures"]) for row in rows)
     if failed:
