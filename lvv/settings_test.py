@@ -31,7 +31,9 @@ from lvv.settings import STORAGES  # noqa: E402
 
 # The test database's flush empties every table with TRUNCATE, the access log too: the
 # log's trigger allows that only where this setting is on (never in production).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lvv.allow_log_truncate=on"  # noqa: F405
+# Added to the production options (``jit=off``: tests run the queries the pages run).
+_test_db_options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+_test_db_options["options"] = f"{_test_db_options.get('options', '')} -c lvv.allow_log_truncate=on".strip()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if os.environ.get("LVV_TEST_EMAIL_DIR"):
