@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from cases.models import Deadline, Scenario
-from lso import selectors
+from lso import presenters, selectors
 from lso.models import Action, Meeting
 from lvv import jobs
 from lvv.access import policy
@@ -59,14 +59,13 @@ def pack_items(meeting: Meeting, reader) -> list:
 
 
 def pack_context(meeting: Meeting, reader) -> dict:
-    """Step one: what the pack shows this reader."""
+    """Step one: what the pack shows this reader: the agenda as the meeting page builds it
+    (``lso.presenters.agenda``), each entry with its case's details."""
     items = pack_items(meeting, reader)
-    special = policy.SpecialCategoryChecker(reader, [item.case for item in items])
-    entries = [{"item": item, "case": item.case, "show_special_category": special(item.case)} for item in items]
     return {
         "meeting": meeting,
-        "entries": entries,
-        "total_minutes": sum(item.minutes_allotted for item in items),
+        "entries": presenters.agenda(items, reader),
+        "total_minutes": presenters.total_minutes(items),
         "reader": reader,
         "generated_at": timezone.localtime(),
     }
@@ -85,7 +84,7 @@ def pack_pdf(meeting: Meeting, reader, *, progress: Callable[[int], None] | None
     html = render_to_string(PACK_TEMPLATE, context)
     if progress:
         progress(60)
-    return html_to_pdf(html), [entry["case"].pk for entry in context["entries"]]
+    return html_to_pdf(html), [entry.case.pk for entry in context["entries"]]
 
 
 def build_pack(pack_id: int, *, task_id: str = "", heartbeat: bool = False) -> bool:

@@ -1,7 +1,8 @@
 """The LSO pages: meetings, the agenda, the pack, the minutes, the DT&V's review queue.
 
-Thin: reads through ``lso.selectors``, writes through ``lso.services``. Hidden meetings
-and items answer 404; the programme bureau never sees a meeting.
+Thin: reads through ``lso.selectors``, the meeting page is built by ``lso.presenters``,
+writes go through ``lso.services``. Hidden meetings and items answer 404; the programme
+bureau never sees a meeting.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,11 +22,12 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.models import Case, Confidentiality
+from cases.models import Case
 from lso import forms as lso_forms
 from lso import lists as lso_lists
-from lso import pdf, selectors, services
-from lso.models import AgendaItem, AgendaPack, Meeting, MeetingNotice, MeetingStatus
+from lso import pdf, presenters, selectors, services
+from lso.models import AgendaItem, AgendaPack, Meeting, MeetingNotice
+from lso.presenters import PREPARE_STATES
 from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
@@ -35,14 +37,9 @@ from lvv.pages import require_case_role
 from lvv.partners.models import Location, locations_of
 
 MEETINGS_PER_PAGE = 20
-# The meeting page shows this many suggestions, the most urgent first; more on request.
-SUGGESTIONS_PER_PAGE = 20
 SUGGESTIONS_PARAM = "suggesties"
 QUEUE_PER_PAGE = 25
-SEARCH_RESULTS = 10
 REFERENCE = re.compile(r"^\s*LVV-(\d+)\s*$", re.IGNORECASE)
-PREPARE_STATES = (MeetingStatus.DRAFT, MeetingStatus.PUBLISHED)
-MINUTES_STATES = (MeetingStatus.PUBLISHED, MeetingStatus.HELD)
 
 
 def _meeting_or_404(request, pk) -> Meeting:
@@ -188,78 +185,6 @@ def _latest_pack(user, meeting) -> AgendaPack | None:
     return services.check_pack(pack)
 
 
-def _forms_for(posted: tuple[str, object] | None):
-    """``form_for(key, factory)``: the posted form (with its errors) for its key, else a new one."""
-    posted_key, posted_form = posted or ("", None)
-
-    def form_for(key, factory):
-        return posted_form if posted_key == key else factory()
-
-    return form_for
-
-
-def _item_entries(request, meeting: Meeting, form_for, *, partner: bool, building: bool, minutes_open: bool):
-    """One entry per visible agenda item with the forms the user may use on it (a fixed
-    number of queries: the LVV's organisations, the pending MRT advice and who may mark
-    special texts, each once for all items)."""
-    user = request.user
-    items = meeting.visible_items
-    version = {"version": meeting.version}
-    organisations = selectors.lvv_organisations(meeting.location) if minutes_open else []
-    advice = (
-        selectors.pending_advice_events(i.case_id for i in items if not hasattr(i, "outcome")) if minutes_open else {}
-    )
-    # Who may mark (and read) special texts, for all the items' cases at once.
-    sees_special = policy.SpecialCategoryChecker(user, [item.case for item in items] if partner else [])
-    entries = []
-    for position, item in enumerate(items):
-        outcome = getattr(item, "outcome", None)
-        entry = {"item": item, "outcome": outcome, "first": position == 0, "last": position == len(items) - 1}
-        if partner:
-            _note_form(entry, item, user, form_for, sees_special(item.case))
-        if building:
-            entry["time_form"] = form_for(
-                f"time-{item.pk}",
-                lambda item=item: lso_forms.ItemTimeForm(
-                    initial={"minutes_allotted": item.minutes_allotted, **version}, prefix=f"time-{item.pk}"
-                ),
-            )
-        if minutes_open and outcome is None:
-            pending = advice.get(item.case_id)
-            entry["advice_event"] = pending
-            entry["outcome_form"] = form_for(
-                f"outcome-{item.pk}",
-                lambda item=item, pending=pending: lso_forms.OutcomeForm(
-                    initial=version,
-                    organisations=organisations,
-                    advice_pending=pending is not None,
-                    prefix=f"outcome-{item.pk}",
-                ),
-            )
-        entries.append(entry)
-    return entries
-
-
-def _note_form(entry: dict, item: AgendaItem, user, form_for, special_allowed: bool) -> None:
-    """The user's organisation's preparation note on ``item``: its form, or the sign that it
-    holds a special text the user may not read (and so not rewrite)."""
-    own_note = next((n for n in item.notes.all() if n.organisation_id == user.organisation_id), None)
-    if own_note is not None and own_note.text_withheld:
-        entry["note_locked"] = True
-        return
-    entry["note_form"] = form_for(
-        f"note-{item.pk}",
-        lambda: lso_forms.NoteForm(
-            initial={
-                "text": own_note.text if own_note else "",
-                "special": bool(own_note and own_note.confidentiality == Confidentiality.SPECIAL),
-            },
-            special_allowed=special_allowed,
-        ),
-    )
-    entry["note_form"].prefix = f"note-{item.pk}"
-
-
 def _suggestions_page(request) -> int:
     """The part of the suggestions asked for (``?suggesties=N``, 1 when absent or not a number)."""
     value = request.GET.get(SUGGESTIONS_PARAM, "")
@@ -268,80 +193,17 @@ def _suggestions_page(request) -> int:
     return 1
 
 
-def suggestions_context(request, meeting: Meeting, *, appended: bool = False) -> dict:
-    """One part of the meeting's suggestions, most urgent first (``SUGGESTIONS_PER_PAGE``;
-    three queries whatever their number): the first part on the page, the next ones on
-    request ("meer tonen": ``appended`` rows under the ones shown through htmx, or the page
-    with that part without JavaScript)."""
-    number = _suggestions_page(request)
-    offset = (number - 1) * SUGGESTIONS_PER_PAGE
-    found = selectors.SuggestionList(meeting, request.user)
-    shown = found.page(offset, SUGGESTIONS_PER_PAGE)
-    total = found.count()
-    return {
-        "suggestions": shown,
-        "suggestions_total": total,
-        "suggestions_page": number,
-        "suggestions_from": 1 if appended else offset + 1,
-        "suggestions_to": offset + len(shown),
-        "suggestions_more": offset + len(shown) < total,
-        "suggestions_next": number + 1,
-        "suggestions_appended": appended,
-    }
-
-
-def _search_results(request, meeting: Meeting, query: str) -> list:
-    if not query:
-        return []
-    return list(
-        selectors.suggestion_candidates(meeting, request.user)
-        .filter(
-            Q(person__family_name__icontains=query)
-            | Q(person__given_names__icontains=query)
-            | Q(external_id__iexact=query)
-            | Q(person__v_number=query)
-        )
-        .order_by("person__family_name", "person__given_names", "pk")[:SEARCH_RESULTS]
-    )
-
-
-def _meeting_context(request, meeting: Meeting, posted: tuple[str, object] | None = None) -> dict:
-    """Everything the meeting page shows, in a fixed number of queries whatever the number of
-    agenda items and suggestions (the suggestions: one part, ``suggestions_context``)."""
-    user = request.user
-    location = meeting.location
-    version = {"version": meeting.version}
-    can_prepare = services.can_prepare(user, location) and not meeting.is_final
-    can_chair = services.can_chair(user, location) and not meeting.is_final
-    building = can_prepare and meeting.status in PREPARE_STATES
-    today = timezone.localdate()
-    minutes_open = can_chair and meeting.status in MINUTES_STATES and meeting.date <= today
-    partner = services.works_for(user.organisation, location) and not meeting.is_final
-    form_for = _forms_for(posted)
-    context = {
-        "meeting": meeting,
-        "entries": _item_entries(
-            request, meeting, form_for, partner=partner, building=building, minutes_open=minutes_open
-        ),
-        "can_prepare": can_prepare,
-        "can_chair": can_chair,
-        "building": building,
-        "minutes_open": minutes_open,
-        "minutes_in_future": can_chair and meeting.status in MINUTES_STATES and meeting.date > today,
-        "step_form": form_for("step", lambda: lso_forms.MeetingStepForm(initial=version)),
-        "total_minutes": sum(i.minutes_allotted for i in meeting.visible_items),
-        "pack": _latest_pack(user, meeting),
-        "version": meeting.version,
-    }
-    if building:
-        query = (request.GET.get("q") or "").strip()
-        context.update(suggestions_context(request, meeting))
-        context["manual_form"] = form_for(
-            "manual", lambda: lso_forms.ManualAddForm(initial={**version, "minutes_allotted": 10})
-        )
-        context["query"] = query
-        context["search_results"] = _search_results(request, meeting, query)
-    return context
+def _meeting_context(request, meeting: Meeting, posted: tuple[str, Form] | None = None) -> dict:
+    """The meeting page (``lso.presenters.meeting_page``) for this request: the user's newest
+    pack, the search and the part of the suggestions asked for, the posted form with its errors."""
+    return presenters.meeting_page(
+        meeting,
+        request.user,
+        pack=_latest_pack(request.user, meeting),
+        query=(request.GET.get("q") or "").strip(),
+        suggestions=_suggestions_page(request),
+        posted=posted,
+    ).context()
 
 
 @login_required
@@ -364,14 +226,15 @@ def meeting_suggestions(request, pk):
         return redirect(f"{_meeting_url(meeting)}{query}#suggestions")
     if not services.can_prepare(request.user, meeting.location) or meeting.status not in PREPARE_STATES:
         raise Http404
-    context = {"meeting": meeting, "version": meeting.version, **suggestions_context(request, meeting, appended=True)}
+    part = presenters.suggestions_part(meeting, request.user, page, appended=True)
     record(
         actor=request.user,
         action=Action.LIST,
         origin=Origin.from_request(request),
         obj=meeting,
-        detail={"view": "suggestions", "page": page, "cases": [s.case.pk for s in context["suggestions"]]},
+        detail={"view": "suggestions", "page": page, "cases": [s.case.pk for s in part.rows]},
     )
+    context = {"meeting": meeting, "version": meeting.version, **part.context()}
     response = render(request, "lso/includes/suggestion_rows.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response

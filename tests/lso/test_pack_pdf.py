@@ -48,7 +48,7 @@ def test_html_shows_the_readers_cases_and_hides_health_without_permission(world)
     ngo_html = pdf.render_pack_html(meeting, ams.users[Role.NGO])
     assert ams.assigned.reference in ngo_html and ams.unassigned.reference not in ngo_html
     # Another LVV's reader sees nothing of it.
-    assert [entry["case"] for entry in pdf.pack_context(meeting, world.rot.users[Role.LSO_CHAIR])["entries"]] == []
+    assert [entry.case for entry in pdf.pack_context(meeting, world.rot.users[Role.LSO_CHAIR])["entries"]] == []
 
 
 def test_fetcher_refuses_the_network():

@@ -98,7 +98,7 @@ def test_outcome_errors_are_field_level_and_keep_input(world, client):
         {f"{prefix}-decision": "scenario", f"{prefix}-agreed": "yes", f"{prefix}-notes": "mijn verslag"},
     )
     assert response.status_code == 400
-    form = response.context["entries"][0]["outcome_form"]
+    form = response.context["entries"][0].outcome_form
     assert str(services.DIRECTION_REQUIRED) in form.errors["direction"]
     assert "mijn verslag" in response.content.decode()
 
@@ -184,7 +184,7 @@ def test_access(world, client):
     # The NGO sees the meeting, but only the item of the case assigned to it.
     client.force_login(ams.users[Role.NGO])
     page = client.get(url("meeting-detail", meeting.pk))
-    assert [e["item"].case for e in page.context["entries"]] == [ams.assigned]
+    assert [e.item.case for e in page.context["entries"]] == [ams.assigned]
     assert client.post(url("item-note", meeting.pk, item.pk), {f"note-{item.pk}-text": "x"}).status_code == 404
     client.force_login(ams.users["ngo_b"])
     page = client.get(url("meeting-detail", meeting.pk))

@@ -10,8 +10,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case
-from lso import selectors, services
-from lso import views as lso_views
+from lso import presenters, selectors, services
 from lso.models import Reason
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
@@ -26,7 +25,7 @@ API = "/api/v1"
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    monkeypatch.setattr(lso_views, "SUGGESTIONS_PER_PAGE", PER_PAGE)
+    monkeypatch.setattr(presenters, "SUGGESTIONS_PER_PAGE", PER_PAGE)
 
 
 def requested(lvv, **kwargs):
