@@ -64,6 +64,7 @@ from lvv.audit.activities import activity_for
 from lvv.audit.log import Action
 from lvv.audit.models import AccessLogEntry, Result
 from lvv.partners.models import ProgrammeSettings, SafeCountry
+from lvv.services import user_or_none
 
 CHUNK = 2000  # lines applied in memory and written together
 
@@ -252,7 +253,7 @@ def _deliver_dossier_part(history: History, actor, *, on, kind):
         part = history.parts[kind] = history.add(new(DossierPart, case=case, kind=kind))
     if part.delivered_on:
         raise ValidationError({"kind": services.DOSSIER_ALREADY_DELIVERED})
-    part.delivered_on, part.delivered_by = on, services._user_or_none(actor)
+    part.delivered_on, part.delivered_by = on, user_or_none(actor)
     history.event(EventType.DOSSIER_DELIVERED, on=on, actor=actor, data={"by": kind})
     _finish(history, actor, "deliver_dossier", {"kind": kind})
 
@@ -272,7 +273,7 @@ def _set_scenario(history: History, actor, *, on, direction, route="", notes="")
         route="",
         set_on=on,
         notes=notes or "",
-        set_by=services._user_or_none(actor),
+        set_by=user_or_none(actor),
     )
     history.scenarios.append(history.add(scenario))
     data = {"direction": direction, "route": None, "previous": previous.direction if previous else None}
@@ -291,7 +292,7 @@ def _record_cooperation_check(history: History, actor, *, on, result, notes=""):
         checked_on=on,
         result=result,
         notes=notes or "",
-        checked_by=services._user_or_none(actor),
+        checked_by=user_or_none(actor),
     )
     history.checks.append(history.add(check))
     history.event(EventType.COOPERATION_CHECKED, on=on, actor=actor, summary=notes or "", data={"result": result})
@@ -319,9 +320,7 @@ def _record_outflow(history: History, actor, *, on, category, country="", notes=
     if case.shelter_started_on and on < case.shelter_started_on:  # the services' own error
         services._outflow_values(case, category=category, country=country, on=on, procedure={}, enforce=False)
     values = services._outflow_values(case, category=category, country=country, on=on, procedure={}, enforce=False)
-    history.outflow = history.add(
-        new(Outflow, case=case, notes=notes or "", recorded_by=services._user_or_none(actor), **values)
-    )
+    history.outflow = history.add(new(Outflow, case=case, notes=notes or "", recorded_by=user_or_none(actor), **values))
     case.state, case.closed_on = step.target, on
     data = {"category": category, "country": country or None}
     history.event(EventType.OUTFLOW, on=on, actor=actor, summary=notes or "", data=data)
@@ -340,7 +339,7 @@ def confirm_outflow(history: History, actor, *, on):
         raise ValidationError({"__all__": services.ALREADY_CONFIRMED})
     if not policy.is_system(actor) and not actor.has_role(partner):
         raise PermissionDenied(str(services.WRONG_PARTNER % {"partner": "IND" if partner == "ind" else "DT&V"}))
-    outflow.confirmed_on, outflow.confirmed_by = on, services._user_or_none(actor)
+    outflow.confirmed_on, outflow.confirmed_by = on, user_or_none(actor)
     outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = None, None, ""
     history.event(EventType.OUTFLOW_CONFIRMED, on=on, actor=actor, data={"by": partner})
     _finish(history, actor, "confirm_outflow")
@@ -561,7 +560,7 @@ class BulkImport:
             person=person,
             location=location,
             external_id=line.external_id,
-            created_by=services._user_or_none(self.user),
+            created_by=user_or_none(self.user),
             registered_on=case_fields["registered_on"],
             registration_source=RegistrationSource.MUNICIPALITY,
             case_types=list(line.case_types),
@@ -754,7 +753,7 @@ class Writer:
         lines = []
         for case_id, type_, on, actor, summary, data in events:
             data = data() if callable(data) else data
-            actor_id = getattr(services._user_or_none(actor), "pk", None)
+            actor_id = getattr(user_or_none(actor), "pk", None)
             row = (str(case_id), type_, on.isoformat(), now, _text(actor_id), _text(summary[:300]), _json(data or {}))
             lines.append("\t".join(row))
         columns = ["case_id", "type", "occurred_on", "recorded_at", "actor_id", "summary", "data"]

@@ -554,10 +554,6 @@ def add_event(
     return event
 
 
-# The import modules' name for ``lvv.services.user_or_none`` (one definition, there).
-_user_or_none = user_or_none
-
-
 def _pick(values: dict, allowed: tuple[str, ...]) -> dict:
     unknown = set(values) - set(allowed)
     if unknown:

@@ -32,6 +32,7 @@ from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action
 from lvv.params import check_dates
+from lvv.services import user_or_none
 from procedures import services
 from procedures.models import Application, ApplicationKind, DeparturePlan, DepartureSupport, Outcome
 
@@ -176,7 +177,7 @@ def _submit(history, user, event) -> None:
             submitted_on=on,
             submitted_by="",
             notes="",
-            recorded_by=services._user_or_none(user),
+            recorded_by=user_or_none(user),
             recorded_by_organisation=services._organisation_of(user),
         )
     )
@@ -211,7 +212,7 @@ def _decide(history, user, event) -> None:
         )
     application.decided_on = decided_on
     application.outcome = outcome
-    application.decided_by = services._user_or_none(user)
+    application.decided_by = user_or_none(user)
     application.decided_by_organisation = services._organisation_of(user)
     application.version += 1
 
@@ -243,7 +244,7 @@ def _plan(history, user, event) -> None:
             planned_on=planned_on,
             support=support,
             notes="",
-            recorded_by=services._user_or_none(user),
+            recorded_by=user_or_none(user),
             organisation=services._organisation_of(user),
         )
     )

@@ -157,9 +157,6 @@ def can_record_departure(user: AnyUser, case: Case | None = None) -> bool:
 
 # --- Helpers ----------------------------------------------------------------------------------
 
-# The import's name for ``lvv.services.user_or_none`` (one definition, there).
-_user_or_none = user_or_none
-
 
 def _organisation_of(user: Actor) -> Organisation | None:
     return None if policy.is_system(user) else getattr(user, "organisation", None)
