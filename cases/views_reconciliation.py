@@ -8,7 +8,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cases import selectors, services
 from cases.models import Reconciliation, ReconciliationPartner
+from lvv import errors, pages
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, record
 from lvv.forms import StyledFormMixin
@@ -115,20 +116,20 @@ def sign_off(request):
     if not (form.is_valid() and notes.is_valid()):
         raise Http404
     location, up_to = form.cleaned_data["location"], form.cleaned_data["up_to"]
-    try:
-        services.sign_off_reconciliation(
+    outcome = pages.act(
+        request,
+        lambda: services.sign_off_reconciliation(
             acting_user=request.user,
             origin=Origin.from_request(request),
             location=location,
             up_to=up_to,
             notes=notes.cleaned_data["notes"],
-        )
-    except PermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from None
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+        ),
+        attempt=errors.creating("cases.reconciliation", location=location.slug, up_to=up_to.isoformat()),
+    )
+    if outcome.status == errors.ANSWERS[PermissionDenied].status:  # logged as refused; the 403 page
+        raise PermissionDenied
+    if outcome.done:
         messages.success(request, SIGNED)
     return redirect(
         f"{reverse('cases:reconciliation')}?{urlencode({'location': location.slug, 'up_to': up_to.isoformat()})}"

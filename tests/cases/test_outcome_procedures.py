@@ -225,8 +225,12 @@ def test_reconciliation_lists_open_outflows_and_the_dtv_signs_off(client, world)
     assert response.status_code == 200
     html = response.content.decode()
     assert case.reference in html and 'data-testid="reconciliation-ind"' not in html
-    response = client.post(reverse("cases:reconciliation-sign-off"), {"location": "amsterdam", "up_to": today()})
-    assert not Reconciliation.objects.exists()  # one is still open
+    response = client.post(
+        reverse("cases:reconciliation-sign-off"), {"location": "amsterdam", "up_to": today()}, follow=True
+    )
+    assert not Reconciliation.objects.exists()  # one is still open: the page again, with why
+    assert response.redirect_chain[0][1] == 302
+    assert [str(m) for m in response.context["messages"]] == [str(services.RECONCILIATION_OPEN % {"count": 1})]
     services.confirm_outflow(acting_user=dtv, origin=COMMAND, case=case)
     client.post(reverse("cases:reconciliation-sign-off"), {"location": "amsterdam", "up_to": today()})
     signed = Reconciliation.objects.get()
