@@ -3,8 +3,10 @@
 Two phases:
 
 1. **Validate** every line against every rule of the contract, without touching the
-   trajectory: field types and values, the order of the events and the steps of the
-   transition table in ``cases.workflow``. Errors name the line, the field
+   trajectory: first its fields (types, choices, lengths, dates), declared as pydantic
+   models in ``cases.import_format``; then the rules across them: the order of the events
+   and the steps of the transition table in ``cases.workflow``, the covenant, a later
+   version's own rules, one place per person. Errors name the line, the field
    (``person.v_number``, ``events[3].date``; event indexes count from 0) and the reason.
 2. **Apply** the whole file in one transaction. A line that opens a new case is applied in
    memory and written in bulk (``cases.import_bulk``, ADR 0024): the services' rules, and
@@ -35,7 +37,6 @@ import datetime
 import gc
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,38 +47,45 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
-from cases import services, workflow
-from cases.models import (
-    BIRTH_DATE_FUTURE,
-    DURABLE_CATEGORIES,
-    V_NUMBER_INVALID,
-    Case,
-    CaseType,
-    CooperationResult,
-    Direction,
-    DossierPartKind,
-    ExceptionGround,
-    OutflowCategory,
-    Person,
-    Sex,
+from cases import import_format, services, workflow
+from cases.import_format import (  # the fields' messages, shared with the callers and the tests (``__all__``)
+    CONTROL_CHARACTER,
+    COUNTRY_INVALID,
+    COUNTRY_REQUIRED,
+    DATE_IN_FUTURE,
+    DUPLICATE_CASE_TYPE,
+    EVENT_TYPES,
+    EVENTS_EMPTY,
+    EXTERNAL_ID_LENGTH,
+    INVALID_CHOICE,
+    NOT_A_COUNT,
+    NOT_A_DATE,
+    NOT_A_LIST,
+    NOT_AN_OBJECT_FIELD,
+    NOT_BOOLEAN,
+    NOT_EMPTY,
+    NOT_TEXT,
+    REASON_WITHOUT_EXCEPTION,
+    REQUIRED,
+    SCHEMA,
+    TOO_LONG,
+    UNKNOWN_FIELD,
+    UNKNOWN_LVV,
+    VERIFIED_NOT_DURABLE,
+    WRONG_SCHEMA,
+    WRONG_SCHEMA_ONE_OF,
+    EventField,
 )
-from lvv import text
+from cases.models import Case, Person
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
 from lvv.audit.models import AccessLogEntry
-from lvv.params import within_date_range
 from lvv.partners.models import Location
 
-SCHEMA = "lvv-case/1"
 # Stored on the case as data (not UI text), so it does not follow the request's language.
 DEFAULT_EXCEPTION_REASON = "Uitzondering (geïmporteerd)"
 MAX_ERRORS = 1000
-MAX_PRIOR_PROCEDURES = 2_147_483_647  # PositiveIntegerField
-NAME_MAX_LENGTH = Person._meta.get_field("family_name").max_length
-TEXT_MAX = text.TEXT_MAX  # a reason in an event, as on the pages and in the API
-EXTERNAL_ID_MAX_LENGTH = Case._meta.get_field("external_id").max_length
 LOCK_NAMESPACE = 7_412_001  # pg_advisory_xact_lock(namespace, location id): one import per LVV at a time
 
 # --- Messages (shared with the tests) -------------------------------------------------------
@@ -90,34 +98,12 @@ DUPLICATE_KEY = _("Het veld “%(key)s” staat twee keer in dit object.")
 NOT_A_JSON_NUMBER = _("NaN en Infinity zijn geen getallen in JSON.")
 TOO_DEEP = _("Deze regel is te diep genest.")
 NOT_AN_OBJECT = _("Een regel moet één JSON-object zijn.")
-REQUIRED = _("Dit veld ontbreekt.")
-UNKNOWN_FIELD = _("Onbekend veld (schema lvv-case/1).")
-WRONG_SCHEMA = _("Het schema moet precies “lvv-case/1” zijn.")
-NOT_TEXT = _("Geef een tekst.")
-NOT_EMPTY = _("Dit veld mag niet leeg zijn.")
-CONTROL_CHARACTER = _("Dit veld bevat een ongeldig teken (een stuurteken).")
-TOO_LONG = _("Maximaal %(max)s tekens.")
-EXTERNAL_ID_LENGTH = _("Het externe kenmerk is 1 tot 64 tekens lang.")
 EXTERNAL_ID_REPEATED = _("Dit externe kenmerk komt in deze LVV al voor op regel %(line)s.")
-UNKNOWN_LVV = _("Er is geen LVV met deze code.")
-NOT_BOOLEAN = _("Geef true of false.")
-NOT_AN_OBJECT_FIELD = _("Geef een JSON-object.")
-NOT_A_DATE = _("Geef een datum als JJJJ-MM-DD.")
-INVALID_CHOICE = _("Kies uit: %(choices)s.")
-COUNTRY_INVALID = _("Geef een landcode volgens ISO 3166-1 alpha-2, in hoofdletters (zoals ER).")
-NOT_A_LIST = _("Geef een lijst.")
-DUPLICATE_CASE_TYPE = _("Dit casustype staat al eerder in de lijst.")
-NOT_A_COUNT = _("Geef een geheel getal van 0 of meer.")
-EVENTS_EMPTY = _("Geef minstens één gebeurtenis.")
 DATE_ORDER = _("Deze datum ligt vóór die van de vorige gebeurtenis (%(date)s).")
 REGISTERED_NOT_FIRST = _("“registered” kan alleen de eerste gebeurtenis zijn.")
 AFTER_END = _("Na “%(type)s” kan geen gebeurtenis meer volgen.")
 SHELTER_NEEDS_ADMITTED = _("“shelter_started” vraagt een eerdere of gelijktijdige “admitted”.")
 OUTFLOW_NEEDS_ADMITTED = _("“outflow” kan alleen na “admitted”.")
-VERIFIED_NOT_DURABLE = _(
-    "Alleen een bestendige uitstroom (departure_origin, onward_migration, residence_granted) "
-    "wordt door de IND of de DT&V bevestigd."
-)
 EXCEPTION_REQUIRED = _(
     "Bij within_covenant: false hoort een uitzondering bij “admitted” (exception: humanitarian of public_order)."
 )
@@ -127,7 +113,6 @@ EXCEPTION_WITHIN_COVENANT = _(
 OUTSIDE_COVENANT_NOT_ADMITTED = _(
     "within_covenant: false betekent toegelaten als uitzondering, maar deze regel heeft geen “admitted”."
 )
-REASON_WITHOUT_EXCEPTION = _("Een reden van uitzondering hoort alleen bij een uitzondering.")
 CASE_CHANGED = _(
     "Deze LVV heeft al een casus met dit externe kenmerk, met een andere inhoud. "
     "Bijwerken (alleen nieuwe gebeurtenissen toevoegen) kan met --update of ?update=1."
@@ -148,196 +133,86 @@ CONFLICT = _("Deze regel botst met gegevens die al bestaan (bijvoorbeeld een V-n
 FORBIDDEN_LVV = _("U mag geen casussen importeren voor LVV “%(lvv)s”.")
 IMPORT_NOT_ALLOWED = _("U mag geen casussen importeren.")
 
-# --- The format -------------------------------------------------------------------------------
-TOP_FIELDS = (
-    "schema",
-    "external_id",
-    "lvv",
-    "within_covenant",
-    "person",
-    "case_types",
-    "prior_departure_procedures",
-    "events",
-)
-PERSON_FIELDS = ("v_number", "family_name", "given_names", "birth_date", "sex", "nationality")
-OUTCOMES = ("no_durable_solution_possible",)
-COUNTRY_CODES = frozenset(code for code, _name in countries)
-_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_V_NUMBER_RE = re.compile(r"[0-9]{10}")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")  # none in names and ids; free text may hold line breaks
-# The services' own messages, where the import finds the same fault before calling them.
-DATE_IN_FUTURE = services.DATE_IN_FUTURE
-COUNTRY_REQUIRED = services.COUNTRY_REQUIRED
+TERMINAL_EVENTS = ("outflow", "rejected")
+# The services' own message, where the import finds the same fault before calling them.
 DOSSIER_PART_TWICE = services.DOSSIER_ALREADY_DELIVERED
 
 
-@dataclass(frozen=True)
-class EventField:
-    name: str
-    choices: tuple[str, ...] | None = None  # None: free text (or a country / a bool, see kind)
-    required: bool = False
-    kind: str = "choice"  # choice | text | country | bool
+# --- Entry point ------------------------------------------------------------------------------
 
 
-EVENT_TYPES: dict[str, tuple[EventField, ...]] = {
-    "registered": (),
-    "admitted": (
-        EventField("exception", tuple(ExceptionGround.values)),
-        # Not in the contract's table: an optional reason for the exception (else a fixed text).
-        EventField("exception_reason", kind="text"),
-    ),
-    "rejected": (EventField("reason", kind="text", required=True),),
-    "waitlisted": (),
-    "shelter_started": (),
-    "dossier_delivered": (EventField("by", tuple(DossierPartKind.values), required=True),),
-    "scenario_set": (EventField("direction", tuple(Direction.values), required=True),),
-    "cooperation_checked": (EventField("result", tuple(CooperationResult.values), required=True),),
-    "mrt_discussed": (EventField("outcome", OUTCOMES),),
-    "outflow": (
-        EventField("category", tuple(OutflowCategory.values), required=True),
-        EventField("country", kind="country"),
-        EventField("verified", kind="bool"),
-    ),
-}
-TERMINAL_EVENTS = ("outflow", "rejected")
-DEPARTURES = ("departure_origin", "onward_migration")
+def run_import(
+    data: bytes, *, acting_user, origin: Origin, dry_run: bool = False, update: bool = False, bulk: bool = True
+) -> Summary:
+    """Validate and apply a JSON Lines file. Raises ``ImportForbidden`` (an LVV the user may
+    not import for) or ``ImportInvalid`` (with every error found; nothing was written).
+    ``bulk=False``: every line through the services, one event at a time (the reference
+    the bulk path is proven against, docs/adr/0024-bulk-import.md)."""
+    with _without_cyclic_gc():
+        return _run_import(data, acting_user=acting_user, origin=origin, dry_run=dry_run, update=update, bulk=bulk)
 
 
-# --- Later versions: event types of higher apps (lvv-case/2) ------------------------------------
-# A later version of the format adds event types whose records belong to a higher app
-# (version 2: the procedures app's applications and departure plans). The importer knows
-# them only through this registry, which that app fills in its AppConfig.ready (ADR 0009).
-# A line names its version: a version 1 line may hold only the version 1 types, a version 2
-# line those and the types version 2 adds. The version 1 rules hold for every event (dates
-# in order, nothing after an outflow or a rejection); an extension adds its own rules
-# (``check``) and writes through its app's services (``apply``).
-WRONG_SCHEMA_ONE_OF = _("Het schema moet een van deze zijn: %(schemas)s.")
+@contextlib.contextmanager
+def _without_cyclic_gc():
+    """An import makes and keeps millions of small objects (the parsed file, its lines and
+    events, the rows): Python's cyclic garbage collector would scan them again and again,
+    for nothing (they hold no cycles; reference counting frees them). Nearly half the time
+    of a large file went there."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-@dataclass(frozen=True)
-class Extension:
-    """The event types ``schema`` adds.
+def _run_import(data: bytes, *, acting_user, origin: Origin, dry_run: bool, update: bool, bulk: bool) -> Summary:
+    parsed, errors = read_lines(data)
+    editable = {location.slug: location for location in policy.editable_locations(acting_user)}
+    if not policy.is_system(acting_user):
+        named = [obj["lvv"] for _number, obj in parsed if isinstance(obj, dict) and isinstance(obj.get("lvv"), str)]
+        forbidden = [slug for slug in named if slug not in editable]
+        if forbidden:
+            raise ImportForbidden(str(FORBIDDEN_LVV % {"lvv": forbidden[0]}), forbidden[0])
+        if not editable:
+            raise ImportForbidden(str(IMPORT_NOT_ALLOWED))
+    if not parsed and not errors:
+        raise ImportInvalid([LineError(None, "", str(EMPTY_FILE))])
+    lines, line_errors = validate(parsed, locations=editable)
+    errors = sorted(errors + line_errors, key=lambda e: e.line or 0)
+    if not errors:
+        errors = one_place_errors(lines, acting_user=acting_user, locations=editable)
+    if errors:
+        raise ImportInvalid(_capped(errors))
 
-    ``fields``: per type its extra fields (as ``EVENT_TYPES``); ``check(events)``: the first
-    fault of a line's events against the version's own rules, as ``(event, field, message)``,
-    or None (it sees every event; the version 1 rules have passed); ``apply(acting_user=,
-    origin=, case=, event=)``: write the event through the app's services; ``may(user,
-    event)``: whether the importing user's role may do it itself (else the system does);
-    ``build(history, acting_user=, event=)``: the same as ``apply`` for a new case's history
-    in memory (``cases.import_bulk.History``), with the services' checks, rows, timeline
-    events and access-log rows. Without ``build``, a new case with such events goes through
-    ``apply``, one event at a time."""
-
-    schema: str
-    fields: dict[str, tuple[EventField, ...]]
-    check: Callable[[list], tuple | None]
-    apply: Callable[..., Any]
-    may: Callable[[Any, Any], bool]
-    build: Callable[..., Any] | None = None
-
-
-_extensions: dict[str, Extension] = {}
-_extension_of: dict[str, Extension] = {}
-
-
-def register_extension(extension: Extension) -> Extension:
-    """Add the event types of a later version (call from an ``AppConfig.ready``)."""
-    _extensions[extension.schema] = extension
-    for type_ in extension.fields:
-        _extension_of[type_] = extension
-    return extension
+    summary = Summary(lines=len(parsed), dry_run=dry_run)
+    applier = _Applier(acting_user=acting_user, origin=origin, update=update, locations=editable, bulk=bulk)
+    with transaction.atomic():
+        errors = applier.run(lines, summary)
+        if errors or dry_run:
+            transaction.set_rollback(True)  # all or nothing; a dry run found the services' errors too
+    if errors:
+        raise ImportInvalid(_capped(errors))
+    return summary
 
 
-def schemas() -> tuple[str, ...]:
-    """The versions this importer reads: ``lvv-case/1`` and the registered later ones."""
-    return (SCHEMA, *sorted(_extensions))
+def _capped(errors: list[LineError]) -> list[LineError]:
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    return [*errors[:MAX_ERRORS], LineError(None, "", str(TOO_MANY_ERRORS % {"max": MAX_ERRORS}))]
 
 
-def wrong_schema() -> str:
-    if len(schemas()) == 1:
-        return str(WRONG_SCHEMA)
-    return str(WRONG_SCHEMA_ONE_OF % {"schemas": ", ".join(f"“{name}”" for name in schemas())})
-
-
-def event_types(schema: str) -> dict[str, tuple[EventField, ...]]:
-    """The event types a line of ``schema`` may hold: version 1's and every later version's
-    up to ``schema``."""
-    types = dict(EVENT_TYPES)
-    for name in sorted(_extensions):
-        if name <= schema:
-            types.update(_extensions[name].fields)
-    return types
-
-
-def _extension_errors(check: _Checker, events: list) -> None:
-    """The rules of the later versions whose events the line holds (the first fault)."""
-    used = {_extension_of[event.type].schema for event in events if event.type in _extension_of}
-    for name in sorted(used):
-        fault = _extensions[name].check(events)
-        if fault is not None:
-            event, field_name, message = fault
-            check.error(f"events[{event.index}].{field_name}" if field_name else f"events[{event.index}]", message)
-            return
-
-
-_STEP_OF = {
-    "admitted": "admit",
-    "rejected": "reject",
-    "waitlisted": "waitlist",
-    "shelter_started": "start_shelter",
-    "scenario_set": "set_scenario",
-    "cooperation_checked": "record_cooperation_check",
-    "mrt_discussed": "record_mrt_discussion",
-    "outflow": "record_outflow",
-}
-
-
-def step_name(event_type: str, values: dict) -> str | None:
-    """The step of ``cases.workflow`` an event is (``registered`` opens the case: no step)."""
-    if event_type == "dossier_delivered":
-        return f"deliver_dossier_{str(values.get('by', '')).lower()}"
-    return _STEP_OF.get(event_type)
-
-
-# The service each event is applied with (``registered`` is the registration itself).
-SERVICES = {
-    "admitted": services.admit,
-    "rejected": services.reject,
-    "waitlisted": services.waitlist,
-    "shelter_started": services.start_shelter,
-    "dossier_delivered": services.deliver_dossier_part,
-    "scenario_set": services.set_scenario,
-    "cooperation_checked": services.record_cooperation_check,
-    "mrt_discussed": services.record_mrt_discussion,
-    "outflow": services.record_outflow,
-}
-
-
-def service_arguments(event) -> dict:
-    """The arguments of the event's service besides the case and the date."""
-    v = event.values
-    if event.type == "admitted":
-        exception = v["exception"] or ""
-        return {
-            "exception": exception,
-            "exception_reason": (v["exception_reason"] or DEFAULT_EXCEPTION_REASON) if exception else "",
-            "require_check": False,  # the history says the person was admitted: no check to redo
-            "waitlist_when_full": False,  # a waiting list comes as its own event
-        }
-    if event.type in ("shelter_started", "waitlisted"):
-        return {"enforce_capacity": False}  # history: the place (or its lack) was there
-    arguments = _ARGUMENTS.get(event.type)
-    return arguments(v) if arguments else {}
-
-
-_ARGUMENTS = {
-    "rejected": lambda v: {"reason": v.get("reason")},
-    "dossier_delivered": lambda v: {"kind": v.get("by")},
-    "scenario_set": lambda v: {"direction": v.get("direction")},
-    "cooperation_checked": lambda v: {"result": v.get("result")},
-    "mrt_discussed": lambda v: {"outcome": v.get("outcome"), "imported": True},
-    "outflow": lambda v: {"category": v.get("category"), "country": v.get("country") or "", "enforce_procedure": False},
-}
+def log_refusal(*, acting_user, origin: Origin, result: str, detail: dict) -> None:
+    """An import that did not pass (forbidden LVV, invalid file), in the access log."""
+    record(
+        actor=acting_user,
+        action=Action.CREATE,
+        result=result,
+        origin=origin,
+        object_type=Case._meta.label_lower,
+        detail={"import_refused": detail},
+    )
 
 
 # --- Results ----------------------------------------------------------------------------------
@@ -402,7 +277,282 @@ class Summary:
         }
 
 
+# --- Later versions: event types of higher apps (lvv-case/2) ------------------------------------
+# A later version of the format adds event types whose records belong to a higher app
+# (version 2: the procedures app's applications and departure plans). The importer knows
+# them only through this registry, which that app fills in its AppConfig.ready (ADR 0009).
+# A line names its version: a version 1 line may hold only the version 1 types, a version 2
+# line those and the types version 2 adds. The version 1 rules hold for every event (dates
+# in order, nothing after an outflow or a rejection); an extension adds its own rules
+# (``check``) and writes through its app's services (``apply``).
+
+
+@dataclass(frozen=True)
+class Extension:
+    """The event types ``schema`` adds.
+
+    ``fields``: per type its extra fields (as ``EVENT_TYPES``); ``check(events)``: the first
+    fault of a line's events against the version's own rules, as ``(event, field, message)``,
+    or None (it sees every event; the version 1 rules have passed); ``apply(acting_user=,
+    origin=, case=, event=)``: write the event through the app's services; ``may(user,
+    event)``: whether the importing user's role may do it itself (else the system does);
+    ``build(history, acting_user=, event=)``: the same as ``apply`` for a new case's history
+    in memory (``cases.import_bulk.History``), with the services' checks, rows, timeline
+    events and access-log rows. Without ``build``, a new case with such events goes through
+    ``apply``, one event at a time."""
+
+    schema: str
+    fields: dict[str, tuple[EventField, ...]]
+    check: Callable[[list], tuple | None]
+    apply: Callable[..., Any]
+    may: Callable[[Any, Any], bool]
+    build: Callable[..., Any] | None = None
+
+
+_extensions: dict[str, Extension] = {}
+_extension_of: dict[str, Extension] = {}
+
+
+def register_extension(extension: Extension) -> Extension:
+    """Add the event types of a later version (call from an ``AppConfig.ready``)."""
+    _extensions[extension.schema] = extension
+    for type_ in extension.fields:
+        _extension_of[type_] = extension
+    _build_formats()
+    return extension
+
+
+def schemas() -> tuple[str, ...]:
+    """The versions this importer reads: ``lvv-case/1`` and the registered later ones."""
+    return (SCHEMA, *sorted(_extensions))
+
+
+def wrong_schema() -> str:
+    if len(schemas()) == 1:
+        return str(WRONG_SCHEMA)
+    return str(WRONG_SCHEMA_ONE_OF % {"schemas": ", ".join(f"“{name}”" for name in schemas())})
+
+
+def event_types(schema: str) -> dict[str, tuple[EventField, ...]]:
+    """The event types a line of ``schema`` may hold: version 1's and every later version's
+    up to ``schema``."""
+    types = dict(EVENT_TYPES)
+    for name in sorted(_extensions):
+        if name <= schema:
+            types.update(_extensions[name].fields)
+    return types
+
+
+# The models of each version's line (``cases.import_format``), built once, and again when a
+# later version registers (each line model knows every version's name).
+_formats: dict[str, import_format.LineFormat] = {}
+
+
+def _build_formats() -> None:
+    _formats.update({name: import_format.LineFormat(schemas(), event_types(name), wrong_schema) for name in schemas()})
+
+
+def _format(schema: Any) -> import_format.LineFormat:
+    """The models of a line of ``schema``; of an unknown one, the latest version's (which
+    say the schema is wrong, and read the events as that version does)."""
+    found = _formats.get(schema) if isinstance(schema, str) else None
+    return found or _formats[schemas()[-1]]
+
+
+_build_formats()
+
+
 # --- Phase 1: reading and validating ----------------------------------------------------------
+
+
+class _NotStrictJSON(ValueError):
+    """Valid for Python's json module, but not for this format: the message says why."""
+
+
+def _no_duplicate_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _NotStrictJSON(str(DUPLICATE_KEY % {"key": key}))
+        seen[key] = value
+    return seen
+
+
+def _reject_constant(name):
+    raise _NotStrictJSON(str(NOT_A_JSON_NUMBER))
+
+
+def read_lines(data: bytes) -> tuple[list[tuple[int, Any]], list[LineError]]:
+    """Split JSON Lines into (line number, parsed value); blank lines are skipped."""
+    parsed, errors = [], []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        raw = raw.rstrip(b"\r")
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append(LineError(number, "", str(INVALID_UTF8)))
+            continue
+        try:
+            value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
+        except _NotStrictJSON as exc:
+            errors.append(LineError(number, "", str(exc)))
+            continue
+        except json.JSONDecodeError as exc:
+            errors.append(LineError(number, "", str(INVALID_JSON_AT % {"column": exc.colno})))
+            continue
+        except RecursionError:
+            errors.append(LineError(number, "", str(TOO_DEEP)))
+            continue
+        except ValueError:  # e.g. an integer with more digits than Python converts
+            errors.append(LineError(number, "", str(INVALID_JSON)))
+            continue
+        parsed.append((number, value))
+    return parsed, errors
+
+
+def validate(parsed: list[tuple[int, Any]], *, locations: dict[str, Location]) -> tuple[list[ImportLine], list]:
+    """The valid lines and the errors of the others; an external id once per LVV."""
+    today = timezone.localdate()
+    lines: list[ImportLine] = []
+    errors: list[LineError] = []
+    first_line_of: dict[tuple[str, str], int] = {}
+    for number, obj in parsed:
+        line, line_errors = validate_line(number, obj, locations=locations, today=today)
+        errors.extend(line_errors)
+        if line is None:
+            continue
+        key = (line.lvv, line.external_id)
+        if key in first_line_of:
+            errors.append(LineError(number, "external_id", str(EXTERNAL_ID_REPEATED % {"line": first_line_of[key]})))
+            continue
+        first_line_of[key] = number
+        lines.append(line)
+    return lines, errors
+
+
+class _Checker:
+    """Collects the errors of one line."""
+
+    def __init__(self, number: int):
+        self.number = number
+        self.errors: list[LineError] = []
+
+    def error(self, field_name: str, message) -> None:
+        self.errors.append(LineError(self.number, field_name, str(message)))
+
+
+def validate_line(number: int, obj: Any, *, locations: dict[str, Location], today: datetime.date):
+    """Check one parsed line: its fields (``cases.import_format``), then the rules across its
+    events (also when other fields are wrong, if the events are valid); returns (ImportLine
+    or None, errors)."""
+    check = _Checker(number)
+    if not isinstance(obj, dict):
+        check.error("", NOT_AN_OBJECT)
+        return None, check.errors
+    reading = _format(obj.get("schema")).read(obj, {"today": today, "locations": locations})
+    for path, message in reading.errors:
+        check.error(path, message)
+    if reading.events is None:
+        return None, check.errors
+    events = [
+        Event(index, model.type, model.date, import_format.event_values(model))
+        for index, model in enumerate(reading.events)
+    ]
+    _validate_sequence(check, events, reading.within_covenant)
+    if check.errors:
+        return None, check.errors
+    line = reading.line
+    return ImportLine(
+        number=number,
+        schema=line.schema_,
+        external_id=line.external_id,
+        lvv=line.lvv,
+        within_covenant=line.within_covenant,
+        person=dict(line.person.__dict__),
+        case_types=line.case_types or [],
+        prior_departure_procedures=line.prior_departure_procedures,
+        events=events,
+    ), []
+
+
+def _outside_the_table(check: _Checker, event: Event) -> bool | None:
+    """Whether ``event`` is no step of the transition table (True: go on, False: an error was
+    added), or None for a step: ``registered`` opens the case (only as the first event); a
+    later version's event has its own rules (``_extension_errors``)."""
+    if event.type in _extension_of:
+        return True
+    if event.type != "registered":
+        return None
+    if event.index != 0:
+        check.error(f"events[{event.index}].type", REGISTERED_NOT_FIRST)
+        return False
+    return True
+
+
+def _validate_sequence(check: _Checker, events: list[Event], within_covenant: bool) -> None:
+    """Dates in order, the contract's rules, then the transition table (as the services will)."""
+    state = workflow.State.REGISTERED
+    admitted = None
+    delivered: set[str] = set()
+    previous = None
+    for event in events:
+        prefix = f"events[{event.index}]"
+        if previous is not None and event.date < previous.date:
+            check.error(f"{prefix}.date", DATE_ORDER % {"date": previous.date.isoformat()})
+            return
+        if previous is not None and previous.type in TERMINAL_EVENTS:
+            check.error(f"{prefix}.type", AFTER_END % {"type": previous.type})
+            return
+        previous = event
+        outside = _outside_the_table(check, event)
+        if outside is not None:
+            if not outside:
+                return
+            continue
+        if event.type == "shelter_started" and admitted is None:
+            check.error(f"{prefix}.type", SHELTER_NEEDS_ADMITTED)
+            return
+        if event.type == "outflow" and admitted is None:
+            check.error(f"{prefix}.type", OUTFLOW_NEEDS_ADMITTED)
+            return
+        if event.type == "dossier_delivered":
+            kind = event.values["by"]
+            if kind in delivered:
+                check.error(f"{prefix}.by", DOSSIER_PART_TWICE)
+                return
+            delivered.add(kind)
+        name = step_name(event.type, event.values)
+        try:
+            step = workflow.check_step(name, state)
+        except workflow.StepNotAllowed as exc:
+            check.error(f"{prefix}.type", str(exc))
+            return
+        if event.type == "admitted":
+            admitted = event
+            if not within_covenant and not event.values["exception"]:
+                check.error(f"{prefix}.exception", EXCEPTION_REQUIRED)
+            if within_covenant and event.values["exception"]:
+                check.error(f"{prefix}.exception", EXCEPTION_WITHIN_COVENANT)
+        # admit with waitlist_when_full=False always leads to "admitted".
+        state = step.target or state
+    if not within_covenant and admitted is None:
+        check.error("within_covenant", OUTSIDE_COVENANT_NOT_ADMITTED)
+    _extension_errors(check, events)
+
+
+def _extension_errors(check: _Checker, events: list) -> None:
+    """The rules of the later versions whose events the line holds (the first fault)."""
+    used = {_extension_of[event.type].schema for event in events if event.type in _extension_of}
+    for name in sorted(used):
+        fault = _extensions[name].check(events)
+        if fault is not None:
+            event, field_name, message = fault
+            check.error(f"events[{event.index}].{field_name}" if field_name else f"events[{event.index}]", message)
+            return
 
 
 @dataclass
@@ -475,413 +625,6 @@ def _iso(day: datetime.date | None) -> str | None:
 def _hash(value) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class _NotStrictJSON(ValueError):
-    """Valid for Python's json module, but not for this format: the message says why."""
-
-
-def _no_duplicate_keys(pairs):
-    seen = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _NotStrictJSON(str(DUPLICATE_KEY % {"key": key}))
-        seen[key] = value
-    return seen
-
-
-def _reject_constant(name):
-    raise _NotStrictJSON(str(NOT_A_JSON_NUMBER))
-
-
-def read_lines(data: bytes) -> tuple[list[tuple[int, Any]], list[LineError]]:
-    """Split JSON Lines into (line number, parsed value); blank lines are skipped."""
-    parsed, errors = [], []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        raw = raw.rstrip(b"\r")
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append(LineError(number, "", str(INVALID_UTF8)))
-            continue
-        try:
-            value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
-        except _NotStrictJSON as exc:
-            errors.append(LineError(number, "", str(exc)))
-            continue
-        except json.JSONDecodeError as exc:
-            errors.append(LineError(number, "", str(INVALID_JSON_AT % {"column": exc.colno})))
-            continue
-        except RecursionError:
-            errors.append(LineError(number, "", str(TOO_DEEP)))
-            continue
-        except ValueError:  # e.g. an integer with more digits than Python converts
-            errors.append(LineError(number, "", str(INVALID_JSON)))
-            continue
-        parsed.append((number, value))
-    return parsed, errors
-
-
-class _Checker:
-    """Collects the errors of one line."""
-
-    def __init__(self, number: int, today: datetime.date):
-        self.number = number
-        self.today = today
-        self.errors: list[LineError] = []
-
-    def error(self, field_name: str, message) -> None:
-        self.errors.append(LineError(self.number, field_name, str(message)))
-
-    def unknown(self, obj: dict, allowed, prefix: str = "") -> None:
-        for key in obj:
-            if key not in allowed:
-                self.error(f"{prefix}{key}", UNKNOWN_FIELD)
-
-    def text(
-        self, obj: dict, key: str, path: str, *, required: bool, max_length: int | None = None, one_line: bool = False
-    ) -> str | None:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.error(path, REQUIRED)
-            return None
-        if not isinstance(value, str):
-            self.error(path, NOT_TEXT)
-            return None
-        if "\x00" in value or (one_line and _CONTROL_RE.search(value)):
-            self.error(path, CONTROL_CHARACTER)
-            return None
-        value = value.strip()
-        if not value:
-            if required:
-                self.error(path, NOT_EMPTY)
-            return None
-        if max_length and len(value) > max_length:
-            self.error(path, TOO_LONG % {"max": max_length})
-            return None
-        return value
-
-    def choice(self, obj: dict, key: str, path: str, choices, *, required: bool) -> str | None:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.error(path, REQUIRED)
-            return None
-        if not isinstance(value, str) or value not in choices:
-            self.error(path, INVALID_CHOICE % {"choices": ", ".join(choices)})
-            return None
-        return value
-
-    def boolean(self, obj: dict, key: str, path: str, default: bool) -> bool:
-        value = obj.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.error(path, NOT_BOOLEAN)
-            return default
-        return value
-
-    def date(self, obj: dict, key: str, path: str, *, required: bool, future_message=DATE_IN_FUTURE):
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.error(path, REQUIRED)
-            return None
-        try:
-            if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
-                raise ValueError
-            day = datetime.date.fromisoformat(value)
-        except ValueError:
-            self.error(path, NOT_A_DATE)
-            return None
-        if day > self.today:
-            self.error(path, future_message)
-            return None
-        return day
-
-    def any_date(self, obj: dict, key: str, path: str, *, required: bool) -> str | None:
-        """An ISO date from 2000 to 2099, in the past or ahead, returned as its text."""
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.error(path, REQUIRED)
-            return None
-        try:
-            if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
-                raise ValueError
-            within_date_range(datetime.date.fromisoformat(value))
-        except ValueError:
-            self.error(path, NOT_A_DATE)
-            return None
-        except ValidationError as error:
-            self.error(path, error.messages[0])
-            return None
-        return value
-
-    def country(self, obj: dict, key: str, path: str) -> str | None:
-        value = obj.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str) or value not in COUNTRY_CODES:
-            self.error(path, COUNTRY_INVALID)
-            return None
-        return value
-
-
-def validate_line(number: int, obj: Any, *, locations: dict[str, Location], today: datetime.date):
-    """Check one parsed line; returns (ImportLine or None, errors)."""
-    check = _Checker(number, today)
-    if not isinstance(obj, dict):
-        check.error("", NOT_AN_OBJECT)
-        return None, check.errors
-    check.unknown(obj, TOP_FIELDS)
-
-    schema = obj.get("schema")
-    if "schema" not in obj:
-        check.error("schema", REQUIRED)
-    elif schema not in schemas():
-        check.error("schema", wrong_schema())
-
-    external_id = obj.get("external_id")
-    if external_id is None:
-        check.error("external_id", REQUIRED)
-    elif not isinstance(external_id, str):
-        check.error("external_id", NOT_TEXT)
-    elif not external_id.strip() or len(external_id) > EXTERNAL_ID_MAX_LENGTH:
-        check.error("external_id", EXTERNAL_ID_LENGTH)
-    elif _CONTROL_RE.search(external_id):
-        check.error("external_id", CONTROL_CHARACTER)
-
-    lvv = obj.get("lvv")
-    if lvv is None:
-        check.error("lvv", REQUIRED)
-    elif not isinstance(lvv, str):
-        check.error("lvv", NOT_TEXT)
-    elif lvv not in locations:
-        check.error("lvv", UNKNOWN_LVV)
-
-    within_covenant = check.boolean(obj, "within_covenant", "within_covenant", True)
-    person = _validate_person(check, obj.get("person"))
-    case_types = _validate_case_types(check, obj.get("case_types"))
-
-    prior = obj.get("prior_departure_procedures")
-    if prior is not None and (
-        isinstance(prior, bool) or not isinstance(prior, int) or not 0 <= prior <= MAX_PRIOR_PROCEDURES
-    ):
-        check.error("prior_departure_procedures", NOT_A_COUNT)
-        prior = None
-
-    # An unknown version: the events as the latest known one reads them (one error, on the schema).
-    version = schema if schema in schemas() else schemas()[-1]
-    events = _validate_events(check, obj.get("events"), within_covenant, version)
-    if check.errors:
-        return None, check.errors
-    line = ImportLine(
-        number=number,
-        schema=schema,
-        external_id=external_id,
-        lvv=lvv,
-        within_covenant=within_covenant,
-        person=person,
-        case_types=case_types,
-        prior_departure_procedures=prior,
-        events=events,
-    )
-    return line, []
-
-
-def _validate_person(check: _Checker, person) -> dict:
-    if person is None:
-        check.error("person", REQUIRED)
-        return {}
-    if not isinstance(person, dict):
-        check.error("person", NOT_AN_OBJECT_FIELD)
-        return {}
-    check.unknown(person, PERSON_FIELDS, "person.")
-    v_number = person.get("v_number")
-    if v_number is not None and not (isinstance(v_number, str) and _V_NUMBER_RE.fullmatch(v_number)):
-        check.error("person.v_number", V_NUMBER_INVALID)
-        v_number = None
-    return {
-        "v_number": v_number,
-        "family_name": check.text(
-            person, "family_name", "person.family_name", required=True, max_length=NAME_MAX_LENGTH, one_line=True
-        ),
-        "given_names": check.text(
-            person, "given_names", "person.given_names", required=True, max_length=NAME_MAX_LENGTH, one_line=True
-        ),
-        "birth_date": check.date(
-            person, "birth_date", "person.birth_date", required=False, future_message=BIRTH_DATE_FUTURE
-        ),
-        "sex": check.choice(person, "sex", "person.sex", tuple(Sex.values), required=False),
-        "nationality": check.country(person, "nationality", "person.nationality"),
-    }
-
-
-def _validate_case_types(check: _Checker, case_types) -> list[str]:
-    if case_types is None:
-        return []
-    if not isinstance(case_types, list):
-        check.error("case_types", NOT_A_LIST)
-        return []
-    seen: list[str] = []
-    for index, value in enumerate(case_types):
-        path = f"case_types[{index}]"
-        if not isinstance(value, str) or value not in CaseType.values:
-            check.error(path, INVALID_CHOICE % {"choices": ", ".join(CaseType.values)})
-        elif value in seen:
-            check.error(path, DUPLICATE_CASE_TYPE)
-        else:
-            seen.append(value)
-    return seen
-
-
-def _validate_events(check: _Checker, events, within_covenant: bool, schema: str = SCHEMA) -> list[Event]:
-    if events is None:
-        check.error("events", REQUIRED)
-        return []
-    if not isinstance(events, list):
-        check.error("events", NOT_A_LIST)
-        return []
-    if not events:
-        check.error("events", EVENTS_EMPTY)
-        return []
-    parsed: list[Event] = []
-    for index, raw in enumerate(events):
-        event = _validate_event(check, index, raw, event_types(schema))
-        if event is not None:
-            parsed.append(event)
-    if len(parsed) != len(events):
-        return parsed  # the sequence rules need every event
-    _validate_sequence(check, parsed, within_covenant)
-    return parsed
-
-
-def _validate_event(check: _Checker, index: int, raw, types: dict | None = None) -> Event | None:
-    prefix = f"events[{index}]"
-    if not isinstance(raw, dict):
-        check.error(prefix, NOT_AN_OBJECT_FIELD)
-        return None
-    errors_before = len(check.errors)
-    types = types or EVENT_TYPES
-    type_ = check.choice(raw, "type", f"{prefix}.type", tuple(types), required=True)
-    day = check.date(raw, "date", f"{prefix}.date", required=True)
-    if type_ is None:
-        return None
-    specs = types[type_]
-    check.unknown(raw, ("type", "date", *(spec.name for spec in specs)), f"{prefix}.")
-    values: dict[str, Any] = {}
-    for spec in specs:
-        path = f"{prefix}.{spec.name}"
-        if spec.kind == "text":
-            values[spec.name] = check.text(raw, spec.name, path, required=spec.required, max_length=TEXT_MAX)
-        elif spec.kind == "country":
-            values[spec.name] = check.country(raw, spec.name, path)
-        elif spec.kind == "bool":
-            values[spec.name] = check.boolean(raw, spec.name, path, False)
-        elif spec.kind == "date":  # a date that may lie ahead (2000-2099), kept as its ISO text
-            values[spec.name] = check.any_date(raw, spec.name, path, required=spec.required)
-        else:
-            values[spec.name] = check.choice(raw, spec.name, path, spec.choices, required=spec.required)
-    if type_ == "outflow" and len(check.errors) == errors_before:
-        if values["category"] in DEPARTURES and not values["country"]:
-            check.error(f"{prefix}.country", COUNTRY_REQUIRED)
-        if values["verified"] and values["category"] not in DURABLE_CATEGORIES:
-            check.error(f"{prefix}.verified", VERIFIED_NOT_DURABLE)
-    if type_ == "admitted" and values["exception_reason"] and not values["exception"]:
-        check.error(f"{prefix}.exception_reason", REASON_WITHOUT_EXCEPTION)
-    if len(check.errors) != errors_before:
-        return None
-    return Event(index=index, type=type_, date=day, values=values)
-
-
-def _outside_the_table(check: _Checker, event: Event) -> bool | None:
-    """Whether ``event`` is no step of the transition table (True: go on, False: an error was
-    added), or None for a step: ``registered`` opens the case (only as the first event); a
-    later version's event has its own rules (``_extension_errors``)."""
-    if event.type in _extension_of:
-        return True
-    if event.type != "registered":
-        return None
-    if event.index != 0:
-        check.error(f"events[{event.index}].type", REGISTERED_NOT_FIRST)
-        return False
-    return True
-
-
-def _validate_sequence(check: _Checker, events: list[Event], within_covenant: bool) -> None:
-    """Dates in order, the contract's rules, then the transition table (as the services will)."""
-    state = workflow.State.REGISTERED
-    admitted = None
-    delivered: set[str] = set()
-    previous = None
-    for event in events:
-        prefix = f"events[{event.index}]"
-        if previous is not None and event.date < previous.date:
-            check.error(f"{prefix}.date", DATE_ORDER % {"date": previous.date.isoformat()})
-            return
-        if previous is not None and previous.type in TERMINAL_EVENTS:
-            check.error(f"{prefix}.type", AFTER_END % {"type": previous.type})
-            return
-        previous = event
-        outside = _outside_the_table(check, event)
-        if outside is not None:
-            if not outside:
-                return
-            continue
-        if event.type == "shelter_started" and admitted is None:
-            check.error(f"{prefix}.type", SHELTER_NEEDS_ADMITTED)
-            return
-        if event.type == "outflow" and admitted is None:
-            check.error(f"{prefix}.type", OUTFLOW_NEEDS_ADMITTED)
-            return
-        if event.type == "dossier_delivered":
-            kind = event.values["by"]
-            if kind in delivered:
-                check.error(f"{prefix}.by", DOSSIER_PART_TWICE)
-                return
-            delivered.add(kind)
-        name = step_name(event.type, event.values)
-        try:
-            step = workflow.check_step(name, state)
-        except workflow.StepNotAllowed as exc:
-            check.error(f"{prefix}.type", str(exc))
-            return
-        if event.type == "admitted":
-            admitted = event
-            if not within_covenant and not event.values["exception"]:
-                check.error(f"{prefix}.exception", EXCEPTION_REQUIRED)
-            if within_covenant and event.values["exception"]:
-                check.error(f"{prefix}.exception", EXCEPTION_WITHIN_COVENANT)
-        # admit with waitlist_when_full=False always leads to "admitted".
-        state = step.target or state
-    if not within_covenant and admitted is None:
-        check.error("within_covenant", OUTSIDE_COVENANT_NOT_ADMITTED)
-    _extension_errors(check, events)
-
-
-def validate(parsed: list[tuple[int, Any]], *, locations: dict[str, Location]) -> tuple[list[ImportLine], list]:
-    today = timezone.localdate()
-    lines: list[ImportLine] = []
-    errors: list[LineError] = []
-    first_line_of: dict[tuple[str, str], int] = {}
-    for number, obj in parsed:
-        line, line_errors = validate_line(number, obj, locations=locations, today=today)
-        errors.extend(line_errors)
-        if line is None:
-            continue
-        key = (line.lvv, line.external_id)
-        if key in first_line_of:
-            errors.append(LineError(number, "external_id", str(EXTERNAL_ID_REPEATED % {"line": first_line_of[key]})))
-            continue
-        first_line_of[key] = number
-        lines.append(line)
-    return lines, errors
 
 
 # --- The one-place rule (contracts/case-import.md) -----------------------------------------------
@@ -977,6 +720,66 @@ def one_place_errors(lines: list[ImportLine], *, acting_user, locations: dict[st
 
 # --- Phase 2: applying ------------------------------------------------------------------------
 
+_STEP_OF = {
+    "admitted": "admit",
+    "rejected": "reject",
+    "waitlisted": "waitlist",
+    "shelter_started": "start_shelter",
+    "scenario_set": "set_scenario",
+    "cooperation_checked": "record_cooperation_check",
+    "mrt_discussed": "record_mrt_discussion",
+    "outflow": "record_outflow",
+}
+
+
+def step_name(event_type: str, values: dict) -> str | None:
+    """The step of ``cases.workflow`` an event is (``registered`` opens the case: no step)."""
+    if event_type == "dossier_delivered":
+        return f"deliver_dossier_{str(values.get('by', '')).lower()}"
+    return _STEP_OF.get(event_type)
+
+
+# The service each event is applied with (``registered`` is the registration itself).
+SERVICES = {
+    "admitted": services.admit,
+    "rejected": services.reject,
+    "waitlisted": services.waitlist,
+    "shelter_started": services.start_shelter,
+    "dossier_delivered": services.deliver_dossier_part,
+    "scenario_set": services.set_scenario,
+    "cooperation_checked": services.record_cooperation_check,
+    "mrt_discussed": services.record_mrt_discussion,
+    "outflow": services.record_outflow,
+}
+
+
+def service_arguments(event) -> dict:
+    """The arguments of the event's service besides the case and the date."""
+    v = event.values
+    if event.type == "admitted":
+        exception = v["exception"] or ""
+        return {
+            "exception": exception,
+            "exception_reason": (v["exception_reason"] or DEFAULT_EXCEPTION_REASON) if exception else "",
+            "require_check": False,  # the history says the person was admitted: no check to redo
+            "waitlist_when_full": False,  # a waiting list comes as its own event
+        }
+    if event.type in ("shelter_started", "waitlisted"):
+        return {"enforce_capacity": False}  # history: the place (or its lack) was there
+    arguments = _ARGUMENTS.get(event.type)
+    return arguments(v) if arguments else {}
+
+
+_ARGUMENTS = {
+    "rejected": lambda v: {"reason": v.get("reason")},
+    "dossier_delivered": lambda v: {"kind": v.get("by")},
+    "scenario_set": lambda v: {"direction": v.get("direction")},
+    "cooperation_checked": lambda v: {"result": v.get("result")},
+    "mrt_discussed": lambda v: {"outcome": v.get("outcome"), "imported": True},
+    "outflow": lambda v: {"category": v.get("category"), "country": v.get("country") or "", "enforce_procedure": False},
+}
+
+
 # Service error keys -> the field of the line they concern.
 _EVENT_FIELD_OF = {
     "on": "date",
@@ -985,7 +788,7 @@ _EVENT_FIELD_OF = {
     "route": "direction",
 }
 _REGISTRATION_FIELD_OF = {
-    **{name: f"person.{name}" for name in PERSON_FIELDS},
+    **{name: f"person.{name}" for name in import_format.PersonModel.model_fields},
     "external_id": "external_id",
     "registered_on": "events[0].date",
     "case_types": "case_types",
@@ -1267,83 +1070,6 @@ class _Applier:
         return case
 
 
-# --- Entry point ------------------------------------------------------------------------------
-
-
-def run_import(
-    data: bytes, *, acting_user, origin: Origin, dry_run: bool = False, update: bool = False, bulk: bool = True
-) -> Summary:
-    """Validate and apply a JSON Lines file. Raises ``ImportForbidden`` (an LVV the user may
-    not import for) or ``ImportInvalid`` (with every error found; nothing was written).
-    ``bulk=False``: every line through the services, one event at a time (the reference
-    the bulk path is proven against, docs/adr/0024-bulk-import.md)."""
-    with _without_cyclic_gc():
-        return _run_import(data, acting_user=acting_user, origin=origin, dry_run=dry_run, update=update, bulk=bulk)
-
-
-@contextlib.contextmanager
-def _without_cyclic_gc():
-    """An import makes and keeps millions of small objects (the parsed file, its lines and
-    events, the rows): Python's cyclic garbage collector would scan them again and again,
-    for nothing (they hold no cycles; reference counting frees them). Nearly half the time
-    of a large file went there."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _run_import(data: bytes, *, acting_user, origin: Origin, dry_run: bool, update: bool, bulk: bool) -> Summary:
-    parsed, errors = read_lines(data)
-    editable = {location.slug: location for location in policy.editable_locations(acting_user)}
-    if not policy.is_system(acting_user):
-        named = [obj["lvv"] for _number, obj in parsed if isinstance(obj, dict) and isinstance(obj.get("lvv"), str)]
-        forbidden = [slug for slug in named if slug not in editable]
-        if forbidden:
-            raise ImportForbidden(str(FORBIDDEN_LVV % {"lvv": forbidden[0]}), forbidden[0])
-        if not editable:
-            raise ImportForbidden(str(IMPORT_NOT_ALLOWED))
-    if not parsed and not errors:
-        raise ImportInvalid([LineError(None, "", str(EMPTY_FILE))])
-    lines, line_errors = validate(parsed, locations=editable)
-    errors = sorted(errors + line_errors, key=lambda e: e.line or 0)
-    if not errors:
-        errors = one_place_errors(lines, acting_user=acting_user, locations=editable)
-    if errors:
-        raise ImportInvalid(_capped(errors))
-
-    summary = Summary(lines=len(parsed), dry_run=dry_run)
-    applier = _Applier(acting_user=acting_user, origin=origin, update=update, locations=editable, bulk=bulk)
-    with transaction.atomic():
-        errors = applier.run(lines, summary)
-        if errors or dry_run:
-            transaction.set_rollback(True)  # all or nothing; a dry run found the services' errors too
-    if errors:
-        raise ImportInvalid(_capped(errors))
-    return summary
-
-
-def _capped(errors: list[LineError]) -> list[LineError]:
-    if len(errors) <= MAX_ERRORS:
-        return errors
-    return [*errors[:MAX_ERRORS], LineError(None, "", str(TOO_MANY_ERRORS % {"max": MAX_ERRORS}))]
-
-
-def log_refusal(*, acting_user, origin: Origin, result: str, detail: dict) -> None:
-    """An import that did not pass (forbidden LVV, invalid file), in the access log."""
-    record(
-        actor=acting_user,
-        action=Action.CREATE,
-        result=result,
-        origin=origin,
-        object_type=Case._meta.label_lower,
-        detail={"import_refused": detail},
-    )
-
-
 __all__ = [
     "SCHEMA",
     "ImportForbidden",
@@ -1352,4 +1078,28 @@ __all__ = [
     "Summary",
     "log_refusal",
     "run_import",
+    # The format (``cases.import_format``), for the later versions and the tests.
+    "EVENT_TYPES",
+    "EventField",
+    "COUNTRY_INVALID",
+    "COUNTRY_REQUIRED",
+    "CONTROL_CHARACTER",
+    "DATE_IN_FUTURE",
+    "DUPLICATE_CASE_TYPE",
+    "EVENTS_EMPTY",
+    "EXTERNAL_ID_LENGTH",
+    "INVALID_CHOICE",
+    "NOT_A_COUNT",
+    "NOT_A_DATE",
+    "NOT_A_LIST",
+    "NOT_AN_OBJECT_FIELD",
+    "NOT_BOOLEAN",
+    "NOT_EMPTY",
+    "NOT_TEXT",
+    "REASON_WITHOUT_EXCEPTION",
+    "REQUIRED",
+    "TOO_LONG",
+    "UNKNOWN_FIELD",
+    "UNKNOWN_LVV",
+    "VERIFIED_NOT_DURABLE",
 ]
