@@ -27,6 +27,7 @@ from cases.models import (
     BIRTH_DATE_FUTURE,
     V_NUMBER_INVALID,
     Case,
+    CaseType,
     Deadline,
     DossierPart,
     Outflow,
@@ -452,6 +453,50 @@ def test_every_error_of_every_line_is_reported_in_line_order(world):
     bad = line(external_id="", person={**EXAMPLE["person"], "v_number": "1"})
     errors = errors_of(b"\n" + jsonl(bad) + b"oops\n")
     assert [(e.line, e.field) for e in errors] == [(2, "external_id"), (2, "person.v_number"), (3, "")]
+
+
+def test_the_errors_of_one_line_come_in_the_order_of_the_contracts_fields(world):
+    """Unknown fields first (in an event after its type and date), then each field in the
+    contract's order; a wrong type still has its date checked; a null in a list is a wrong item."""
+    bad = line(
+        notes="x",
+        external_id=17,
+        person={"alias": "Abe", "v_number": 1234567890, "family_name": " "},
+        case_types=["poverty", "medical", "medical", None],
+        events=[
+            {"type": "discussed", "date": "1-1-2019"},
+            None,
+            {**ADM, "zz": 1, "exception": "medical", "exception_reason": "Zwanger"},
+        ],
+    )
+    errors = errors_of(jsonl(bad))
+    case_types = importer.INVALID_CHOICE % {"choices": ", ".join(CaseType.values)}
+    assert [(e.field, e.message) for e in errors] == [
+        ("notes", str(importer.UNKNOWN_FIELD)),
+        ("external_id", str(importer.NOT_TEXT)),
+        ("person.alias", str(importer.UNKNOWN_FIELD)),
+        ("person.v_number", str(V_NUMBER_INVALID)),
+        ("person.family_name", str(importer.NOT_EMPTY)),
+        ("person.given_names", str(importer.REQUIRED)),
+        ("case_types[0]", str(case_types)),
+        ("case_types[2]", str(importer.DUPLICATE_CASE_TYPE)),
+        ("case_types[3]", str(case_types)),
+        ("events[0].type", str(importer.INVALID_CHOICE % {"choices": ", ".join(importer.EVENT_TYPES)})),
+        ("events[0].date", str(importer.NOT_A_DATE)),
+        ("events[1]", str(importer.NOT_AN_OBJECT_FIELD)),
+        ("events[2].zz", str(importer.UNKNOWN_FIELD)),
+        ("events[2].exception", str(importer.INVALID_CHOICE % {"choices": "humanitarian, public_order"})),
+        ("events[2].exception_reason", str(importer.REASON_WITHOUT_EXCEPTION)),
+    ]
+
+
+def test_the_rules_across_events_hold_on_a_line_with_other_faults(world):
+    errors = errors_of(jsonl(line(lvv="atlantis", within_covenant="ja", events=[REG, SHE])))
+    assert [(e.field, e.message) for e in errors] == [
+        ("lvv", str(importer.UNKNOWN_LVV)),
+        ("within_covenant", str(importer.NOT_BOOLEAN)),
+        ("events[1].type", str(importer.SHELTER_NEEDS_ADMITTED)),
+    ]
 
 
 def test_empty_file_is_an_error(world):
