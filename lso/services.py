@@ -232,7 +232,8 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
+def not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
+    """The day something happened: today when not given, never later (the MRT's too)."""
     on = on or _today()
     if on > _today():
         raise ValidationError({field: DATE_IN_FUTURE})
@@ -288,8 +289,8 @@ def _validate_place(meeting: Meeting) -> None:
         raise ValidationError({"place": PLACE_OR_LINK_REQUIRED})
 
 
-def _required(value: str | None, field: str, message: str | Promise = TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
-    """The text, stripped; required, at most ``limit`` characters (``lvv.text``)."""
+def required_text(value: str | None, field: str, message: str | Promise = TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
+    """The text, stripped; required, at most ``limit`` characters (``lvv.text``; the MRT's too)."""
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: message})
@@ -575,7 +576,7 @@ def save_preparation_note(
     if existing is not None and confidential.is_special(existing.confidentiality):
         if not policy.can_view_special_category(acting_user, item.case):
             raise PermissionDenied(str(NOTE_SPECIAL_LOCKED))
-    text = _required(text, "text")
+    text = required_text(text, "text")
     note, created = PreparationNote.objects.update_or_create(
         item=item,
         organisation=organisation,
@@ -868,7 +869,7 @@ def record_outcome(
     elif advice_followed:
         advice_not_followed_reason = ""
     else:
-        advice_not_followed_reason = _required(
+        advice_not_followed_reason = required_text(
             advice_not_followed_reason, "advice_not_followed_reason", ADVICE_REASON_REQUIRED
         )
 
@@ -974,7 +975,7 @@ def create_action(
         raise NotVisibleError
     if not can_prepare(acting_user, visible.location):
         raise PermissionDenied(str(NOT_PREPARER))
-    on = _not_future(on)
+    on = not_future(on)
     spec = {
         "description": description,
         "owner_organisation": owner_organisation,
@@ -1012,7 +1013,7 @@ def mark_action_done(*, acting_user: Actor, origin: Origin, action: Action, on: 
         raise PermissionDenied(str(NOT_ACTION_OWNER))
     if locked.done_on:
         raise ValidationError({"__all__": ACTION_ALREADY_DONE})
-    on = _not_future(on)
+    on = not_future(on)
     agreed_on = locked.item.meeting.date if locked.item else timezone.localtime(locked.created_at).date()
     if on < agreed_on:
         raise ValidationError({"on": DATE_BEFORE % {"date": date_format(agreed_on)}})
@@ -1044,8 +1045,8 @@ def request_lso_discussion(
         raise NotVisibleError
     if visible.state not in OPEN_STATES:
         raise ValidationError({"case": CASE_CLOSED})
-    reason = _required(reason, "reason", REQUEST_REASON_REQUIRED, limit=REQUEST_REASON_MAX)
-    on = _not_future(on)
+    reason = required_text(reason, "reason", REQUEST_REASON_REQUIRED, limit=REQUEST_REASON_MAX)
+    on = not_future(on)
     organisation = getattr(acting_user, "organisation", None)
     event = add_event(
         visible,
@@ -1087,8 +1088,8 @@ def add_review_note(
     if policy.is_system(acting_user) or not acting_user.has_role(Role.DTV):
         raise PermissionDenied(str(NOT_DTV))
     confidentiality = confidential.check_mark(acting_user, visible, confidentiality)
-    text = _required(text, "text")
-    on = _not_future(on)
+    text = required_text(text, "text")
+    on = not_future(on)
     if on < visible.registered_on:
         raise ValidationError({"on": DATE_BEFORE % {"date": date_format(visible.registered_on)}})
     note = ReviewNote.objects.create(

@@ -23,7 +23,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +32,7 @@ from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, Eve
 from cases.services import add_event
 from lso import confidential
 from lso.models import AgendaItem, ItemOutcome
-from lso.services import can_prepare, works_for
+from lso.services import can_prepare, not_future, required_text, works_for
 from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role, User
 from lvv.audit.log import Action as AuditAction
@@ -42,7 +41,7 @@ from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.services import check_version, user_or_none
-from lvv.text import TEXT_MAX, check_text, column_length
+from lvv.text import check_text, column_length
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
 
@@ -83,13 +82,11 @@ ROUTE_INVALID = _("Kies een geldige route.")
 ROUTE_DEPARTURE = _("Deze route hoort bij de richting vertrek.")
 ROUTE_RESIDENCE = _("Deze route hoort bij de richting verblijf.")
 REASONING_REQUIRED = _("Onderbouw het advies.")
-TEXT_REQUIRED = _("Dit veld is verplicht.")
 TASK_OWNER_KIND = _("Een voorbereidingstaak is voor de IND of de DT&V van deze LVV.")
 TASK_ALREADY_DONE = _("Deze taak is al afgerond.")
 NOT_TASK_OWNER = _("Alleen de eigenaar van de taak of de gemeente mag haar afronden.")
 DUE_REQUIRED = _("Geef de datum waarop dit klaar moet zijn.")
 DATE_BEFORE = _("Deze datum ligt vóór %(date)s.")
-DATE_IN_FUTURE = case_services.DATE_IN_FUTURE
 NGO_INVALID = _("Kies een ngo die voor deze LVV werkt.")
 SPECIALIST_INVALID = _("%(user)s is geen actieve medewerker van de %(partner)s.")
 NATIONAL_NEEDS_MUNICIPALITY = _("Alleen een gemeente van een LVV plant een landelijke MRT-sessie.")
@@ -101,23 +98,6 @@ SESSION_PLACE_MAX = column_length(MrtSession, "place")
 def can_coordinate(user: AnyUser, location: Location) -> bool:
     """Plan sessions, schedule escalations, add tasks and record the advice in ``location``."""
     return can_prepare(user, location)
-
-
-def _not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
-    on = on or timezone.localdate()
-    if on > timezone.localdate():
-        raise ValidationError({field: DATE_IN_FUTURE})
-    check_dates(**{field: on})
-    return on
-
-
-def _required(value: str | None, field: str, message: str | Promise = TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
-    """The text, stripped; required, at most ``limit`` characters (``lvv.text``)."""
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: message})
-    check_text(**{field: (value, limit)})
-    return value
 
 
 def _locked_escalation(
@@ -202,7 +182,7 @@ def save_position(*, acting_user: Actor, origin: Origin, escalation: Escalation,
         raise PermissionDenied(str(NOT_A_PARTNER))
     if escalation.status == EscalationStatus.ADVISED:
         raise ValidationError({"__all__": ALREADY_ADVISED})
-    text = _required(text, "text")
+    text = required_text(text, "text")
     position, created = Position.objects.update_or_create(
         escalation=escalation, organisation=organisation, defaults={"text": text, "author": acting_user}
     )
@@ -236,7 +216,7 @@ def add_preparation_task(
         or not works_for(owner_organisation, escalation.case.location)
     ):
         raise ValidationError({"owner_organisation": TASK_OWNER_KIND})
-    description = _required(description, "description", limit=TASK_DESCRIPTION_MAX)
+    description = required_text(description, "description", limit=TASK_DESCRIPTION_MAX)
     if due_on is None:
         raise ValidationError({"due_on": DUE_REQUIRED})
     check_dates(due_on=due_on)
@@ -268,7 +248,7 @@ def complete_preparation_task(
         raise PermissionDenied(str(NOT_TASK_OWNER))
     if locked.done_on:
         raise ValidationError({"__all__": TASK_ALREADY_DONE})
-    on = _not_future(on)
+    on = not_future(on)
     if on < locked.escalation.escalated_on:
         raise ValidationError({"on": DATE_BEFORE % {"date": date_format(locked.escalation.escalated_on)}})
     locked.done_on, locked.done_by = on, user_or_none(acting_user)
@@ -433,8 +413,8 @@ def give_advice(
     )
     direction, route = direction or "", route or ""
     _validate_advice(direction, route, no_durable_solution_possible)
-    reasoning = _required(reasoning, "reasoning", REASONING_REQUIRED)
-    on = _not_future(on)
+    reasoning = required_text(reasoning, "reasoning", REASONING_REQUIRED)
+    on = not_future(on)
     if on < escalation.escalated_on:
         raise ValidationError({"on": DATE_BEFORE % {"date": date_format(escalation.escalated_on)}})
     session = _session_for(acting_user, escalation, session) if session is not None else escalation.session
