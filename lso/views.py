@@ -58,11 +58,13 @@ def _plain_meeting_or_404(request, pk) -> Meeting:
     return meeting
 
 
-def _item_or_404(request, meeting: Meeting, item_pk) -> AgendaItem:
+def _item_or_404(request, pk, item_pk) -> tuple[Meeting, AgendaItem]:
+    """The meeting and one of its items, both visible to the user."""
+    meeting = _plain_meeting_or_404(request, pk)
     item = selectors.visible_items(request.user).filter(pk=item_pk, meeting=meeting).select_related("case").first()
     if item is None:
         raise Http404
-    return item
+    return meeting, item
 
 
 def _preparable_locations(user):
@@ -116,28 +118,36 @@ def meeting_create(request):
         raise Http404
     queryset = Location.objects.filter(pk__in=[loc.pk for loc in locations]).order_by("name")
     form = lso_forms.MeetingForm(request.POST or None, locations=queryset)
+    return _meeting_form(
+        request,
+        form,
+        None,
+        lambda: services.create_meeting(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            location=form.cleaned_data["location"],
+            date=form.cleaned_data["date"],
+            start_time=form.cleaned_data["start_time"],
+            place=form.cleaned_data.get("place") or "",
+            online_link=form.cleaned_data.get("online_link") or "",
+        ),
+        lso_forms.MEETING_CREATED,
+        attempt=lambda: meeting_attempt(form.cleaned_data["location"]),
+    )
+
+
+def _meeting_form(request, form, meeting: Meeting | None, call, success, *, attempt, current_version=None):
+    """The form of a new (``meeting`` None) or an existing meeting: on a POST, ``call`` the
+    service (``lvv.pages.submit``), then a message and the meeting's page; else the form
+    again, with its errors and the status ``lvv.errors`` gives."""
     status = 200
     if request.method == "POST":
-        data = form.cleaned_data if form.is_valid() else {}
-        outcome = pages.submit(
-            request,
-            form,
-            lambda: services.create_meeting(
-                acting_user=request.user,
-                origin=Origin.from_request(request),
-                location=data["location"],
-                date=data["date"],
-                start_time=data["start_time"],
-                place=data.get("place") or "",
-                online_link=data.get("online_link") or "",
-            ),
-            attempt=lambda: meeting_attempt(data["location"]),
-        )
+        outcome = pages.submit(request, form, call, attempt=attempt, current_version=current_version)
         if outcome.done:
-            messages.success(request, lso_forms.MEETING_CREATED)
-            return redirect(_meeting_url(outcome.value))
+            messages.success(request, success)
+            return redirect(_meeting_url(meeting or outcome.value))
         status = outcome.status
-    return render(request, "lso/meeting_form.html", {"form": form, "meeting": None}, status=status)
+    return render(request, "lso/meeting_form.html", {"form": form, "meeting": meeting}, status=status)
 
 
 def meeting_attempt(location: Location) -> errors.Attempt:
@@ -153,30 +163,24 @@ def meeting_edit(request, pk):
     form = lso_forms.MeetingForm(
         request.POST or None, instance=meeting, locations=None, initial={"version": meeting.version}
     )
-    status = 200
-    if request.method == "POST":
-        data = form.cleaned_data if form.is_valid() else {}
-        outcome = pages.submit(
-            request,
-            form,
-            lambda: services.update_meeting(
-                acting_user=request.user,
-                origin=Origin.from_request(request),
-                meeting=Meeting.objects.get(pk=meeting.pk),
-                expected_version=data.get("version"),
-                **{
-                    name: data.get(name) or ("" if name in ("place", "online_link") else None)
-                    for name in services.MEETING_FIELDS
-                },
-            ),
-            attempt=errors.changing(meeting),
-            current_version=lambda: Meeting.objects.get(pk=meeting.pk).version,
-        )
-        if outcome.done:
-            messages.success(request, lso_forms.MEETING_SAVED)
-            return redirect(_meeting_url(meeting))
-        status = outcome.status
-    return render(request, "lso/meeting_form.html", {"form": form, "meeting": meeting}, status=status)
+    return _meeting_form(
+        request,
+        form,
+        meeting,
+        lambda: services.update_meeting(
+            acting_user=request.user,
+            origin=Origin.from_request(request),
+            meeting=Meeting.objects.get(pk=meeting.pk),
+            expected_version=form.cleaned_data.get("version"),
+            **{
+                name: form.cleaned_data.get(name) or ("" if name in ("place", "online_link") else None)
+                for name in services.MEETING_FIELDS
+            },
+        ),
+        lso_forms.MEETING_SAVED,
+        attempt=errors.changing(meeting),
+        current_version=lambda: Meeting.objects.get(pk=meeting.pk).version,
+    )
 
 
 def _latest_pack(user, meeting) -> AgendaPack | None:
@@ -268,6 +272,23 @@ def _run(request, meeting_pk, key, form, service, success, anchor="", *, target=
     return redirect(_meeting_url(Meeting(pk=meeting_pk), anchor))
 
 
+def _run_on_item(request, item, key, form, service, success, arguments, anchor=""):
+    """``_run`` for a form posted on one agenda item: the item is the service's argument and
+    the refusal's target; back at the item unless ``anchor`` says otherwise."""
+    return _run(
+        request,
+        item.meeting_id,
+        key,
+        form,
+        service,
+        success,
+        anchor or f"item-{item.pk}",
+        target=item,
+        item=item,
+        arguments=arguments,
+    )
+
+
 def _versioned(data) -> dict:
     return {"expected_version": data.get("version")}
 
@@ -331,8 +352,7 @@ def add_manual(request, pk):
 def move_item(request, pk, item_pk, direction):
     if direction not in ("up", "down"):
         raise Http404
-    meeting = _plain_meeting_or_404(request, pk)
-    item = _item_or_404(request, meeting, item_pk)
+    meeting, item = _item_or_404(request, pk, item_pk)
     ids = list(AgendaItem.objects.filter(meeting=meeting).order_by("order", "pk").values_list("pk", flat=True))
     index = ids.index(item.pk)
     other = index - 1 if direction == "up" else index + 1
@@ -356,71 +376,52 @@ def move_item(request, pk, item_pk, direction):
 @login_required
 @require_POST
 def item_time(request, pk, item_pk):
-    meeting = _plain_meeting_or_404(request, pk)
-    item = _item_or_404(request, meeting, item_pk)
+    _meeting, item = _item_or_404(request, pk, item_pk)
     key = f"time-{item.pk}"
     form = lso_forms.ItemTimeForm(request.POST, prefix=key)
-    return _run(
+    return _run_on_item(
         request,
-        pk,
+        item,
         key,
         form,
         services.update_item,
         lso_forms.ITEM_SAVED,
-        f"item-{item.pk}",
-        target=item,
-        item=item,
-        arguments=lambda data: {"minutes_allotted": data["minutes_allotted"], **_versioned(data)},
+        lambda data: {"minutes_allotted": data["minutes_allotted"], **_versioned(data)},
     )
 
 
 @login_required
 @require_POST
 def item_remove(request, pk, item_pk):
-    meeting = _plain_meeting_or_404(request, pk)
-    item = _item_or_404(request, meeting, item_pk)
+    _meeting, item = _item_or_404(request, pk, item_pk)
     form = lso_forms.MeetingStepForm(request.POST)
-    return _run(
-        request,
-        pk,
-        "step",
-        form,
-        services.remove_item,
-        lso_forms.ITEM_REMOVED,
-        "agenda",
-        target=item,
-        item=item,
-        arguments=_versioned,
+    return _run_on_item(
+        request, item, "step", form, services.remove_item, lso_forms.ITEM_REMOVED, _versioned, anchor="agenda"
     )
 
 
 @login_required
 @require_POST
 def item_note(request, pk, item_pk):
-    meeting = _plain_meeting_or_404(request, pk)
-    item = _item_or_404(request, meeting, item_pk)
+    _meeting, item = _item_or_404(request, pk, item_pk)
     key = f"note-{item.pk}"
     special_allowed = policy.can_view_special_category(request.user, item.case)
     form = lso_forms.NoteForm(request.POST, prefix=key, special_allowed=special_allowed)
-    return _run(
+    return _run_on_item(
         request,
-        pk,
+        item,
         key,
         form,
         services.save_preparation_note,
         lso_forms.NOTE_SAVED,
-        f"item-{item.pk}",
-        target=item,
-        item=item,
-        arguments=lambda data: {"text": data["text"], "confidentiality": form.confidentiality()},
+        lambda data: {"text": data["text"], "confidentiality": form.confidentiality()},
     )
 
 
 @login_required
 @require_POST
 def item_outcome(request, pk, item_pk):
-    meeting = _plain_meeting_or_404(request, pk)
-    item = _item_or_404(request, meeting, item_pk)
+    meeting, item = _item_or_404(request, pk, item_pk)
     key = f"outcome-{item.pk}"
     pending = selectors.pending_advice_event(item.case)
     form = lso_forms.OutcomeForm(
@@ -429,17 +430,8 @@ def item_outcome(request, pk, item_pk):
         organisations=selectors.lvv_organisations(meeting.location),
         advice_pending=pending is not None,
     )
-    return _run(
-        request,
-        pk,
-        key,
-        form,
-        services.record_outcome,
-        lso_forms.OUTCOME_SAVED,
-        f"item-{item.pk}",
-        target=item,
-        item=item,
-        arguments=lambda data: form.service_kwargs(),
+    return _run_on_item(
+        request, item, key, form, services.record_outcome, lso_forms.OUTCOME_SAVED, lambda data: form.service_kwargs()
     )
 
 
