@@ -19,6 +19,24 @@ def section(html: str, name: str):
     return find(html, data_testid=f"outcome-section-{name}")
 
 
+def post_outcome(world, client, **fields) -> tuple[str, str]:
+    """Post an outcome with these fields (and the version) for the one item of a new
+    meeting, as its chair: the page again with the errors (nothing saved), and the form's
+    prefix."""
+    ams = world.ams
+    meeting = published(ams, [sheltered_case(ams)])
+    item = meeting.items.get()
+    client.force_login(chair(ams))
+    prefix = f"outcome-{item.pk}"
+    fields["version"] = meeting.version
+    response = client.post(
+        reverse("lso:item-outcome", args=[meeting.pk, item.pk]),
+        {f"{prefix}-{name}": value for name, value in fields.items()},
+    )
+    assert response.status_code in (200, 400)
+    return response.content.decode(), prefix
+
+
 def test_every_section_shows_without_script_and_names_its_decision(world, client):
     ams = world.ams
     meeting = published(ams, [sheltered_case(ams)])
@@ -51,17 +69,7 @@ def test_every_section_shows_without_script_and_names_its_decision(world, client
 
 
 def test_errors_stand_in_the_section_of_the_chosen_decision(world, client):
-    ams = world.ams
-    meeting = published(ams, [sheltered_case(ams)])
-    item = meeting.items.get()
-    client.force_login(chair(ams))
-    prefix = f"outcome-{item.pk}"
-    response = client.post(
-        reverse("lso:item-outcome", args=[meeting.pk, item.pk]),
-        {f"{prefix}-decision": "escalate", f"{prefix}-agreed": "yes", f"{prefix}-version": meeting.version},
-    )
-    assert response.status_code in (200, 400)  # the page again, with the errors (not saved)
-    html = response.content.decode()
+    html, prefix = post_outcome(world, client, decision="escalate", agreed="yes")
     escalate = section(html, "escalate")
     assert str(services.ESCALATION_REASON_REQUIRED) in escalate.text
     assert str(services.ESCALATION_QUESTION_REQUIRED) in escalate.text
@@ -71,21 +79,7 @@ def test_errors_stand_in_the_section_of_the_chosen_decision(world, client):
 
 
 def test_an_error_in_a_later_action_row_opens_its_row(world, client):
-    ams = world.ams
-    meeting = published(ams, [sheltered_case(ams)])
-    item = meeting.items.get()
-    client.force_login(chair(ams))
-    prefix = f"outcome-{item.pk}"
-    response = client.post(
-        reverse("lso:item-outcome", args=[meeting.pk, item.pk]),
-        {
-            f"{prefix}-decision": "actions",
-            f"{prefix}-agreed": "yes",
-            f"{prefix}-action_2_description": "Gesprek",
-            f"{prefix}-version": meeting.version,
-        },
-    )
-    assert response.status_code in (200, 400)  # the page again, with the errors (not saved)
-    more = section(response.content.decode(), "actions").part(tag="details")
+    html, _prefix = post_outcome(world, client, decision="actions", agreed="yes", action_2_description="Gesprek")
+    more = section(html, "actions").part(tag="details")
     assert more.has("open")
     assert "Vul bij een actie" in more.text

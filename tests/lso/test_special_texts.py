@@ -90,6 +90,18 @@ def assert_notices_do_not_quote(secret: str, capture) -> None:
         assert secret not in message.body and all(secret not in str(part) for part, _type in message.alternatives)
 
 
+def assert_case_does_not_quote(secret: str, lvv, case, client, api_client) -> None:
+    """The case page and the API's timeline, for a reader with and one without the
+    special-category permission, do not quote the text."""
+    for user in (with_special(lvv.users[Role.CASEMANAGER]), lvv.users[Role.NGO]):
+        client.force_login(user)
+        page = client.get(reverse("cases:detail", args=[case.pk]))
+        assert page.status_code == 200 and secret not in page.content.decode()
+        api_client.force_authenticate(user)
+        response = api_client.get(f"{API}/cases/{case.pk}/timeline/")
+        assert response.status_code == 200 and secret not in response.content.decode()
+
+
 def readers_without(lvv) -> dict[str, User]:
     """Readers of the assigned case without the special-category permission."""
     return {
@@ -137,14 +149,7 @@ def test_the_timeline_notices_and_the_agenda_never_quote_a_special_review(
     assert event.data == {"note": note.pk, "flagged": True, "text_confidentiality": "special"}
     normal = review(ams, case, user=ams.users[Role.DTV], text="Geen voortgang", confidentiality="normal")
     assert TimelineEvent.objects.get(pk=normal.event_id).summary == "Geen voortgang"
-    # The case page and the API's timeline, for a reader with and one without the permission.
-    for user in (with_special(ams.users[Role.CASEMANAGER]), ams.users[Role.NGO]):
-        client.force_login(user)
-        page = client.get(reverse("cases:detail", args=[case.pk]))
-        assert page.status_code == 200 and SECRET not in page.content.decode()
-        api_client.force_authenticate(user)
-        response = api_client.get(f"{API}/cases/{case.pk}/timeline/")
-        assert response.status_code == 200 and SECRET not in response.content.decode()
+    assert_case_does_not_quote(SECRET, ams, case, client, api_client)
     # The flag puts the case among the suggestions; its reason does not quote the text.
     meeting = meeting_for(ams)
     [suggestion] = selectors.suggestions(meeting, chair(ams))
