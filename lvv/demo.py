@@ -170,8 +170,11 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
     return ctx
 
 
-def seed(*, password: str, cases_per_location: int) -> dict[str, int]:
+def seed(*, password: str, cases_per_location: int, pilots: tuple[PilotLocation, ...] = PILOTS) -> dict[str, int]:
+    """The core for every pilot LVV, then the apps' demo data for ``pilots`` (all by default;
+    a test that needs one LVV only seeds that one)."""
     ctx = seed_core(password, cases_per_location)
+    ctx.pilots = pilots
     summary = {"locations": len(ctx.locations), "accounts": len(ctx.users)}
     for _name, seeder in [*_seeders, *_final_seeders]:
         summary.update(seeder(ctx))
