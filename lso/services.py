@@ -35,12 +35,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model, QuerySet
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 from django.utils.functional import Promise
@@ -241,6 +241,18 @@ def not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
     return on
 
 
+_Row = TypeVar("_Row", bound=Model)
+
+
+def locked_visible(visible: QuerySet[_Row], pk: int, *related: str) -> _Row:
+    """Row ``pk`` of ``visible`` (scoped to what the acting user may see), locked for the
+    transaction with ``related`` joined: 404 (``NotVisibleError``) when hidden (the MRT's too)."""
+    locked = visible.select_for_update(of=("self",)).select_related(*related).filter(pk=pk).first()
+    if locked is None:
+        raise NotVisibleError
+    return locked
+
+
 def _locked_meeting(
     acting_user: Actor,
     meeting: Meeting,
@@ -251,15 +263,7 @@ def _locked_meeting(
 ) -> Meeting:
     """The meeting, locked: 404 when hidden, 403 without the right, 403 when final, 409
     when stale."""
-    locked = (
-        selectors.visible_meetings(acting_user)
-        .select_for_update(of=("self",))
-        .select_related("location")
-        .filter(pk=meeting.pk)
-        .first()
-    )
-    if locked is None:
-        raise NotVisibleError
+    locked = locked_visible(selectors.visible_meetings(acting_user), meeting.pk, "location")
     if check is not None and not check(acting_user, locked.location):
         raise PermissionDenied(str(denied))
     if locked.is_final:
@@ -995,15 +999,8 @@ def create_action(
 @transaction.atomic
 def mark_action_done(*, acting_user: Actor, origin: Origin, action: Action, on: datetime.date | None = None) -> Action:
     """The owner (or the municipality) marks an action done; also after final minutes."""
-    locked = (
-        Action.objects.filter(case__in=Case.objects.visible_to(acting_user).values("pk"))
-        .select_for_update(of=("self",))
-        .select_related("case__location", "item__meeting")
-        .filter(pk=action.pk)
-        .first()
-    )
-    if locked is None:
-        raise NotVisibleError
+    visible = Action.objects.filter(case__in=Case.objects.visible_to(acting_user).values("pk"))
+    locked = locked_visible(visible, action.pk, "case__location", "item__meeting")
     owner = policy.is_system(acting_user) or (
         locked.owner_user_id == getattr(acting_user, "pk", None)
         or locked.owner_organisation_id == getattr(acting_user, "organisation_id", None)

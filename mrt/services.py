@@ -32,7 +32,7 @@ from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, Eve
 from cases.services import add_event
 from lso import confidential
 from lso.models import AgendaItem, ItemOutcome
-from lso.services import can_prepare, not_future, required_text, works_for
+from lso.services import can_prepare, locked_visible, not_future, required_text, works_for
 from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role, User
 from lvv.audit.log import Action as AuditAction
@@ -103,15 +103,8 @@ def can_coordinate(user: AnyUser, location: Location) -> bool:
 def _locked_escalation(
     acting_user: Actor, escalation: Escalation, expected_version: int | None = None, *, coordinate: bool = True
 ) -> Escalation:
-    locked = (
-        Escalation.objects.filter(case__in=Case.objects.visible_to(acting_user).values("pk"))
-        .select_for_update(of=("self",))
-        .select_related("case__location")
-        .filter(pk=escalation.pk)
-        .first()
-    )
-    if locked is None:
-        raise NotVisibleError
+    visible = Escalation.objects.filter(case__in=Case.objects.visible_to(acting_user).values("pk"))
+    locked = locked_visible(visible, escalation.pk, "case__location")
     if coordinate and not can_coordinate(acting_user, locked.case.location):
         raise PermissionDenied(str(NOT_COORDINATOR))
     check_version(locked, expected_version)
@@ -233,15 +226,8 @@ def add_preparation_task(
 def complete_preparation_task(
     *, acting_user: Actor, origin: Origin, task: PreparationTask, on: datetime.date | None = None
 ) -> PreparationTask:
-    locked = (
-        PreparationTask.objects.filter(escalation__case__in=Case.objects.visible_to(acting_user).values("pk"))
-        .select_for_update(of=("self",))
-        .select_related("escalation__case__location")
-        .filter(pk=task.pk)
-        .first()
-    )
-    if locked is None:
-        raise NotVisibleError
+    visible = PreparationTask.objects.filter(escalation__case__in=Case.objects.visible_to(acting_user).values("pk"))
+    locked = locked_visible(visible, task.pk, "escalation__case__location")
     location = locked.escalation.case.location
     owner = locked.owner_organisation_id == getattr(acting_user, "organisation_id", None)
     if not (owner or can_coordinate(acting_user, location)):
