@@ -45,6 +45,7 @@ def test_chair_builds_publishes_minutes_and_finalises(world, client):
     assert page.status_code == 200
     assert [s.case for s in page.context["suggestions"]] == [case]
     assert b"Toevoegen" in page.content
+    assert f'action="{url("publish", meeting.pk)}" aria-label="Agenda publiceren"' in page.content.decode()
 
     response = client.post(url("add-suggestion", meeting.pk), {"case": case.pk, "version": meeting.version})
     assert response.status_code == 302
@@ -74,6 +75,9 @@ def test_chair_builds_publishes_minutes_and_finalises(world, client):
     assert case.lso_actions.count() == 1
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD
+    page = client.get(url("meeting-detail", meeting.pk)).content.decode()
+    assert f'action="{url("finalize", meeting.pk)}" aria-label="Verslag definitief maken"' in page
+    assert url("publish", meeting.pk) not in page
 
     response = client.post(url("finalize", meeting.pk), {"version": meeting.version})
     assert response.status_code == 302
