@@ -80,7 +80,7 @@ from lvv.audit import log as audit_log
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.errors import STALE_VERSION, NotVisibleError, StaleVersionError
 from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings, locations_of
-from lvv.services import check_version, user_or_none
+from lvv.services import DATE_IN_FUTURE, check_version, user_or_none
 from lvv.text import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, check_text, column_length
 
 NOT_ALLOWED_LOCATION = _("U mag in deze LVV geen casussen registreren.")
@@ -660,7 +660,6 @@ CORRECTION_REASON_REQUIRED = _("Geef de reden van de correctie.")
 DISPUTE_REASON_REQUIRED = _("Geef de reden waarom u de uitstroom betwist.")
 NO_PLACE = _("Er is op %(date)s geen vrije plek in %(location)s (%(places)s plaatsen, alle bezet).")
 DATE_BEFORE = _("Deze datum ligt vóór %(what)s (%(date)s).")
-DATE_IN_FUTURE = _("Deze datum ligt in de toekomst.")
 COUNTRY_REQUIRED = _("Geef bij vertrek het land van bestemming.")
 PAUSE_REASON_REQUIRED = _("Geef de reden van de pauze.")
 

@@ -35,12 +35,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 from django.utils.functional import Promise
@@ -79,7 +79,7 @@ from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates, within_date_range
 from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
-from lvv.services import check_version, user_or_none
+from lvv.services import TEXT_REQUIRED, check_version, locked_visible, not_future, required_text, user_or_none
 from lvv.text import TEXT_MAX, check_text, column_length, text_errors
 
 __all__ = [
@@ -130,7 +130,6 @@ NOT_A_SUGGESTION = _("Casus %(case)s is geen suggestie (meer) voor deze vergader
 NO_CASES_CHOSEN = _("Kies ten minste één casus.")
 ITEM_HAS_OUTCOME = _("Voor dit agendapunt is de uitkomst al vastgelegd.")
 REORDER_MISMATCH = _("Geef elk agendapunt van deze vergadering precies één keer.")
-TEXT_REQUIRED = _("Dit veld is verplicht.")
 NOT_A_PARTNER = _("Uw organisatie is geen partner in deze LVV.")
 DECISION_INVALID = _("Kies een geldig besluit.")
 DIRECTION_REQUIRED = _("Kies de richting van het scenario.")
@@ -232,27 +231,6 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
-    """The day something happened: today when not given, never later (the MRT's too)."""
-    on = on or _today()
-    if on > _today():
-        raise ValidationError({field: DATE_IN_FUTURE})
-    check_dates(**{field: on})
-    return on
-
-
-_Row = TypeVar("_Row", bound=Model)
-
-
-def locked_visible(visible: QuerySet[_Row], pk: int, *related: str) -> _Row:
-    """Row ``pk`` of ``visible`` (scoped to what the acting user may see), locked for the
-    transaction with ``related`` joined: 404 (``NotVisibleError``) when hidden (the MRT's too)."""
-    locked = visible.select_for_update(of=("self",)).select_related(*related).filter(pk=pk).first()
-    if locked is None:
-        raise NotVisibleError
-    return locked
-
-
 def _locked_meeting(
     acting_user: Actor,
     meeting: Meeting,
@@ -291,15 +269,6 @@ def _validate_place(meeting: Meeting) -> None:
     check_text(place=(meeting.place, PLACE_MAX), online_link=(meeting.online_link, LINK_MAX))
     if not meeting.place and not meeting.online_link:
         raise ValidationError({"place": PLACE_OR_LINK_REQUIRED})
-
-
-def required_text(value: str | None, field: str, message: str | Promise = TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
-    """The text, stripped; required, at most ``limit`` characters (``lvv.text``; the MRT's too)."""
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: message})
-    check_text(**{field: (value, limit)})
-    return value
 
 
 # --- Members ------------------------------------------------------------------------------

@@ -1,14 +1,27 @@
-"""What every app's services share: the acting user as a record stores it, and the version
-check of optimistic concurrency (ADR 0005)."""
+"""What every app's services share: the acting user as a record stores it, the version
+check of optimistic concurrency (ADR 0005), the row the user may see locked for the change,
+and the checks of a day that happened and of a required text."""
 
 from __future__ import annotations
 
-from typing import Protocol
+import datetime
+from typing import Protocol, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from lvv.access import policy
 from lvv.access.policy import Actor
 from lvv.accounts.models import User
-from lvv.errors import StaleVersionError
+from lvv.errors import NotVisibleError, StaleVersionError
+from lvv.params import check_dates
+from lvv.text import TEXT_MAX, check_text
+
+DATE_IN_FUTURE = _("Deze datum ligt in de toekomst.")
+TEXT_REQUIRED = _("Dit veld is verplicht.")
 
 
 def user_or_none(user: Actor | None) -> User | None:
@@ -28,3 +41,35 @@ def check_version(obj: Versioned, expected_version: int | None) -> None:
     """Refuse a change based on another version than ``obj``'s (``None``: not checked)."""
     if expected_version is not None and int(expected_version) != obj.version:
         raise StaleVersionError
+
+
+_Row = TypeVar("_Row", bound=Model)
+
+
+def locked_visible(visible: QuerySet[_Row], pk: int, *related: str) -> _Row:
+    """Row ``pk`` of ``visible`` (scoped to what the acting user may see), locked for the
+    transaction with ``related`` joined: 404 (``NotVisibleError``) when hidden."""
+    locked = visible.select_for_update(of=("self",)).select_related(*related).filter(pk=pk).first()
+    if locked is None:
+        raise NotVisibleError
+    return locked
+
+
+def not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
+    """The day something happened: today when not given, never later, within the dates the
+    system takes (``lvv.params.check_dates``)."""
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ValidationError({field: DATE_IN_FUTURE})
+    check_dates(**{field: on})
+    return on
+
+
+def required_text(value: str | None, field: str, message: str | Promise = TEXT_REQUIRED, limit: int = TEXT_MAX) -> str:
+    """The text, stripped; required, at most ``limit`` characters (``lvv.text``)."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    check_text(**{field: (value, limit)})
+    return value

@@ -32,7 +32,7 @@ from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, Eve
 from cases.services import add_event
 from lso import confidential
 from lso.models import AgendaItem, ItemOutcome
-from lso.services import can_prepare, locked_visible, not_future, required_text, works_for
+from lso.services import can_prepare, works_for
 from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role, User
 from lvv.audit.log import Action as AuditAction
@@ -40,7 +40,7 @@ from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates
 from lvv.partners.models import Location, Organisation, OrganisationKind
-from lvv.services import check_version, user_or_none
+from lvv.services import check_version, locked_visible, not_future, required_text, user_or_none
 from lvv.text import check_text, column_length
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
