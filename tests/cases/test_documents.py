@@ -1,7 +1,8 @@
 """Case documents (contracts/case-file.md, "Documents", "Confidentiality", "Access"): the
 service and its checks (type by content agreeing with the name, size, emptiness; nothing
 stored on any refusal or failure), the selectors, the case page with its Documenten section
-and upload form, the download, dossier parts delivered with their file, the demo."""
+and upload form, the download, dossier parts delivered with their file. The demo's
+documents: tests/test_demo_data.py."""
 
 from __future__ import annotations
 
@@ -11,15 +12,14 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from cases import demo, documents, selectors, services
-from cases.models import Document, DocumentKind, DossierPart, EventType, TimelineEvent
+from cases import documents, selectors, services
+from cases.models import Document, DossierPart, EventType, TimelineEvent
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
@@ -335,28 +335,6 @@ def test_a_file_for_an_earlier_delivered_part_by_its_partner_only(world):
     document = add(world.ams.users[Role.IND], case, kind="other", dossier_part=part.pk)
     assert (document.kind, document.dossier_part) == ("dossier_ind", part)
     assert [str(path) for path in stored_files()] == [document.file.name]
-
-
-@pytest.mark.django_db
-def test_the_demo_documents(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", "--cases", "3", "--password", "pw-demo")
-    demo_documents = Document.objects.filter(case__external_id__contains="-DEMO-")
-    assert set(demo_documents.values_list("kind", flat=True)) == set(DocumentKind.values)
-    assert set(demo_documents.values_list("confidentiality", flat=True)) == {"normal", "special"}
-    assert demo_documents.filter(dossier_part__isnull=False).exists()
-    for document in demo_documents:
-        assert read_back(document)[:4] in (b"%PDF", b"\x89PNG", b"PK\x03\x04")
-        assert hashlib.sha256(read_back(document)).hexdigest() == document.sha256
-    before = demo_documents.count()
-    assert demo.seed_documents(demo_context()) == 0  # idempotent
-    assert demo_documents.count() == before and len(stored_files()) == before
-
-
-def demo_context():
-    from lvv.demo import seed_core
-
-    return seed_core("pw-demo", 3)
 
 
 # --- The case page ------------------------------------------------------------------------------

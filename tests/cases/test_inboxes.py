@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.test import override_settings
 from django.utils import translation
 from guardian.shortcuts import assign_perm
 
 from cases import inboxes, services
-from cases.models import EventType, Notification, TimelineEvent
+from cases.models import EventType, Notification
 from lso import services as lso_services
 from lso.models import Decision
 from lvv.access.policy import SYSTEM
@@ -420,40 +419,3 @@ def test_counts_in_one_query(world, admitted, django_assert_num_queries):
     assert ours(counts) == {"dtv_dossier": 1, "dtv_confirm": 1, "dtv_review": 0}
     assert not any(inboxes.counts(world.rot.users[Role.DTV]).values())
     assert inboxes.counts(world.bureau) == {}
-
-
-# --- The demo -----------------------------------------------------------------------------------
-
-
-@override_settings(DEBUG=True)
-def test_the_demo_fills_every_partner_role_inbox_with_notices(django_capture_on_commit_callbacks):
-    from django.core.management import call_command
-
-    from lvv.accounts.models import User
-
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", "--cases", "6", "--password", "pw-demo")
-    slugs = ("amsterdam", "rotterdam", "utrecht", "eindhoven", "groningen")
-    for role in ("ind", "dtv", "lsochair"):
-        # A small demo (6 cases per LVV) spreads the stages over the LVVs: every role has items
-        # and notices somewhere; the default demo (40 per LVV) fills every account's inboxes.
-        users = [User.objects.get(username=f"{role}.{slug}") for slug in slugs]
-        assert any(sum(inboxes.counts(user).values()) for user in users), role
-        assert Notification.objects.filter(user__in=users, kind=Notification.Kind.INBOX).exists(), role
-    # A request after the agendas were made, where an open case is on no agenda: the chair has
-    # it to prepare, and was told.
-    from lso.demo_inboxes import LATE_REQUEST
-
-    requested = TimelineEvent.objects.filter(summary=LATE_REQUEST).values_list("case__location__slug", "case")
-    assert requested
-    for slug, case_id in requested:
-        chair_user = User.objects.get(username=f"lsochair.{slug}")
-        assert case_id in keys(chair_user, "lso_prepare")
-        assert (case_id, "lso_prepare") in notices(chair_user, "lso_prepare")
-    for key in ("dtv_dossier", "dtv_confirm", "dtv_review", "lso_mrt_advice", "lso_prepare"):
-        assert Notification.objects.filter(kind=Notification.Kind.INBOX, inbox=key).exists(), key
-    # Twice is once.
-    ours = Notification.objects.filter(kind=Notification.Kind.INBOX, inbox__in=OUR_INBOXES)
-    before = sorted(ours.values_list("user__username", "inbox", "case_id"))
-    call_command("seed_demo", "--cases", "6", "--password", "pw-demo")
-    assert sorted(ours.values_list("user__username", "inbox", "case_id")) == before

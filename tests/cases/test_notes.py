@@ -10,15 +10,13 @@ import json
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from cases import demo, selectors, services
+from cases import selectors, services
 from cases.forms import NOTE_ADDED
 from cases.models import Case, EventType, Note, NoteKind, TimelineEvent
 from lvv.accounts.models import Role, User
@@ -605,26 +603,3 @@ def test_the_schema_lists_the_kinds(api_client, world):
     assert {"/api/v1/cases/{case_id}/notes/", "/api/v1/cases/{case_id}/notes/{id}/"} <= set(schema["paths"])
     assert set(schema["components"]["schemas"]["NoteKindEnum"]["enum"]) == set(NoteKind.values)
     assert set(schema["paths"]["/api/v1/cases/{case_id}/notes/"]) == {"get", "post"}
-
-
-# --- Demo data ------------------------------------------------------------------------------
-
-
-@override_settings(DEBUG=True)
-def test_demo_notes_of_every_kind_and_both_confidentialities():
-    call_command("seed_demo", "--cases", "2", "--password", "pw-demo")
-    notes = Note.objects.filter(case__external_id__contains="-DEMO-")
-    assert set(notes.values_list("kind", flat=True)) == set(NoteKind.values)
-    assert set(notes.values_list("confidentiality", flat=True)) == {"normal", "special"}
-    assert notes.filter(corrects__isnull=False).exists()
-    assert not notes.filter(written_on__gt=TODAY()).exists()
-    assert TimelineEvent.objects.filter(type=EventType.NOTE).count() == notes.count()
-    before = sorted(notes.values_list("case__external_id", "written_on", "kind", "confidentiality", "text"))
-    assert demo.seed_notes(demo_context()) == 0  # idempotent
-    assert sorted(notes.values_list("case__external_id", "written_on", "kind", "confidentiality", "text")) == before
-
-
-def demo_context():
-    from lvv.demo import seed_core
-
-    return seed_core("pw-demo", 2)

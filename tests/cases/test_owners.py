@@ -2,19 +2,17 @@
 page and API) with its history, registration's first owner, a change of NGO that ends the
 guide's role, "my cases" on the case list, the work queue and the API; who may hand over
 what; 404 for users who may not see the case, 403 for users who may see but not hand over;
-a fixed number of queries; the demo's owners."""
+a fixed number of queries. The demo's owners: tests/test_demo_data.py."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import demo, services
+from cases import services
 from cases.api.serializers import VERSION_REQUIRED
 from cases.models import Case, CaseOwnerChange, EventType, Notification, OwnerRole, TimelineEvent
 from lvv import errors
@@ -707,37 +705,3 @@ def test_the_schema_lists_the_endpoints(api_client, world, manager):
     assert set(schema["paths"]["/api/v1/cases/{case_id}/hand-over/"]) == {"post"}
     assert set(schema["paths"]["/api/v1/cases/{case_id}/owner-changes/"]) == {"get"}
     assert "mine" in {p["name"] for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
-
-
-# --- Demo data ------------------------------------------------------------------------------
-
-
-@override_settings(DEBUG=True)
-def test_demo_owners():
-    call_command("seed_demo", "--cases", "3", "--password", "pw-demo")
-    cases = Case.objects.filter(external_id__contains="-DEMO-").select_related("location", "assigned_ngo")
-    users = {user.username: user for user in User.objects.all()}
-    for case in cases:
-        assert case.case_manager == users[f"casemanager.{case.location.slug}"], case
-        ngo_user = users[f"ngo.{case.location.slug}"]
-        if case.assigned_ngo_id == ngo_user.organisation_id:
-            assert case.ngo_guide == ngo_user, case
-        else:
-            assert case.ngo_guide is None, case
-    handed = CaseOwnerChange.objects.filter(case__in=cases, from_user__isnull=False, reason__gt="")
-    assert handed.exists()
-    assert Notification.objects.filter(kind="handed_over", case__in=cases).exists()
-    before = list(
-        CaseOwnerChange.objects.order_by("pk").values_list("case_id", "role", "from_user", "to_user", "reason")
-    )
-    assert demo.seed_owners(demo_context()) == 0  # idempotent
-    after = list(
-        CaseOwnerChange.objects.order_by("pk").values_list("case_id", "role", "from_user", "to_user", "reason")
-    )
-    assert after == before
-
-
-def demo_context():
-    from lvv.demo import seed_core
-
-    return seed_core("pw-demo", 3)

@@ -4,8 +4,8 @@ permission (everywhere, or on the one case) see them, in every channel: the case
 case-types form, the case list's filter, the API (trajectory, timeline, steps, registration,
 import), the timeline's events, the quality panel; the agenda pack, the meeting page and the
 digest never name them. A user without the permission cannot set them, and keeps those already
-set when saving. The queries stay fixed. The subject-access file keeps them; the demo shows
-both sides."""
+set when saving. The queries stay fixed. The subject-access file keeps them. The demo shows
+both sides: tests/test_demo_data.py."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +24,6 @@ from guardian.shortcuts import assign_perm
 from cases import notifications, services, special_types
 from cases.models import SPECIAL_CASE_TYPES, Case, CaseType, EventType, Notification
 from lso import pdf
-from lvv.access import policy
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
@@ -458,38 +455,6 @@ def test_the_subject_access_file_keeps_every_case_type(world):
     data = subject_access.build(case.person)
     [entry] = data["cases"]
     assert entry["case"]["case_types"] == ["medical", "repeat_asylum"]
-
-
-# --- The demo --------------------------------------------------------------------------------------------
-
-
-@override_settings(DEBUG=True)
-def test_the_demo_shows_both_sides(client):
-    call_command("seed_demo", "--cases", "6", "--password", "pw-demo")
-    demo = Case.objects.filter(external_id__contains="-DEMO-")
-    assert demo.filter(case_types__overlap=["medical", "psychological"]).exists()
-    conversion = list(demo.filter(case_types__contains=["conversion_or_lgbti"]).select_related("location"))
-    assert conversion
-    for case in conversion:
-        slug = case.location.slug
-        event = case.timeline.get(type=EventType.CASE_TYPES_SET)
-        assert "conversion_or_lgbti" in event.data["case_types"]
-        response = page(client, User.objects.get(username=f"casemanager.{slug}"), case)
-        assert CONVERSION in response.context["case_type_labels"]
-        assert any(CONVERSION in details for details in case_types_event_details(response))
-        unseen = 0
-        for role in ("ngo", "ind", "dtv"):
-            reader = User.objects.get(username=f"{role}.{slug}")
-            if policy.can_view_special_category(reader, case):
-                continue  # another app's demo may open this case's special-category data to a partner
-            response = page(client, reader, case)
-            html = response.content.decode()
-            assert CONVERSION not in html, role
-            assert not [label for label in SPECIAL_LABELS if label in response.context["case_type_labels"]], role
-            unseen += 1
-        assert unseen  # at least the NGO's guide, who is never given that permission
-    call_command("seed_demo", "--cases", "6", "--password", "pw-demo")  # idempotent
-    assert demo.filter(case_types__contains=["conversion_or_lgbti"]).count() == len(conversion)
 
 
 def test_the_filter_keeps_its_per_user_choices_after_the_schema_made_the_field(client, world):

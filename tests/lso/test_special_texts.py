@@ -1,8 +1,8 @@
 """Special-category data in the LSO's free texts: DT&V review notes and partners'
 preparation notes marked ``special`` are read only by users who may see that data of the
 case, in every channel (page, API, agenda pack, timeline, agenda reasons); only they may
-mark or write such a text; the queries stay fixed. The demo shows both sides (also of the
-MRT's reasoning, ``tests/mrt/test_special_texts.py``)."""
+mark or write such a text; the queries stay fixed. The MRT's reasoning:
+``tests/mrt/test_special_texts.py``; the demo shows both sides: ``tests/test_demo_data.py``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
@@ -26,8 +24,6 @@ from lso import confidential, pdf, selectors, services
 from lso.models import PreparationNote, ReviewNote
 from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
-from mrt import selectors as mrt_selectors
-from mrt.models import Advice
 from tests.factories import UserFactory
 from tests.lso.helpers import chair, meeting_for, published, sheltered_case
 
@@ -421,34 +417,3 @@ def test_a_withheld_text_is_never_saved(world):
     with pytest.raises(TypeError):
         list(selectors.visible_review_notes(ams.users[Role.NGO]).values_list("text", flat=True))
     assert ReviewNote.objects.get(pk=note.pk).text == SECRET
-
-
-# --- The demo ---------------------------------------------------------------------------------
-
-
-@override_settings(DEBUG=True)
-def test_the_demo_shows_both_sides():
-    call_command("seed_demo", "--cases", "6", "--password", "pw-demo")
-    manager = User.objects.get(username="casemanager.amsterdam")  # has the permission
-    dtv = User.objects.get(username="dtv.amsterdam")  # has it on one case
-    ngo = User.objects.get(username="ngo.amsterdam")
-    special_review = ReviewNote.objects.get(case__location__slug="amsterdam", confidentiality="special")
-    for user, sees in ((manager, True), (dtv, True), (User.objects.get(username="ind.amsterdam"), False)):
-        [read] = list(selectors.visible_review_notes(user).filter(pk=special_review.pk))
-        assert read.text_withheld is not sees
-    notes = PreparationNote.objects.filter(item__meeting__location__slug="amsterdam", confidentiality="special")
-    assert notes.exists()
-    for user, sees in ((manager, True), (ngo, False), (User.objects.get(username="lsochair.amsterdam"), False)):
-        read = selectors.preparation_notes(user).filter(pk__in=notes.values("pk"))
-        assert {note.text_withheld for note in read} == {not sees}
-    assert not TimelineEvent.objects.filter(summary__in=list(notes.values_list("text", flat=True))).exists()
-    assert not TimelineEvent.objects.filter(summary=special_review.text).exists()
-    # The MRT's reasoning (outside Groningen) speaks of health: marked, recorded by the case manager.
-    advice = Advice.objects.filter(reasoning_confidentiality="special").select_related("escalation__case__location")
-    assert advice.exists()
-    for one in advice:
-        slug = one.escalation.case.location.slug
-        for username, sees in ((f"casemanager.{slug}", True), (f"lsochair.{slug}", False), (f"ind.{slug}", False)):
-            [read] = list(mrt_selectors.visible_advice(User.objects.get(username=username)).filter(pk=one.pk))
-            assert read.reasoning_withheld is not sees
-        assert not TimelineEvent.objects.filter(summary=one.reasoning).exists()
