@@ -6,7 +6,8 @@
         .venv/bin/python scripts/benchmark_scale.py [--cases 100000] [--users 20] [--rounds 5]
             [--reuse] [--port 8765] [--no-doc] [--small 200] [--json FILE]
 
-1. The data (``--reuse`` keeps it when the case count matches): the database in DATABASE_URL
+1. The data (``--reuse`` keeps it, and the figures of its making, when the case count
+   matches): the database in DATABASE_URL
    (its name must contain "bench") dropped, created and migrated; the five pilot LVVs with
    their partners and demo accounts; ``--cases`` cases in the import's format
    (``scripts/benchlib.case_lines``: a fifth per LVV, histories over 2019 to today, both
@@ -557,7 +558,12 @@ def main() -> int:
 
     slugs = benchlib.migrate_and_seed_core()
     data: dict[str, str] = {}
-    if not (args.reuse and Case.objects.count() == args.cases):
+    # How the data was built, kept beside it for a run with --reuse (.local/ is not in git).
+    built = benchlib.ROOT / ".local" / f"{url.rpartition('/')[2]}-built.json"
+    if args.reuse and Case.objects.count() == args.cases and built.exists():
+        kept = json.loads(built.read_text())
+        data, RAW["import"] = kept["data"], kept["import"]
+    else:
         from django.db import connections
 
         connections.close_all()
@@ -566,6 +572,8 @@ def main() -> int:
         data = build(args.cases, slugs)
         with connections["default"].cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+        built.parent.mkdir(exist_ok=True)
+        built.write_text(json.dumps({"data": data, "import": RAW["import"]}))
     per_lvv = ", ".join(f"{s}: {Case.objects.filter(location__slug=s).count():,}" for s in slugs)
     data["cases"] = f"{Case.objects.count():,} ({per_lvv})"
     data["timeline events"] = f"{_count('cases', 'TimelineEvent'):,}"
