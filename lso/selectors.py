@@ -331,10 +331,13 @@ def reason_rows(day: datetime.date) -> dict[str, QuerySet]:
 
 
 def _scoped_rows(meeting: Meeting, cases: list[int] | None = None) -> list[QuerySet]:
-    """``reason_rows`` of the meeting's date for the cases of its LVV (or of ``cases``)."""
+    """``reason_rows`` of the meeting's date for the open cases of its LVV (or of ``cases``):
+    only an open case can be suggested (``suggestion_candidates``), and the LVV's closed
+    cases, most of its history, are left out before any reason is worked out for them
+    (``case_location_state``)."""
     parts = []
     for rows in reason_rows(meeting.date).values():
-        rows = rows.filter(case__location=meeting.location_id)
+        rows = rows.filter(case__location=meeting.location_id, case__state__in=OPEN_STATES)
         parts.append(rows if cases is None else rows.filter(case__in=cases))
     return parts
 
