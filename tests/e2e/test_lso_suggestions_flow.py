@@ -9,8 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from lso import services
-from lso import views as lso_views
+from lso import presenters, services
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from tests.conftest import PASSWORD
@@ -39,7 +38,7 @@ def log_in(page: Page, base: str, username: str) -> None:
 def test_more_suggestions_by_keyboard_and_without_javascript(
     world, live_server, page: Page, browser: Browser, monkeypatch
 ):
-    monkeypatch.setattr(lso_views, "SUGGESTIONS_PER_PAGE", PER_PAGE)
+    monkeypatch.setattr(presenters, "SUGGESTIONS_PER_PAGE", PER_PAGE)
     ams = world.ams
     for n in range(PER_PAGE + 2):
         case = CaseFactory(location=ams.location, assigned_ngo=ams.ngo_a, sheltered=True, external_id=f"S-{n}")
