@@ -8,7 +8,8 @@ link), axe (WCAG 2.1 A/AA, as in the other e2e tests) without violations, and no
 scroll of the page at 375 px. Left out: logout, downloads and exports, the Django admin, the
 API and the language switch; the crawl follows links (GET) only, so it changes nothing.
 
-All failures of a role are collected and reported together, each with the role and the URL.
+One test crawls every role in turn (the demo is seeded once; each role in a browser context of
+its own); all failures are collected and reported together, each with the role and the URL.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
 
 from lvv import demo
 from tests.e2e.test_casemanager_flow import WCAG_TAGS
@@ -136,10 +137,21 @@ def crawl(page: Page, origin: str, username: str) -> tuple[list[str], list[str]]
     return visited, failures
 
 
-@pytest.mark.parametrize("username", ROLES)
-def test_every_page_at_375_px_is_accessible(demo_data, live_server, page: Page, username: str):
-    page.set_viewport_size(NARROW)
-    log_in(page, live_server.url, username)
-    visited, failures = crawl(page, live_server.url, username)
-    assert len(visited) > 1, f"{username} found no link to follow on the start page"
-    assert not failures, f"{len(failures)} problems on {len(visited)} pages:\n" + "\n".join(failures)
+def test_every_page_of_every_role_at_375_px_is_accessible(
+    demo_data, live_server, browser: Browser, browser_context_args
+):
+    """One test for all the roles: the demo is seeded once (the crawl only reads), each role
+    in a browser context of its own (its own session)."""
+    failures: list[str] = []
+    for username in ROLES:
+        context = browser.new_context(**{**browser_context_args, "viewport": NARROW})
+        try:
+            page = context.new_page()
+            log_in(page, live_server.url, username)
+            visited, found = crawl(page, live_server.url, username)
+        finally:
+            context.close()
+        if len(visited) <= 1:
+            found.append(f"{username}: no link to follow on the start page")
+        failures.extend(found)
+    assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
