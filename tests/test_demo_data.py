@@ -18,7 +18,6 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import TestCase, override_settings
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases import demo, inboxes, tasks
@@ -51,6 +50,9 @@ from mrt import selectors as mrt_selectors
 from mrt.models import Advice, Escalation, MrtSession
 from procedures.models import Application, DeparturePlan, DepartureStep
 from tests.cases.document_helpers import documents_root, empty_documents_root, stored_files
+from tests.cases.test_inboxes import OUR_INBOXES
+from tests.cases.test_special_case_types import case_types_event_details
+from tests.cases.test_special_case_types import page as case_page
 
 # Cases per LVV: enough for every app's part to show each of its kinds somewhere (the
 # procedures need 12 for every kind and outcome of application).
@@ -61,16 +63,6 @@ pytestmark = pytest.mark.django_db  # each test in a savepoint inside the module
 
 LVVS = {"amsterdam": 360, "rotterdam": 117, "utrecht": 235, "eindhoven": 130, "groningen": 300}
 ROLES = ["casemanager", "ngo", "lsochair", "dtv", "ind", "privacy_officer"]
-# The inboxes of the cases, LSO and MRT apps (a later app may register more).
-OUR_INBOXES = [
-    "ind_dossier",
-    "ind_confirm",
-    "dtv_dossier",
-    "dtv_confirm",
-    "dtv_review",
-    "lso_mrt_advice",
-    "lso_prepare",
-]
 CONVERSION = "bekering of lhbti"
 SPECIAL_LABELS = ("medische problematiek", "psychische problematiek", CONVERSION)
 
@@ -304,17 +296,6 @@ def test_documents():
     before = demo_documents.count()
     assert demo.seed_documents(demo_context()) == 0  # idempotent
     assert demo_documents.count() == before and len(stored_files()) == before
-
-
-def case_page(client, user, case):
-    client.force_login(user)
-    response = client.get(reverse("cases:detail", args=[case.pk]))
-    assert response.status_code == 200
-    return response
-
-
-def case_types_event_details(response) -> list[str]:
-    return [row["details"] for row in response.context["timeline"] if row["event"].type == EventType.CASE_TYPES_SET]
 
 
 def test_special_case_types_shown_to_some_and_not_to_others(client):
