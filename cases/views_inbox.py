@@ -7,7 +7,6 @@ see (``cases.inboxes``: every inbox is built on the access policy)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
@@ -50,15 +49,8 @@ def inbox_detail(request, key):
     listing = Listing(request, case_lists.inbox_list(box), default_sort="")
     if listing.export_format:
         return export_response(request, listing, box.items(request.user))
-    page = Paginator(listing.order(box.items(request.user)), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = listing.page(box.items(request.user), PAGE_SIZE, object_type="cases.case", inbox=box.key)
     rows = [(case, box.what(case), box.link(case)) for case in page.object_list]
-    record(
-        actor=request.user,
-        action=Action.LIST,
-        origin=Origin.from_request(request),
-        object_type="cases.case",
-        detail={"inbox": box.key, "page": page.number, "count": page.paginator.count},
-    )
     return render(
         request,
         "cases/inbox_detail.html",

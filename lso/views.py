@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -88,16 +87,7 @@ def meeting_list(request):
     listing = Listing(request, lso_lists.MEETINGS)
     if listing.export_format:
         return export_response(request, listing, selectors.meeting_list(request.user))
-    page = Paginator(listing.order(selectors.meeting_list(request.user)), MEETINGS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    record(
-        actor=request.user,
-        action=Action.LIST,
-        origin=Origin.from_request(request),
-        object_type="lso.meeting",
-        detail={"page": page.number, "count": page.paginator.count},
-    )
+    page = listing.page(selectors.meeting_list(request.user), MEETINGS_PER_PAGE, object_type="lso.meeting")
     return render(
         request,
         "lso/meeting_list.html",
@@ -576,16 +566,9 @@ def review_queue(request):
     listing = Listing(request, lso_lists.REVIEW_QUEUE)
     if listing.export_format:
         return export_response(request, listing, queue_filter.qs)
-    page = Paginator(listing.order(queue_filter.qs), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    page = listing.page(queue_filter.qs, QUEUE_PER_PAGE, object_type="cases.case", review_queue=True)
     query = request.GET.copy()
     query.pop("page", None)
-    record(
-        actor=request.user,
-        action=Action.LIST,
-        origin=Origin.from_request(request),
-        object_type="cases.case",
-        detail={"review_queue": True, "page": page.number, "count": page.paginator.count},
-    )
     return render(
         request,
         "lso/review_queue.html",

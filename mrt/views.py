@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,17 +46,8 @@ def escalation_list(request):
     listing = Listing(request, mrt_lists.ESCALATIONS)
     if listing.export_format:
         return export_response(request, listing, selectors.visible_escalations(request.user))
-    page = Paginator(listing.order(selectors.visible_escalations(request.user)), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = listing.page(selectors.visible_escalations(request.user), PER_PAGE, object_type="mrt.escalation")
     tasks = list(selectors.open_tasks_for(request.user)[:PER_PAGE])
-    record(
-        actor=request.user,
-        action=Action.LIST,
-        origin=Origin.from_request(request),
-        object_type="mrt.escalation",
-        detail={"page": page.number, "count": page.paginator.count},
-    )
     return render(
         request,
         "mrt/escalation_list.html",

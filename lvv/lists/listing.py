@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import QueryDict
+
+from lvv.audit.log import Action, Origin, record
 
 SORT_PARAM = "sort"
 EXPORT_PARAM = "export"
@@ -188,6 +191,19 @@ class Listing:
 
     def order(self, queryset: QuerySet) -> QuerySet:
         return self.definition.order(queryset, self.sort)
+
+    def page(self, queryset: QuerySet, per_page: int, *, object_type: str, **detail: Any) -> Page:
+        """The page asked for (``?page=``) of ``queryset`` in the chosen order, paged in SQL,
+        and the access log's row that this user saw it (which list, which page, how many)."""
+        found = Paginator(self.order(queryset), per_page).get_page(self.request.GET.get("page"))
+        record(
+            actor=self.request.user,
+            action=Action.LIST,
+            origin=Origin.from_request(self.request),
+            object_type=object_type,
+            detail={**detail, "page": found.number, "count": found.paginator.count},
+        )
+        return found
 
     def header(self, key: str) -> dict:
         """What a column's header shows: its sort link and ``aria-sort`` when sortable."""
