@@ -25,9 +25,9 @@ from functools import partial
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 
+from cases import selectors as case_selectors
 from cases.models import Case, Confidentiality
 from lso import forms as lso_forms
 from lso import selectors, services
@@ -250,17 +250,13 @@ def suggestions_part(meeting: Meeting, user, number: int = 1, *, appended: bool 
 
 def search_cases(meeting: Meeting, user, query: str) -> list[Case]:
     """The cases the agenda may take whose name, V-number or external id is ``query``
-    (``SEARCH_RESULTS`` at most, by name)."""
+    (``SEARCH_RESULTS`` at most, by name): the case list's search (``cases.selectors.search``,
+    on its indexes), within the cases a suggestion may name."""
     if not query:
         return []
     return list(
         selectors.suggestion_candidates(meeting, user)
-        .filter(
-            Q(person__family_name__icontains=query)
-            | Q(person__given_names__icontains=query)
-            | Q(external_id__iexact=query)
-            | Q(person__v_number=query)
-        )
+        .filter(case_selectors.search(query))
         .order_by("person__family_name", "person__given_names", "pk")[:SEARCH_RESULTS]
     )
 

@@ -15,6 +15,7 @@ from lso.models import AgendaItem, Meeting, MeetingStatus
 from lvv import errors
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
+from tests.factories import CaseFactory, PersonFactory
 from tests.lso.helpers import chair, meeting_for, published, sheltered_case, today
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +238,26 @@ def test_review_queue(world, client, django_assert_max_num_queries):
         assert client.get(url("review-note", case.pk)).status_code == 404
     client.force_login(ams.users[Role.CASEMANAGER])
     assert client.get(url("review-queue")).status_code == 404
+
+
+def test_the_agenda_search_finds_open_cases_of_this_lvv_by_name_or_v_number(world, client):
+    """The meeting page's search is the case list's (accent-insensitive name, V-number,
+    external id), within the cases the agenda may take: open, of the meeting's LVV, not on
+    its agenda yet."""
+    ams, rot = world.ams, world.rot
+    meeting = meeting_for(ams)
+    found = sheltered_case(ams, person=PersonFactory(family_name="Özdemir", v_number="1234567890"))
+    on_agenda = sheltered_case(ams, person=PersonFactory(family_name="Ozdemir"))
+    services.add_item(acting_user=ams.users[Role.LSO_CHAIR], origin=COMMAND, meeting=meeting, case=on_agenda)
+    elsewhere = CaseFactory(location=rot.location, sheltered=True, person=PersonFactory(family_name="Ozdemir"))
+    client.force_login(ams.users[Role.LSO_CHAIR])
+
+    def results(query):
+        return [
+            case.pk for case in client.get(url("meeting-detail", meeting.pk), {"q": query}).context["search_results"]
+        ]
+
+    assert results("ozdemir") == [found.pk]  # not the one on the agenda, not Rotterdam's
+    assert results("1234567890") == [found.pk]
+    assert results("Jansen") == []
+    assert elsewhere.pk not in results("Ozdemir")
