@@ -152,7 +152,6 @@ ACTION_DUE_REQUIRED = _("Geef de datum waarop de actie klaar moet zijn.")
 ACTION_DUE_BEFORE = _("De actie kan niet klaar moeten zijn vóór %(date)s.")
 ACTION_ALREADY_DONE = _("Deze actie is al afgerond.")
 NOT_ACTION_OWNER = _("Alleen de eigenaar van de actie of de gemeente mag haar afronden.")
-DATE_IN_FUTURE = case_services.DATE_IN_FUTURE
 DATE_BEFORE = _("Deze datum ligt vóór %(date)s.")
 REQUEST_REASON_REQUIRED = _("Geef aan waarom de casus in het LSO besproken moet worden.")
 NOT_DTV = _("Alleen de DT&V legt een beoordeling vast.")
@@ -225,10 +224,6 @@ def works_for(organisation: Organisation | None, location: Location) -> bool:
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 def _locked_meeting(
@@ -809,7 +804,7 @@ def record_outcome(
     meeting = _locked_meeting(acting_user, item.meeting, expected_version, check=can_chair, denied=NOT_CHAIR)
     if meeting.status == MeetingStatus.DRAFT:
         raise ValidationError({"__all__": MEETING_NOT_PUBLISHED})
-    if meeting.date > _today():
+    if meeting.date > timezone.localdate():
         raise ValidationError({"__all__": MEETING_IN_FUTURE % {"date": date_format(meeting.date)}})
     if ItemOutcome.objects.filter(item=item).exists():
         raise ValidationError({"__all__": ITEM_HAS_OUTCOME})
