@@ -60,7 +60,6 @@ FIELDS: dict[str, tuple[EventField, ...]] = {
         EventField("support", tuple(DepartureSupport.values), required=True),
     ),
 }
-_AFTER = _("de toelating")
 # A service's field -> the event's field.
 _FIELD_OF = {"submitted_on": "on", "decided_on": "on", "made_on": "on"}
 
@@ -163,13 +162,11 @@ def build(history, *, acting_user, event) -> None:
 def _submit(history, user, event) -> None:
     """``services.submit_application``."""
     case = history.case
-    if not services.can_submit(user, case):
-        raise PermissionDenied(services.NOT_ALLOWED_SUBMIT)
-    services._admitted(case)
+    services._check_may_record(user, case, may=services.can_submit, refusal=services.NOT_ALLOWED_SUBMIT)
     kind = services._choice(event.values["kind"], KINDS, "kind")
     if not services._special_allowed(user, case, kind):
         raise PermissionDenied(services.NOT_ALLOWED_SPECIAL)
-    on = services._day(event.date, "submitted_on", not_before=services._admission_date(case), what=_AFTER)
+    on = services._day_since_admission(event.date, "submitted_on", case)
     application = history.add(
         Application(
             case=case,
@@ -226,13 +223,11 @@ def _decide(history, user, event) -> None:
 def _plan(history, user, event) -> None:
     """``services.plan_departure``."""
     case = history.case
-    if not services.can_record_departure(user, case):
-        raise PermissionDenied(services.NOT_ALLOWED_DEPARTURE)
-    services._admitted(case)
+    services._check_may_record(user, case, may=services.can_record_departure, refusal=services.NOT_ALLOWED_DEPARTURE)
     plans = history.added(DeparturePlan)
     previous = max(reversed(plans), key=lambda p: p.made_on, default=None)  # the last added of the latest date
     support = services._choice(event.values["support"], SUPPORTS, "support")
-    made_on = services._day(event.date, "made_on", not_before=services._admission_date(case), what=_AFTER)
+    made_on = services._day_since_admission(event.date, "made_on", case)
     planned_on = services._as_date(event.values["planned_on"], "planned_on")
     check_dates(planned_on=planned_on)
     if planned_on < made_on:

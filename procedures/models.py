@@ -16,13 +16,11 @@ Written by ``procedures.services`` only (pages, API, import, demo alike).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case
-from lvv.partners.models import Organisation
+from cases.models import Case, organisation_reference, user_reference
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 
 
@@ -74,36 +72,13 @@ class Application(models.Model):
         _("ingediend door"), max_length=20, choices=SubmittedBy.choices, blank=True, help_text=_("Leeg: onbekend.")
     )
     notes = models.TextField(_("toelichting"), max_length=TEXT_MAX, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("vastgelegd door"),
-    )
-    recorded_by_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("organisatie")
-    )
+    recorded_by = user_reference(_("vastgelegd door"))
+    recorded_by_organisation = organisation_reference(_("organisatie"))
     recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
     decided_on = models.DateField(_("besluit op"), null=True, blank=True)
     outcome = models.CharField(_("uitkomst"), max_length=20, choices=Outcome.choices, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("besluit vastgelegd door"),
-    )
-    decided_by_organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisatie besluit"),
-    )
+    decided_by = user_reference(_("besluit vastgelegd door"))
+    decided_by_organisation = organisation_reference(_("organisatie besluit"))
     version = models.PositiveIntegerField(_("versie"), default=1)
 
     class Meta:
@@ -178,17 +153,8 @@ class DepartureStep(models.Model):
     partner = models.CharField(
         _("uitgevoerd door"), max_length=3, choices=DeparturePartner.choices, default=DeparturePartner.DTV
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("vastgelegd door"),
-    )
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("organisatie")
-    )
+    recorded_by = user_reference(_("vastgelegd door"))
+    organisation = organisation_reference(_("organisatie"))
     recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
     class Meta:
@@ -222,17 +188,8 @@ class DeparturePlan(models.Model):
     planned_on = models.DateField(_("vertrekdatum"))
     support = models.CharField(_("ondersteuning"), max_length=20, choices=DepartureSupport.choices)
     notes = models.CharField(_("toelichting"), max_length=SHORT_TEXT_MAX, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("vastgelegd door"),
-    )
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("organisatie")
-    )
+    recorded_by = user_reference(_("vastgelegd door"))
+    organisation = organisation_reference(_("organisatie"))
     recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
     class Meta:

@@ -23,7 +23,7 @@ Who writes what (the partner whose work it is; docs/adr/0016-procedures.md):
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any, TypeGuard
 
 from django.conf import settings
@@ -181,6 +181,14 @@ def _admitted(case: Case) -> None:
         raise ValidationError(CASE_NOT_ADMITTED)
 
 
+def _check_may_record(acting_user: Actor, case: Case, *, may: Callable[[Actor, Case], bool], refusal: Any) -> None:
+    """The user ``may`` record on the case (else ``PermissionDenied(refusal)``), and the
+    case is admitted and still runs."""
+    if not may(acting_user, case):
+        raise PermissionDenied(refusal)
+    _admitted(case)
+
+
 def _choice(value: Any, choices: Collection[str], field: str, *, blank: bool = False) -> str:
     if blank and value in (None, ""):
         return ""
@@ -215,8 +223,16 @@ def _day(value: object, field: str, *, not_before: datetime.date | None = None, 
     return value
 
 
-def _admission_date(case: Case) -> datetime.date:
-    return case.decided_on or case.registered_on
+def _day_since_admission(value: object, field: str, case: Case) -> datetime.date:
+    """A recorded date (``_day``) on or after the case's admission (or registration)."""
+    return _day(value, field, not_before=case.decided_on or case.registered_on, what=str(_("de toelating")))
+
+
+def _text(value: str | None, field: str, limit: int) -> str:
+    """Free text, stripped, within ``limit`` (``lvv.text.check_text``)."""
+    value = (value or "").strip()
+    check_text(**{field: (value, limit)})
+    return value
 
 
 # --- Applications -----------------------------------------------------------------------------
@@ -238,16 +254,13 @@ def submit_application(
     user who may not (``PermissionDenied``), a case not admitted or already closed, and
     field errors."""
     case = _locked_case(acting_user, case)
-    if not can_submit(acting_user, case):
-        raise PermissionDenied(NOT_ALLOWED_SUBMIT)
-    _admitted(case)
+    _check_may_record(acting_user, case, may=can_submit, refusal=NOT_ALLOWED_SUBMIT)
     kind = _choice(kind, ApplicationKind.values, "kind")
     if not _special_allowed(acting_user, case, kind):
         raise PermissionDenied(NOT_ALLOWED_SPECIAL)
     submitted_by = _choice(submitted_by, SubmittedBy.values, "submitted_by", blank=True)
-    submitted_on = _day(submitted_on, "submitted_on", not_before=_admission_date(case), what=str(_("de toelating")))
-    notes = (notes or "").strip()
-    check_text(notes=(notes, TEXT_MAX))
+    submitted_on = _day_since_admission(submitted_on, "submitted_on", case)
+    notes = _text(notes, "notes", TEXT_MAX)
     application = Application(
         case=case,
         kind=kind,
@@ -340,14 +353,11 @@ def record_departure_step(
     """A step of the departure preparation, by the DT&V (``partner="iom"`` for a step the
     IOM supported)."""
     case = _locked_case(acting_user, case)
-    if not can_record_departure(acting_user, case):
-        raise PermissionDenied(NOT_ALLOWED_DEPARTURE)
-    _admitted(case)
+    _check_may_record(acting_user, case, may=can_record_departure, refusal=NOT_ALLOWED_DEPARTURE)
     kind = _choice(kind, DepartureStepKind.values, "kind")
     partner = _choice(partner or DeparturePartner.DTV, DeparturePartner.values, "partner")
-    on = _day(on, "on", not_before=_admission_date(case), what=str(_("de toelating")))
-    details = (details or "").strip()
-    check_text(details=(details, SHORT_TEXT_MAX))
+    on = _day_since_admission(on, "on", case)
+    details = _text(details, "details", SHORT_TEXT_MAX)
     step = DepartureStep(
         case=case,
         kind=kind,
@@ -389,20 +399,17 @@ def plan_departure(
     the plan the user saw as the current one; when another plan came since, the change is
     stale (``StaleVersionError``)."""
     case = _locked_case(acting_user, case)
-    if not can_record_departure(acting_user, case):
-        raise PermissionDenied(NOT_ALLOWED_DEPARTURE)
-    _admitted(case)
+    _check_may_record(acting_user, case, may=can_record_departure, refusal=NOT_ALLOWED_DEPARTURE)
     previous = current_plan(case)
     if replaces is not None and replaces != "" and (previous is None or previous.pk != int(replaces)):
         raise StaleVersionError
     support = _choice(support, DepartureSupport.values, "support")
-    made_on = _day(made_on, "made_on", not_before=_admission_date(case), what=str(_("de toelating")))
+    made_on = _day_since_admission(made_on, "made_on", case)
     planned_on = _as_date(planned_on, "planned_on")
     check_dates(planned_on=planned_on)
     if planned_on < made_on:
         raise ValidationError({"planned_on": PLANNED_BEFORE_MADE % {"date": date_format(made_on)}})
-    notes = (notes or "").strip()
-    check_text(notes=(notes, SHORT_TEXT_MAX))
+    notes = _text(notes, "notes", SHORT_TEXT_MAX)
     plan = DeparturePlan(
         case=case,
         made_on=made_on,
