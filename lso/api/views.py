@@ -26,7 +26,17 @@ from lso.models import Action, AgendaItem, Meeting, MeetingStatus, ReviewNote
 from lso.views import meeting_attempt
 from lvv import errors
 from lvv.access.policy import Actor
-from lvv.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version, origin
+from lvv.api.common import (
+    ERRORS,
+    IF_MATCH,
+    VERSIONED_ERRORS,
+    AuditedMixin,
+    call_service,
+    expected_version,
+    object_action,
+    origin,
+    without_version,
+)
 from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action as AuditAction
@@ -105,6 +115,7 @@ class MeetingViewSet(
     viewsets.GenericViewSet,
 ):
     object_type = "lso.meeting"
+    service_argument = "meeting"
     filterset_class = MeetingFilter
     # ``?ordering=``: the meeting list's sort keys (``lso.lists.MEETINGS``) and these fields.
     filter_backends = [filters.DjangoFilterBackend, ListOrderingFilter]
@@ -128,42 +139,23 @@ class MeetingViewSet(
         return self.respond(meeting, status_code, s.MeetingDetailSerializer)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = s.MeetingSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        data = without_version(self.validated(s.MeetingSerializer))
         meeting = call_service(request, services.create_meeting, attempt=meeting_attempt(data["location"]), **data)
         return self._detail(meeting, 201)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         meeting = self.get_object()
         version = expected_version(request, required=True)
-        serializer = s.MeetingSerializer(
-            meeting, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        changes = {k: v for k, v in serializer.validated_data.items() if k in services.MEETING_FIELDS}
-        meeting = call_service(
-            request,
-            services.update_meeting,
-            meeting=meeting,
-            expected_version=version,
-            attempt=errors.changing(meeting),
-            **changes,
-        )
+        data = self.validated(s.MeetingSerializer, instance=meeting, partial=kwargs.get("partial", False))
+        changes = {k: v for k, v in data.items() if k in services.MEETING_FIELDS}
+        meeting = self.change(services.update_meeting, meeting, expected_version=version, **changes)
         return self._detail(meeting)
 
     def _meeting_step(self, request: Request, service: Callable[..., Meeting], **kwargs: Any) -> Response:
         meeting = self.get_object()
-        s.VersionSerializer(data=request.data).is_valid(raise_exception=True)
+        self.validated(s.VersionSerializer)
         version = expected_version(request, required=True)
-        meeting = call_service(
-            request,
-            service,
-            meeting=meeting,
-            expected_version=version,
-            attempt=errors.changing(meeting),
-            **kwargs,
-        )
+        meeting = self.change(service, meeting, expected_version=version, **kwargs)
         return self._detail(meeting)
 
     @extend_schema(
@@ -173,7 +165,7 @@ class MeetingViewSet(
         responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def publish(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._meeting_step(request, services.publish_meeting)
 
@@ -184,7 +176,7 @@ class MeetingViewSet(
         responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def finalize(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._meeting_step(request, services.finalize_minutes)
 
@@ -230,12 +222,10 @@ class MeetingViewSet(
         responses={201: s.AgendaItemSerializer, **VERSIONED_ERRORS},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def items(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        serializer = s.AgendaItemCreateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.AgendaItemCreateSerializer)
         version = expected_version(request, required=False)
         common = {"meeting": meeting, "expected_version": version}
         # The service speaks of "cases"; this body has "case".
@@ -265,20 +255,12 @@ class MeetingViewSet(
         responses={201: s.AgendaItemSerializer(many=True), **VERSIONED_ERRORS},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["post"], url_path="add-suggestions", filter_backends=[], pagination_class=None)
+    @object_action(url_path="add-suggestions")
     def add_suggestions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        serializer = s.AddSuggestionsSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(s.AddSuggestionsSerializer)
         version = expected_version(request, required=False)
-        items = call_service(
-            request,
-            services.add_suggested_items,
-            meeting=meeting,
-            cases=serializer.validated_data["cases"],
-            expected_version=version,
-            attempt=errors.changing(meeting),
-        )
+        items = self.change(services.add_suggested_items, meeting, cases=data["cases"], expected_version=version)
         rows = selectors.item_queryset(request.user).filter(pk__in=[i.pk for i in items])
         return Response(s.AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data, status=201)
 
@@ -289,20 +271,12 @@ class MeetingViewSet(
         responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def reorder(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
-        serializer = s.ReorderSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(s.ReorderSerializer)
         version = expected_version(request, required=False)
-        call_service(
-            request,
-            services.reorder_items,
-            meeting=meeting,
-            item_ids=serializer.validated_data["items"],
-            expected_version=version,
-            attempt=errors.changing(meeting),
-        )
+        self.change(services.reorder_items, meeting, item_ids=data["items"], expected_version=version)
         return self._detail(meeting)
 
 
@@ -347,6 +321,7 @@ class AgendaItemViewSet(
     """Agenda items; the version in a change is the meeting's (the agenda is part of it)."""
 
     object_type = "lso.agendaitem"
+    service_argument = "item"
     serializer_class = s.AgendaItemSerializer
     filterset_class = AgendaItemFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -360,25 +335,21 @@ class AgendaItemViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
-        serializer = s.AgendaItemUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(s.AgendaItemUpdateSerializer)
         version = expected_version(request, required=False)
-        data = serializer.validated_data
-        item = call_service(
-            request,
+        item = self.change(
             services.update_item,
-            item=item,
+            item,
             minutes_allotted=data.get("minutes_allotted"),
             reason_detail=data.get("reason_detail"),
             expected_version=version,
-            attempt=errors.changing(item),
         )
         return self._respond_item(item)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
         version = expected_version(request, required=False)
-        call_service(request, services.remove_item, item=item, expected_version=version, attempt=errors.changing(item))
+        self.change(services.remove_item, item, expected_version=version)
         return Response(status=204)
 
     @extend_schema(
@@ -387,18 +358,12 @@ class AgendaItemViewSet(
         responses={201: s.PreparationNoteSerializer, **ERRORS},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def notes(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         item = self.get_object()
-        serializer = s.NoteInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        note = call_service(
-            request,
-            services.save_preparation_note,
-            item=item,
-            text=serializer.validated_data["text"],
-            confidentiality=serializer.validated_data["confidentiality"],
-            attempt=errors.changing(item),
+        data = self.validated(s.NoteInputSerializer)
+        note = self.change(
+            services.save_preparation_note, item, text=data["text"], confidentiality=data["confidentiality"]
         )
         note = selectors.preparation_notes(request.user).get(pk=note.pk)  # as a read gives it
         return Response(s.PreparationNoteSerializer(note).data, status=201)
@@ -417,21 +382,12 @@ class AgendaItemViewSet(
         responses={201: s.AgendaItemSerializer, **VERSIONED_ERRORS},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def outcome(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         item = self.get_object()
-        serializer = s.OutcomeInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        data = without_version(self.validated(s.OutcomeInputSerializer))
         version = expected_version(request, required=False)
-        call_service(
-            request,
-            services.record_outcome,
-            item=item,
-            expected_version=version,
-            attempt=errors.changing(item),
-            **data,
-        )
+        self.change(services.record_outcome, item, expected_version=version, **data)
         return self._respond_item(item, 201)
 
 
@@ -461,6 +417,7 @@ class ActionFilter(filters.FilterSet):
 )
 class ActionViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     object_type = "lso.action"
+    service_argument = "action"
     serializer_class = s.ActionSerializer
     filterset_class = ActionFilter
     ordering_fields = ["due_on"]
@@ -477,18 +434,11 @@ class ActionViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         responses={200: s.ActionSerializer, **ERRORS},
         tags=[TAG_LSO],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def done(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         item = self.get_object()
-        serializer = s.DateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        done = call_service(
-            request,
-            services.mark_action_done,
-            action=item,
-            on=serializer.validated_data.get("on"),
-            attempt=errors.changing(item),
-        )
+        data = self.validated(s.DateInputSerializer)
+        done = self.change(services.mark_action_done, item, on=data.get("on"))
         return Response(s.ActionSerializer(self.get_queryset().get(pk=done.pk)).data)
 
 
@@ -555,9 +505,7 @@ class ReviewNoteViewSet(
         return s.ReviewNoteSerializer
 
     def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        serializer = s.ReviewNoteInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.ReviewNoteInputSerializer)
         note = call_service(
             request,
             services.add_review_note,

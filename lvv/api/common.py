@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -107,6 +108,17 @@ def call_service(
         return fn(acting_user=request.user, origin=origin(request), **kwargs)
 
 
+def object_action(**kwargs: Any) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A step on one object: ``POST /<pk>/<name>/``, with no list filters or pages (DRF's
+    ``action``; ``kwargs`` as it takes them, such as ``url_path``)."""
+    return action(detail=True, methods=["post"], filter_backends=[], pagination_class=None, **kwargs)
+
+
+def without_version(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated input without its ``version`` (that goes to the service as ``expected_version``)."""
+    return {k: v for k, v in data.items() if k != "version"}
+
+
 def log_not_found(request: Request, object_type: str, object_id: object) -> None:
     """The look-up of a hidden or absent object, logged as refused (it answers 404)."""
     record(
@@ -133,6 +145,8 @@ class AuditedMixin(_AuditedView):
 
     request: AuthenticatedRequest
     object_type: str
+    # The name the app's services give this view's object (``item=``, ``escalation=``).
+    service_argument: str
 
     def get_object(self) -> Any:
         try:
@@ -156,6 +170,19 @@ class AuditedMixin(_AuditedView):
         instance = self.get_object()
         record(actor=request.user, action=Action.VIEW, obj=instance, origin=origin(request))
         return self.respond(instance)
+
+    def validated(self, serializer_class: type[BaseSerializer], **kwargs: Any) -> Any:
+        """The request body, validated by ``serializer_class`` (400 if it is not valid)."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def change(self, service: Callable[..., Any], obj: Any, **kwargs: Any) -> Any:
+        """Call ``service`` on ``obj`` (as ``service_argument``) for the request's user; a
+        refusal is logged as an attempt to change ``obj``."""
+        return call_service(
+            self.request, service, attempt=errors.changing(obj), **{self.service_argument: obj}, **kwargs
+        )
 
     def respond(
         self, instance: Any, status_code: int = 200, serializer_class: type[BaseSerializer] | None = None

@@ -11,14 +11,22 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from cases.api.serializers import DateInputSerializer
 from lvv import errors
-from lvv.api.common import ERRORS, IF_MATCH, VERSIONED_ERRORS, AuditedMixin, call_service, expected_version
+from lvv.api.common import (
+    ERRORS,
+    IF_MATCH,
+    VERSIONED_ERRORS,
+    AuditedMixin,
+    call_service,
+    expected_version,
+    object_action,
+    without_version,
+)
 from lvv.api.types import AuthenticatedRequest
 from lvv.lists.api import ListOrderingFilter
 from lvv.params import IdFilter
@@ -53,6 +61,7 @@ class EscalationFilter(filters.FilterSet):
 )
 class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     object_type = "mrt.escalation"
+    service_argument = "escalation"
     filterset_class = EscalationFilter
     # ``?ordering=``: the escalation list's sort keys (``mrt.lists.ESCALATIONS``).
     filter_backends = [filters.DjangoFilterBackend, ListOrderingFilter]
@@ -82,18 +91,11 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         responses={200: s.EscalationSerializer, **ERRORS},
         tags=[TAG],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def positions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        serializer = s.TextSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        call_service(
-            request,
-            services.save_position,
-            escalation=escalation,
-            text=serializer.validated_data["text"],
-            attempt=errors.changing(escalation),
-        )
+        data = self.validated(s.TextSerializer)
+        self.change(services.save_position, escalation, text=data["text"])
         return self._detail(escalation)
 
     @extend_schema(
@@ -102,18 +104,11 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         responses={201: s.TaskSerializer, **ERRORS},
         tags=[TAG],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def tasks(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        serializer = s.TaskInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        task = call_service(
-            request,
-            services.add_preparation_task,
-            escalation=escalation,
-            attempt=errors.changing(escalation),
-            **serializer.validated_data,
-        )
+        data = self.validated(s.TaskInputSerializer)
+        task = self.change(services.add_preparation_task, escalation, **data)
         return Response(s.TaskSerializer(task).data, status=201)
 
     @extend_schema(
@@ -123,20 +118,12 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         responses={200: s.EscalationSerializer, **VERSIONED_ERRORS},
         tags=[TAG],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def schedule(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        serializer = s.ScheduleSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(s.ScheduleSerializer)
         version = expected_version(request, required=False)
-        call_service(
-            request,
-            services.schedule_escalation,
-            escalation=escalation,
-            session=serializer.validated_data["session"],
-            expected_version=version,
-            attempt=errors.changing(escalation),
-        )
+        self.change(services.schedule_escalation, escalation, session=data["session"], expected_version=version)
         return self._detail(escalation)
 
     @extend_schema(
@@ -152,21 +139,12 @@ class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         responses={201: s.EscalationSerializer, **VERSIONED_ERRORS},
         tags=[TAG],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def advice(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        serializer = s.AdviceInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        data = without_version(self.validated(s.AdviceInputSerializer))
         version = expected_version(request, required=False)
-        call_service(
-            request,
-            services.give_advice,
-            escalation=escalation,
-            expected_version=version,
-            attempt=errors.changing(escalation),
-            **data,
-        )
+        self.change(services.give_advice, escalation, expected_version=version, **data)
         return self._detail(escalation, 201)
 
 
@@ -205,9 +183,7 @@ class MrtSessionViewSet(
         )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = s.MrtSessionSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(self.validated(s.MrtSessionSerializer))
         data.setdefault("location", None)
         session = call_service(request, services.create_session, attempt=errors.creating("mrt.mrtsession"), **data)
         return self.respond(self.get_queryset().get(pk=session.pk), 201)
@@ -239,6 +215,7 @@ class TaskFilter(filters.FilterSet):
 )
 class PreparationTaskViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     object_type = "mrt.preparationtask"
+    service_argument = "task"
     serializer_class = s.TaskWithCaseSerializer
     filterset_class = TaskFilter
 
@@ -254,18 +231,11 @@ class PreparationTaskViewSet(AuditedMixin, mixins.ListModelMixin, mixins.Retriev
         responses={200: s.TaskWithCaseSerializer, **ERRORS},
         tags=[TAG],
     )
-    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @object_action()
     def done(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         task = self.get_object()
-        serializer = DateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        task = call_service(
-            request,
-            services.complete_preparation_task,
-            task=task,
-            on=serializer.validated_data.get("on"),
-            attempt=errors.changing(task),
-        )
+        data = self.validated(DateInputSerializer)
+        task = self.change(services.complete_preparation_task, task, on=data.get("on"))
         return Response(s.TaskWithCaseSerializer(selectors.visible_tasks(request.user).get(pk=task.pk)).data)
 
 
