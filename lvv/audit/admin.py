@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from lvv.admin import ReadOnlyAdmin
 from lvv.audit.models import AccessLogEntry
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdmin):
     """Functional managers can search and filter the log; nobody can add, change or delete rows."""
 
     list_display = [
@@ -22,15 +23,3 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "timestamp"
     list_select_related = False
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
