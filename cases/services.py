@@ -705,6 +705,21 @@ def _date(
     return on
 
 
+def _date_since_registration(on: datetime.date | None, case: Case) -> datetime.date:
+    """A step's date (``_date``), not before the case's registration."""
+    return _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+
+
+def _required_text(value: str | None, field: str, *, required: Promise, limit: int) -> str:
+    """A text the step needs (a reason, a title): stripped, not blank (``required`` says
+    so), within ``limit``."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: required})
+    check_text(**{field: (value, limit)})
+    return value
+
+
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -811,7 +826,7 @@ def record_admission_check(
     **checklist: Any,
 ) -> Case:
     case, _step_ = _step("record_admission_check", acting_user, case, expected_version)
-    on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    on = _date_since_registration(on, case)
     check_text(notes=(checklist.get("notes"), TEXT_MAX))
     fields = {name: bool(checklist.get(name, False)) for name in ADMISSION_FIELDS}
     AdmissionCheck.objects.update_or_create(
@@ -859,7 +874,7 @@ def admit(
     reason and places the case outside the covenant. When the LVV is full on that date,
     the person goes onto the waiting list."""
     case, step = _step("admit", acting_user, case, expected_version)
-    on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    on = _date_since_registration(on, case)
     check = AdmissionCheck.objects.filter(case=case).first()
     check_text(exception_reason=(exception_reason, TEXT_MAX))
     if exception:
@@ -906,7 +921,7 @@ def reject(
     on: datetime.date | None = None,
 ) -> Case:
     case, step = _step("reject", acting_user, case, expected_version)
-    on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    on = _date_since_registration(on, case)
     if not (reason or "").strip():
         raise ValidationError({"reason": REJECTION_REASON_REQUIRED})
     check_text(reason=(reason, TEXT_MAX))
@@ -929,7 +944,7 @@ def waitlist(
     go to people admitted earlier (``enforce_capacity=False`` for imported history). The
     place in the queue stays the admission date."""
     case, step = _step("waitlist", acting_user, case, expected_version)
-    on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    on = _date_since_registration(on, case)
     if case.state == workflow.State.REGISTERED:  # imported history: admitted and waitlisted at once
         case.decided_on = case.decided_on or on
     if enforce_capacity:
@@ -996,7 +1011,7 @@ def request_dossier(
 ) -> Case:
     """Ask the IND and the DT&V for their parts of the dossier."""
     case, _step_ = _step("request_dossier", acting_user, case, expected_version)
-    on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    on = _date_since_registration(on, case)
     for kind in DossierPartKind.values:
         part, created = DossierPart.objects.get_or_create(case=case, kind=kind, defaults={"requested_on": on})
         if not created and part.requested_on is None and part.delivered_on is None:
@@ -1051,7 +1066,7 @@ def _deliver_dossier_part(
     if kind not in DossierPartKind.values:
         raise ValidationError({"kind": _("Kies IND of DT&V.")})
     case, _step_ = _step(f"deliver_dossier_{kind.lower()}", acting_user, case, expected_version)
-    on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    on = _date_since_registration(on, case)
     part = case.dossier_parts.filter(kind=kind).first() or DossierPart(case=case, kind=kind)
     part.delivered_on, part.delivered_by = on, user_or_none(acting_user)
     part.save()
@@ -1075,7 +1090,7 @@ def set_scenario(
 ) -> Case:
     """Set or change the guidance scenario; the previous one stays in the history."""
     case, _step_ = _step("set_scenario", acting_user, case, expected_version)
-    on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    on = _date_since_registration(on, case)
     check_text(notes=(notes, TEXT_MAX))
     scenario = Scenario(
         case=case,
@@ -1145,7 +1160,7 @@ def record_mrt_discussion(
     the MRT's advice writes it (``mrt.services.give_advice``, with ``advice_id``), and the
     import brings it from history; the monitor counts only those (``monitor.figures``)."""
     case, _step_ = _step("record_mrt_discussion", acting_user, case, expected_version)
-    on = _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
+    on = _date_since_registration(on, case)
     if outcome not in (None, "", "no_durable_solution_possible"):
         raise ValidationError({"outcome": _("Onbekende uitkomst.")})
     check_text(notes=(notes, TEXT_MAX))
@@ -1204,11 +1219,9 @@ def pause_deadline(
     case, _step_ = _step("pause_deadline", acting_user, case, expected_version, key=kind)
     on = _date(on)
     deadline = case.deadlines.get(kind=kind, resolved_on__isnull=True)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": PAUSE_REASON_REQUIRED})
-    check_text(reason=(reason.strip(), PAUSE_REASON_MAX))
-    deadlines.pause(deadline, on=on, reason=reason.strip())
-    add_event(case, EventType.DEADLINE_PAUSED, on=on, actor=acting_user, summary=reason.strip(), data={"kind": kind})
+    reason = _required_text(reason, "reason", required=PAUSE_REASON_REQUIRED, limit=PAUSE_REASON_MAX)
+    deadlines.pause(deadline, on=on, reason=reason)
+    add_event(case, EventType.DEADLINE_PAUSED, on=on, actor=acting_user, summary=reason, data={"kind": kind})
     return _finish(case, acting_user=acting_user, origin=origin, step_name="pause_deadline")
 
 
@@ -1370,10 +1383,7 @@ def correct_outflow(
     changed outflow needs the chain partner's confirmation again; a dispute is answered."""
     case, _step_ = _step("correct_outflow", acting_user, case, expected_version)
     _pick(procedure, TERMINATION_FIELDS)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": CORRECTION_REASON_REQUIRED})
-    check_text(reason=(reason, SHORT_TEXT_MAX))
+    reason = _required_text(reason, "reason", required=CORRECTION_REASON_REQUIRED, limit=SHORT_TEXT_MAX)
     outflow = case.outflow
     values = _outflow_values(
         case, category=category, country=country, on=on or outflow.outflow_on, procedure=procedure, enforce=True
@@ -1427,10 +1437,7 @@ def dispute_outflow(
     case, _step_ = _step("dispute_outflow", acting_user, case, expected_version)
     outflow = case.outflow
     on = _date(on, not_before=outflow.outflow_on, what=str(_("de uitstroom")))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": DISPUTE_REASON_REQUIRED})
-    check_text(reason=(reason, SHORT_TEXT_MAX))
+    reason = _required_text(reason, "reason", required=DISPUTE_REASON_REQUIRED, limit=SHORT_TEXT_MAX)
     by = "ind" if acting_user.has_role(Role.IND) else "dtv"
     outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = on, user_or_none(acting_user), reason
     outflow.confirmed_on, outflow.confirmed_by = None, None
@@ -1823,10 +1830,7 @@ def _document_checks(
         raise ValidationError({"confidentiality": DOCUMENT_CONFIDENTIALITY_INVALID})
     if confidentiality == Confidentiality.SPECIAL and not policy.can_view_special_category(acting_user, case):
         raise PermissionDenied(DOCUMENT_SPECIAL_NOT_ALLOWED)
-    title = (title or "").strip()
-    if not title:
-        raise ValidationError({"title": DOCUMENT_TITLE_REQUIRED})
-    check_text(title=(title, DOCUMENT_TITLE_MAX))
+    title = _required_text(title, "title", required=DOCUMENT_TITLE_REQUIRED, limit=DOCUMENT_TITLE_MAX)
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": DOCUMENT_KIND_INVALID})
     part = None
