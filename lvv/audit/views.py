@@ -63,6 +63,17 @@ def _filters(request) -> dict:
     return {key: value for key, value in request.GET.items() if key not in ("page", "format") and value}
 
 
+def _record_look(request, action: str) -> None:
+    """The officer's look at the log (a page or the CSV, with its filters) is in the log too."""
+    record(
+        actor=request.user,
+        action=action,
+        origin=Origin.from_request(request),
+        object_type="audit.accesslog",
+        detail={"filters": _filters(request)},
+    )
+
+
 @login_required
 def access_log(request):
     """The access log of the officer's LVVs, filtered; one page at a time (no count: the log
@@ -72,27 +83,14 @@ def access_log(request):
         raise Http404
     log_filter = officer.OfficerLogFilter(request.GET or None, queryset=officer.officer_log(user), request=request)
     rows = log_filter.qs.select_related("actor_organisation").order_by("-timestamp", "-id")
-    origin = Origin.from_request(request)
     valid = not log_filter.is_bound or log_filter.is_valid()
     if request.GET.get("format") == "csv" and valid:
-        record(
-            actor=user,
-            action=Action.EXPORT,
-            origin=origin,
-            object_type="audit.accesslog",
-            detail={"filters": _filters(request)},
-        )
+        _record_look(request, Action.EXPORT)
         return _csv(rows)
     page = _page_number(request)
     offset = (page - 1) * LOG_PER_PAGE
     found = list(rows[offset : offset + LOG_PER_PAGE + 1]) if valid else []
-    record(
-        actor=user,
-        action=Action.LIST,
-        origin=origin,
-        object_type="audit.accesslog",
-        detail={"filters": _filters(request)},
-    )
+    _record_look(request, Action.LIST)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
