@@ -122,6 +122,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "lvv.accounts.context_processors.navigation",
             ],
+            # The project's own template tags that belong to no app ({% load ui %}).
+            "libraries": {"ui": "lvv.templatetags.ui"},
         },
     },
 ]
