@@ -13,12 +13,12 @@ import datetime
 import functools
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypedDict, TypeVar, Unpack
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
@@ -113,6 +113,18 @@ def _may_edit_person(user: Actor, person: Person) -> bool:
     return cases.filter(location__in=editable).exists()
 
 
+_M = TypeVar("_M", bound=Model)
+
+
+def lock_visible(visible: QuerySet[_M], pk: Any) -> _M:
+    """The row ``pk`` of ``visible`` (what the user may see: a ``visible_to`` queryset),
+    locked until the transaction ends; ``NotVisibleError`` when it is not there."""
+    locked = visible.select_for_update(of=("self",)).filter(pk=pk).first()
+    if locked is None:
+        raise NotVisibleError
+    return locked
+
+
 @transaction.atomic
 def create_person(*, acting_user: Actor, origin: Origin, **fields: Any) -> Person:
     if not policy.editable_locations(acting_user).exists():
@@ -130,9 +142,7 @@ def create_person(*, acting_user: Actor, origin: Origin, **fields: Any) -> Perso
 def update_person(
     *, acting_user: Actor, origin: Origin, person: Person, expected_version: int | None, **changes: Any
 ) -> Person:
-    locked = Person.objects.visible_to(acting_user).select_for_update(of=("self",)).filter(pk=person.pk).first()
-    if locked is None:
-        raise NotVisibleError
+    locked = lock_visible(Person.objects.visible_to(acting_user), person.pk)
     if not _may_edit_person(acting_user, locked):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     check_version(locked, expected_version)
@@ -147,22 +157,24 @@ def update_person(
     return locked
 
 
+class CaseRegistration(TypedDict, total=False):
+    """The optional fields of a new case (``register_case``; the defaults are
+    ``_register_case_for``'s)."""
+
+    assigned_ngo: Organisation | None
+    external_id: str
+    health_notes: str
+    registered_on: datetime.date | None
+    registration_source: str
+    case_types: list[str] | None
+    prior_departure_procedures: int | None
+    case_manager: User | None
+    registrar_owns: bool
+
+
 @transaction.atomic
 def register_case(
-    *,
-    acting_user: Actor,
-    origin: Origin,
-    location: Location,
-    person: Person,
-    assigned_ngo: Organisation | None = None,
-    external_id: str = "",
-    health_notes: str = "",
-    registered_on: datetime.date | None = None,
-    registration_source: str = RegistrationSource.MUNICIPALITY,
-    case_types: list[str] | None = None,
-    prior_departure_procedures: int | None = None,
-    case_manager: User | None = None,
-    registrar_owns: bool = True,
+    *, acting_user: Actor, origin: Origin, location: Location, person: Person, **fields: Unpack[CaseRegistration]
 ) -> Case:
     """Open a case for an existing (visible) person in an LVV the user works for. The case
     manager is ``case_manager``, or else the registering case worker (``registrar_owns``;
@@ -171,21 +183,7 @@ def register_case(
         raise PermissionDenied(NOT_ALLOWED_LOCATION)
     if not Person.objects.visible_to(acting_user).filter(pk=person.pk).exists():
         raise NotVisibleError
-    return _register_case_for(
-        acting_user=acting_user,
-        origin=origin,
-        location=location,
-        person=person,
-        assigned_ngo=assigned_ngo,
-        external_id=external_id,
-        health_notes=health_notes,
-        registered_on=registered_on,
-        registration_source=registration_source,
-        case_types=case_types,
-        prior_departure_procedures=prior_departure_procedures,
-        case_manager=case_manager,
-        registrar_owns=registrar_owns,
-    )
+    return _register_case_for(acting_user=acting_user, origin=origin, location=location, person=person, **fields)
 
 
 def _refuse_special_types(case_types: list[str] | None, acting_user: Actor, case: Case | None) -> None:
@@ -502,9 +500,7 @@ def resolve_match_request(
 def update_case(
     *, acting_user: Actor, origin: Origin, case: Case, expected_version: int | None, **changes: Any
 ) -> Case:
-    locked = Case.objects.visible_to(acting_user).select_for_update(of=("self",)).filter(pk=case.pk).first()
-    if locked is None:
-        raise NotVisibleError
+    locked = lock_visible(Case.objects.visible_to(acting_user), case.pk)
     if not policy.can_change_case(acting_user, locked):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     check_version(locked, expected_version)
@@ -665,21 +661,12 @@ PAUSE_REASON_REQUIRED = _("Geef de reden van de pauze.")
 
 
 def _locked_case(acting_user: Actor, case: Case, expected_version: int | None) -> Case:
-    locked: Case | None
     batch = _batch.get()
     if batch is not None and case.pk in batch.cases:  # locked earlier in this transaction
         locked = batch.cases[case.pk]
         check_version(locked, expected_version)
         return locked
-    locked = (
-        Case.objects.visible_to(acting_user)
-        .select_related("location")
-        .select_for_update(of=("self",))
-        .filter(pk=case.pk)
-        .first()
-    )
-    if locked is None:
-        raise NotVisibleError
+    locked = lock_visible(Case.objects.visible_to(acting_user).select_related("location"), case.pk)
     check_version(locked, expected_version)
     if batch is not None:
         batch.cases[locked.pk] = locked
@@ -1681,15 +1668,9 @@ def hand_over(
     when there was an owner before."""
     from cases.selectors import eligible_owners  # selectors read the models this module writes
 
-    locked = (
-        Case.objects.visible_to(acting_user)
-        .select_related("location", "case_manager", "ngo_guide")
-        .select_for_update(of=("self",))
-        .filter(pk=case.pk)
-        .first()
+    locked = lock_visible(
+        Case.objects.visible_to(acting_user).select_related("location", "case_manager", "ngo_guide"), case.pk
     )
-    if locked is None:
-        raise NotVisibleError
     if role not in OwnerRole.values:
         raise ValidationError({"role": OWNER_ROLE_INVALID})
     if not policy.can_hand_over(acting_user, locked, role):

@@ -34,7 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, EventType
-from cases.services import DATE_BEFORE, DATE_IN_FUTURE, add_event
+from cases.services import DATE_BEFORE, DATE_IN_FUTURE, add_event, lock_visible
 from cases.workflow import ADMITTED_STATES
 from lvv.access import policy
 from lvv.access.policy import Actor, AnyUser
@@ -164,16 +164,7 @@ def _organisation_of(user: Actor) -> Organisation | None:
 
 def _locked_case(acting_user: Actor, case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    locked = (
-        Case.objects.visible_to(acting_user)
-        .select_related("location")
-        .select_for_update(of=("self",))
-        .filter(pk=pk)
-        .first()
-    )
-    if locked is None:
-        raise NotVisibleError
-    return locked
+    return lock_visible(Case.objects.visible_to(acting_user).select_related("location"), pk)
 
 
 def _admitted(case: Case) -> None:
