@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lvv import pages
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, Result, record
@@ -61,14 +61,7 @@ def _locations_or_404(request, object_type: str = "monitor.figures") -> list:
     """The user's LVVs; 404 (logged) for a user who reads no figures."""
     locations = locations_for(request.user)
     if not locations:
-        record(
-            actor=request.user,
-            action=Action.VIEW,
-            result=Result.DENIED,
-            origin=Origin.from_request(request),
-            object_type=object_type,
-        )
-        raise Http404
+        raise pages.not_found(request, object_type=object_type)
     return locations
 
 
@@ -246,15 +239,7 @@ def _form_errors(form, error: ValidationError) -> None:
 def _snapshot_or_404(request, pk) -> Snapshot:
     snapshot = services.snapshots_for(request.user).filter(pk=pk).first()
     if snapshot is None:
-        record(
-            actor=request.user,
-            action=Action.VIEW,
-            result=Result.DENIED,
-            origin=Origin.from_request(request),
-            object_type="monitor.snapshot",
-            object_id=pk,
-        )
-        raise Http404
+        raise pages.not_found(request, object_type="monitor.snapshot", object_id=pk)
     return snapshot
 
 
@@ -445,13 +430,5 @@ def _export_or_404(request, pk, action: str):
     """The user's own export job; 404 (logged) for any other."""
     job = services.exports_for(request.user).filter(pk=pk).first()
     if job is None:
-        record(
-            actor=request.user,
-            action=action,
-            result=Result.DENIED,
-            origin=Origin.from_request(request),
-            object_type="monitor.exportjob",
-            object_id=pk,
-        )
-        raise Http404
+        raise pages.not_found(request, action=action, object_type="monitor.exportjob", object_id=pk)
     return job
