@@ -94,16 +94,11 @@ def build_pack(pack_id: int, *, task_id: str = "", heartbeat: bool = False) -> b
     of a finished pack does nothing, a rerun after a crash replaces the partial file."""
     from lso.models import AgendaPack
 
-    run = jobs.claim(AgendaPack, pack_id, task_id=task_id)
-    if run is None:
-        return False
-    pack = AgendaPack.objects.select_related("requested_by").get(pk=pack_id)
-    try:
-        with jobs.heartbeat(run, enabled=heartbeat):
-            return _build_pack(run, pack)
-    except jobs.Superseded:
-        logger.info("agenda pack %s: this run was superseded and stopped", pack_id)
-        return False
+    return bool(
+        jobs.run_claimed(
+            AgendaPack, pack_id, _build_pack, name="agenda pack", task_id=task_id, heartbeat_thread=heartbeat
+        )
+    )
 
 
 def _build_pack(run: jobs.Run, pack) -> bool:

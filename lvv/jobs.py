@@ -233,6 +233,34 @@ def heartbeat(run: Run, *, enabled: bool = True, interval: float | None = None) 
         thread.join(timeout=max(interval, 1) * 2)
 
 
+_Result = TypeVar("_Result")
+
+
+def run_claimed(
+    model: type[_Job],
+    pk: int,
+    build: Callable[[Run[_Job], _Job], _Result],
+    *,
+    name: str,
+    task_id: str = "",
+    heartbeat_thread: bool = False,
+) -> _Result | None:
+    """A job task's body: ``claim`` job ``pk``, then ``build`` it (with the run and the row,
+    its requester loaded), beating while it runs (``heartbeat_thread``: also from a thread,
+    in a worker). None when there is nothing to do, or when the run was superseded
+    (``name``, such as ``"monitor export"``, says which in the log)."""
+    run = claim(model, pk, task_id=task_id)
+    if run is None:
+        return None
+    job = model.objects.select_related("requested_by").get(pk=pk)
+    try:
+        with heartbeat(run, enabled=heartbeat_thread):
+            return build(run, job)
+    except Superseded:
+        logger.info("%s %s: this run was superseded and stopped", name, pk)
+        return None
+
+
 def replace_file(field_file, name: str, content: bytes, *, clear_folder: bool = False) -> None:
     """Store ``content`` as the file of ``field_file`` (not saving the row) under the name
     its field gives ``name``, replacing what a crashed run left there instead of adding a

@@ -275,16 +275,9 @@ def run_export(job_id: int, *, task_id: str = "", heartbeat: bool = False) -> Ex
     written to the row as the parts are done (``heartbeat``: also from a thread, in a
     worker). Safe to run twice: a finished job, or one another live run holds, is left
     alone (None); a rerun after a crash replaces the partial file."""
-    run = jobs.claim(ExportJob, job_id, task_id=task_id)
-    if run is None:
-        return None
-    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
-    try:
-        with jobs.heartbeat(run, enabled=heartbeat):
-            return _build_export(run, job)
-    except jobs.Superseded:
-        logger.info("monitor export %s: this run was superseded and stopped", job_id)
-        return None
+    return jobs.run_claimed(
+        ExportJob, job_id, _build_export, name="monitor export", task_id=task_id, heartbeat_thread=heartbeat
+    )
 
 
 def _build_export(run: jobs.Run[ExportJob], job: ExportJob) -> ExportJob:
