@@ -211,11 +211,16 @@ def _columns(header: list) -> dict[str, int]:
     return {str(name): number for number, name in enumerate(header)}
 
 
+def _labelled_columns(at: dict[str, int], labels: dict) -> list[tuple[str, int]]:
+    """The columns ``labels`` (key: header) names, as (key, column number)."""
+    keys = {str(label): key for key, label in labels.items()}
+    return [(keys[name], number) for name, number in at.items() if name in keys]
+
+
 def _figures_from_rows(rows: list[list]) -> dict:
     header, *body = rows
     at = _columns(header)
-    keys = {str(label): key for key, label in FIGURE_LABELS.items()}
-    figure_columns = [(keys[name], number) for name, number in at.items() if name in keys]
+    figure_columns = _labelled_columns(at, FIGURE_LABELS)
     code_at, date_at = at[str(presenters.LVV_CODE_HEADER)], at[str(presenters.REFERENCE_DATE_HEADER)]
     data = {"reference_date": "", "locations": {}, "total": {}}
     for row in body:
@@ -328,8 +333,7 @@ def note_rows(report: Report) -> list[list]:
 def _trends_from_rows(rows: list[list]) -> dict:
     header, *body = rows
     at = _columns(header)
-    keys = {str(label): key for key, label in TREND_LABELS.items()}
-    trend_columns = [(keys[name], number) for name, number in at.items() if name in keys]
+    trend_columns = _labelled_columns(at, TREND_LABELS)
     month_at, end_at = at[str(presenters.MONTH_HEADER)], at[str(presenters.MONTH_END_HEADER)]
     code_at = at[str(presenters.LVV_CODE_HEADER)]
     trends: dict = {"locations": {}, "total": []}

@@ -63,29 +63,21 @@ class ScopeFieldMixin:
         return self.locations
 
 
+def _optional_date(label, help_text) -> forms.DateField:
+    """A date the form's default stands for when it is left empty; not before the earliest
+    date the monitor counts from."""
+    return forms.DateField(
+        label=label, required=False, widget=DateInput(), validators=[not_before_earliest], help_text=help_text
+    )
+
+
 class DashboardForm(ScopeFieldMixin, forms.Form):
     """The GET form above the dashboard: reference date, LVV and the months of the trends."""
 
-    date = forms.DateField(
-        label=_("Peildatum"),
-        required=False,
-        widget=DateInput(),
-        help_text=_("Standaard vandaag."),
-        validators=[not_before_earliest],
-    )
-    trends_start = forms.DateField(
-        label=_("Trends vanaf"),
-        required=False,
-        widget=DateInput(),
-        validators=[not_before_earliest],
-        help_text=_("Standaard de twaalf maanden tot en met de peildatum."),
-    )
-    trends_end = forms.DateField(
-        label=_("Trends tot en met"),
-        required=False,
-        widget=DateInput(),
-        validators=[not_before_earliest],
-        help_text=_("Standaard de peildatum; de export loopt altijd tot de peildatum."),
+    date = _optional_date(_("Peildatum"), _("Standaard vandaag."))
+    trends_start = _optional_date(_("Trends vanaf"), _("Standaard de twaalf maanden tot en met de peildatum."))
+    trends_end = _optional_date(
+        _("Trends tot en met"), _("Standaard de peildatum; de export loopt altijd tot de peildatum.")
     )
 
     def __init__(self, *args, locations=(), **kwargs):
