@@ -66,19 +66,25 @@ def _changeable_case(request, pk) -> Case:
     return case
 
 
+def not_found(request, object_type: str, object_id, message="", *, origin: Origin | None = None) -> Http404:
+    """The 404 for an object that is absent or hidden from the user, its look-up logged as
+    refused (``object_type`` as the access log names it, e.g. ``"cases.note"``)."""
+    services.record_refusal(
+        acting_user=request.user,
+        origin=origin or Origin.from_request(request),
+        action=Action.VIEW,
+        object_type=object_type,
+        object_id=object_id,
+        result=Result.DENIED,
+    )
+    return Http404(message) if message else Http404()
+
+
 def _visible_case_or_404(request, pk) -> Case:
     try:
         return selectors.get_visible_case(request.user, pk)
     except Case.DoesNotExist:
-        services.record_refusal(
-            acting_user=request.user,
-            origin=Origin.from_request(request),
-            action=Action.VIEW,
-            object_type="cases.case",
-            object_id=pk,
-            result=Result.DENIED,
-        )
-        raise Http404(_("Deze casus bestaat niet of u hebt er geen toegang toe."))
+        raise not_found(request, "cases.case", pk, _("Deze casus bestaat niet of u hebt er geen toegang toe."))
 
 
 @login_required

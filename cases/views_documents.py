@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases import selectors, services
 from cases.forms import DOCUMENT_ADDED, DocumentForm
 from cases.models import Case, Document
-from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404
+from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404, not_found
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import Action, Origin, record
 from lvv.params import bounded_int
 
 logger = logging.getLogger(__name__)
@@ -100,15 +100,7 @@ def visible_document_or_404(request, case: Case, document_pk, *, origin: Origin)
     try:
         return selectors.get_visible_document(request.user, case, document_pk)
     except Document.DoesNotExist:
-        services.record_refusal(
-            acting_user=request.user,
-            origin=origin,
-            action=Action.VIEW,
-            object_type="cases.document",
-            object_id=document_pk,
-            result=Result.DENIED,
-        )
-        raise Http404(DOCUMENT_NOT_FOUND) from None
+        raise not_found(request, "cases.document", document_pk, DOCUMENT_NOT_FOUND, origin=origin) from None
 
 
 def file_response(document: Document) -> FileResponse:

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -22,10 +21,10 @@ from django_htmx.http import push_url
 from cases import selectors, services
 from cases.forms import NOTE_ADDED, NOTE_CORRECTION_ADDED, NoteForm
 from cases.models import Case, Note, NoteKind
-from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404
+from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404, not_found
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import Action, Origin, record
 
 NOTES_PER_PAGE = 10
 # The element htmx swaps when the user filters or pages through the journal.
@@ -153,15 +152,8 @@ def note_detail(request, pk, note_pk):
     try:
         note = selectors.get_visible_note(user, case, note_pk, special=special)
     except Note.DoesNotExist:
-        services.record_refusal(
-            acting_user=user,
-            origin=origin,
-            action=Action.VIEW,
-            object_type="cases.note",
-            object_id=note_pk,
-            result=Result.DENIED,
-        )
-        raise Http404(_("Deze notitie bestaat niet of u hebt er geen toegang toe.")) from None
+        message = _("Deze notitie bestaat niet of u hebt er geen toegang toe.")
+        raise not_found(request, "cases.note", note_pk, message, origin=origin) from None
     initial = {"written_on": note.written_on, "kind": note.kind, "confidentiality": note.confidentiality}
     form = NoteForm(request.POST or None, special=special, initial=initial)
     status = 200

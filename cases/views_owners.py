@@ -20,10 +20,10 @@ from django.views.decorators.http import require_POST
 from cases import selectors, services
 from cases.forms import HANDED_OVER, HandOverForm, owner_label
 from cases.models import Case, OwnerRole
-from cases.views import _page_case_or_404, _render_case_page
+from cases.views import _page_case_or_404, _render_case_page, not_found
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import Action, Origin, record
 from lvv.params import bounded_int
 
 OWNERS_PAGE_PARAM = "owners_page"
@@ -126,15 +126,8 @@ def person_detail(request, person_pk):
     origin = Origin.from_request(request)
     cases = list(selectors.person_cases(user, person_pk)) if policy.sees_persons(user) else []
     if not cases:
-        services.record_refusal(
-            acting_user=user,
-            origin=origin,
-            action=Action.VIEW,
-            object_type="cases.person",
-            object_id=person_pk,
-            result=Result.DENIED,
-        )
-        raise Http404(_("Deze persoon bestaat niet of u hebt er geen toegang toe."))
+        message = _("Deze persoon bestaat niet of u hebt er geen toegang toe.")
+        raise not_found(request, "cases.person", person_pk, message, origin=origin)
     person = cases[0].person
     special = policy.SpecialCategoryChecker(user, cases)
     special_cases = {case.pk for case in cases if special(case)}

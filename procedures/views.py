@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import selectors as case_selectors
 from cases.models import Case
+from cases.views import not_found
 from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, Result, record
@@ -51,15 +52,8 @@ def _case_or_404(request, pk) -> Case:
     try:
         return case_selectors.get_visible_case(request.user, pk)
     except Case.DoesNotExist:
-        record(
-            actor=request.user,
-            action=Action.VIEW,
-            result=Result.DENIED,
-            origin=_origin(request),
-            object_type="cases.case",
-            object_id=pk,
-        )
-        raise Http404(_("Deze casus bestaat niet of u hebt er geen toegang toe.")) from None
+        message = _("Deze casus bestaat niet of u hebt er geen toegang toe.")
+        raise not_found(request, "cases.case", pk, message) from None
 
 
 def _case_url(case: Case) -> str:
@@ -115,15 +109,7 @@ def _application_or_404(request, case: Case, application_pk) -> Application:
     try:
         return selectors.get_visible_application(request.user, case, application_pk)
     except Application.DoesNotExist:
-        record(
-            actor=request.user,
-            action=Action.VIEW,
-            result=Result.DENIED,
-            origin=_origin(request),
-            object_type="procedures.application",
-            object_id=application_pk,
-        )
-        raise Http404 from None
+        raise not_found(request, "procedures.application", application_pk) from None
 
 
 @login_required
