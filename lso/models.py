@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Confidentiality, Direction, Route, TimelineEvent
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
+from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation, locations_of
 
 ORGANISATION_NOT_PARTNER = _("%(organisation)s is geen partner in deze LVV.")
@@ -122,16 +123,12 @@ class Meeting(models.Model):
     online_link = models.URLField(_("link online vergadering"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
     version = models.PositiveIntegerField(_("versie"), default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    created_by = user_reference()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
     published_at = models.DateTimeField(_("gepubliceerd"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("verslag definitief"), null=True, blank=True)
-    finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    finalised_by = user_reference()
 
     class Meta:
         verbose_name = _("LSO-vergadering")
@@ -289,12 +286,8 @@ class Action(models.Model):
     )
     due_on = models.DateField(_("uiterlijk op"))
     done_on = models.DateField(_("afgerond op"), null=True, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    done_by = user_reference()
+    created_by = user_reference()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lvv.accounts.fields import user_reference
+
 SNAPSHOT_PUBLISHED = _("Een gepubliceerde momentopname verandert nooit.")
 
 
@@ -60,13 +62,9 @@ class Snapshot(models.Model):
     data = models.JSONField(_("cijfers"))
     note = models.CharField(_("toelichting"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("gemaakt op"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    created_by = user_reference()
     published_at = models.DateTimeField(_("gepubliceerd op"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    published_by = user_reference()
     # The task that took it (``monitor.tasks.take_snapshot``): a second run of the same
     # task finds its snapshot instead of taking another.
     task_id = models.CharField(_("taak"), max_length=64, blank=True, editable=False)

@@ -7,7 +7,6 @@ agenda item); the LSO learns of an advice through the case's timeline (``mrt_adv
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, Confidentiality, Direction, Route, TimelineEvent
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lso.models import AgendaItem, EscalationReason
+from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation
 
 
@@ -44,25 +44,9 @@ class MrtSession(models.Model):
     ngo = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("ngo")
     )
-    ind_specialist = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("specialist IND"),
-    )
-    dtv_specialist = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("specialist DT&V"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    ind_specialist = user_reference(_("specialist IND"))
+    dtv_specialist = user_reference(_("specialist DT&V"))
+    created_by = user_reference()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:
@@ -107,9 +91,7 @@ class Escalation(models.Model):
         verbose_name=_("MRT-sessie"),
     )
     version = models.PositiveIntegerField(_("versie"), default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    created_by = user_reference()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:
@@ -130,9 +112,7 @@ class Position(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisatie")
     )
     text = models.TextField(_("standpunt"))
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    author = user_reference()
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
 
     class Meta:
@@ -155,9 +135,7 @@ class PreparationTask(models.Model):
     description = models.CharField(_("taak"), max_length=500)
     due_on = models.DateField(_("uiterlijk op"))
     done_on = models.DateField(_("afgerond op"), null=True, blank=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    done_by = user_reference()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:
@@ -199,9 +177,7 @@ class Advice(ConfidentialTexts, models.Model):
         _("uiterlijk besproken in het LSO op"),
         help_text=_("De datum waarop het LSO het advies uiterlijk bespreekt."),
     )
-    given_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    given_by = user_reference()
     event = models.OneToOneField(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 

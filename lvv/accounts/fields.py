@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.db import models
 
 
 class ChoiceArrayField(ArrayField):
@@ -15,3 +17,17 @@ class ChoiceArrayField(ArrayField):
         defaults.update(kwargs)
         # Skip ArrayField.formfield, which would force SimpleArrayField.
         return super(ArrayField, self).formfield(**defaults)
+
+
+def user_reference(verbose_name=None) -> models.ForeignKey:
+    """The user who did something (created, wrote, finished it): empty for the system, and
+    an account a row names cannot be deleted (deactivate it instead); the user has no
+    reverse accessor for it."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
