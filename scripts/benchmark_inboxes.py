@@ -27,13 +27,15 @@ import datetime
 import importlib.util
 import os
 import random
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+ROOT = benchlib.ROOT
 SEED = 20250101
 MARK = "inbox-bench"
 
@@ -206,40 +208,21 @@ def main() -> int:  # noqa: C901 -- a script: set up, shape, time, write
     if not url:
         print("Set DATABASE_URL (postgres://...) to a benchmark database, e.g. .../lvv_bench.", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(ROOT))
-    import psycopg
-
-    from lvv.database import ensure_database
-
-    name = psycopg.conninfo.conninfo_to_dict(url).get("dbname", "")
-    if "bench" not in name:
-        print(f"Refusing to change the data of {name!r}: use a database whose name contains 'bench'.")
-        return 2
-    ensure_database(url)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvv.settings")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    benchlib.bench_database(url)
+    benchlib.setup_django()
     from django.db import connection
     from django.db.models import Count
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
-    call_command("migrate", verbosity=0)
+    benchlib.migrate_and_seed_core()
 
     from cases import inboxes
     from cases.models import Case, TimelineEvent
-    from lvv import demo
     from lvv.accounts.models import Role, User
     from lvv.partners.models import Location, Organisation, OrganisationKind, ServiceLink
 
     monitor_bench = _monitor_benchmark()
-    slugs = [pilot.slug for pilot in demo.PILOTS]
-    if Location.objects.filter(slug__in=slugs).count() < len(slugs):
-        demo.seed_core(secrets.token_urlsafe(24), 0)
     seeded = Case.objects.filter(external_id__startswith=monitor_bench.MARK).count()
     if args.reseed or seeded != args.cases or Case.objects.count() != seeded:
         started = time.perf_counter()

@@ -36,13 +36,15 @@ import datetime
 import json
 import os
 import platform
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+ROOT = benchlib.ROOT
 MARK = "LSOB-"
 ITEMS = 30
 SLUG = "amsterdam"
@@ -182,9 +184,9 @@ def seed(cases: int, others: int) -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         # The agenda: 30 open cases of the LVV that are no suggestion (discussed recently).
         cursor.execute(
-            'INSERT INTO lso_agendaitem (reason, reason_detail, "order", minutes_allotted, source, created_at, '
-            "added_by_id, case_id, meeting_id) "
-            "SELECT 'manual', 'Voortgang bespreken.', row_number() OVER (ORDER BY id), 10, 'manual', now(), "
+            'INSERT INTO lso_agendaitem (reason, reason_detail, reason_parts, "order", minutes_allotted, source, '
+            "created_at, added_by_id, case_id, meeting_id) "
+            "SELECT 'manual', 'Voortgang bespreken.', '[]', row_number() OVER (ORDER BY id), 10, 'manual', now(), "
             "%(chair)s, id, %(meeting)s FROM cases_case WHERE location_id = %(loc)s AND state = 'sheltered' "
             "ORDER BY id LIMIT %(items)s",
             params,
@@ -456,47 +458,12 @@ def main() -> int:
     if not url:
         print("Set DATABASE_URL (postgres://...) to a benchmark database, e.g. .../lvv_lso_bench.", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(ROOT))
-    import psycopg
-
-    from lvv.database import ensure_database
-
-    name = psycopg.conninfo.conninfo_to_dict(url).get("dbname", "")
-    if "bench" not in name:
-        print(f"Refusing to empty the case tables of {name!r}: use a database whose name contains 'bench'.")
-        return 2
-    ensure_database(url)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvv.settings")
-    # DEBUG off (its query log would slow every query down); this process signs nothing.
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("LVV_REQUIRE_2FA", "false")  # the test client logs in without a second step
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test.utils import override_settings
-
-    # The test client's host, and the static files without a collected manifest.
-    override_settings(
-        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    ).enable()
-    call_command("migrate", verbosity=0)
+    benchlib.bench_database(url)
+    benchlib.setup_django(test_client=True)
+    benchlib.migrate_and_seed_core()
 
     from cases.models import Case, TimelineEvent
-    from lvv import demo
-    from lvv.partners.models import Location
 
-    slugs = [pilot.slug for pilot in demo.PILOTS]
-    if Location.objects.filter(slug__in=slugs).count() < len(slugs):
-        # The pilot LVVs and their partners; the demo accounts get a password nobody knows.
-        demo.seed_core(secrets.token_urlsafe(24), 0)
     total = args.cases + args.others
     if args.reseed or Case.objects.count() != total or not Case.objects.filter(external_id__startswith=MARK).exists():
         started = time.perf_counter()

@@ -29,13 +29,15 @@ import datetime
 import os
 import platform
 import random
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
+
+ROOT = benchlib.ROOT
 SEED = 20201101
 START = datetime.date(2019, 4, 1)
 REFERENCE_DATE = datetime.date(2020, 11, 1)  # the letter's reference date; no record is later
@@ -299,29 +301,11 @@ def main() -> int:
     if not url:
         print("Set DATABASE_URL (postgres://...) to a benchmark database, e.g. .../lvv_bench.", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(ROOT))
-    import psycopg
-
-    from lvv.database import ensure_database
-
-    name = psycopg.conninfo.conninfo_to_dict(url).get("dbname", "")
-    if "bench" not in name:
-        print(f"Refusing to empty the case tables of {name!r}: use a database whose name contains 'bench'.")
-        return 2
-    ensure_database(url)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvv.settings")
-    # DEBUG off (its query log would slow every query down); this process signs nothing.
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    benchlib.bench_database(url)
+    benchlib.setup_django()
+    benchlib.migrate_and_seed_core()
 
     from cases.models import Case
-    from lvv import demo
     from lvv.partners.models import Location
     from monitor import analysis, exports
     from monitor import figures as monitor
@@ -335,10 +319,6 @@ def main() -> int:
             f"{Outflow.objects.count():,} outflows, {TimelineEvent.objects.count():,} timeline events"
         )
 
-    slugs = [pilot.slug for pilot in demo.PILOTS]
-    if Location.objects.filter(slug__in=slugs).count() < len(slugs):
-        # The pilot LVVs and their partners; the demo accounts get a password nobody knows.
-        demo.seed_core(secrets.token_urlsafe(24), 0)
     seeded = Case.objects.filter(external_id__startswith=MARK).count()
     if args.reseed or seeded != args.cases or Case.objects.count() != seeded:
         started = time.perf_counter()
