@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.request import Request
@@ -29,7 +30,7 @@ else:
 
 class CaseRecordsMixin(_CaseRecordsView):
     """The case in the path (``case_id``), when the user may see it (404, logged, otherwise);
-    ``list`` and ``retrieve`` of its records (``get_queryset``: those the user may see),
+    ``list`` and ``retrieve`` of its records (``records``: those the user may see),
     logged with ``object_type``; ``logged_filters``: the query parameters the list's log
     row names."""
 
@@ -44,6 +45,15 @@ class CaseRecordsMixin(_CaseRecordsView):
         except Case.DoesNotExist:
             log_not_found(self.request, "cases.case", self.kwargs["case_id"])
             raise exceptions.NotFound() from None
+
+    def records(self) -> QuerySet[Any]:
+        """The records of ``self.case`` that the user may see (the viewset's own)."""
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, without a case in the path
+            return super().get_queryset()  # the viewset's ``queryset``: ``objects.none()``
+        return self.records()
 
     @cached_property
     def special(self) -> bool:

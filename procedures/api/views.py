@@ -110,9 +110,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, _CaseRecords):
     queryset = Application.objects.none()
     object_type = "procedures.application"
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return Application.objects.none()
+    def records(self) -> QuerySet[Application]:
         return selectors.case_applications(self.request.user, self.case)
 
     def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
@@ -166,9 +164,7 @@ class DepartureStepViewSet(mixins.CreateModelMixin, _CaseRecords):
     queryset = DepartureStep.objects.none()
     object_type = "procedures.departurestep"
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return DepartureStep.objects.none()
+    def records(self) -> QuerySet[DepartureStep]:
         return selectors.case_departure_steps(self.request.user, self.case)
 
     def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
@@ -195,9 +191,7 @@ class DeparturePlanViewSet(mixins.CreateModelMixin, _CaseRecords):
     queryset = DeparturePlan.objects.none()
     object_type = "procedures.departureplan"
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return DeparturePlan.objects.none()
+    def records(self) -> QuerySet[DeparturePlan]:
         return selectors.case_departure_plans(self.request.user, self.case)
 
     def get_serializer_context(self) -> dict[str, Any]:
