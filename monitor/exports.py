@@ -78,13 +78,10 @@ def default_trends_start(reference_date: datetime.date) -> datetime.date:
 
 
 @dataclass
-class Report:
-    reference_date: datetime.date
-    locations: list[Location]
-    figures: dict
-    trends: dict | None = None
-    breakdowns: dict | None = None
-    durations: dict | None = None
+class Report(cache.Analyses):
+    """The analyses of an export or a PDF report (without the data-quality counts), with
+    whether small numbers were suppressed."""
+
     suppressed: bool = False
     generated_at: datetime.datetime = field(default_factory=timezone.now)
 
