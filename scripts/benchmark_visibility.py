@@ -30,13 +30,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib  # noqa: E402
 
 SEED_SQL = """
 BEGIN;
@@ -226,21 +226,6 @@ SCENARIOS = [
 ]
 
 
-def _prepare(url: str, reseed: bool) -> None:
-    import psycopg
-
-    from lvv.database import ensure_database
-
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    if "bench" not in info.get("dbname", ""):
-        raise SystemExit(f"Refusing to seed {info.get('dbname')!r}: use a database whose name contains 'bench'.")
-    if reseed:
-        admin = psycopg.conninfo.make_conninfo(url, dbname="postgres")
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{info["dbname"]}"')
-    ensure_database(url)
-
-
 def _seed() -> None:
     from django.core.management import call_command
     from django.db import connection
@@ -275,21 +260,11 @@ def main() -> int:
     if not url:
         print("Set DATABASE_URL to a benchmark database (its name contains 'bench').", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(ROOT))
-    _prepare(url, args.reseed)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvv.settings")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("LVV_REQUIRE_2FA", "false")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    import django
-
-    django.setup()
-    from django.conf import settings
+    benchlib.bench_database(url, fresh=args.reseed)
+    benchlib.setup_django(test_client=True)
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.test.utils import CaptureQueriesContext
 
     from lvv.accounts.models import User
 
@@ -297,39 +272,36 @@ def main() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT v_number FROM cases_person WHERE id = 12345")
         v_number = cursor.fetchone()[0]
-    # Pages render without collectstatic (the plain static files storage), over HTTP as tests do.
-    storages = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(STORAGES={**settings.STORAGES, **storages}, SECURE_SSL_REDIRECT=False):
-        print("| page | median | p95 | Python CPU (median) | queries | in queries (median) |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for name, username, address in SCENARIOS:
-            if args.only and not re.search(args.only, name):
-                continue
-            address = address.format(v_number=v_number)
-            client = Client()
-            client.force_login(User.objects.get(username=username))
-            for _ in range(2):  # warm
-                response = client.get(address)
-                assert response.status_code == 200, (name, response.status_code)
-            seconds, cpu, in_queries = [], [], []
-            for _ in range(args.runs):
-                started, started_cpu = time.perf_counter(), time.process_time()
-                with CaptureQueriesContext(connection) as captured:
-                    client.get(address)
-                seconds.append(time.perf_counter() - started)
-                cpu.append(time.process_time() - started_cpu)
-                in_queries.append(sum(float(query["time"]) for query in captured.captured_queries))
-            p95 = statistics.quantiles(seconds, n=20)[-1] if len(seconds) > 1 else seconds[0]
-            print(
-                f"| {name} | {statistics.median(seconds) * 1000:.0f} ms | {p95 * 1000:.0f} ms "
-                f"| {statistics.median(cpu) * 1000:.0f} ms | {len(captured.captured_queries)} "
-                f"| {statistics.median(in_queries) * 1000:.0f} ms |",
-                flush=True,
-            )
-            if args.explain:
-                slowest = sorted(captured.captured_queries, key=lambda query: -float(query["time"]))
-                for query in [q for q in slowest if q["sql"].lstrip().upper().startswith("SELECT")][: args.explain]:
-                    print(f"\n```\n{query['sql']}\n\n{_explain(query['sql'])}\n```\n", flush=True)
+    print("| page | median | p95 | Python CPU (median) | queries | in queries (median) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, username, address in SCENARIOS:
+        if args.only and not re.search(args.only, name):
+            continue
+        address = address.format(v_number=v_number)
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for _ in range(2):  # warm
+            response = client.get(address)
+            assert response.status_code == 200, (name, response.status_code)
+        seconds, cpu, in_queries = [], [], []
+        for _ in range(args.runs):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            with CaptureQueriesContext(connection) as captured:
+                client.get(address)
+            seconds.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+            in_queries.append(sum(float(query["time"]) for query in captured.captured_queries))
+        p95 = statistics.quantiles(seconds, n=20)[-1] if len(seconds) > 1 else seconds[0]
+        print(
+            f"| {name} | {statistics.median(seconds) * 1000:.0f} ms | {p95 * 1000:.0f} ms "
+            f"| {statistics.median(cpu) * 1000:.0f} ms | {len(captured.captured_queries)} "
+            f"| {statistics.median(in_queries) * 1000:.0f} ms |",
+            flush=True,
+        )
+        if args.explain:
+            slowest = sorted(captured.captured_queries, key=lambda query: -float(query["time"]))
+            for query in [q for q in slowest if q["sql"].lstrip().upper().startswith("SELECT")][: args.explain]:
+                print(f"\n```\n{query['sql']}\n\n{_explain(query['sql'])}\n```\n", flush=True)
     return 0
 
 
