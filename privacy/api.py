@@ -12,9 +12,8 @@ from rest_framework.views import APIView
 
 from lvv.api.types import AuthenticatedRequest
 from lvv.audit import officer
-from lvv.audit.log import Action, Channel, Origin, record
-from privacy import subject_access
-from privacy.views import officer_person
+from lvv.audit.log import Channel
+from privacy.views import logged_file, officer_person
 
 
 class SubjectAccessView(APIView):
@@ -25,15 +24,7 @@ class SubjectAccessView(APIView):
         person = officer_person(request.user, str(person_pk))
         if person is None:
             raise Http404
-        data = subject_access.build(person)
-        record(
-            actor=request.user,
-            action=Action.EXPORT,
-            obj=person,
-            origin=Origin.from_request(request, Channel.API),
-            detail={"subject_access": True, "format": "json", "cases": [case["id"] for case in data["cases"]]},
-        )
-        return Response(data)
+        return Response(logged_file(request, person, "json", channel=Channel.API))
 
 
 urlpatterns = [path("subject-access/<int:person_pk>/", SubjectAccessView.as_view(), name="subject-access")]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from cases.models import Case, Person
 from lvv.audit import officer
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import Action, Channel, Origin, record
 from lvv.forms import StyledFormMixin
 from lvv.pdf import html_to_pdf
 from privacy import subject_access
@@ -53,6 +53,20 @@ def officer_person(user, value: str) -> Person | None:
     return Person.objects.filter(**lookup, cases__in=cases).distinct().first()
 
 
+def logged_file(request, person: Person, fmt: str, *, channel: str = Channel.WEB) -> dict:
+    """The subject access file of ``person`` (``subject_access.build``), its export in
+    ``fmt`` logged with the cases it holds."""
+    data = subject_access.build(person)
+    record(
+        actor=request.user,
+        action=Action.EXPORT,
+        obj=person,
+        origin=Origin.from_request(request, channel),
+        detail={"subject_access": True, "format": fmt, "cases": [case["id"] for case in data["cases"]]},
+    )
+    return data
+
+
 def _officer_or_404(request) -> None:
     if not officer.is_privacy_officer(request.user):
         raise Http404
@@ -87,14 +101,7 @@ def subject_access_download(request, person_pk: int, fmt: str):
     person = officer_person(request.user, str(person_pk))
     if person is None or fmt not in FORMATS:
         raise Http404
-    data = subject_access.build(person)
-    record(
-        actor=request.user,
-        action=Action.EXPORT,
-        obj=person,
-        origin=Origin.from_request(request),
-        detail={"subject_access": True, "format": fmt, "cases": [case["id"] for case in data["cases"]]},
-    )
+    data = logged_file(request, person, fmt)
     name = f"inzage-{person.pk}"
     if fmt == "json":
         response = HttpResponse(
