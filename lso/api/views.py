@@ -30,7 +30,7 @@ from lvv.api.common import (
     ERRORS,
     IF_MATCH,
     VERSIONED_ERRORS,
-    AuditedMixin,
+    AuditedReadViewSet,
     call_service,
     expected_version,
     object_action,
@@ -106,14 +106,7 @@ class MeetingFilter(filters.FilterSet):
         tags=[TAG_LSO],
     ),
 )
-class MeetingViewSet(
-    AuditedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
     object_type = "lso.meeting"
     service_argument = "meeting"
     filterset_class = MeetingFilter
@@ -312,12 +305,7 @@ class AgendaItemFilter(filters.FilterSet):
         tags=[TAG_LSO],
     ),
 )
-class AgendaItemViewSet(
-    AuditedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class AgendaItemViewSet(AuditedReadViewSet):
     """Agenda items; the version in a change is the meeting's (the agenda is part of it)."""
 
     object_type = "lso.agendaitem"
@@ -415,7 +403,7 @@ class ActionFilter(filters.FilterSet):
         summary=str(_("Een actie")), responses={200: s.ActionSerializer, 404: ERRORS[404]}, tags=[TAG_LSO]
     ),
 )
-class ActionViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ActionViewSet(AuditedReadViewSet):
     object_type = "lso.action"
     service_argument = "action"
     serializer_class = s.ActionSerializer
@@ -487,9 +475,7 @@ class ReviewNoteFilter(filters.FilterSet):
         tags=[TAG_REVIEW],
     ),
 )
-class ReviewNoteViewSet(
-    AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class ReviewNoteViewSet(AuditedReadViewSet, mixins.CreateModelMixin):
     object_type = "lso.reviewnote"
     serializer_class = s.ReviewNoteSerializer
     filterset_class = ReviewNoteFilter

@@ -192,6 +192,13 @@ class AuditedMixin(_AuditedView):
         return versioned(Response(data, status=status_code), instance)
 
 
+# A list and a read of one object, both logged; a viewset adds the create and update mixins
+# and the actions it has besides. (No docstring: the schema would show it as the description
+# of every operation that has none of its own.)
+class AuditedReadViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    pass
+
+
 def versioned(response: Response, instance: object) -> Response:
     """A single-object response carries ``ETag: "<version>"`` (ADR 0005)."""
     if hasattr(instance, "version"):

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -21,7 +21,7 @@ from lvv.api.common import (
     ERRORS,
     IF_MATCH,
     VERSIONED_ERRORS,
-    AuditedMixin,
+    AuditedReadViewSet,
     call_service,
     expected_version,
     object_action,
@@ -59,7 +59,7 @@ class EscalationFilter(filters.FilterSet):
         tags=[TAG],
     ),
 )
-class EscalationViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EscalationViewSet(AuditedReadViewSet):
     object_type = "mrt.escalation"
     service_argument = "escalation"
     filterset_class = EscalationFilter
@@ -168,9 +168,7 @@ class SessionFilter(filters.FilterSet):
         tags=[TAG],
     ),
 )
-class MrtSessionViewSet(
-    AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class MrtSessionViewSet(AuditedReadViewSet, mixins.CreateModelMixin):
     object_type = "mrt.mrtsession"
     serializer_class = s.MrtSessionSerializer
     filterset_class = SessionFilter
@@ -213,7 +211,7 @@ class TaskFilter(filters.FilterSet):
         tags=[TAG],
     ),
 )
-class PreparationTaskViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PreparationTaskViewSet(AuditedReadViewSet):
     object_type = "mrt.preparationtask"
     service_argument = "task"
     serializer_class = s.TaskWithCaseSerializer
@@ -245,7 +243,7 @@ class PreparationTaskViewSet(AuditedMixin, mixins.ListModelMixin, mixins.Retriev
         summary=str(_("Een advies")), responses={200: s.AdviceWithCaseSerializer, 404: ERRORS[404]}, tags=[TAG]
     ),
 )
-class AdviceViewSet(AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AdviceViewSet(AuditedReadViewSet):
     object_type = "mrt.advice"
     serializer_class = s.AdviceWithCaseSerializer
 
