@@ -33,7 +33,13 @@ from rest_framework.response import Response
 from cases import selectors, services
 from cases.api.common import CaseRecordsMixin
 from cases.api.notes import MAX_ID, NoteSerializer
-from cases.api.serializers import VERSION_HELP, VERSION_REQUIRED, CaseSerializer, OwnerSerializer, PersonSerializer
+from cases.api.serializers import (
+    CaseSerializer,
+    OwnerSerializer,
+    PersonSerializer,
+    VersionedSerializer,
+    version_field,
+)
 from cases.models import Case, CaseOwnerChange, Confidentiality, Document, DocumentKind, Note, OwnerRole, Person
 from cases.workflow import State
 from lvv import errors
@@ -47,7 +53,7 @@ from lvv.text import SHORT_TEXT_MAX
 # --- Serializers ------------------------------------------------------------------------------
 
 
-class HandOverSerializer(serializers.Serializer):
+class HandOverSerializer(VersionedSerializer):
     """Hand the case manager or the NGO guide of the case over to a colleague."""
 
     role = serializers.ChoiceField(
@@ -68,18 +74,7 @@ class HandOverSerializer(serializers.Serializer):
         max_length=SHORT_TEXT_MAX,
         help_text=_("Verplicht als de rol al een eigenaar had."),
     )
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**31 - 1,
-        help_text=VERSION_HELP,
-        error_messages={"required": VERSION_REQUIRED},
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.context.get("if_match") is False:  # without If-Match the body says the version
-            self.fields["version"].required = True
+    version = version_field()
 
 
 class OwnerChangeSerializer(serializers.ModelSerializer):

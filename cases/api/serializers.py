@@ -447,24 +447,33 @@ def _related_or_none(obj: object, name: str) -> Any:
         return None
 
 
-class StepSerializer(serializers.Serializer):
-    """Common to every step: the version it is based on and the date of the fact."""
-
-    version = serializers.IntegerField(
+def version_field() -> serializers.IntegerField:
+    """The version a change is based on, in the body (``VersionedSerializer``)."""
+    return serializers.IntegerField(
         required=False,
         min_value=1,
         max_value=2**31 - 1,
         help_text=VERSION_HELP,
         error_messages={"required": VERSION_REQUIRED},
     )
-    on = serializers.DateField(required=False, allow_null=True, help_text=ON_HELP)
+
+
+class VersionedSerializer(serializers.Serializer):
+    """A change with its ``version`` field (``version_field``): without If-Match the body
+    must say which version the change is based on (the view says whether the header was
+    sent; the schema shows the field as optional)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Without If-Match the body must say which version the step is based on (the view
-        # says whether the header was sent; the schema shows the field as optional).
         if self.context.get("if_match") is False:
             self.fields["version"].required = True
+
+
+class StepSerializer(VersionedSerializer):
+    """Common to every step: the version it is based on and the date of the fact."""
+
+    version = version_field()
+    on = serializers.DateField(required=False, allow_null=True, help_text=ON_HELP)
 
     def validate_on(self, value: datetime.date | None) -> datetime.date | None:
         if value is None:
