@@ -22,7 +22,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from cases.models import Case, CaseType, DossierPart, Outflow, Scenario, Sex
@@ -59,6 +59,17 @@ def _empty_month(first: datetime.date, end: datetime.date) -> dict:
         "outflow": dict.fromkeys(OUTCOME_CLASSES, 0),
         "scenarios_set": 0,
     }
+
+
+def _per_month(queryset: QuerySet, date_field: str, location_field: str = "location", *more: str) -> QuerySet:
+    """The rows of ``queryset`` counted (``n``) per LVV, per month of ``date_field``
+    (``month``) and per ``more`` fields: one query."""
+    return (
+        queryset.annotate(month=TruncMonth(date_field))
+        .values(location_field, "month", *more)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
 
 
 def trends(start: datetime.date, end: datetime.date, locations: Iterable[Location] | None = None) -> dict:
@@ -107,35 +118,26 @@ def trends(start: datetime.date, end: datetime.date, locations: Iterable[Locatio
         for number in range(len(firsts)):
             series[slug_of[row["location"]]][number]["present"] = row[f"m{number}"]
 
-    inflow = (
-        cases.filter(shelter_started_on__gte=begin, shelter_started_on__lte=end)
-        .annotate(month=TruncMonth("shelter_started_on"))
-        .values("location", "month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    inflow = _per_month(cases.filter(shelter_started_on__gte=begin, shelter_started_on__lte=end), "shelter_started_on")
     for row in inflow:
         series[slug_of[row["location"]]][index[row["month"]]]["inflow"] = row["n"]
 
-    outflow = (
+    outflow = _per_month(
         Outflow.objects.filter(
             case__location__in=ids, case__within_covenant=True, outflow_on__gte=begin, outflow_on__lte=end
-        )
-        .annotate(month=TruncMonth("outflow_on"))
-        .values("case__location", "month", "category")
-        .annotate(n=Count("pk"))
-        .order_by()
+        ),
+        "outflow_on",
+        "case__location",
+        "category",
     )
     for row in outflow:
         month = series[slug_of[row["case__location"]]][index[row["month"]]]
         month["outflow"][outcome_class(row["category"])] += row["n"]
 
-    scenarios = (
-        Scenario.objects.filter(case__location__in=ids, case__within_covenant=True, set_on__gte=begin, set_on__lte=end)
-        .annotate(month=TruncMonth("set_on"))
-        .values("case__location", "month")
-        .annotate(n=Count("pk"))
-        .order_by()
+    scenarios = _per_month(
+        Scenario.objects.filter(case__location__in=ids, case__within_covenant=True, set_on__gte=begin, set_on__lte=end),
+        "set_on",
+        "case__location",
     )
     for row in scenarios:
         series[slug_of[row["case__location"]]][index[row["month"]]]["scenarios_set"] = row["n"]
