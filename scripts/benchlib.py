@@ -24,6 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- The database and Django -------------------------------------------------------------------------
 
 
+def database_url() -> str:
+    """The benchmark database's URL from ``DATABASE_URL``; without one the script stops
+    (status 2) and says so."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        print("Set DATABASE_URL (postgres://...) to a benchmark database, e.g. .../lvv_bench.", file=sys.stderr)
+        raise SystemExit(2)
+    return url
+
+
 def bench_database(url: str, *, fresh: bool = False) -> str:
     """Create the database in ``url`` when missing (``fresh``: drop it first). Its name must
     contain "bench": a benchmark empties and fills tables, never the application's database."""

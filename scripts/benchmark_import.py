@@ -92,10 +92,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the bulk import")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-import.md")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        print("Set DATABASE_URL to a benchmark database (its name contains 'bench').", file=sys.stderr)
-        return 2
+    url = benchlib.database_url()
     benchlib.bench_database(url, fresh=True)
     benchlib.setup_django()
     slugs = benchlib.migrate_and_seed_core()

@@ -204,10 +204,7 @@ def main() -> int:  # noqa: C901 -- a script: set up, shape, time, write
     parser.add_argument("--reseed", action="store_true", help="seed and shape the data again")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-inboxes.md")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        print("Set DATABASE_URL (postgres://...) to a benchmark database, e.g. .../lvv_bench.", file=sys.stderr)
-        return 2
+    url = benchlib.database_url()
     benchlib.bench_database(url)
     benchlib.setup_django()
     from django.db import connection

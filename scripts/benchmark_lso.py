@@ -454,10 +454,7 @@ def main() -> int:
         write_doc(ROOT / "docs" / "benchmark-lso.md", list(zip(files[::2], files[1::2], strict=True)))
         print("written: docs/benchmark-lso.md")
         return 0
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        print("Set DATABASE_URL (postgres://...) to a benchmark database, e.g. .../lvv_lso_bench.", file=sys.stderr)
-        return 2
+    url = benchlib.database_url()
     benchlib.bench_database(url)
     benchlib.setup_django(test_client=True)
     benchlib.migrate_and_seed_core()

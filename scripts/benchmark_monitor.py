@@ -297,10 +297,7 @@ def main() -> int:
     parser.add_argument("--reseed", action="store_true", help="seed again even when the data is there")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-monitor.md")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        print("Set DATABASE_URL (postgres://...) to a benchmark database, e.g. .../lvv_bench.", file=sys.stderr)
-        return 2
+    url = benchlib.database_url()
     benchlib.bench_database(url)
     benchlib.setup_django()
     benchlib.migrate_and_seed_core()

@@ -540,10 +540,7 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, help="write the page figures to this file (used for --small)")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        print("Set DATABASE_URL to a benchmark database (its name contains 'bench').", file=sys.stderr)
-        return 2
+    url = benchlib.database_url()
     server_env = {
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),

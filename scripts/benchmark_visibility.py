@@ -28,7 +28,6 @@ slowest queries (EXPLAIN ANALYZE, BUFFERS).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
@@ -256,10 +255,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="only the pages whose name matches this regular expression")
     parser.add_argument("--reseed", action="store_true", help="drop the database and seed it again")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        print("Set DATABASE_URL to a benchmark database (its name contains 'bench').", file=sys.stderr)
-        return 2
+    url = benchlib.database_url()
     benchlib.bench_database(url, fresh=args.reseed)
     benchlib.setup_django(test_client=True)
     from django.db import connection
