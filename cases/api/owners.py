@@ -38,6 +38,7 @@ from cases.api.serializers import (
     OwnerSerializer,
     PersonSerializer,
     VersionedSerializer,
+    _name_of,
     version_field,
 )
 from cases.models import Case, CaseOwnerChange, Confidentiality, Document, DocumentKind, Note, OwnerRole, Person
@@ -178,8 +179,7 @@ class PersonDocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_uploaded_by(self, document: Document) -> str | None:
-        user = document.uploaded_by
-        return (user.get_full_name() or user.get_username()) if user is not None else None
+        return _name_of(document.uploaded_by)
 
     def get_content_url(self, document: Document) -> str:
         return f"/api/v1/cases/{document.case_id}/documents/{document.pk}/content/"  # contracts/case-file.md

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cases.api.serializers import _name_of
 from cases.services import DATE_IN_FUTURE
-from lvv.accounts.models import User
 from lvv.params import EARLIEST_DATE, LATEST_DATE, MAX_ID
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures import services
@@ -31,10 +32,11 @@ DATE_TOO_LATE = _("Deze datum ligt te ver in de toekomst (na %(date)s).")
 VERSION_MAX = 2_147_483_647
 
 
-def _name_of(user: User | None) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name() or user.get_username()
+def _optional_text(max_length: int, help_text: Any) -> serializers.CharField:
+    """Free text the body may leave out (then empty)."""
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text
+    )
 
 
 def _recorded_date(value: datetime.date) -> None:
@@ -66,13 +68,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         default="",
         help_text=_("Wie de aanvraag indiende; leeg: onbekend."),
     )
-    notes = serializers.CharField(
-        max_length=TEXT_MAX,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("Toelichting (ten hoogste 5000 tekens)."),
-    )
+    notes = _optional_text(TEXT_MAX, _("Toelichting (ten hoogste 5000 tekens)."))
     decided_on = serializers.DateField(read_only=True, allow_null=True)
     outcome = serializers.CharField(
         read_only=True, help_text=_("`granted`, `rejected` of `withdrawn`; leeg zolang er geen besluit is.")
@@ -133,13 +129,7 @@ class DepartureStepSerializer(serializers.ModelSerializer):
     case = serializers.IntegerField(source="case_id", read_only=True)
     kind = serializers.ChoiceField(choices=DepartureStepKind.choices, help_text=_("De stap."))
     on = serializers.DateField(validators=[_recorded_date], help_text=_("Datum (JJJJ-MM-DD); niet in de toekomst."))
-    details = serializers.CharField(
-        max_length=SHORT_TEXT_MAX,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("Hoe, of met welk resultaat (ten hoogste 1000 tekens)."),
-    )
+    details = _optional_text(SHORT_TEXT_MAX, _("Hoe, of met welk resultaat (ten hoogste 1000 tekens)."))
     partner = serializers.ChoiceField(
         choices=DeparturePartner.choices,
         required=False,
@@ -166,9 +156,7 @@ class DeparturePlanSerializer(serializers.ModelSerializer):
         validators=[_planned_date], help_text=_("De vertrekdatum; op of na de datum van planning.")
     )
     support = serializers.ChoiceField(choices=DepartureSupport.choices, help_text=_("De ondersteuning."))
-    notes = serializers.CharField(
-        max_length=SHORT_TEXT_MAX, required=False, allow_blank=True, default="", help_text=_("Toelichting.")
-    )
+    notes = _optional_text(SHORT_TEXT_MAX, _("Toelichting."))
     replaces = serializers.IntegerField(
         write_only=True,
         required=False,
