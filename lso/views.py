@@ -31,7 +31,7 @@ from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
 from lvv.lists.export import export_response
-from lvv.lists.listing import SORT_PARAM, Listing
+from lvv.lists.listing import SORT_PARAM, Listing, query_without
 from lvv.pages import require_case_role
 from lvv.partners.models import Location, locations_of
 
@@ -567,15 +567,13 @@ def review_queue(request):
     if listing.export_format:
         return export_response(request, listing, queue_filter.qs)
     page = listing.page(queue_filter.qs, QUEUE_PER_PAGE, object_type="cases.case", review_queue=True)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "lso/review_queue.html",
         {
             "filter": queue_filter,
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without(request.GET, "page"),
             "today": timezone.localdate(),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", SORT_PARAM)),
             "listing": listing,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from lvv.audit import officer
 from lvv.audit.activities import ACTIVITIES, CONTROLLER, LEGAL_BASIS, MANDATED, SPECIAL_BASIS
 from lvv.audit.log import Action, Origin, record
+from lvv.lists.listing import query_without
 from lvv.partners.models import Location
 
 
@@ -91,9 +92,6 @@ def access_log(request):
     offset = (page - 1) * LOG_PER_PAGE
     found = list(rows[offset : offset + LOG_PER_PAGE + 1]) if valid else []
     _record_look(request, Action.LIST)
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
     return render(
         request,
         "audit/access_log.html",
@@ -102,7 +100,7 @@ def access_log(request):
             "rows": found[:LOG_PER_PAGE],
             "page": page,
             "more": len(found) > LOG_PER_PAGE,
-            "query": query.urlencode(),
+            "query": query_without(request.GET, "page", "format"),
             "filtered": bool(_filters(request)),
         },
     )

@@ -139,6 +139,12 @@ def _query(data: QueryDict, drop: Iterable[str] = (), **changes: str) -> str:
     return query.urlencode()
 
 
+def query_without(data: QueryDict, *names: str) -> str:
+    """``data`` (a request's GET) as a query string without ``names``: what a pager's links
+    add their page to."""
+    return _query(data, drop=names)
+
+
 def _as_querydict(data) -> QueryDict:
     query = QueryDict(mutable=True)
     for key, value in (data or {}).items():
