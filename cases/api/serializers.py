@@ -485,6 +485,11 @@ class StepSerializer(VersionedSerializer):
         return value
 
 
+def optional_choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice the body may leave out (then empty)."""
+    return serializers.ChoiceField(choices=choices, required=False, allow_blank=True, default="", **kwargs)
+
+
 def _notes(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH, **kwargs)
 
@@ -511,11 +516,8 @@ class AdmissionCheckStepSerializer(StepSerializer):
 class AdmitStepSerializer(StepSerializer):
     """Admit after the admission check, or as an exception with its ground and reason."""
 
-    exception = serializers.ChoiceField(
-        choices=ExceptionGround.choices,
-        required=False,
-        allow_blank=True,
-        default="",
+    exception = optional_choice(
+        ExceptionGround.choices,
         help_text=_("Leeg: toelaten na de toelatingstoets. Anders: toelaten als uitzondering, buiten het convenant."),
     )
     exception_reason = _notes(help_text=_("Verplicht bij een uitzondering."))
@@ -587,7 +589,7 @@ class SetScenarioStepSerializer(StepSerializer):
     """Set or change the guidance scenario; earlier ones stay in the history."""
 
     direction = serializers.ChoiceField(choices=Direction.choices)
-    route = serializers.ChoiceField(choices=Route.choices, required=False, allow_blank=True, default="")
+    route = optional_choice(Route.choices)
     notes = _notes()
 
 
@@ -643,12 +645,8 @@ class OutflowStepSerializer(StepSerializer):
     participation)."""
 
     category = serializers.ChoiceField(choices=OutflowCategory.choices)
-    termination_basis = serializers.ChoiceField(
-        choices=TerminationBasis.choices,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("Bij gedwongen beëindiging; leeg: de grond die vastligt."),
+    termination_basis = optional_choice(
+        TerminationBasis.choices, help_text=_("Bij gedwongen beëindiging; leeg: de grond die vastligt.")
     )
     warned_on = _procedure_date(_("Bij gedwongen beëindiging: de datum van de waarschuwing."))
     heard_on = _procedure_date(_("Bij gedwongen beëindiging: de datum van het hoorgesprek."))

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.api.serializers import _name_of
+from cases.api.serializers import _name_of, optional_choice
 from cases.services import DATE_IN_FUTURE
 from lvv.params import EARLIEST_DATE, LATEST_DATE, MAX_ID
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
@@ -61,13 +61,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     submitted_on = serializers.DateField(
         validators=[_recorded_date], help_text=_("Datum van indiening (JJJJ-MM-DD); niet in de toekomst.")
     )
-    submitted_by = serializers.ChoiceField(
-        choices=SubmittedBy.choices,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("Wie de aanvraag indiende; leeg: onbekend."),
-    )
+    submitted_by = optional_choice(SubmittedBy.choices, help_text=_("Wie de aanvraag indiende; leeg: onbekend."))
     notes = _optional_text(TEXT_MAX, _("Toelichting (ten hoogste 5000 tekens)."))
     decided_on = serializers.DateField(read_only=True, allow_null=True)
     outcome = serializers.CharField(
