@@ -77,7 +77,7 @@ from lvv.accounts.models import Role, User
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
-from lvv.params import check_dates, within_date_range
+from lvv.params import check_dates, not_before, within_date_range
 from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
 from lvv.services import TEXT_REQUIRED, check_version, locked_visible, not_future, required_text, user_or_none
 from lvv.text import TEXT_MAX, check_text, column_length, text_errors
@@ -152,7 +152,6 @@ ACTION_DUE_REQUIRED = _("Geef de datum waarop de actie klaar moet zijn.")
 ACTION_DUE_BEFORE = _("De actie kan niet klaar moeten zijn vóór %(date)s.")
 ACTION_ALREADY_DONE = _("Deze actie is al afgerond.")
 NOT_ACTION_OWNER = _("Alleen de eigenaar van de actie of de gemeente mag haar afronden.")
-DATE_BEFORE = _("Deze datum ligt vóór %(date)s.")
 REQUEST_REASON_REQUIRED = _("Geef aan waarom de casus in het LSO besproken moet worden.")
 NOT_DTV = _("Alleen de DT&V legt een beoordeling vast.")
 NOTE_SPECIAL_LOCKED = _(
@@ -976,8 +975,7 @@ def mark_action_done(*, acting_user: Actor, origin: Origin, action: Action, on: 
         raise ValidationError({"__all__": ACTION_ALREADY_DONE})
     on = not_future(on)
     agreed_on = locked.item.meeting.date if locked.item else timezone.localtime(locked.created_at).date()
-    if on < agreed_on:
-        raise ValidationError({"on": DATE_BEFORE % {"date": date_format(agreed_on)}})
+    not_before(on, agreed_on)
     locked.done_on, locked.done_by = on, user_or_none(acting_user)
     locked.save(update_fields=["done_on", "done_by"])
     add_event(
@@ -1051,8 +1049,7 @@ def add_review_note(
     confidentiality = confidential.check_mark(acting_user, visible, confidentiality)
     text = required_text(text, "text")
     on = not_future(on)
-    if on < visible.registered_on:
-        raise ValidationError({"on": DATE_BEFORE % {"date": date_format(visible.registered_on)}})
+    not_before(on, visible.registered_on)
     note = ReviewNote.objects.create(
         case=visible,
         author=acting_user,

@@ -65,6 +65,13 @@ def not_before_earliest(value: datetime.date | None) -> None:
         raise ValidationError(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}, code="too_early")
 
 
+def not_before(value: datetime.date, earliest: datetime.date, field: str = "on") -> None:
+    """Refuse ``value`` (the input ``field``) when it lies before ``earliest``, the date of
+    what it follows (a meeting, an escalation, a registration)."""
+    if value < earliest:
+        raise ValidationError({field: DATE_TOO_EARLY % {"date": date_format(earliest)}})
+
+
 def within_date_range(value: datetime.date | None) -> None:
     """Validator: a date from ``EARLIEST_DATE`` to ``LATEST_DATE``."""
     not_before_earliest(value)

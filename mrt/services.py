@@ -38,7 +38,7 @@ from lvv.accounts.models import Role, User
 from lvv.audit.log import Action as AuditAction
 from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
-from lvv.params import check_dates
+from lvv.params import check_dates, not_before
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.services import check_version, locked_visible, not_future, required_text, user_or_none
 from lvv.text import check_text, column_length
@@ -86,7 +86,6 @@ TASK_OWNER_KIND = _("Een voorbereidingstaak is voor de IND of de DT&V van deze L
 TASK_ALREADY_DONE = _("Deze taak is al afgerond.")
 NOT_TASK_OWNER = _("Alleen de eigenaar van de taak of de gemeente mag haar afronden.")
 DUE_REQUIRED = _("Geef de datum waarop dit klaar moet zijn.")
-DATE_BEFORE = _("Deze datum ligt vóór %(date)s.")
 NGO_INVALID = _("Kies een ngo die voor deze LVV werkt.")
 SPECIALIST_INVALID = _("%(user)s is geen actieve medewerker van de %(partner)s.")
 NATIONAL_NEEDS_MUNICIPALITY = _("Alleen een gemeente van een LVV plant een landelijke MRT-sessie.")
@@ -213,8 +212,7 @@ def add_preparation_task(
     if due_on is None:
         raise ValidationError({"due_on": DUE_REQUIRED})
     check_dates(due_on=due_on)
-    if due_on < escalation.escalated_on:
-        raise ValidationError({"due_on": DATE_BEFORE % {"date": date_format(escalation.escalated_on)}})
+    not_before(due_on, escalation.escalated_on, "due_on")
     task = PreparationTask.objects.create(
         escalation=escalation, owner_organisation=owner_organisation, description=description[:500], due_on=due_on
     )
@@ -235,8 +233,7 @@ def complete_preparation_task(
     if locked.done_on:
         raise ValidationError({"__all__": TASK_ALREADY_DONE})
     on = not_future(on)
-    if on < locked.escalation.escalated_on:
-        raise ValidationError({"on": DATE_BEFORE % {"date": date_format(locked.escalation.escalated_on)}})
+    not_before(on, locked.escalation.escalated_on)
     locked.done_on, locked.done_by = on, user_or_none(acting_user)
     locked.save(update_fields=["done_on", "done_by"])
     record(
@@ -401,15 +398,13 @@ def give_advice(
     _validate_advice(direction, route, no_durable_solution_possible)
     reasoning = required_text(reasoning, "reasoning", REASONING_REQUIRED)
     on = not_future(on)
-    if on < escalation.escalated_on:
-        raise ValidationError({"on": DATE_BEFORE % {"date": date_format(escalation.escalated_on)}})
+    not_before(on, escalation.escalated_on)
     session = _session_for(acting_user, escalation, session) if session is not None else escalation.session
     if session is not None and session.date > on:
         raise ValidationError({"session": SESSION_AFTER_ADVICE})
     check_dates(due_on=due_on)
     due_on = due_on or on + datetime.timedelta(days=LSO_FOLLOW_UP_DAYS)
-    if due_on < on:
-        raise ValidationError({"due_on": DATE_BEFORE % {"date": date_format(on)}})
+    not_before(due_on, on, "due_on")
     advice = Advice.objects.create(
         escalation=escalation,
         session=session,
