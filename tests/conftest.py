@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from lvv.accounts.models import Role
 from lvv.partners.models import OrganisationKind
 from tests.factories import CaseFactory, LocationFactory, OrganisationFactory, ServiceLinkFactory, UserFactory
+from tests.users import with_special
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with sync Playwright
 
@@ -60,6 +61,19 @@ def world(db):
         rot=build_lvv("rotterdam"),
         bureau=UserFactory(username="bureau", organisation=bureau_org, roles=[Role.BUREAU]),
     )
+
+
+@pytest.fixture
+def manager(world):
+    """The Amsterdam case manager, who may see special-category data."""
+    return with_special(world.ams.users[Role.CASEMANAGER])
+
+
+@pytest.fixture
+def ngo(world):
+    """The NGO guide ``world.ams.assigned`` is assigned to: sees the case, not its
+    special-category data."""
+    return world.ams.users[Role.NGO]
 
 
 @pytest.fixture

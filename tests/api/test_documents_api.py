@@ -20,18 +20,16 @@ from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.cases.document_helpers import (
     EXE,
-    OUTSIDERS,
     PDF,
     PNG,
     add,
     allowed_files,
     empty_documents_root,
-    outsiders,
     stored_files,
     upload,
-    with_special,
 )
 from tests.factories import CaseFactory
+from tests.users import OUTSIDERS, outsiders
 
 pytestmark = pytest.mark.django_db
 
@@ -41,16 +39,6 @@ SECRET_TITLE = "Verwijsbrief GGZ"
 @pytest.fixture(autouse=True)
 def documents_root():
     return empty_documents_root()
-
-
-@pytest.fixture
-def manager(world):
-    return with_special(world.ams.users[Role.CASEMANAGER])
-
-
-@pytest.fixture
-def ngo(world):
-    return world.ams.users[Role.NGO]
 
 
 def api_url(case, document=None, *, content=False) -> str:

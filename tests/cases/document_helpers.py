@@ -6,15 +6,12 @@ import io
 import shutil
 from pathlib import Path
 
-from django.contrib.auth.models import Permission
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from guardian.shortcuts import assign_perm
 from PIL import Image
 
 from cases import demo_files, services
 from cases.models import Document
-from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
 
 
@@ -76,31 +73,6 @@ def add(user, case, *, file=None, title="Beschikking IND", kind="decision", **kw
         kind=kind,
         **kwargs,
     )
-
-
-def fresh(user) -> User:
-    return User.objects.get(pk=user.pk)
-
-
-def with_special(user, case=None) -> User:
-    """The user with the special-category permission: everywhere, or on one case."""
-    if case is None:
-        user.user_permissions.add(Permission.objects.get(codename="view_special_category"))
-    else:
-        assign_perm("cases.view_special_category", user, case)
-    return fresh(user)
-
-
-def outsiders(world) -> dict[str, User]:
-    """Users who may not see ``world.ams.assigned``."""
-    return {
-        "other_lvv": world.rot.users[Role.CASEMANAGER],
-        "other_ngo": world.ams.users["ngo_b"],
-        "bureau": world.bureau,
-    }
-
-
-OUTSIDERS = ["other_lvv", "other_ngo", "bureau"]
 
 
 def documents_root() -> Path:

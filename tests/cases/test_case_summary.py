@@ -22,8 +22,9 @@ from lso.models import Decision
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND, Action
 from lvv.audit.models import AccessLogEntry
-from tests.cases.document_helpers import OUTSIDERS, add, fresh, outsiders, with_special
+from tests.cases.document_helpers import add
 from tests.lso.helpers import chair, published, sheltered_case
+from tests.users import OUTSIDERS, fresh, outsiders, with_special
 
 pytestmark = pytest.mark.django_db
 

@@ -26,19 +26,17 @@ from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.cases.document_helpers import (
     EXE,
-    OUTSIDERS,
     PDF,
     PNG,
     ZIP_ARCHIVE,
     add,
     allowed_files,
     empty_documents_root,
-    outsiders,
     stored_files,
     upload,
-    with_special,
 )
 from tests.factories import CaseFactory
+from tests.users import OUTSIDERS, outsiders, with_special
 
 TODAY = timezone.localdate
 SECRET_TITLE = "Verwijsbrief GGZ"
@@ -48,18 +46,6 @@ SECRET_TITLE = "Verwijsbrief GGZ"
 def documents_root():
     """Each test starts with an empty document store (this test process's own folder)."""
     return empty_documents_root()
-
-
-@pytest.fixture
-def manager(world):
-    """The Amsterdam case manager, who may see special-category data."""
-    return with_special(world.ams.users[Role.CASEMANAGER])
-
-
-@pytest.fixture
-def ngo(world):
-    """The NGO guide the case is assigned to: sees the case, not its special-category data."""
-    return world.ams.users[Role.NGO]
 
 
 def read_back(document: Document) -> bytes:

@@ -8,79 +8,27 @@ import datetime
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
 from cases import selectors, services
 from cases.forms import NOTE_ADDED
 from cases.models import Case, EventType, Note, NoteKind, TimelineEvent
-from lvv.accounts.models import Role, User
-from lvv.audit.log import COMMAND
+from lvv.accounts.models import Role
 from lvv.audit.models import AccessLogEntry, AppendOnlyError
 from lvv.params import DATE_TOO_EARLY
+from tests.cases.note_helpers import add_note
 from tests.factories import CaseFactory
+from tests.users import OUTSIDERS, outsiders, with_special
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
 DAY = datetime.timedelta(days=1)
 SECRET = "Vertelt over een behandeling bij de huisarts."
-
-
-def add(user, case, *, text="Gesprek gevoerd.", kind=NoteKind.CONVERSATION, written_on=None, **kwargs) -> Note:
-    return services.add_note(
-        acting_user=user,
-        origin=COMMAND,
-        case=case,
-        written_on=written_on or TODAY(),
-        kind=kind,
-        text=text,
-        **kwargs,
-    )
-
-
-def fresh(user) -> User:
-    """The user as a new request sees it (no cached permissions)."""
-    return User.objects.get(pk=user.pk)
-
-
-def with_special(user, case=None) -> User:
-    """The user with the special-category permission: everywhere, or on one case."""
-    if case is None:
-        user.user_permissions.add(Permission.objects.get(codename="view_special_category"))
-    else:
-        assign_perm("cases.view_special_category", user, case)
-    return fresh(user)
-
-
-def outsiders(world) -> dict[str, User]:
-    """Users who may not see ``world.ams.assigned``: another LVV, an NGO the case is not
-    assigned to, the programme bureau."""
-    return {
-        "other_lvv": world.rot.users[Role.CASEMANAGER],
-        "other_ngo": world.ams.users["ngo_b"],
-        "bureau": world.bureau,
-    }
-
-
-OUTSIDERS = ["other_lvv", "other_ngo", "bureau"]
-
-
-@pytest.fixture
-def manager(world):
-    """The Amsterdam case manager, who may see special-category data."""
-    return with_special(world.ams.users[Role.CASEMANAGER])
-
-
-@pytest.fixture
-def ngo(world):
-    """The NGO guide the case is assigned to: sees the case, not its special-category data."""
-    return world.ams.users[Role.NGO]
 
 
 # --- The service ----------------------------------------------------------------------------
@@ -90,7 +38,7 @@ def ngo(world):
 def test_everyone_who_sees_the_case_may_write_a_note(world, role):
     user = world.ams.users[role]
     case = world.ams.assigned
-    note = add(user, case, text="Telefonisch gesproken.", kind=NoteKind.PHONE_CALL, written_on=TODAY() - 2 * DAY)
+    note = add_note(user, case, text="Telefonisch gesproken.", kind=NoteKind.PHONE_CALL, written_on=TODAY() - 2 * DAY)
     note.refresh_from_db()
     assert (note.case, note.kind, note.text, note.confidentiality) == (
         case,
@@ -107,7 +55,7 @@ def test_everyone_who_sees_the_case_may_write_a_note(world, role):
 
 
 def test_the_timeline_and_the_log_never_carry_the_text(world, manager):
-    add(manager, world.ams.assigned, text=SECRET, confidentiality="special")
+    add_note(manager, world.ams.assigned, text=SECRET, confidentiality="special")
     event = TimelineEvent.objects.get(case=world.ams.assigned, type=EventType.NOTE)
     assert event.summary == "" and SECRET not in json.dumps(event.data)
     assert not any(SECRET in json.dumps(row.detail) for row in AccessLogEntry.objects.all())
@@ -116,7 +64,7 @@ def test_the_timeline_and_the_log_never_carry_the_text(world, manager):
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_a_user_who_may_not_see_the_case_writes_nothing(world, who):
     with pytest.raises(services.NotVisibleError):
-        add(outsiders(world)[who], world.ams.assigned)
+        add_note(outsiders(world)[who], world.ams.assigned)
     assert not Note.objects.exists() and not TimelineEvent.objects.filter(type=EventType.NOTE).exists()
 
 
@@ -124,12 +72,12 @@ def test_a_special_note_needs_the_special_category_permission(world, ngo):
     case = world.ams.assigned
     for user in (ngo, world.ams.users[Role.CASEMANAGER], with_special(world.ams.users[Role.IND], world.ams.unassigned)):
         with pytest.raises(PermissionDenied) as refused:
-            add(user, case, confidentiality="special")
+            add_note(user, case, confidentiality="special")
         assert str(refused.value) == str(services.NOTE_SPECIAL_NOT_ALLOWED)
     assert not Note.objects.exists()
     # Globally, or on this one case (django-guardian).
-    add(with_special(world.ams.users[Role.CASEMANAGER]), case, confidentiality="special")
-    add(with_special(world.ams.users[Role.DTV], case), case, confidentiality="special")
+    add_note(with_special(world.ams.users[Role.CASEMANAGER]), case, confidentiality="special")
+    add_note(with_special(world.ams.users[Role.DTV], case), case, confidentiality="special")
     assert Note.objects.filter(confidentiality="special").count() == 2
 
 
@@ -147,7 +95,7 @@ def test_a_special_note_needs_the_special_category_permission(world, ngo):
 )
 def test_invalid_notes_are_refused_per_field(world, manager, fields, field, message):
     with pytest.raises(ValidationError) as refused:
-        add(manager, world.ams.assigned, **fields)
+        add_note(manager, world.ams.assigned, **fields)
     assert field in refused.value.message_dict
     if message:
         assert refused.value.message_dict[field] == [str(message)]
@@ -155,39 +103,39 @@ def test_invalid_notes_are_refused_per_field(world, manager, fields, field, mess
 
 
 def test_a_note_of_5000_characters_is_fine(world, ngo):
-    assert len(add(ngo, world.ams.assigned, text="x" * 5000).text) == 5000
+    assert len(add_note(ngo, world.ams.assigned, text="x" * 5000).text) == 5000
 
 
 def test_a_correction_is_a_new_note_that_refers_to_its_note(world, manager):
     case = world.ams.assigned
-    original = add(manager, case, text="Afspraak op maandag.", kind=NoteKind.PHONE_CALL)
-    correction = add(manager, case, text="Correctie: de afspraak is op dinsdag.", corrects=original)
+    original = add_note(manager, case, text="Afspraak op maandag.", kind=NoteKind.PHONE_CALL)
+    correction = add_note(manager, case, text="Correctie: de afspraak is op dinsdag.", corrects=original)
     original.refresh_from_db()
     assert original.text == "Afspraak op maandag."  # unchanged
     assert correction.corrects == original and list(original.corrections.all()) == [correction]
     event = TimelineEvent.objects.filter(case=case, type=EventType.NOTE).latest("id")
     assert event.data["corrects"] == original.pk and event.data["note"] == correction.pk
     # By id as well (the API passes the id).
-    assert add(manager, case, corrects=original.pk).corrects == original
+    assert add_note(manager, case, corrects=original.pk).corrects == original
 
 
 def test_a_correction_refers_to_a_visible_note_of_the_same_case(world, manager, ngo):
     case = world.ams.assigned
-    elsewhere = add(manager, world.ams.unassigned)
-    special = add(manager, case, confidentiality="special")
+    elsewhere = add_note(manager, world.ams.unassigned)
+    special = add_note(manager, case, confidentiality="special")
     for user, corrects in ((manager, elsewhere), (manager, 10**12), (ngo, special)):
         with pytest.raises(ValidationError) as refused:
-            add(user, case, corrects=corrects)
+            add_note(user, case, corrects=corrects)
         # A special note the user may not see is as absent as one that does not exist.
         assert refused.value.message_dict == {"corrects": [str(services.NOTE_CORRECTS_UNKNOWN)]}
     with pytest.raises(ValidationError) as refused:
-        add(manager, case, corrects=special)  # normal
+        add_note(manager, case, corrects=special)  # normal
     assert refused.value.message_dict == {"confidentiality": [str(services.NOTE_CORRECTION_SPECIAL)]}
-    assert add(manager, case, corrects=special, confidentiality="special").corrects == special
+    assert add_note(manager, case, corrects=special, confidentiality="special").corrects == special
 
 
 def test_notes_are_never_changed_or_deleted(world, manager):
-    note = add(manager, world.ams.assigned, text="Zoals het was.")
+    note = add_note(manager, world.ams.assigned, text="Zoals het was.")
     note.text = "Anders"
     with pytest.raises(AppendOnlyError):
         note.save()
@@ -208,8 +156,8 @@ def test_notes_are_never_changed_or_deleted(world, manager):
 
 def test_a_case_takes_its_journal_with_it(world, manager):
     case = CaseFactory(location=world.ams.location)
-    original = add(manager, case)
-    add(manager, case, corrects=original)
+    original = add_note(manager, case)
+    add_note(manager, case, corrects=original)
     with transaction.atomic():
         case.delete()
         with connection.cursor() as cursor:
@@ -222,18 +170,18 @@ def test_a_case_takes_its_journal_with_it(world, manager):
 
 def test_notes_newest_first_by_date_then_by_writing(world, manager):
     case = world.ams.assigned
-    old = add(manager, case, written_on=TODAY() - 5 * DAY)
-    first = add(manager, case, written_on=TODAY() - DAY, kind=NoteKind.HOME_VISIT)
-    second = add(manager, case, written_on=TODAY() - DAY)
-    newest = add(manager, case, kind=NoteKind.HOME_VISIT)
+    old = add_note(manager, case, written_on=TODAY() - 5 * DAY)
+    first = add_note(manager, case, written_on=TODAY() - DAY, kind=NoteKind.HOME_VISIT)
+    second = add_note(manager, case, written_on=TODAY() - DAY)
+    newest = add_note(manager, case, kind=NoteKind.HOME_VISIT)
     assert list(selectors.case_notes(manager, case)) == [newest, second, first, old]
     assert list(selectors.case_notes(manager, case, kind="home_visit")) == [newest, first]
 
 
 def test_special_notes_exist_only_for_users_with_the_permission(world, manager, ngo):
     case = world.ams.assigned
-    normal = add(manager, case, kind=NoteKind.HOME_VISIT)
-    special = add(manager, case, text=SECRET, confidentiality="special")
+    normal = add_note(manager, case, kind=NoteKind.HOME_VISIT)
+    special = add_note(manager, case, text=SECRET, confidentiality="special")
     assert list(selectors.case_notes(manager, case)) == [special, normal]
     assert list(selectors.case_notes(ngo, case)) == [normal]
     with pytest.raises(Note.DoesNotExist):
@@ -261,8 +209,8 @@ def partial(client, case, **params):
 
 def test_the_case_page_shows_the_journal_newest_first(client, world, manager):
     case = world.ams.assigned
-    add(manager, case, text="Oud gesprek.", written_on=TODAY() - 3 * DAY)
-    add(manager, case, text="Huisbezoek gedaan.", kind=NoteKind.HOME_VISIT)
+    add_note(manager, case, text="Oud gesprek.", written_on=TODAY() - 3 * DAY)
+    add_note(manager, case, text="Huisbezoek gedaan.", kind=NoteKind.HOME_VISIT)
     client.force_login(manager)
     html = page(client, case).content.decode()
     assert 'id="journal"' in html and html.index("Huisbezoek gedaan.") < html.index("Oud gesprek.")
@@ -273,8 +221,8 @@ def test_the_case_page_shows_the_journal_newest_first(client, world, manager):
 def test_the_htmx_partial_filters_and_pages(client, world, manager):
     case = world.ams.assigned
     for day in range(12):
-        add(manager, case, text=f"Notitie nummer {day:02d}.", written_on=TODAY() - day * DAY)
-    add(manager, case, text="Een huisbezoek.", kind=NoteKind.HOME_VISIT, written_on=TODAY() - 30 * DAY)
+        add_note(manager, case, text=f"Notitie nummer {day:02d}.", written_on=TODAY() - day * DAY)
+    add_note(manager, case, text="Een huisbezoek.", kind=NoteKind.HOME_VISIT, written_on=TODAY() - 30 * DAY)
     client.force_login(manager)
     response = partial(client, case)
     html = response.content.decode()
@@ -362,7 +310,7 @@ def test_a_special_note_on_the_page(client, world, manager, ngo):
 
 def test_the_timeline_names_the_kind_and_links_the_note(client, world, ngo):
     case = world.ams.assigned
-    note = add(ngo, case, text=SECRET, kind=NoteKind.PARTNER_CONTACT)
+    note = add_note(ngo, case, text=SECRET, kind=NoteKind.PARTNER_CONTACT)
     client.force_login(ngo)
     html = page(client, case).content.decode()
     timeline = html[html.index('id="timeline"') : html.index('id="journal"')]
@@ -372,7 +320,7 @@ def test_the_timeline_names_the_kind_and_links_the_note(client, world, ngo):
 
 def test_correcting_a_note_on_its_page(client, world, ngo):
     case = world.ams.assigned
-    original = add(ngo, case, text="Afspraak op maandag.", kind=NoteKind.PHONE_CALL, written_on=TODAY() - 2 * DAY)
+    original = add_note(ngo, case, text="Afspraak op maandag.", kind=NoteKind.PHONE_CALL, written_on=TODAY() - 2 * DAY)
     client.force_login(ngo)
     url = reverse("cases:note", args=[case.pk, original.pk])
     html = client.get(url).content.decode()
@@ -395,7 +343,7 @@ def test_correcting_a_note_on_its_page(client, world, ngo):
 
 
 def test_a_note_of_another_case_is_not_found_under_this_one(client, world, manager):
-    elsewhere = add(manager, world.ams.unassigned)
+    elsewhere = add_note(manager, world.ams.unassigned)
     client.force_login(manager)
     assert client.get(reverse("cases:note", args=[world.ams.assigned.pk, elsewhere.pk])).status_code == 404
 
@@ -403,7 +351,7 @@ def test_a_note_of_another_case_is_not_found_under_this_one(client, world, manag
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_pages_answer_404_to_users_who_may_not_see_the_case(client, world, manager, who):
     case = world.ams.assigned
-    note = add(manager, case)
+    note = add_note(manager, case)
     client.force_login(outsiders(world)[who])
     notes_url = reverse("cases:notes", args=[case.pk])
     note_url = reverse("cases:note", args=[case.pk, note.pk])
@@ -430,13 +378,15 @@ def test_the_journal_takes_a_fixed_number_of_queries(client, world, manager, dja
     detail = reverse("cases:detail", args=[case.pk])
     notes_url = reverse("cases:notes", args=[case.pk])
     htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "journal-notes"}
-    first = add(manager, case, kind=NoteKind.HOME_VISIT)
-    add(manager, case, corrects=first)
+    first = add_note(manager, case, kind=NoteKind.HOME_VISIT)
+    add_note(manager, case, corrects=first)
     client.get(detail)  # warm the caches (content types, programme settings)
     few = count_queries(client, detail), count_queries(client, notes_url, **htmx)
     for day in range(20):
-        note = add(manager, case, written_on=TODAY() - day * DAY, confidentiality="special" if day % 3 else "normal")
-        add(manager, case, corrects=note, confidentiality=note.confidentiality)
+        note = add_note(
+            manager, case, written_on=TODAY() - day * DAY, confidentiality="special" if day % 3 else "normal"
+        )
+        add_note(manager, case, corrects=note, confidentiality=note.confidentiality)
     assert (count_queries(client, detail), count_queries(client, notes_url, **htmx)) == few
     # 19, two for the owners (history, colleagues), one for the documents, three for the procedures
     with django_assert_max_num_queries(25):
@@ -482,7 +432,9 @@ def test_api_writes_and_reads_a_note_per_contract(api_client, world, ngo):
 def test_api_lists_newest_first_paginated_and_filtered(api_client, world, ngo):
     case = world.ams.assigned
     for day in range(5):
-        add(ngo, case, text=f"Dag {day}", written_on=TODAY() - day * DAY, kind="home_visit" if day % 2 else "other")
+        add_note(
+            ngo, case, text=f"Dag {day}", written_on=TODAY() - day * DAY, kind="home_visit" if day % 2 else "other"
+        )
     api_client.force_authenticate(ngo)
     page_one = api_client.get(api_url(case), {"page_size": 2}).json()
     assert page_one["count"] == 5 and [n["text"] for n in page_one["results"]] == ["Dag 0", "Dag 1"]
@@ -494,13 +446,13 @@ def test_api_lists_newest_first_paginated_and_filtered(api_client, world, ngo):
 
 def test_api_corrections(api_client, world, manager):
     case = world.ams.assigned
-    original = add(manager, case, text="Afspraak op maandag.")
+    original = add_note(manager, case, text="Afspraak op maandag.")
     api_client.force_authenticate(manager)
     body = {"written_on": TODAY().isoformat(), "kind": "conversation", "text": "Op dinsdag.", "corrects": original.pk}
     response = api_client.post(api_url(case), body, format="json")
     assert response.status_code == 201 and response.json()["corrects"] == original.pk
     assert api_client.get(api_url(case, original)).json()["corrected_by"] == [response.json()["id"]]
-    elsewhere = add(manager, world.ams.unassigned)
+    elsewhere = add_note(manager, world.ams.unassigned)
     refused = api_client.post(api_url(case), {**body, "corrects": elsewhere.pk}, format="json")
     assert refused.status_code == 400 and refused.json() == {"corrects": [str(services.NOTE_CORRECTS_UNKNOWN)]}
 
@@ -529,8 +481,8 @@ def test_api_field_errors_in_dutch(api_client, world, ngo, body, field, message)
 
 def test_api_special_notes(api_client, world, manager, ngo):
     case = world.ams.assigned
-    normal = add(ngo, case, text="Gewone notitie.")
-    special = add(manager, case, text=SECRET, confidentiality="special")
+    normal = add_note(ngo, case, text="Gewone notitie.")
+    special = add_note(manager, case, text=SECRET, confidentiality="special")
     api_client.force_authenticate(ngo)
     body = {"written_on": TODAY().isoformat(), "kind": "conversation", "text": SECRET, "confidentiality": "special"}
     refused = api_client.post(api_url(case), body, format="json")
@@ -557,7 +509,7 @@ def test_api_special_notes(api_client, world, manager, ngo):
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_api_answers_404_to_users_who_may_not_see_the_case(api_client, world, manager, who):
     case = world.ams.assigned
-    note = add(manager, case)
+    note = add_note(manager, case)
     api_client.force_authenticate(outsiders(world)[who])
     body = {"written_on": TODAY().isoformat(), "kind": "other", "text": "Iets."}
     assert api_client.get(api_url(case)).status_code == 404
@@ -570,7 +522,7 @@ def test_api_answers_404_to_users_who_may_not_see_the_case(api_client, world, ma
 
 
 def test_api_unknown_ids_and_other_methods(api_client, world, manager):
-    note = add(manager, world.ams.unassigned)
+    note = add_note(manager, world.ams.unassigned)
     api_client.force_authenticate(manager)
     assert api_client.get(api_url(world.ams.assigned, note)).status_code == 404  # another case's note
     assert api_client.get(api_url(10**30)).status_code == 404
@@ -585,13 +537,13 @@ def test_api_unknown_ids_and_other_methods(api_client, world, manager):
 def test_api_list_takes_a_fixed_number_of_queries(api_client, world, manager):
     case = world.ams.assigned
     api_client.force_authenticate(manager)
-    add(manager, case)
+    add_note(manager, case)
     api_client.get(api_url(case))  # warm the caches
     with CaptureQueriesContext(connection) as few:
         assert api_client.get(api_url(case)).status_code == 200
     for day in range(30):
-        note = add(manager, case, written_on=TODAY() - day * DAY)
-        add(manager, case, corrects=note)
+        note = add_note(manager, case, written_on=TODAY() - day * DAY)
+        add_note(manager, case, corrects=note)
     with CaptureQueriesContext(connection) as many:
         assert api_client.get(api_url(case)).json()["count"] == 61
     assert len(many.captured_queries) == len(few.captured_queries)

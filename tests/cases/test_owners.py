@@ -17,15 +17,15 @@ from cases.api.serializers import VERSION_REQUIRED
 from cases.models import Case, CaseOwnerChange, EventType, Notification, OwnerRole, TimelineEvent
 from lvv import errors
 from lvv.access.policy import SYSTEM
-from lvv.accounts.models import Role, User
+from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.factories import CaseFactory, UserFactory
+from tests.users import OUTSIDERS, outsiders
 
 pytestmark = pytest.mark.django_db
 
 CM, GUIDE = OwnerRole.CASE_MANAGER, OwnerRole.NGO_GUIDE
-OUTSIDERS = ["other_lvv", "other_ngo", "bureau"]
 READERS = [Role.LSO_CHAIR, Role.IND, Role.DTV]  # see the case, may not hand over
 
 
@@ -33,16 +33,6 @@ def hand_over(user, case, role, to_user, reason="", **kwargs) -> Case:
     return services.hand_over(
         acting_user=user, origin=COMMAND, case=case, role=role, to_user=to_user, reason=reason, **kwargs
     )
-
-
-def outsiders(world) -> dict[str, User]:
-    """Users who may not see ``world.ams.assigned``: another LVV, an NGO the case is not
-    assigned to, the programme bureau."""
-    return {
-        "other_lvv": world.rot.users[Role.CASEMANAGER],
-        "other_ngo": world.ams.users["ngo_b"],
-        "bureau": world.bureau,
-    }
 
 
 @pytest.fixture

@@ -9,21 +9,21 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
 from cases import services
 from cases.models import Case
-from lvv.accounts.models import Role, User
+from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.cases.document_helpers import add as add_document
 from tests.cases.document_helpers import empty_documents_root
+from tests.cases.note_helpers import add_note
 from tests.factories import CaseFactory, PersonFactory
+from tests.users import with_special
 
 pytestmark = pytest.mark.django_db
 
@@ -35,30 +35,6 @@ SECRET = "Vertelt over een behandeling bij de huisarts."
 @pytest.fixture(autouse=True)
 def documents_root():
     return empty_documents_root()
-
-
-def fresh(user) -> User:
-    return User.objects.get(pk=user.pk)
-
-
-def with_special(user, case=None) -> User:
-    if case is None:
-        user.user_permissions.add(Permission.objects.get(codename="view_special_category"))
-    else:
-        assign_perm("cases.view_special_category", user, case)
-    return fresh(user)
-
-
-def note(user, case, text, *, days_ago=0, **kwargs):
-    return services.add_note(
-        acting_user=user,
-        origin=COMMAND,
-        case=case,
-        written_on=TODAY() - days_ago * DAY,
-        kind="conversation",
-        text=text,
-        **kwargs,
-    )
 
 
 @pytest.fixture
@@ -86,9 +62,9 @@ def page(client, person, **params):
 
 def test_the_case_worker_sees_the_person_and_the_cases_of_own_lvv(client, world, person):
     manager = world.ams.users[Role.CASEMANAGER]
-    note(manager, person.current, "Gesprek over de toekomst.")
-    note(manager, person.earlier, "Eerder gesprek.", days_ago=400)
-    note(world.rot.users[Role.CASEMANAGER], person.elsewhere, "Gesprek in Rotterdam.")
+    add_note(manager, person.current, "Gesprek over de toekomst.")
+    add_note(manager, person.earlier, "Eerder gesprek.", written_on=TODAY() - 400 * DAY)
+    add_note(world.rot.users[Role.CASEMANAGER], person.elsewhere, "Gesprek in Rotterdam.")
     client.force_login(manager)
     response = page(client, person)
     html = response.content.decode()
@@ -139,8 +115,8 @@ def test_404_for_a_person_without_a_case_the_user_may_see(client, world, who):
 
 def test_special_notes_only_with_the_permission(client, world, person):
     manager = with_special(world.ams.users[Role.CASEMANAGER])
-    note(manager, person.current, SECRET, confidentiality="special")
-    note(manager, person.current, "Gewone notitie.")
+    add_note(manager, person.current, SECRET, confidentiality="special")
+    add_note(manager, person.current, "Gewone notitie.")
     client.force_login(manager)
     html = page(client, person).content.decode()
     assert SECRET in html and "bijzonder persoonsgegeven" in html
@@ -149,7 +125,13 @@ def test_special_notes_only_with_the_permission(client, world, person):
     assert SECRET not in html and "Gewone notitie." in html
     # The permission on one case opens that case's special notes only.
     dtv = with_special(world.ams.users[Role.DTV], person.earlier)
-    note(dtv, person.earlier, "Bijzonder over het eerdere verblijf.", confidentiality="special", days_ago=300)
+    add_note(
+        dtv,
+        person.earlier,
+        "Bijzonder over het eerdere verblijf.",
+        confidentiality="special",
+        written_on=TODAY() - 300 * DAY,
+    )
     client.force_login(dtv)
     html = page(client, person).content.decode()
     assert "Bijzonder over het eerdere verblijf." in html and SECRET not in html
@@ -158,7 +140,9 @@ def test_special_notes_only_with_the_permission(client, world, person):
 def test_the_notes_page(client, world, person):
     manager = world.ams.users[Role.CASEMANAGER]
     for n in range(12):
-        note(manager, person.current if n % 2 else person.earlier, f"Notitie {n:02d}.", days_ago=n)
+        add_note(
+            manager, person.current if n % 2 else person.earlier, f"Notitie {n:02d}.", written_on=TODAY() - n * DAY
+        )
     client.force_login(manager)
     first = page(client, person).content.decode()
     assert first.count('data-testid="person-note"') == 10 and "Notitie 00." in first and "Oudere notities" in first
@@ -201,7 +185,7 @@ def count_queries(client, url, **params) -> int:
 def test_the_page_takes_a_fixed_number_of_queries(client, world, person, django_assert_max_num_queries):
     manager = with_special(world.ams.users[Role.CASEMANAGER])
     url = reverse("cases:person", args=[person.pk])
-    note(manager, person.current, "Een.")
+    add_note(manager, person.current, "Een.")
     add_document(manager, person.current)
     client.force_login(manager)
     client.get(url)  # warm the caches
@@ -209,8 +193,8 @@ def test_the_page_takes_a_fixed_number_of_queries(client, world, person, django_
     for n in range(3):
         CaseFactory(person=person, location=world.ams.location, external_id=f"AMS-EXTRA-{n}")
     for n in range(15):
-        first = note(manager, person.current, f"Notitie {n}.", confidentiality="special" if n % 2 else "normal")
-        note(manager, person.current, "Correctie.", corrects=first, confidentiality=first.confidentiality)
+        first = add_note(manager, person.current, f"Notitie {n}.", confidentiality="special" if n % 2 else "normal")
+        add_note(manager, person.current, "Correctie.", corrects=first, confidentiality=first.confidentiality)
     for n in range(4):
         add_document(manager, person.earlier, title=f"Document {n}")
     assert count_queries(client, url) == few
@@ -246,9 +230,9 @@ def test_api_person_with_the_visible_cases(api_client, world, person):
 
 def test_api_person_notes_and_documents(api_client, world, person):
     manager = with_special(world.ams.users[Role.CASEMANAGER])
-    normal = note(manager, person.current, "Gewone notitie.")
-    special = note(manager, person.current, SECRET, confidentiality="special", days_ago=1)
-    note(world.rot.users[Role.CASEMANAGER], person.elsewhere, "Gesprek in Rotterdam.")
+    normal = add_note(manager, person.current, "Gewone notitie.")
+    special = add_note(manager, person.current, SECRET, confidentiality="special", written_on=TODAY() - 1 * DAY)
+    add_note(world.rot.users[Role.CASEMANAGER], person.elsewhere, "Gesprek in Rotterdam.")
     document = add_document(manager, person.current, title="Beschikking IND")
     add_document(manager, person.current, title="Medische brief", kind="medical_letter", confidentiality="special")
     api_client.force_authenticate(manager)
@@ -287,7 +271,7 @@ def test_api_404_for_users_who_see_none_of_the_cases(api_client, world, who):
 
 def test_api_takes_a_fixed_number_of_queries(api_client, world, person):
     manager = with_special(world.ams.users[Role.CASEMANAGER])
-    note(manager, person.current, "Een.")
+    add_note(manager, person.current, "Een.")
     add_document(manager, person.current)
     api_client.force_authenticate(manager)
     urls = [
@@ -310,8 +294,8 @@ def test_api_takes_a_fixed_number_of_queries(api_client, world, person):
     for n in range(3):
         CaseFactory(person=person, location=world.ams.location, external_id=f"AMS-EXTRA-{n}")
     for n in range(10):
-        first = note(manager, person.current, f"Notitie {n}.")
-        note(manager, person.current, "Correctie.", corrects=first)
+        first = add_note(manager, person.current, f"Notitie {n}.")
+        add_note(manager, person.current, "Correctie.", corrects=first)
     for n in range(3):
         add_document(manager, person.earlier, title=f"Document {n}")
     assert counts() == few

@@ -13,13 +13,11 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
 from cases import notifications, services, special_types
 from cases.models import SPECIAL_CASE_TYPES, Case, CaseType, EventType, Notification
@@ -31,6 +29,7 @@ from monitor import quality
 from privacy import subject_access
 from tests.factories import CaseFactory, UserFactory
 from tests.lso.helpers import published
+from tests.users import fresh, with_special
 
 pytestmark = pytest.mark.django_db
 
@@ -42,20 +41,6 @@ CONVERSION = "bekering of lhbti"
 SPECIAL_LABELS = (MEDICAL, PSYCHOLOGICAL, CONVERSION)
 REPEAT = "herhaalde asielaanvraag"
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "import" / "cases.jsonl"
-
-
-def fresh(user) -> User:
-    """The user as a new request sees it (no cached permissions)."""
-    return User.objects.get(pk=user.pk)
-
-
-def with_special(user, case=None) -> User:
-    """The user with the special-category permission: everywhere, or on one case."""
-    if case is None:
-        user.user_permissions.add(Permission.objects.get(codename="view_special_category"))
-    else:
-        assign_perm("cases.view_special_category", user, case)
-    return fresh(user)
 
 
 def typed_case(lvv, case_types, **kwargs) -> Case:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -26,6 +25,7 @@ from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
 from tests.factories import UserFactory
 from tests.lso.helpers import chair, meeting_for, published, sheltered_case
+from tests.users import fresh, with_special
 
 pytestmark = pytest.mark.django_db
 
@@ -33,20 +33,6 @@ API = "/api/v1"
 SECRET = "Psychiatrische behandeling; suïciderisico verhoogd"
 OTHER_SECRET = "Belijdt sinds kort een ander geloof"
 PLACEHOLDER = str(confidential.WITHHELD)
-
-
-def fresh(user) -> User:
-    """The user as a new request sees it (no cached permissions)."""
-    return User.objects.get(pk=user.pk)
-
-
-def with_special(user, case=None) -> User:
-    """The user with the special-category permission: everywhere, or on one case."""
-    if case is None:
-        user.user_permissions.add(Permission.objects.get(codename="view_special_category"))
-    else:
-        assign_perm("cases.view_special_category", user, case)
-    return fresh(user)
 
 
 def second_dtv(lvv) -> User:

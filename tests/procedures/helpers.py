@@ -1,35 +1,23 @@
-"""Shared by the procedures tests: cases at the right stage, the outsiders of the 404 matrix,
-and the steps done through the services."""
+"""Shared by the procedures tests: cases at the right stage and the steps done through the
+services."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from cases.models import Case
-from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
 from procedures import services
 from tests.factories import advance_case
+from tests.users import with_special
 
 DAY = datetime.timedelta(days=1)
-OUTSIDERS = ["other_lvv", "other_ngo", "bureau"]
 
 
 def today() -> datetime.date:
     return timezone.localdate()
-
-
-def outsiders(world) -> dict:
-    """Users who may not see ``world.ams.assigned``: another LVV, an NGO the case is not
-    assigned to, the programme bureau."""
-    return {
-        "other_lvv": world.rot.users[Role.CASEMANAGER],
-        "other_ngo": world.ams.users["ngo_b"],
-        "bureau": world.bureau,
-    }
 
 
 def sheltered(case: Case) -> Case:
@@ -67,18 +55,6 @@ def plan(user, case, planned_on=None, made_on=None, support="iom", **kwargs):
         support=support,
         **kwargs,
     )
-
-
-def fresh(user) -> User:
-    """The user as a new request sees it (no cached permissions)."""
-    return User.objects.get(pk=user.pk)
-
-
-def with_special(user) -> User:
-    """The user with the special-category permission everywhere (an application on medical
-    grounds is special-category data)."""
-    user.user_permissions.add(Permission.objects.get(codename="view_special_category"))
-    return fresh(user)
 
 
 def special_everywhere(lvv) -> None:

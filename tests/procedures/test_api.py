@@ -14,8 +14,6 @@ from lvv.audit.models import AccessLogEntry
 from procedures.models import IND_KINDS, Application, ApplicationKind, DeparturePlan, DepartureStep
 from tests.procedures.helpers import (
     DAY,
-    OUTSIDERS,
-    outsiders,
     plan,
     sheltered,
     special_everywhere,
@@ -23,15 +21,11 @@ from tests.procedures.helpers import (
     submit,
     today,
 )
+from tests.users import OUTSIDERS, outsiders
 
 pytestmark = pytest.mark.django_db
 
 KINDS = [kind.value for kind in ApplicationKind]
-
-
-@pytest.fixture
-def case(world):
-    return sheltered(world.ams.assigned)
 
 
 def base(case) -> str:

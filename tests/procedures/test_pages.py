@@ -20,9 +20,7 @@ from procedures.models import Application, DeparturePlan, DepartureStep
 from tests.factories import CaseFactory
 from tests.procedures.helpers import (
     DAY,
-    OUTSIDERS,
     decide,
-    outsiders,
     plan,
     sheltered,
     special_everywhere,
@@ -30,15 +28,11 @@ from tests.procedures.helpers import (
     submit,
     today,
 )
+from tests.users import OUTSIDERS, outsiders
 
 pytestmark = pytest.mark.django_db
 
 REQUIRED = "Dit veld is vereist."
-
-
-@pytest.fixture
-def case(world):
-    return sheltered(world.ams.assigned)
 
 
 def detail_url(case) -> str:

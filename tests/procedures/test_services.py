@@ -21,16 +21,14 @@ from procedures.models import IND_KINDS, Application, ApplicationKind, Departure
 from tests.factories import CaseFactory
 from tests.procedures.helpers import (
     DAY,
-    OUTSIDERS,
     decide,
-    outsiders,
     plan,
-    sheltered,
     special_everywhere,
     step,
     submit,
     today,
 )
+from tests.users import OUTSIDERS, outsiders
 
 pytestmark = pytest.mark.django_db
 
@@ -52,11 +50,6 @@ def nothing_written() -> bool:
             ]
         ).exists()
     )
-
-
-@pytest.fixture
-def case(world):
-    return sheltered(world.ams.assigned)
 
 
 def decider(world, kind):

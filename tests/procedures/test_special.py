@@ -22,14 +22,10 @@ from lvv.audit.models import AccessLogEntry
 from monitor.figures import figures
 from procedures import selectors, services
 from procedures.models import Application
-from tests.procedures.helpers import decide, fresh, sheltered, submit, today, with_special
+from tests.procedures.helpers import decide, submit, today
+from tests.users import fresh, with_special
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def case(world):
-    return sheltered(world.ams.assigned)
 
 
 @pytest.fixture
