@@ -79,7 +79,15 @@ from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates, not_before, within_date_range
 from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
-from lvv.services import TEXT_REQUIRED, check_version, locked_visible, not_future, required_text, user_or_none
+from lvv.services import (
+    TEXT_REQUIRED,
+    check_version,
+    locked_visible,
+    not_future,
+    required_text,
+    save_next_version,
+    user_or_none,
+)
 from lvv.text import TEXT_MAX, check_text, column_length, text_errors
 
 __all__ = [
@@ -251,12 +259,6 @@ def _visible_item(acting_user: Actor, item: AgendaItem) -> AgendaItem:
     return found
 
 
-def _bump(meeting: Meeting) -> Meeting:
-    meeting.version += 1
-    meeting.save()
-    return meeting
-
-
 def _validate_place(meeting: Meeting) -> None:
     meeting.place = (meeting.place or "").strip()
     meeting.online_link = (meeting.online_link or "").strip()
@@ -343,7 +345,7 @@ def update_meeting(
         _validate_place(meeting)
         check_dates(date=meeting.date)
         meeting.full_clean(exclude=["created_by", "finalised_by"])
-        _bump(meeting)
+        save_next_version(meeting)
         record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"fields": changed})
     return meeting
 
@@ -410,7 +412,7 @@ def add_item(
     if minutes_allotted is not None:
         fields["minutes_allotted"] = minutes_allotted
     item = _create_item(acting_user, origin, meeting, case, **fields)
-    _bump(meeting)
+    save_next_version(meeting)
     return item
 
 
@@ -450,7 +452,7 @@ def add_suggested_items(
                 source_event_id=suggestion.reason.event_id,
             )
         )
-    _bump(meeting)
+    save_next_version(meeting)
     return items
 
 
@@ -479,7 +481,7 @@ def update_item(
     if changed:
         item.full_clean(exclude=["meeting", "case", "added_by", "source_event"])
         item.save(update_fields=changed)
-        _bump(meeting)
+        save_next_version(meeting)
         record(actor=acting_user, action=AuditAction.UPDATE, obj=item, origin=origin, detail={"fields": changed})
     return item
 
@@ -499,7 +501,7 @@ def remove_item(*, acting_user: Actor, origin: Origin, item: AgendaItem, expecte
         detail={"removed_item": item.pk, "case": item.case_id},
     )
     item.delete()
-    _bump(meeting)
+    save_next_version(meeting)
 
 
 @transaction.atomic
@@ -515,7 +517,7 @@ def reorder_items(
     for position, pk in enumerate(ids, start=1):
         items[pk].order = position
     AgendaItem.objects.bulk_update(items.values(), ["order"])
-    _bump(meeting)
+    save_next_version(meeting)
     record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"order": ids})
     return [items[pk] for pk in ids]
 
@@ -590,7 +592,7 @@ def publish_meeting(
         raise ValidationError({"__all__": AGENDA_EMPTY})
     meeting.status = MeetingStatus.PUBLISHED
     meeting.published_at = timezone.now()
-    _bump(meeting)
+    save_next_version(meeting)
     record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"step": "publish"})
     if notify:
         message = notice_message(meeting, count)
@@ -888,7 +890,7 @@ def record_outcome(
     add_event(case, event_type, on=meeting.date, actor=acting_user, summary=notes, data=data)
     if meeting.status == MeetingStatus.PUBLISHED:
         meeting.status = MeetingStatus.HELD
-    _bump(meeting)
+    save_next_version(meeting)
     record(
         actor=acting_user,
         action=AuditAction.UPDATE,
@@ -916,7 +918,7 @@ def finalize_minutes(
     meeting.status = MeetingStatus.MINUTES_FINAL
     meeting.finalised_at = timezone.now()
     meeting.finalised_by = user_or_none(acting_user)
-    _bump(meeting)
+    save_next_version(meeting)
     record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"step": "finalize"})
     return meeting
 

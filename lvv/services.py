@@ -46,6 +46,14 @@ def check_version(obj: Versioned, expected_version: int | None) -> None:
 _Row = TypeVar("_Row", bound=Model)
 
 
+def save_next_version(row: _Row) -> _Row:
+    """Save a changed (versioned) row as its next version, the one ``check_version``
+    compares the next change with."""
+    row.version += 1  # type: ignore[attr-defined]
+    row.save()
+    return row
+
+
 def locked_visible(visible: QuerySet[_Row], pk: int, *related: str) -> _Row:
     """Row ``pk`` of ``visible`` (scoped to what the acting user may see), locked for the
     transaction with ``related`` joined: 404 (``NotVisibleError``) when hidden."""

@@ -40,7 +40,7 @@ from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates, not_before
 from lvv.partners.models import Location, Organisation, OrganisationKind
-from lvv.services import check_version, locked_visible, not_future, required_text, user_or_none
+from lvv.services import check_version, locked_visible, not_future, required_text, save_next_version, user_or_none
 from lvv.text import check_text, column_length
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
@@ -336,8 +336,7 @@ def schedule_escalation(
         raise ValidationError({"session": SESSION_NOT_FOUND})
     escalation.session = _session_for(acting_user, escalation, session)
     escalation.status = EscalationStatus.SCHEDULED
-    escalation.version += 1
-    escalation.save()
+    save_next_version(escalation)
     record(
         actor=acting_user,
         action=AuditAction.UPDATE,
@@ -446,8 +445,7 @@ def give_advice(
     advice.save(update_fields=["event"])
     escalation.status = EscalationStatus.ADVISED
     escalation.session = session
-    escalation.version += 1
-    escalation.save()
+    save_next_version(escalation)
     record(
         actor=acting_user,
         action=AuditAction.CREATE,
