@@ -3,7 +3,6 @@ the command and the API, and "the same as doing the steps by hand"."""
 
 from __future__ import annotations
 
-import copy
 import datetime
 import io
 import json
@@ -39,6 +38,7 @@ from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
+from tests.cases.import_helpers import EXAMPLE, jsonl, line
 from tests.factories import LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,45 +47,6 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "import" / "case
 ROOT = Path(__file__).resolve().parent.parent.parent
 URL = "/api/v1/imports/"
 NDJSON = "application/x-ndjson"
-
-# The contract's example line.
-EXAMPLE = {
-    "schema": "lvv-case/1",
-    "external_id": "AMS-2019-0001",
-    "lvv": "amsterdam",
-    "within_covenant": True,
-    "person": {
-        "v_number": "1234567890",
-        "family_name": "Tesfay",
-        "given_names": "Abel",
-        "birth_date": "1981-05-02",
-        "sex": "m",
-        "nationality": "ER",
-    },
-    "case_types": ["medical", "repeat_asylum"],
-    "prior_departure_procedures": 2,
-    "events": [
-        {"type": "registered", "date": "2019-03-20"},
-        {"type": "admitted", "date": "2019-04-01"},
-        {"type": "shelter_started", "date": "2019-04-01"},
-        {"type": "dossier_delivered", "date": "2019-04-10", "by": "IND"},
-        {"type": "dossier_delivered", "date": "2019-04-12", "by": "DTV"},
-        {"type": "scenario_set", "date": "2019-05-07", "direction": "departure"},
-        {"type": "cooperation_checked", "date": "2019-07-01", "result": "sufficient"},
-        {"type": "mrt_discussed", "date": "2019-11-14"},
-        {"type": "outflow", "date": "2020-02-03", "category": "departure_origin", "country": "ER", "verified": True},
-    ],
-}
-
-
-def line(**changes) -> dict:
-    data = copy.deepcopy(EXAMPLE)
-    data.update(copy.deepcopy(changes))
-    return data
-
-
-def jsonl(*lines) -> bytes:
-    return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in lines).encode("utf-8")
 
 
 def counts() -> tuple[int, ...]:

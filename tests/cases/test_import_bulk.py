@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import json
 import random
 
 import pytest
@@ -29,6 +28,7 @@ from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from lvv.partners.models import ProgrammeSettings, RestPeriodTrigger, SafeCountry
 from procedures.models import Application, DeparturePlan
+from tests.cases.import_helpers import EXAMPLE, jsonl
 from tests.factories import CaseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,17 +69,7 @@ def _person(n: int, **changes) -> dict:
 
 def handmade(stored_identity: Person, stored_v_number: str) -> list[dict]:
     """Lines for each rule of the trajectory and each way of finding the person."""
-    full = [
-        {"type": "registered", "date": "2019-03-20"},
-        {"type": "admitted", "date": "2019-04-01"},
-        {"type": "shelter_started", "date": "2019-04-01"},
-        {"type": "dossier_delivered", "date": "2019-04-10", "by": "IND"},
-        {"type": "dossier_delivered", "date": "2019-04-12", "by": "DTV"},
-        {"type": "scenario_set", "date": "2019-05-07", "direction": "departure"},
-        {"type": "cooperation_checked", "date": "2019-07-01", "result": "sufficient"},
-        {"type": "mrt_discussed", "date": "2019-11-14"},
-        {"type": "outflow", "date": "2020-02-03", "category": "departure_origin", "country": "ER", "verified": True},
-    ]
+    full = copy.deepcopy(EXAMPLE["events"])
     identity = {"v_number": None, "family_name": "Okafor", "given_names": "Amaka", "birth_date": "1990-02-03"}
     stored = {
         "v_number": None,
@@ -306,10 +296,6 @@ def generated(count: int, seed: int = 13) -> list[dict]:
     return [line for line in lines if line["events"][-1]["date"] <= today]
 
 
-def jsonl(lines: list[dict]) -> bytes:
-    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode("utf-8")
-
-
 # --- The snapshot -----------------------------------------------------------------------------------
 
 
@@ -460,7 +446,7 @@ def test_bulk_import_as_the_system_writes_the_rows_of_the_services(setting, trig
     programme = ProgrammeSettings.current()
     programme.rest_period_trigger = trigger
     programme.save()
-    by_services, by_bulk = both_ways(jsonl(setting), SYSTEM)
+    by_services, by_bulk = both_ways(jsonl(*setting), SYSTEM)
     assert_same(by_services, by_bulk)
     # What the comparison covers: every kind of row, and deadlines of every kind.
     assert {"cases.case", "cases.person", "cases.timelineevent", "cases.deadline", "audit.accesslogentry"} <= set(
@@ -481,7 +467,7 @@ def test_bulk_import_as_a_case_worker_writes_the_rows_of_the_services(setting, w
     else:
         for line in lines:
             line["case_types"] = [t for t in line.get("case_types", []) if t not in ("medical", "psychological")]
-    by_services, by_bulk = both_ways(jsonl(lines), worker)
+    by_services, by_bulk = both_ways(jsonl(*lines), worker)
     assert_same(by_services, by_bulk)
     # The partners' steps are the system's, logged as this worker's import.
     on_behalf = [row for row in by_bulk["audit.accesslogentry"] if row["detail"].get("performed_as") == "system"]
@@ -500,7 +486,7 @@ def test_the_errors_are_those_of_the_services(setting, world):
     the same lines, fields and messages either way, and nothing written."""
     worker = world.ams.users[Role.CASEMANAGER]
     lines = [line for line in setting if line["lvv"] == "amsterdam"]
-    data = jsonl(lines)
+    data = jsonl(*lines)
     found = []
     for bulk in (False, True):
         before = (Case.objects.count(), TimelineEvent.objects.count(), AccessLogEntry.objects.count())
@@ -521,7 +507,7 @@ def test_an_external_id_taken_by_a_case_the_user_may_not_see(world, monkeypatch)
         return original(self, user).exclude(pk=hidden.pk)
 
     monkeypatch.setattr(CaseQuerySet, "visible_to", all_but_hidden)
-    data = jsonl([_line("VERBORGEN", "amsterdam", _person(500), [{"type": "registered", "date": "2020-01-06"}])])
+    data = jsonl(_line("VERBORGEN", "amsterdam", _person(500), [{"type": "registered", "date": "2020-01-06"}]))
     found = []
     for bulk in (False, True):
         with pytest.raises(importer.ImportInvalid) as caught:
@@ -548,7 +534,7 @@ def copies(count: int) -> list[dict]:
 def test_the_bulk_path_runs_a_fixed_number_of_queries_per_chunk(world, monkeypatch):
     def queries(lines) -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert importer.run_import(jsonl(lines), acting_user=SYSTEM, origin=COMMAND).created == len(lines)
+            assert importer.run_import(jsonl(*lines), acting_user=SYSTEM, origin=COMMAND).created == len(lines)
         return len(captured)
 
     ProgrammeSettings.current()  # its row exists, as in any running system
@@ -556,7 +542,7 @@ def test_the_bulk_path_runs_a_fixed_number_of_queries_per_chunk(world, monkeypat
     assert queries(lines[:3]) == queries(lines[3:30])
     monkeypatch.setattr(import_bulk, "CHUNK", 5)
     with CaptureQueriesContext(connection) as captured:
-        importer.run_import(jsonl(lines[30:]), acting_user=SYSTEM, origin=COMMAND)
+        importer.run_import(jsonl(*lines[30:]), acting_user=SYSTEM, origin=COMMAND)
     inserts = [q for q in captured if q["sql"].startswith('COPY "cases_case"')]
     assert len(inserts) == 3  # one per chunk of five lines
 
@@ -572,7 +558,7 @@ def test_the_errors_of_every_chunk_are_reported_as_the_services_report_them(worl
     found = []
     for bulk in (False, True):
         with pytest.raises(importer.ImportInvalid) as caught:
-            importer.run_import(jsonl(lines), acting_user=worker, origin=COMMAND, bulk=bulk)
+            importer.run_import(jsonl(*lines), acting_user=worker, origin=COMMAND, bulk=bulk)
         found.append([e.as_dict() for e in caught.value.errors])
     assert found[0] == found[1]
     assert [(e["line"], e["field"]) for e in found[1]] == [(2, "case_types"), (10, "case_types")]

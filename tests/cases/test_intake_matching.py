@@ -14,26 +14,15 @@ from cases.models import V_NUMBER_INVALID, Case, MatchRequest, MatchRequestStatu
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
+from tests.cases.registration_helpers import registration_form
 from tests.factories import CaseFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def intake(location, **person):
-    data = {
-        "person-v_number": "",
-        "person-family_name": "Tesfay",
-        "person-given_names": "Abel",
-        "person-birth_date": "1981-05-02",
-        "person-sex": "m",
-        "person-nationality": "ER",
-        "case-location": location.pk,
-        "case-registered_on": "2020-03-02",
-        "case-registration_source": "ngo",
-        "case-external_id": "AMS-NEW",
-    }
-    data.update({f"person-{k}": v for k, v in person.items()})
-    return data
+    """The registration form for a new case, without a V-number unless given."""
+    return registration_form(location, case={"external_id": "AMS-NEW"}, **{"v_number": "", **person})
 
 
 def rotterdam_person(world, **fields) -> Person:

@@ -23,6 +23,7 @@ from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
+from tests.cases.registration_helpers import registration_form
 from tests.factories import CaseFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,23 +68,16 @@ def posted_form(response):
     return next(entry["form"] for entry in response.context["step_forms"] if entry["form"].is_bound)
 
 
-def intake_post(location, **overrides):
-    data = {
-        "person-v_number": "1234567890",
-        "person-family_name": "Tesfay",
-        "person-given_names": "Abel",
-        "person-birth_date": "1981-05-02",
-        "person-sex": "m",
-        "person-nationality": "ER",
-        "case-location": location.pk,
-        "case-registered_on": today().isoformat(),
-        "case-registration_source": "ngo",
-        "case-external_id": "AMS-2020-0001",
-        "case-case_types": ["identity_unclear", "no_fault"],
-        "case-prior_departure_procedures": "2",
+def intake_post(location, **case):
+    """The registration form with the trajectory's case fields: registered today, two case
+    types, two earlier departure procedures."""
+    fields = {
+        "registered_on": today().isoformat(),
+        "external_id": "AMS-2020-0001",
+        "case_types": ["identity_unclear", "no_fault"],
+        "prior_departure_procedures": "2",
     }
-    data.update(overrides)
-    return data
+    return registration_form(location, case={**fields, **case})
 
 
 # --- The whole trajectory through the pages -----------------------------------------------
@@ -363,9 +357,7 @@ def test_intake_validates_the_new_fields_and_keeps_the_input(client, world):
     client.force_login(world.ams.users[Role.CASEMANAGER])
     response = client.post(
         reverse("cases:create"),
-        intake_post(
-            world.ams.location, **{"case-registered_on": "2999-01-01", "case-prior_departure_procedures": "-1"}
-        ),
+        intake_post(world.ams.location, registered_on="2999-01-01", prior_departure_procedures="-1"),
     )
     assert response.status_code == 200
     form = response.context["case_form"]

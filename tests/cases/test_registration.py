@@ -13,31 +13,27 @@ from cases.models import BIRTH_DATE_FUTURE, EXTERNAL_ID_TAKEN, NGO_NOT_SERVING, 
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
+from tests.cases.registration_helpers import registration_form
 from tests.factories import CaseFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def new_case_post(location, **person):
+def edit_person(client, case, **changes):
+    """Post the person form of ``case``: the person as stored (name and V-number), with ``changes``."""
+    person = case.person
     data = {
-        "person-v_number": "1234567890",
-        "person-family_name": "Tesfay",
-        "person-given_names": "Abel",
-        "person-birth_date": "1981-05-02",
-        "person-sex": "m",
-        "person-nationality": "ER",
-        "case-location": location.pk,
-        "case-external_id": "AMS-2019-0001",
-        "case-registered_on": "2020-03-02",
-        "case-registration_source": "ngo",
+        "version": person.version,
+        "v_number": person.v_number,
+        "family_name": person.family_name,
+        "given_names": person.given_names,
     }
-    data.update({f"person-{k}": v for k, v in person.items()})
-    return data
+    return client.post(reverse("cases:person-edit", args=[case.pk]), {**data, **changes})
 
 
 def test_case_worker_registers_a_person_and_case(client, world):
     client.force_login(world.ams.users[Role.CASEMANAGER])
-    response = client.post(reverse("cases:create"), new_case_post(world.ams.location))
+    response = client.post(reverse("cases:create"), registration_form(world.ams.location))
     case = Case.objects.get(external_id="AMS-2019-0001")
     assert response.status_code == 302
     assert response["Location"] == reverse("cases:detail", args=[case.pk]) + "#step-record_admission_check"
@@ -59,7 +55,7 @@ def test_case_worker_registers_a_person_and_case(client, world):
 )
 def test_form_gives_field_level_dutch_messages_and_keeps_input(client, world, field, value, message):
     client.force_login(world.ams.users[Role.CASEMANAGER])
-    response = client.post(reverse("cases:create"), new_case_post(world.ams.location, **{field: value}))
+    response = client.post(reverse("cases:create"), registration_form(world.ams.location, **{field: value}))
     assert response.status_code == 200
     form = response.context["person_form"]
     assert str(message) in form.errors[field]
@@ -71,18 +67,8 @@ def test_form_gives_field_level_dutch_messages_and_keeps_input(client, world, fi
 
 def test_duplicate_v_number_on_the_person_form_is_a_field_error(client, world):
     PersonFactory(v_number="1234567890")
-    case = world.ams.assigned
     client.force_login(world.ams.users[Role.CASEMANAGER])
-    person = case.person
-    response = client.post(
-        reverse("cases:person-edit", args=[case.pk]),
-        {
-            "version": person.version,
-            "v_number": "1234567890",
-            "family_name": person.family_name,
-            "given_names": person.given_names,
-        },
-    )
+    response = edit_person(client, world.ams.assigned, v_number="1234567890")
     assert "Er is al een persoon met dit V-nummer." in response.context["form"].errors["v_number"]
 
 
@@ -170,20 +156,10 @@ def test_stale_version_changes_nothing(client, world):
 
 
 def test_person_edit_page_saves_through_the_service(client, world):
-    case = world.ams.assigned
+    person = world.ams.assigned.person
     client.force_login(world.ams.users[Role.CASEMANAGER])
-    person = case.person
-    response = client.post(
-        reverse("cases:person-edit", args=[case.pk]),
-        {
-            "version": person.version,
-            "v_number": person.v_number,
-            "family_name": "Gewijzigd",
-            "given_names": person.given_names,
-            "birth_date": "1985-06-15",
-            "sex": "f",
-            "nationality": "NG",
-        },
+    response = edit_person(
+        client, world.ams.assigned, family_name="Gewijzigd", birth_date="1985-06-15", sex="f", nationality="NG"
     )
     assert response.status_code == 302
     person.refresh_from_db()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import json
 
 import pytest
 
@@ -22,6 +21,7 @@ from lvv.audit.models import AccessLogEntry
 from procedures import importing
 from procedures import services as procedure_services
 from procedures.models import Application, DeparturePlan, DepartureStep
+from tests.cases.import_helpers import jsonl
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,10 +62,6 @@ V2 = {
     "person": {"family_name": "Okafor", "given_names": "Amaka", "birth_date": "1990-02-03"},
     "events": V2_EVENTS,
 }
-
-
-def jsonl(*lines) -> bytes:
-    return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in lines).encode("utf-8")
 
 
 def v2(events=None, **changes) -> dict:
