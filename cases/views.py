@@ -52,9 +52,9 @@ from cases.workflow import State
 from lvv import errors, pages, stored_text
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import Action, Origin, record
 from lvv.lists.export import export_response
-from lvv.lists.listing import RESERVED, SORT_PARAM, Listing
+from lvv.lists.listing import RESERVED, SORT_PARAM, Listing, query_without
 from lvv.params import bounded_int
 
 
@@ -66,25 +66,11 @@ def _changeable_case(request, pk) -> Case:
     return case
 
 
-def not_found(request, object_type: str, object_id, message="", *, origin: Origin | None = None) -> Http404:
-    """The 404 for an object that is absent or hidden from the user, its look-up logged as
-    refused (``object_type`` as the access log names it, e.g. ``"cases.note"``)."""
-    services.record_refusal(
-        acting_user=request.user,
-        origin=origin or Origin.from_request(request),
-        action=Action.VIEW,
-        object_type=object_type,
-        object_id=object_id,
-        result=Result.DENIED,
-    )
-    return Http404(message) if message else Http404()
-
-
 def _visible_case_or_404(request, pk) -> Case:
     try:
         return selectors.get_visible_case(request.user, pk)
     except Case.DoesNotExist:
-        raise not_found(request, "cases.case", pk, _("Deze casus bestaat niet of u hebt er geen toegang toe."))
+        raise pages.not_found(request, object_type="cases.case", object_id=pk) from None
 
 
 @login_required
@@ -114,15 +100,13 @@ def case_list(request):
         object_type="cases.case",
         detail={"filters": {k: v for k, v in data.items() if k != "page" and v}, "count": paginator.count},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "cases/case_list.html",
         {
             "filter": case_filter,
             "page": page,
-            "query": query.urlencode(),
+            "query": query_without(request.GET, "page"),
             "can_register": policy.may_register(request.user),
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "mine", SORT_PARAM)),
             "listing": listing,

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases import selectors, services
 from cases.forms import DOCUMENT_ADDED, DocumentForm
 from cases.models import Case, Document
-from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404, not_found
+from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404
 from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
@@ -31,7 +31,6 @@ from lvv.params import bounded_int
 logger = logging.getLogger(__name__)
 
 DOCUMENTS_PER_PAGE = 10
-DOCUMENT_NOT_FOUND = gettext_lazy("Dit document bestaat niet of u hebt er geen toegang toe.")
 FILE_UNAVAILABLE = gettext_lazy("Het bestand van dit document is niet beschikbaar.")
 
 
@@ -94,13 +93,13 @@ def document_attempt(case: Case, confidentiality: str) -> errors.Attempt:
     return errors.creating("cases.document", case=case.pk, confidentiality=confidentiality)
 
 
-def visible_document_or_404(request, case: Case, document_pk, *, origin: Origin) -> Document:
+def visible_document_or_404(request, case: Case, document_pk) -> Document:
     """The document of the case as the user may see it; 404 (the look-up logged as refused)
     otherwise: absent, of another case, or special without the permission."""
     try:
         return selectors.get_visible_document(request.user, case, document_pk)
     except Document.DoesNotExist:
-        raise not_found(request, "cases.document", document_pk, DOCUMENT_NOT_FOUND, origin=origin) from None
+        raise pages.not_found(request, object_type="cases.document", object_id=document_pk) from None
 
 
 def file_response(document: Document) -> FileResponse:
@@ -128,7 +127,7 @@ def document_download(request, pk, document_pk):
     """Download one document: access checked (404 otherwise), the download logged."""
     origin = Origin.from_request(request)
     case = _visible_case_or_404(request, pk)
-    document = visible_document_or_404(request, case, document_pk, origin=origin)
+    document = visible_document_or_404(request, case, document_pk)
     response = file_response(document)
     record(actor=request.user, action=Action.EXPORT, obj=document, origin=origin, detail={"case": case.pk})
     return response

@@ -14,14 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import push_url
 
 from cases import selectors, services
 from cases.forms import NOTE_ADDED, NOTE_CORRECTION_ADDED, NoteForm
 from cases.models import Case, Note, NoteKind
-from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404, not_found
+from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404
 from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
@@ -152,8 +151,7 @@ def note_detail(request, pk, note_pk):
     try:
         note = selectors.get_visible_note(user, case, note_pk, special=special)
     except Note.DoesNotExist:
-        message = _("Deze notitie bestaat niet of u hebt er geen toegang toe.")
-        raise not_found(request, "cases.note", note_pk, message, origin=origin) from None
+        raise pages.not_found(request, object_type="cases.note", object_id=note_pk) from None
     initial = {"written_on": note.written_on, "kind": note.kind, "confidentiality": note.confidentiality}
     form = NoteForm(request.POST or None, special=special, initial=initial)
     status = 200

@@ -14,13 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import selectors, services
 from cases.forms import HANDED_OVER, HandOverForm, owner_label
 from cases.models import Case, OwnerRole
-from cases.views import _page_case_or_404, _render_case_page, not_found
+from cases.views import _page_case_or_404, _render_case_page
 from lvv import errors, pages
 from lvv.access import policy
 from lvv.audit.log import Action, Origin, record
@@ -126,8 +125,7 @@ def person_detail(request, person_pk):
     origin = Origin.from_request(request)
     cases = list(selectors.person_cases(user, person_pk)) if policy.sees_persons(user) else []
     if not cases:
-        message = _("Deze persoon bestaat niet of u hebt er geen toegang toe.")
-        raise not_found(request, "cases.person", person_pk, message, origin=origin)
+        raise pages.not_found(request, object_type="cases.person", object_id=person_pk)
     person = cases[0].person
     special = policy.SpecialCategoryChecker(user, cases)
     special_cases = {case.pk for case in cases if special(case)}

@@ -14,7 +14,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,10 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import selectors as case_selectors
 from cases.models import Case
-from cases.views import not_found
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import Action, Origin, record
+from lvv.lists.listing import query_without
 from procedures import forms, selectors, services
 from procedures.models import Application
 
@@ -52,8 +51,7 @@ def _case_or_404(request, pk) -> Case:
     try:
         return case_selectors.get_visible_case(request.user, pk)
     except Case.DoesNotExist:
-        message = _("Deze casus bestaat niet of u hebt er geen toegang toe.")
-        raise not_found(request, "cases.case", pk, message) from None
+        raise pages.not_found(request, object_type="cases.case", object_id=pk) from None
 
 
 def _case_url(case: Case) -> str:
@@ -109,7 +107,7 @@ def _application_or_404(request, case: Case, application_pk) -> Application:
     try:
         return selectors.get_visible_application(request.user, case, application_pk)
     except Application.DoesNotExist:
-        raise not_found(request, "procedures.application", application_pk) from None
+        raise pages.not_found(request, object_type="procedures.application", object_id=application_pk) from None
 
 
 @login_required
@@ -208,14 +206,7 @@ def departures(request):
     """The departures planned in the coming weeks, of the open cases the user may see (the
     current plan of each case), soonest first, a page at a time."""
     if not policy.sees_persons(request.user):
-        record(
-            actor=request.user,
-            action=Action.LIST,
-            result=Result.DENIED,
-            origin=_origin(request),
-            object_type="procedures.departureplan",
-        )
-        raise Http404
+        raise pages.not_found(request, action=Action.LIST, object_type="procedures.departureplan")
     form = forms.DeparturesFilterForm(request.GET or None)
     weeks = DEFAULT_WEEKS
     if form.is_bound and form.is_valid() and form.cleaned_data["weeks"]:
@@ -231,10 +222,15 @@ def departures(request):
         object_type="procedures.departureplan",
         detail={"weeks": weeks, "page": page.number, "count": page.paginator.count},
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "procedures/departures.html",
-        {"form": form, "page": page, "weeks": weeks, "today": today, "end": end, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "weeks": weeks,
+            "today": today,
+            "end": end,
+            "query": query_without(request.GET, "page"),
+        },
     )
