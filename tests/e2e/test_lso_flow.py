@@ -12,28 +12,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from lso import services
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
-from tests.conftest import PASSWORD
+from tests.e2e.browser import assert_accessible, label, log_in
 from tests.factories import CaseFactory
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def label(text: str) -> re.Pattern:
-    return re.compile(rf"^{re.escape(text)}( \*)?$")
-
-
-def assert_accessible(page: Page, name: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, f"axe on the {name}:\n{results.generate_report()}"
 
 
 def shot(page: Page, name: str) -> None:
@@ -50,11 +38,7 @@ def test_chair_builds_publishes_packs_and_minutes(world, live_server, page: Page
     )
     chair = ams.users[Role.LSO_CHAIR]
 
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Gebruikersnaam").fill(chair.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
+    log_in(page, base, chair.username)
     assert_accessible(page, "work queue")
 
     # The meetings list, then a new meeting today.

@@ -6,33 +6,18 @@ page. axe (WCAG 2.1 A/AA) runs on each state."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from lso import presenters, services
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
-from tests.conftest import PASSWORD
+from tests.e2e.browser import assert_accessible, log_in
 from tests.factories import CaseFactory
 from tests.lso.helpers import meeting_for
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PER_PAGE = 3
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def assert_accessible(page: Page, name: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, f"axe on the {name}:\n{results.generate_report()}"
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
 
 
 def test_more_suggestions_by_keyboard_and_without_javascript(

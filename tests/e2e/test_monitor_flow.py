@@ -14,14 +14,11 @@ import io
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from monitor.models import ExportJob, ExportStatus, Snapshot
-from tests.conftest import PASSWORD
+from tests.e2e.browser import assert_accessible, log_in
 from tests.monitor.builders import DAY, D, build
-
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,11 +26,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def assert_accessible(page: Page, name: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, f"axe on the {name}:\n{results.generate_report()}"
 
 
 def shot(page: Page, name: str) -> None:
@@ -47,11 +39,7 @@ def test_the_bureau_reads_the_monitor_and_downloads_a_csv(world, live_server, pa
     for n in range(6):
         build(world.rot.location, sheltered=D - (20 + n) * DAY, scenarios=[(D - 2 * DAY, "departure")])
 
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Gebruikersnaam").fill(world.bureau.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
+    log_in(page, base, world.bureau.username)
 
     # The monitor from the main navigation; today's figures first.
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Monitor").click()

@@ -9,23 +9,15 @@ page. axe (WCAG 2.1 A/AA) runs on every page. Screenshots go to /tmp/e2e-owners-
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from cases import services
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
-from tests.conftest import PASSWORD
+from tests.e2e.browser import assert_accessible, log_in
 from tests.factories import UserFactory
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def assert_accessible(page: Page, name: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, f"axe on the {name}:\n{results.generate_report()}"
 
 
 def shot(page: Page, name: str) -> None:
@@ -49,10 +41,7 @@ def test_hand_over_and_the_person_page(world, live_server, page: Page):
     services.hand_over(acting_user=manager, origin=COMMAND, case=case, role="case_manager", to_user=manager)
     person = case.person
 
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Gebruikersnaam").fill(manager.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
+    log_in(page, base, manager.username)
     expect(page.get_by_test_id("work-mine-case")).to_have_count(1)
     assert_accessible(page, "work queue with my cases")
 

@@ -14,7 +14,9 @@ from playwright.sync_api import Page, expect
 
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND, record
-from tests.e2e.test_trajectory_flow import PASSWORD, assert_accessible, log_in
+from tests.conftest import PASSWORD
+from tests.e2e.browser import assert_accessible
+from tests.e2e.test_trajectory_flow import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -14,28 +14,16 @@ import datetime
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
 from cases.models import Case
 from lvv.accounts.models import Role
-from tests.conftest import PASSWORD
-
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+from tests.e2e import browser
+from tests.e2e.browser import assert_accessible, label
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def label(text: str) -> re.Pattern:
-    """A field's label, with or without the required-field asterisk after it."""
-    return re.compile(rf"^{re.escape(text)}( \*)?$")
-
-
-def assert_accessible(page: Page, name: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, f"axe on the {name}:\n{results.generate_report()}"
 
 
 def shot(page: Page, name: str) -> None:
@@ -43,11 +31,8 @@ def shot(page: Page, name: str) -> None:
 
 
 def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
+    """Log in and check the work queue (the home page) with axe."""
+    browser.log_in(page, base, username)
     assert_accessible(page, f"work queue of {username}")
 
 

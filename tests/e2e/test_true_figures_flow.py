@@ -20,7 +20,8 @@ from cases.models import Case, MatchRequest
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
-from tests.e2e.test_trajectory_flow import assert_accessible, label, log_in, log_out
+from tests.e2e.browser import assert_accessible, label
+from tests.e2e.test_trajectory_flow import log_in, log_out
 from tests.factories import CaseFactory, PersonFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
