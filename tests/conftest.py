@@ -4,6 +4,7 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from lvv.accounts.models import Role
@@ -74,6 +75,26 @@ def ngo(world):
     """The NGO guide ``world.ams.assigned`` is assigned to: sees the case, not its
     special-category data."""
     return world.ams.users[Role.NGO]
+
+
+@pytest.fixture
+def dutch():
+    """Texts built outside a request follow the active language: Dutch, whatever ran before
+    (for modules that compare texts: ``pytest.mark.usefixtures("dutch")``)."""
+    with translation.override("nl"):
+        yield
+
+
+@pytest.fixture
+def ams():
+    """The Amsterdam location alone (360 places), for the monitor's figures."""
+    return LocationFactory(slug="amsterdam", places=360)
+
+
+@pytest.fixture
+def rot():
+    """The Rotterdam location alone (117 places), for the monitor's figures."""
+    return LocationFactory(slug="rotterdam", places=117)
 
 
 @pytest.fixture

@@ -3,41 +3,19 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
-from cases import services
-from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
-from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
+from tests.cases.inbox_helpers import requested
 from tests.factories import CaseFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
 
-@pytest.fixture(autouse=True)
-def dutch():
-    """Texts built outside a request follow the active language: Dutch, whatever ran before."""
-    with translation.override("nl"):
-        yield
-
-
-REGISTERED = datetime.date(2020, 1, 6)
 LIST = "/api/v1/inbox/"
-
-
-def requested(lvv, n=1):
-    cases = []
-    for _ in range(n):
-        case = CaseFactory(location=lvv.location, admitted=True)
-        services.request_dossier(acting_user=SYSTEM, origin=COMMAND, case=case, on=REGISTERED)
-        cases.append(case)
-    return cases
 
 
 def test_the_users_inboxes_with_their_counts(api_client, world):

@@ -11,43 +11,25 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cases import inboxes, notifications, services
 from cases.models import Notification
-from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
+from tests.cases.inbox_helpers import REGISTERED, requested
 from tests.factories import CaseFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
 
-@pytest.fixture(autouse=True)
-def dutch():
-    """Texts built outside a request follow the active language: Dutch, whatever ran before."""
-    with translation.override("nl"):
-        yield
-
-
-REGISTERED = datetime.date(2020, 1, 6)
 HOME = reverse("home")
 OVERVIEW = reverse("inbox:overview")
 
 
 def detail(key: str) -> str:
     return reverse("inbox:detail", args=[key])
-
-
-def requested(lvv, n: int = 1, **kwargs) -> list:
-    """``n`` admitted cases of ``lvv`` whose dossier the case worker requested."""
-    cases = []
-    for _ in range(n):
-        case = CaseFactory(location=lvv.location, admitted=True, **kwargs)
-        services.request_dossier(acting_user=SYSTEM, origin=COMMAND, case=case, on=REGISTERED)
-        cases.append(case)
-    return cases
 
 
 def test_home_shows_each_inbox_with_its_count_items_and_empty_state(client, world):

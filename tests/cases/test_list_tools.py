@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from cases import services
 from cases.models import Case, CaseType
@@ -21,7 +20,7 @@ from lvv.audit.models import AccessLogEntry, Action
 from tests.factories import CaseFactory, PersonFactory
 from tests.list_helpers import csv_rows, export_rows, xlsx_sheet
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
 LIST = reverse("cases:list")
 CASE_HEADERS = [
@@ -35,12 +34,6 @@ CASE_HEADERS = [
     "Soort termijn",
     "Geregistreerd",
 ]
-
-
-@pytest.fixture(autouse=True)
-def dutch():
-    with translation.override("nl"):
-        yield
 
 
 def named(lvv, family_name: str, v_number: str, **kwargs):

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from lvv.accounts.models import Role
 from lvv.lists import services
 from lvv.lists.models import SavedFilter
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
 SAVE = reverse("lists:save-filter")
 LIST = reverse("cases:list")
-
-
-@pytest.fixture(autouse=True)
-def dutch():
-    with translation.override("nl"):
-        yield
 
 
 def save(client, name="Wachtlijst Amsterdam", query="state=waiting&location=amsterdam&sort=-name&page=3", **extra):

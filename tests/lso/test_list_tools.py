@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from lso import services
 from lvv.accounts.models import Role
@@ -20,17 +19,11 @@ from tests.factories import CaseFactory, PersonFactory
 from tests.list_helpers import csv_rows, export_rows, xlsx_sheet
 from tests.lso.helpers import meeting_for, published, today
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
 MEETINGS = reverse("lso:meeting-list")
 QUEUE = reverse("lso:review-queue")
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def dutch():
-    with translation.override("nl"):
-        yield
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from cases import services
 from cases.models import Case
 from lvv.access.policy import SYSTEM
 from lvv.audit.log import COMMAND
+from monitor.figures import figures
 from tests.factories import CaseFactory, PersonFactory
 
 D = datetime.date(2020, 6, 15)  # the reference date of most tests (a Monday)
@@ -109,3 +110,8 @@ def build(
         case = services.confirm_outflow(**kw, case=case, on=confirmed)
     case.refresh_from_db()
     return case
+
+
+def at(day: datetime.date, *locations) -> dict:
+    """The monitor's figures on ``day``: of the locations given, or of all."""
+    return figures(day, list(locations) if locations else None)

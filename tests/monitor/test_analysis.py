@@ -18,16 +18,6 @@ from tests.monitor.builders import DAY, D, build
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def ams():
-    return LocationFactory(slug="amsterdam", places=360)
-
-
-@pytest.fixture
-def rot():
-    return LocationFactory(slug="rotterdam", places=117)
-
-
 # --- trends --------------------------------------------------------------------------------
 
 

@@ -7,25 +7,11 @@ import datetime
 import pytest
 
 from lvv.partners.models import LocationCapacity
-from monitor.figures import FIGURE_KEYS, empty_location, figures, flatten, unflatten
-from tests.factories import LocationFactory, PersonFactory
-from tests.monitor.builders import DAY, D, build
+from monitor.figures import FIGURE_KEYS, empty_location, flatten, unflatten
+from tests.factories import PersonFactory
+from tests.monitor.builders import DAY, D, at, build
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ams():
-    return LocationFactory(slug="amsterdam", places=360)
-
-
-@pytest.fixture
-def rot():
-    return LocationFactory(slug="rotterdam", places=117)
-
-
-def at(day, *locations):
-    return figures(day, list(locations) if locations else None)
 
 
 def test_every_key_is_present_and_zero_without_cases(ams, rot):
