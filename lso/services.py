@@ -83,6 +83,7 @@ from lvv.services import (
     TEXT_REQUIRED,
     check_version,
     locked_visible,
+    mark_done,
     not_future,
     required_text,
     save_next_version,
@@ -973,13 +974,8 @@ def mark_action_done(*, acting_user: Actor, origin: Origin, action: Action, on: 
     )
     if not owner:
         raise PermissionDenied(str(NOT_ACTION_OWNER))
-    if locked.done_on:
-        raise ValidationError({"__all__": ACTION_ALREADY_DONE})
-    on = not_future(on)
     agreed_on = locked.item.meeting.date if locked.item else timezone.localtime(locked.created_at).date()
-    not_before(on, agreed_on)
-    locked.done_on, locked.done_by = on, user_or_none(acting_user)
-    locked.save(update_fields=["done_on", "done_by"])
+    on = mark_done(locked, acting_user, on, not_before_date=agreed_on, already_done=ACTION_ALREADY_DONE)
     add_event(
         locked.case,
         EventType.ACTION_DONE,

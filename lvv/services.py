@@ -17,7 +17,7 @@ from lvv.access import policy
 from lvv.access.policy import Actor
 from lvv.accounts.models import User
 from lvv.errors import NotVisibleError, StaleVersionError
-from lvv.params import check_dates
+from lvv.params import check_dates, not_before
 from lvv.text import TEXT_MAX, check_text
 
 DATE_IN_FUTURE = _("Deze datum ligt in de toekomst.")
@@ -71,6 +71,26 @@ def not_future(on: datetime.date | None, field: str = "on") -> datetime.date:
     if on > today:
         raise ValidationError({field: DATE_IN_FUTURE})
     check_dates(**{field: on})
+    return on
+
+
+def mark_done(
+    row: Model,
+    acting_user: Actor,
+    on: datetime.date | None,
+    *,
+    not_before_date: datetime.date,
+    already_done: str | Promise,
+) -> datetime.date:
+    """Record that ``row`` (a locked action or task, with ``done_on`` and ``done_by``) was done
+    on ``on`` (default today) by the acting user: once, not in the future and not before
+    ``not_before_date``. Returns the day."""
+    if row.done_on:  # type: ignore[attr-defined]
+        raise ValidationError({"__all__": already_done})
+    on = not_future(on)
+    not_before(on, not_before_date)
+    row.done_on, row.done_by = on, user_or_none(acting_user)  # type: ignore[attr-defined]
+    row.save(update_fields=["done_on", "done_by"])
     return on
 
 

@@ -40,7 +40,15 @@ from lvv.audit.log import Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates, not_before
 from lvv.partners.models import Location, Organisation, OrganisationKind
-from lvv.services import check_version, locked_visible, not_future, required_text, save_next_version, user_or_none
+from lvv.services import (
+    check_version,
+    locked_visible,
+    mark_done,
+    not_future,
+    required_text,
+    save_next_version,
+    user_or_none,
+)
 from lvv.text import check_text, column_length
 from mrt import selectors
 from mrt.models import Advice, Escalation, EscalationStatus, MrtSession, Position, PreparationTask
@@ -230,12 +238,7 @@ def complete_preparation_task(
     owner = locked.owner_organisation_id == getattr(acting_user, "organisation_id", None)
     if not (owner or can_coordinate(acting_user, location)):
         raise PermissionDenied(str(NOT_TASK_OWNER))
-    if locked.done_on:
-        raise ValidationError({"__all__": TASK_ALREADY_DONE})
-    on = not_future(on)
-    not_before(on, locked.escalation.escalated_on)
-    locked.done_on, locked.done_by = on, user_or_none(acting_user)
-    locked.save(update_fields=["done_on", "done_by"])
+    mark_done(locked, acting_user, on, not_before_date=locked.escalation.escalated_on, already_done=TASK_ALREADY_DONE)
     record(
         actor=acting_user,
         action=AuditAction.UPDATE,
