@@ -44,7 +44,7 @@ from mrt import services as mrt_services
 from mrt.models import Advice, Escalation, MrtSession, PreparationTask
 from tests.factories import CaseFactory
 from tests.lso.helpers import published, sheltered_case, today
-from tests.mrt.test_escalation_flow import escalated
+from tests.mrt.helpers import escalated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from lvv.audit.log import COMMAND
 from mrt.models import Escalation
 from tests.factories import CaseFactory, PersonFactory
 from tests.lso.helpers import meeting_for, sheltered_case, today
-from tests.mrt.test_pages import escalated
+from tests.mrt.helpers import escalate
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +67,8 @@ def test_meetings_and_escalations_order_by_the_list_keys(api_client, world):
     assert ids(api_client, f"{BASE}/meetings/", ordering="-date") == [late.pk, early.pk]
     assert api_client.get(f"{BASE}/meetings/", {"ordering": "place"}).status_code == 400
 
-    first = escalated(ams, sheltered_case(ams, person=PersonFactory(family_name="Zuid")))
-    second = escalated(ams, sheltered_case(ams, person=PersonFactory(family_name="Noord")))
+    first = escalate(ams, sheltered_case(ams, person=PersonFactory(family_name="Zuid")))
+    second = escalate(ams, sheltered_case(ams, person=PersonFactory(family_name="Noord")))
     Escalation.objects.filter(pk=first.pk).update(escalated_on=datetime.date(2024, 1, 1))
     Escalation.objects.filter(pk=second.pk).update(escalated_on=datetime.date(2024, 2, 1))
     url = f"{BASE}/escalations/"

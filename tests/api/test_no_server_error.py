@@ -27,7 +27,7 @@ from lvv.text import TEXT_MAX
 from mrt import services as mrt_services
 from tests.cases.test_import import jsonl, line
 from tests.lso.helpers import meeting_for, sheltered_case
-from tests.mrt.test_escalation_flow import escalated
+from tests.mrt.helpers import escalated
 
 pytestmark = pytest.mark.django_db
 

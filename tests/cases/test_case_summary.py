@@ -16,14 +16,14 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from cases import selectors, services, summary
-from cases.models import Case, CaseType, Confidentiality, Direction, NoteKind, Route
-from lso import services as lso_services
+from cases.models import Case, CaseType, Confidentiality, Direction, Route
 from lso.models import Decision
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND, Action
 from lvv.audit.models import AccessLogEntry
 from tests.cases.document_helpers import add
-from tests.lso.helpers import chair, published, sheltered_case
+from tests.cases.note_helpers import add_note
+from tests.lso.helpers import discussed, sheltered_case
 from tests.users import OUTSIDERS, fresh, outsiders, with_special
 
 pytestmark = pytest.mark.django_db
@@ -60,23 +60,8 @@ def file_case(world):
         case_types=[CaseType.MEDICAL, CaseType.FAMILY],
         prior_departure_procedures=None,
     )
-    services.add_note(
-        acting_user=manager,
-        origin=COMMAND,
-        case=case,
-        written_on=timezone.localdate(),
-        kind=NoteKind.CONVERSATION,
-        text=NORMAL_NOTE,
-    )
-    services.add_note(
-        acting_user=manager,
-        origin=COMMAND,
-        case=case,
-        written_on=timezone.localdate(),
-        kind=NoteKind.CONVERSATION,
-        text=SPECIAL_NOTE,
-        confidentiality=Confidentiality.SPECIAL,
-    )
+    add_note(manager, case, NORMAL_NOTE)
+    add_note(manager, case, SPECIAL_NOTE, confidentiality=Confidentiality.SPECIAL)
     add(manager, case, title=NORMAL_DOCUMENT)
     add(manager, case, title=SPECIAL_DOCUMENT, kind="medical_letter", confidentiality=Confidentiality.SPECIAL)
     return Case.objects.get(pk=case.pk)
@@ -147,20 +132,18 @@ def test_the_lso_outcome_and_the_steps_are_in_the_summary(world):
     ams = world.ams
     manager = ams.users[Role.CASEMANAGER]
     case = sheltered_case(ams)
-    meeting = published(ams, [case])
-    lso_services.record_outcome(
-        acting_user=chair(ams),
-        origin=COMMAND,
-        item=meeting.items.get(),
-        decision=Decision.SCENARIO,
+    discussed(
+        ams,
+        case,
+        Decision.SCENARIO,
         direction=Direction.DEPARTURE,
         route=Route.RETURN_TO_ORIGIN,
         notes="Terugkeer voorbereiden.",
     )
     case = selectors.case_for_page(manager, case.pk)
     context = summary.summary_context(manager, case, special=False)
-    [discussed] = context["meetings"]
-    assert discussed["details"] == f"{Decision.SCENARIO.label}; Terugkeer voorbereiden."
+    [meeting] = context["meetings"]
+    assert meeting["details"] == f"{Decision.SCENARIO.label}; Terugkeer voorbereiden."
     assert [scenario.direction for scenario in context["scenarios"]] == [Direction.DEPARTURE]
     steps = [str(step["label"]) for step in context["trajectory"]]
     assert steps[0] == "aangemeld" and "in de opvang" in steps
@@ -186,13 +169,6 @@ def test_the_summary_runs_a_fixed_number_of_queries(client, world, file_case):
 
     few = queries()
     for n in range(6):
-        services.add_note(
-            acting_user=reader,
-            origin=COMMAND,
-            case=file_case,
-            written_on=timezone.localdate() - datetime.timedelta(days=n),
-            kind=NoteKind.CONVERSATION,
-            text=f"Notitie {n}",
-        )
+        add_note(reader, file_case, f"Notitie {n}", written_on=timezone.localdate() - datetime.timedelta(days=n))
         add(reader, file_case, title=f"Bijlage {n}")
     assert queries() == few

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import translation
 from guardian.shortcuts import assign_perm
 
 from cases import inboxes, services
@@ -19,16 +18,10 @@ from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from mrt import services as mrt_services
 from tests.factories import CaseFactory, UserFactory
-from tests.lso.helpers import chair, published, today
+from tests.lso.helpers import chair, discussed, published, today
+from tests.mrt.helpers import escalate
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def dutch():
-    """Texts built outside a request follow the active language: Dutch, whatever ran before."""
-    with translation.override("nl"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
 
 REGISTERED = datetime.date(2020, 1, 6)
@@ -335,37 +328,21 @@ def test_a_request_or_a_dtv_flag_waits_for_the_chair_until_on_the_agenda(world, 
         acting_user=lso_chair, origin=COMMAND, item=meeting.items.get(), decision=Decision.POSTPONE
     )
     assert sorted(keys(lso_chair, "lso_prepare")) == sorted([case.pk, flagged.pk])  # postponed: back
-    meeting = published(ams, [case], date=today())
-    lso_services.record_outcome(
-        acting_user=lso_chair,
-        origin=COMMAND,
-        item=meeting.items.get(),
-        decision=Decision.ACTIONS,
+    discussed(
+        ams,
+        case,
+        Decision.ACTIONS,
+        date=today(),
         actions=[{"description": "Bellen.", "owner_organisation": ams.ngo_a, "due_on": today()}],
     )
     assert keys(lso_chair, "lso_prepare") == [flagged.pk]  # discussed: done
-
-
-def _escalated(lvv, case):
-    meeting = published(lvv, [case])
-    lso_services.record_outcome(
-        acting_user=chair(lvv),
-        origin=COMMAND,
-        item=meeting.items.get(),
-        decision=Decision.ESCALATE,
-        escalation_reason="complexity",
-        escalation_question="Welke richting?",
-    )
-    from mrt.models import Escalation
-
-    return Escalation.objects.get(case=case)
 
 
 def test_mrt_advice_waits_for_the_lso_until_it_is_dealt_with(world, django_capture_on_commit_callbacks):
     ams = world.ams
     lso_chair, dtv = chair(ams), ams.users[Role.DTV]
     case = CaseFactory(location=ams.location, assigned_ngo=ams.ngo_a, sheltered=True)
-    escalation = _escalated(ams, case)
+    escalation = escalate(ams, case)
     assert keys(lso_chair, "lso_mrt_advice") == []
     with django_capture_on_commit_callbacks(execute=True):
         mrt_services.give_advice(
@@ -391,21 +368,9 @@ def test_mrt_advice_waits_for_the_lso_until_it_is_dealt_with(world, django_captu
     assert keys(world.rot.users[Role.LSO_CHAIR], "lso_mrt_advice") == []
 
     # Putting it on the agenda, or postponing it, does not deal with it; the outcome does.
-    meeting = published(ams, [case])
-    lso_services.record_outcome(
-        acting_user=lso_chair, origin=COMMAND, item=meeting.items.get(), decision=Decision.POSTPONE
-    )
+    discussed(ams, case, Decision.POSTPONE)
     assert keys(lso_chair, "lso_mrt_advice") == [case.pk]
-    meeting = published(ams, [case])
-    lso_services.record_outcome(
-        acting_user=lso_chair,
-        origin=COMMAND,
-        item=meeting.items.get(),
-        decision=Decision.SCENARIO,
-        direction="departure",
-        route="return_to_origin",
-        advice_followed=True,
-    )
+    discussed(ams, case, Decision.SCENARIO, direction="departure", route="return_to_origin", advice_followed=True)
     assert keys(lso_chair, "lso_mrt_advice") == []
 
 

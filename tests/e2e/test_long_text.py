@@ -17,7 +17,7 @@ from lvv.text import TEXT_MAX
 from mrt import services as mrt_services
 from tests.conftest import PASSWORD
 from tests.lso.helpers import chair, published, sheltered_case
-from tests.mrt.test_escalation_flow import escalated
+from tests.mrt.helpers import escalated
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

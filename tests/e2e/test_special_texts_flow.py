@@ -17,10 +17,10 @@ from lso import confidential
 from lso.models import PreparationNote, ReviewNote
 from lvv.accounts.models import Role
 from mrt.models import Advice
-from tests.conftest import PASSWORD
-from tests.e2e.test_lso_flow import assert_accessible, label
+from tests.e2e import browser
+from tests.e2e.browser import assert_accessible, label
 from tests.lso.helpers import published, sheltered_case
-from tests.mrt.test_pages import escalated
+from tests.mrt.helpers import escalate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -36,11 +36,7 @@ def shot(page: Page, name: str) -> None:
 
 def log_in(page: Page, base: str, user) -> None:
     page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Gebruikersnaam").fill(user.username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
+    browser.log_in(page, base, user.username)
 
 
 def test_marking_and_withholding_special_texts(world, live_server, page: Page):
@@ -76,7 +72,7 @@ def test_marking_and_withholding_special_texts(world, live_server, page: Page):
     shot(page, "meeting-ngo")
 
     # The MRT's advice, its reasoning marked special by the case manager.
-    escalation = escalated(ams, sheltered_case(ams))
+    escalation = escalate(ams, sheltered_case(ams))
     log_in(page, base, manager)
     page.goto(base + reverse("mrt:escalation-detail", args=[escalation.pk]))
     form = page.get_by_role("form", name="Advies")

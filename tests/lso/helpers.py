@@ -43,6 +43,15 @@ def published(lvv, cases, *, date=None):
     return services.publish_meeting(acting_user=chair(lvv), origin=COMMAND, meeting=meeting, notify=False)
 
 
+def discussed(lvv, case, decision, *, date=None, **outcome):
+    """A published meeting of ``lvv`` that discussed ``case`` with the chair's ``decision``."""
+    meeting = published(lvv, [case], date=date)
+    services.record_outcome(
+        acting_user=chair(lvv), origin=COMMAND, item=meeting.items.get(), decision=decision, **outcome
+    )
+    return meeting
+
+
 def sheltered_case(lvv, **kwargs):
     return CaseFactory(location=lvv.location, assigned_ngo=lvv.ngo_a, sheltered=True, **kwargs)
 

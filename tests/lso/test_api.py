@@ -19,7 +19,7 @@ from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry, Result
 from tests.factories import CaseFactory
 from tests.lso.helpers import chair, meeting_for, published, sheltered_case, today
-from tests.mrt.test_escalation_flow import escalated
+from tests.mrt.helpers import escalated
 
 pytestmark = pytest.mark.django_db
 

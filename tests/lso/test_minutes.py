@@ -21,7 +21,7 @@ from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.factories import CaseFactory
-from tests.lso.helpers import chair, meeting_for, published, sheltered_case, today
+from tests.lso.helpers import chair, discussed, meeting_for, published, sheltered_case, today
 
 pytestmark = pytest.mark.django_db
 
@@ -252,14 +252,7 @@ def test_scenario_on_a_closed_case_is_refused_and_nothing_changes(world):
 def test_postpone_keeps_the_case_suggested(world):
     ams = world.ams
     case = CaseFactory(location=ams.location, assigned_ngo=ams.ngo_a, dossier_complete=True)
-    meeting = published(ams, [case])
-    services.record_outcome(
-        acting_user=chair(ams),
-        origin=COMMAND,
-        item=meeting.items.get(),
-        decision=Decision.POSTPONE,
-        notes="Tolk afwezig",
-    )
+    discussed(ams, case, Decision.POSTPONE, notes="Tolk afwezig")
     assert events(case, EventType.LSO_POSTPONED, EventType.LSO_DISCUSSED) == ["lso_postponed"]
     nxt = meeting_for(ams, date=today() + datetime.timedelta(days=14))
     assert case.pk in {s.case.pk for s in selectors.suggestions(nxt, chair(ams))}
@@ -366,14 +359,7 @@ def test_action_outside_a_meeting(world):
 def test_an_lso_decision_to_terminate_is_the_basis_of_a_forced_termination(world):
     ams = world.ams
     case = sheltered_case(ams)
-    meeting = published(ams, [case], date=today() - datetime.timedelta(days=20))
-    services.record_outcome(
-        acting_user=chair(ams),
-        origin=COMMAND,
-        item=meeting.items.get(),
-        decision=Decision.TERMINATE,
-        notes="Geen inzet",
-    )
+    discussed(ams, case, Decision.TERMINATE, date=today() - datetime.timedelta(days=20), notes="Geen inzet")
     warned = today() - datetime.timedelta(days=10)
     case = case_services.record_outflow(
         acting_user=ams.users[Role.CASEMANAGER],

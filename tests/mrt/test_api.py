@@ -13,7 +13,7 @@ from lvv.audit.models import AccessLogEntry, Result
 from mrt import services
 from mrt.models import Escalation, EscalationStatus
 from tests.lso.helpers import chair, published, sheltered_case, today
-from tests.mrt.test_escalation_flow import escalated
+from tests.mrt.helpers import escalated
 
 pytestmark = pytest.mark.django_db
 

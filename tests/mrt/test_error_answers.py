@@ -10,7 +10,7 @@ from lvv import errors
 from lvv.accounts.models import Role
 from mrt.models import Advice
 from tests.lso.helpers import chair
-from tests.mrt.test_escalation_flow import escalated
+from tests.mrt.helpers import escalated
 from tests.refusals import assert_same_refusal
 
 pytestmark = pytest.mark.django_db

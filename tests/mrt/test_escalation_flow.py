@@ -15,31 +15,11 @@ from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from monitor import figures
 from mrt import selectors, services
-from mrt.models import Escalation, EscalationStatus
-from tests.lso.helpers import chair, meeting_for, published, sheltered_case, today
+from mrt.models import EscalationStatus
+from tests.lso.helpers import chair, meeting_for, today
+from tests.mrt.helpers import escalated
 
 pytestmark = pytest.mark.django_db
-
-
-def escalated(lvv, case=None, *, reason="disagreement"):
-    """A case escalated by the LSO's minutes of a meeting today."""
-    case = case or sheltered_case(lvv)
-    meeting = published(lvv, [case])
-    positions = [
-        {"organisation": lvv.ngo_a, "text": "Verblijf via medische gronden is kansrijk."},
-        {"organisation": lvv.dtv, "text": "Vertrek is mogelijk; reisdocument is aangevraagd."},
-    ]
-    lso_services.record_outcome(
-        acting_user=chair(lvv),
-        origin=COMMAND,
-        item=meeting.items.get(),
-        decision=Decision.ESCALATE,
-        escalation_reason=reason,
-        escalation_question="Is vertrek of verblijf de realistische richting?",
-        agreed=reason != "disagreement",
-        positions=positions if reason == "disagreement" else [],
-    )
-    return case, Escalation.objects.get(case=case)
 
 
 def event_types(case):

@@ -10,7 +10,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from lvv.accounts.models import Role
 from lvv.lists import services as list_services
@@ -18,23 +17,17 @@ from mrt.models import Escalation
 from tests.factories import PersonFactory
 from tests.list_helpers import csv_rows, export_rows, xlsx_sheet
 from tests.lso.helpers import sheltered_case
-from tests.mrt.test_pages import escalated
+from tests.mrt.helpers import escalate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
 LIST = reverse("mrt:escalation-list")
 HEADERS = ["Casus", "Kenmerk", "LVV", "Voorgelegd op", "Reden", "Status", "Besproken in het LSO", "Advies uiterlijk"]
 
 
-@pytest.fixture(autouse=True)
-def dutch():
-    with translation.override("nl"):
-        yield
-
-
 def escalation_of(lvv, family_name: str, escalated_on: datetime.date) -> Escalation:
     case = sheltered_case(lvv, person=PersonFactory(family_name=family_name, given_names="Test"))
-    escalation = escalated(lvv, case)
+    escalation = escalate(lvv, case)
     # The day of the escalation as the scenario of the test needs it (a fixture's history).
     Escalation.objects.filter(pk=escalation.pk).update(
         escalated_on=escalated_on, advice_due_on=escalated_on + datetime.timedelta(days=42)

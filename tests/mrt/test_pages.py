@@ -6,33 +6,17 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lso import services as lso_services
-from lso.models import Decision, EscalationReason
 from lvv.accounts.models import Role
-from lvv.audit.log import COMMAND
-from mrt.models import Escalation, EscalationStatus
-from tests.lso.helpers import chair, published, sheltered_case
+from mrt.models import EscalationStatus
+from tests.lso.helpers import chair, sheltered_case
+from tests.mrt.helpers import escalate
 
 pytestmark = pytest.mark.django_db
 
 
-def escalated(lvv, case):
-    meeting = published(lvv, [case])
-    item = meeting.items.get()
-    lso_services.record_outcome(
-        acting_user=chair(lvv),
-        origin=COMMAND,
-        item=item,
-        decision=Decision.ESCALATE,
-        escalation_reason=EscalationReason.COMPLEXITY,
-        escalation_question="Welke route is haalbaar?",
-    )
-    return Escalation.objects.get(case=case)
-
-
 def test_escalation_to_advice_in_the_browser_pages(world, client, django_assert_max_num_queries):
     ams = world.ams
-    escalation = escalated(ams, sheltered_case(ams))
+    escalation = escalate(ams, sheltered_case(ams))
     client.force_login(ams.users[Role.IND])
     response = client.get(reverse("mrt:escalation-list"))
     assert response.status_code == 200 and len(response.context["tasks"]) == 1
@@ -65,7 +49,7 @@ def test_escalation_to_advice_in_the_browser_pages(world, client, django_assert_
 
 def test_session_form_plans_and_schedules(world, client):
     ams = world.ams
-    escalation = escalated(ams, ams.assigned)
+    escalation = escalate(ams, ams.assigned)
     client.force_login(ams.users[Role.CASEMANAGER])
     response = client.post(
         reverse("mrt:session", args=[escalation.pk]), {"session-date": escalation.escalated_on.isoformat()}
@@ -77,7 +61,7 @@ def test_session_form_plans_and_schedules(world, client):
 
 def test_access(world, client):
     ams = world.ams
-    escalation = escalated(ams, ams.unassigned)
+    escalation = escalate(ams, ams.unassigned)
     task = escalation.tasks.first()
     for user in (world.rot.users[Role.LSO_CHAIR], ams.users[Role.NGO], world.bureau):
         client.force_login(user)

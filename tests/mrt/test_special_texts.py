@@ -31,7 +31,7 @@ from tests.lso.test_special_texts import (
     readers_without,
     with_special,
 )
-from tests.mrt.test_escalation_flow import escalated
+from tests.mrt.helpers import escalated
 
 pytestmark = pytest.mark.django_db
 

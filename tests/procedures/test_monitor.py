@@ -29,26 +29,14 @@ from mrt import services as mrt_services
 from procedures import services
 from procedures.models import ApplicationKind
 from tests.factories import CaseFactory, LocationFactory, PersonFactory
-from tests.monitor.builders import DAY, D, build
+from tests.lso.helpers import sheltered_case
+from tests.monitor.builders import DAY, D, at, build
+from tests.mrt.helpers import escalated
 
 pytestmark = pytest.mark.django_db
 
 SYS = {"acting_user": SYSTEM, "origin": COMMAND}
 KINDS = [kind.value for kind in ApplicationKind]
-
-
-@pytest.fixture
-def ams():
-    return LocationFactory(slug="amsterdam", places=360)
-
-
-@pytest.fixture
-def rot():
-    return LocationFactory(slug="rotterdam", places=117)
-
-
-def at(day, *locations):
-    return figures(day, list(locations) if locations else None)
 
 
 def sheltered(location, *, on=D - 90 * DAY, **kwargs):
@@ -211,12 +199,10 @@ def test_a_case_discussed_twice_counts_once_and_a_bare_flag_never(ams):
 
 
 def test_the_mrts_own_advice_counts_from_the_day_it_was_given(world):
-    from tests.mrt.test_escalation_flow import escalated
-
     ams = world.ams
     today = timezone.localdate()
     case, escalation = escalated(ams, reason="complexity")
-    other, other_escalation = escalated(ams, sheltered_other(ams), reason="complexity")
+    other, other_escalation = escalated(ams, sheltered_case(ams), reason="complexity")
     mrt_services.give_advice(
         acting_user=ams.users[Role.CASEMANAGER],
         origin=COMMAND,
@@ -235,12 +221,6 @@ def test_the_mrts_own_advice_counts_from_the_day_it_was_given(world):
     assert at(today - DAY, ams.location)["total"]["mrt_no_durable_solution"] == 0  # the MRT after that D
     part = at(today, ams.location)["total"]
     assert (part["mrt_cases"], part["mrt_no_durable_solution"]) == (2, 1)
-
-
-def sheltered_other(lvv):
-    from tests.lso.helpers import sheltered_case
-
-    return sheltered_case(lvv)
 
 
 def test_the_total_is_the_sum_of_the_locations_for_the_new_keys(ams, rot):
