@@ -18,7 +18,7 @@ from typing import Any, ParamSpec, TypedDict, TypeVar, Unpack
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
@@ -80,7 +80,7 @@ from lvv.audit import log as audit_log
 from lvv.audit.log import Action, Origin, Result, record
 from lvv.errors import STALE_VERSION, NotVisibleError, StaleVersionError
 from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings, locations_of
-from lvv.services import DATE_IN_FUTURE, check_version, user_or_none
+from lvv.services import DATE_IN_FUTURE, check_version, locked_visible, required_text, save_next_version, user_or_none
 from lvv.text import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, check_text, column_length
 
 NOT_ALLOWED_LOCATION = _("U mag in deze LVV geen casussen registreren.")
@@ -113,18 +113,6 @@ def _may_edit_person(user: Actor, person: Person) -> bool:
     return cases.filter(location__in=editable).exists()
 
 
-_M = TypeVar("_M", bound=Model)
-
-
-def lock_visible(visible: QuerySet[_M], pk: Any) -> _M:
-    """The row ``pk`` of ``visible`` (what the user may see: a ``visible_to`` queryset),
-    locked until the transaction ends; ``NotVisibleError`` when it is not there."""
-    locked = visible.select_for_update(of=("self",)).filter(pk=pk).first()
-    if locked is None:
-        raise NotVisibleError
-    return locked
-
-
 @transaction.atomic
 def create_person(*, acting_user: Actor, origin: Origin, **fields: Any) -> Person:
     if not policy.editable_locations(acting_user).exists():
@@ -142,7 +130,7 @@ def create_person(*, acting_user: Actor, origin: Origin, **fields: Any) -> Perso
 def update_person(
     *, acting_user: Actor, origin: Origin, person: Person, expected_version: int | None, **changes: Any
 ) -> Person:
-    locked = lock_visible(Person.objects.visible_to(acting_user), person.pk)
+    locked = locked_visible(Person.objects.visible_to(acting_user), person.pk)
     if not _may_edit_person(acting_user, locked):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     check_version(locked, expected_version)
@@ -151,8 +139,7 @@ def update_person(
     changed = _apply(locked, changes)
     if changed:
         locked.full_clean()
-        locked.version += 1
-        locked.save()
+        save_next_version(locked)
         record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"fields": changed})
     return locked
 
@@ -500,7 +487,7 @@ def resolve_match_request(
 def update_case(
     *, acting_user: Actor, origin: Origin, case: Case, expected_version: int | None, **changes: Any
 ) -> Case:
-    locked = lock_visible(Case.objects.visible_to(acting_user), case.pk)
+    locked = locked_visible(Case.objects.visible_to(acting_user), case.pk)
     if not policy.can_change_case(acting_user, locked):
         raise PermissionDenied(NOT_ALLOWED_CHANGE)
     check_version(locked, expected_version)
@@ -517,8 +504,7 @@ def update_case(
             locked.ngo_guide = None
             changed.append("ngo_guide")
         locked.full_clean()
-        locked.version += 1
-        locked.save()
+        save_next_version(locked)
         if guide is not None:
             _end_ngo_guide(locked, acting_user, guide)
         record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"fields": changed})
@@ -666,7 +652,7 @@ def _locked_case(acting_user: Actor, case: Case, expected_version: int | None) -
         locked = batch.cases[case.pk]
         check_version(locked, expected_version)
         return locked
-    locked = lock_visible(Case.objects.visible_to(acting_user).select_related("location"), case.pk)
+    locked = locked_visible(Case.objects.visible_to(acting_user), case.pk, "location")
     check_version(locked, expected_version)
     if batch is not None:
         batch.cases[locked.pk] = locked
@@ -695,16 +681,6 @@ def _date(
 def _date_since_registration(on: datetime.date | None, case: Case) -> datetime.date:
     """A step's date (``_date``), not before the case's registration."""
     return _date(on, not_before=case.registered_on, what=str(_("de aanmelding")))
-
-
-def _required_text(value: str | None, field: str, *, required: Promise, limit: int) -> str:
-    """A text the step needs (a reason, a title): stripped, not blank (``required`` says
-    so), within ``limit``."""
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: required})
-    check_text(**{field: (value, limit)})
-    return value
 
 
 _P = ParamSpec("_P")
@@ -752,8 +728,7 @@ def history_batch() -> Iterator[None]:
 
 
 def _finish(case: Case, *, acting_user: Actor, origin: Origin, step_name: str, detail: dict | None = None) -> Case:
-    case.version += 1
-    case.save()
+    save_next_version(case)
     if _batch.get() is None:
         deadlines.recompute(case)
     record(
@@ -1206,7 +1181,7 @@ def pause_deadline(
     case, _step_ = _step("pause_deadline", acting_user, case, expected_version, key=kind)
     on = _date(on)
     deadline = case.deadlines.get(kind=kind, resolved_on__isnull=True)
-    reason = _required_text(reason, "reason", required=PAUSE_REASON_REQUIRED, limit=PAUSE_REASON_MAX)
+    reason = required_text(reason, "reason", PAUSE_REASON_REQUIRED, PAUSE_REASON_MAX)
     deadlines.pause(deadline, on=on, reason=reason)
     add_event(case, EventType.DEADLINE_PAUSED, on=on, actor=acting_user, summary=reason, data={"kind": kind})
     return _finish(case, acting_user=acting_user, origin=origin, step_name="pause_deadline")
@@ -1370,7 +1345,7 @@ def correct_outflow(
     changed outflow needs the chain partner's confirmation again; a dispute is answered."""
     case, _step_ = _step("correct_outflow", acting_user, case, expected_version)
     _pick(procedure, TERMINATION_FIELDS)
-    reason = _required_text(reason, "reason", required=CORRECTION_REASON_REQUIRED, limit=SHORT_TEXT_MAX)
+    reason = required_text(reason, "reason", CORRECTION_REASON_REQUIRED, SHORT_TEXT_MAX)
     outflow = case.outflow
     values = _outflow_values(
         case, category=category, country=country, on=on or outflow.outflow_on, procedure=procedure, enforce=True
@@ -1424,7 +1399,7 @@ def dispute_outflow(
     case, _step_ = _step("dispute_outflow", acting_user, case, expected_version)
     outflow = case.outflow
     on = _date(on, not_before=outflow.outflow_on, what=str(_("de uitstroom")))
-    reason = _required_text(reason, "reason", required=DISPUTE_REASON_REQUIRED, limit=SHORT_TEXT_MAX)
+    reason = required_text(reason, "reason", DISPUTE_REASON_REQUIRED, SHORT_TEXT_MAX)
     by = "ind" if acting_user.has_role(Role.IND) else "dtv"
     outflow.disputed_on, outflow.disputed_by, outflow.dispute_reason = on, user_or_none(acting_user), reason
     outflow.confirmed_on, outflow.confirmed_by = None, None
@@ -1668,9 +1643,7 @@ def hand_over(
     when there was an owner before."""
     from cases.selectors import eligible_owners  # selectors read the models this module writes
 
-    locked = lock_visible(
-        Case.objects.visible_to(acting_user).select_related("location", "case_manager", "ngo_guide"), case.pk
-    )
+    locked = locked_visible(Case.objects.visible_to(acting_user), case.pk, "location", "case_manager", "ngo_guide")
     if role not in OwnerRole.values:
         raise ValidationError({"role": OWNER_ROLE_INVALID})
     if not policy.can_hand_over(acting_user, locked, role):
@@ -1811,7 +1784,7 @@ def _document_checks(
         raise ValidationError({"confidentiality": DOCUMENT_CONFIDENTIALITY_INVALID})
     if confidentiality == Confidentiality.SPECIAL and not policy.can_view_special_category(acting_user, case):
         raise PermissionDenied(DOCUMENT_SPECIAL_NOT_ALLOWED)
-    title = _required_text(title, "title", required=DOCUMENT_TITLE_REQUIRED, limit=DOCUMENT_TITLE_MAX)
+    title = required_text(title, "title", DOCUMENT_TITLE_REQUIRED, DOCUMENT_TITLE_MAX)
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": DOCUMENT_KIND_INVALID})
     part = None

@@ -34,7 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, EventType
-from cases.services import DATE_BEFORE, DATE_IN_FUTURE, add_event, lock_visible
+from cases.services import DATE_BEFORE, DATE_IN_FUTURE, add_event
 from cases.workflow import ADMITTED_STATES
 from lvv.access import policy
 from lvv.access.policy import Actor, AnyUser
@@ -43,7 +43,7 @@ from lvv.audit.log import Action, Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates
 from lvv.partners.models import Organisation
-from lvv.services import check_version, user_or_none
+from lvv.services import check_version, locked_visible, save_next_version, user_or_none
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX, check_text
 from procedures.models import (
     IND_KINDS,
@@ -164,7 +164,7 @@ def _organisation_of(user: Actor) -> Organisation | None:
 
 def _locked_case(acting_user: Actor, case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    return lock_visible(Case.objects.visible_to(acting_user).select_related("location"), pk)
+    return locked_visible(Case.objects.visible_to(acting_user), pk, "location")
 
 
 def _admitted(case: Case) -> None:
@@ -306,8 +306,7 @@ def decide_application(
     locked.outcome = outcome
     locked.decided_by = user_or_none(acting_user)
     locked.decided_by_organisation = _organisation_of(acting_user)
-    locked.version += 1
-    locked.save()
+    save_next_version(locked)
     facts = {"application": locked.pk, "kind": locked.kind, "outcome": outcome, **_marked(locked.kind)}
     add_event(case, EventType.APPLICATION_DECIDED, on=decided_on, actor=acting_user, data=facts)
     record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"case": case.pk, **facts})
