@@ -448,8 +448,7 @@ def resolve_match_request(
         raise ValidationError({"__all__": MATCH_ALREADY_RESOLVED})
     if decision not in MATCH_DECISIONS:
         raise ValidationError({"decision": _("Kies koppelen, nieuwe persoon of afwijzen.")})
-    note = (note or "").strip()
-    check_text(note=(note, SHORT_TEXT_MAX))
+    note = optional_text(note, "note", SHORT_TEXT_MAX)
     requester = request.requested_by
     if decision == "decline":
         if not note:
@@ -676,6 +675,13 @@ def _date(
     if not_before and on < not_before:
         raise ValidationError({field: DATE_BEFORE % {"what": what, "date": date_format(not_before)}})
     return on
+
+
+def optional_text(value: str | None, field: str, limit: int) -> str:
+    """A text the user may leave out: stripped, at most ``limit`` characters (``lvv.text``)."""
+    value = (value or "").strip()
+    check_text(**{field: (value, limit)})
+    return value
 
 
 def _date_since_registration(on: datetime.date | None, case: Case) -> datetime.date:
@@ -1452,8 +1458,7 @@ def sign_off_reconciliation(
     if not locations_of(acting_user.organisation).filter(pk=location.pk).exists():
         raise ValidationError({"location": RECONCILIATION_LOCATION})
     up_to = _date(up_to, field="up_to")
-    notes = (notes or "").strip()
-    check_text(notes=(notes, SHORT_TEXT_MAX))
+    notes = optional_text(notes, "notes", SHORT_TEXT_MAX)
     open_items = unreconciled_outflows(acting_user, location=location, partner=partner, up_to=up_to).count()
     if open_items:
         raise ValidationError({"up_to": RECONCILIATION_OPEN % {"count": open_items}})
@@ -1649,8 +1654,7 @@ def hand_over(
     if not policy.can_hand_over(acting_user, locked, role):
         raise PermissionDenied(HAND_OVER_NOT_ALLOWED)
     check_version(locked, expected_version)
-    reason = (reason or "").strip()
-    check_text(reason=(reason, SHORT_TEXT_MAX))
+    reason = optional_text(reason, "reason", SHORT_TEXT_MAX)
     if role == OwnerRole.NGO_GUIDE and locked.assigned_ngo_id is None:
         raise ValidationError({"to_user": OWNER_NO_NGO})
     field = OWNER_FIELDS[role]

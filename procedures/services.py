@@ -34,7 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, EventType
-from cases.services import DATE_BEFORE, DATE_IN_FUTURE, add_event
+from cases.services import DATE_BEFORE, DATE_IN_FUTURE, add_event, optional_text
 from cases.workflow import ADMITTED_STATES
 from lvv.access import policy
 from lvv.access.policy import Actor, AnyUser
@@ -44,7 +44,7 @@ from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates
 from lvv.partners.models import Organisation
 from lvv.services import check_version, locked_visible, save_next_version, user_or_none
-from lvv.text import SHORT_TEXT_MAX, TEXT_MAX, check_text
+from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures.models import (
     IND_KINDS,
     SPECIAL_KINDS,
@@ -219,13 +219,6 @@ def _day_since_admission(value: object, field: str, case: Case) -> datetime.date
     return _day(value, field, not_before=case.decided_on or case.registered_on, what=str(_("de toelating")))
 
 
-def _text(value: str | None, field: str, limit: int) -> str:
-    """Free text, stripped, within ``limit`` (``lvv.text.check_text``)."""
-    value = (value or "").strip()
-    check_text(**{field: (value, limit)})
-    return value
-
-
 # --- Applications -----------------------------------------------------------------------------
 
 
@@ -251,7 +244,7 @@ def submit_application(
         raise PermissionDenied(NOT_ALLOWED_SPECIAL)
     submitted_by = _choice(submitted_by, SubmittedBy.values, "submitted_by", blank=True)
     submitted_on = _day_since_admission(submitted_on, "submitted_on", case)
-    notes = _text(notes, "notes", TEXT_MAX)
+    notes = optional_text(notes, "notes", TEXT_MAX)
     application = Application(
         case=case,
         kind=kind,
@@ -347,7 +340,7 @@ def record_departure_step(
     kind = _choice(kind, DepartureStepKind.values, "kind")
     partner = _choice(partner or DeparturePartner.DTV, DeparturePartner.values, "partner")
     on = _day_since_admission(on, "on", case)
-    details = _text(details, "details", SHORT_TEXT_MAX)
+    details = optional_text(details, "details", SHORT_TEXT_MAX)
     step = DepartureStep(
         case=case,
         kind=kind,
@@ -399,7 +392,7 @@ def plan_departure(
     check_dates(planned_on=planned_on)
     if planned_on < made_on:
         raise ValidationError({"planned_on": PLANNED_BEFORE_MADE % {"date": date_format(made_on)}})
-    notes = _text(notes, "notes", SHORT_TEXT_MAX)
+    notes = optional_text(notes, "notes", SHORT_TEXT_MAX)
     plan = DeparturePlan(
         case=case,
         made_on=made_on,
