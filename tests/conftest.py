@@ -98,5 +98,13 @@ def rot():
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded and generated files go to this test's own folder (for modules that make files:
+    ``pytest.mark.usefixtures("media")``)."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
 def api_client():
     return APIClient()

@@ -20,12 +20,7 @@ from monitor.models import ExportJob, ExportStatus, Snapshot
 from tests.e2e.browser import assert_accessible, log_in
 from tests.monitor.builders import DAY, D, build
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media")]
 
 
 def shot(page: Page, name: str) -> None:

@@ -14,14 +14,9 @@ from lvv import pdf as lvv_pdf
 from lvv.accounts.models import Role
 from tests.lso.helpers import chair, published, sheltered_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 HEALTH = "Diabetes, insuline dagelijks"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def with_health(case):

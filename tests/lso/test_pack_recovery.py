@@ -9,7 +9,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils import timezone
 
 from lso import pdf, services, tasks
 from lso.models import AgendaPack
@@ -17,18 +16,12 @@ from lvv import jobs
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
+from tests.jobs import stopped
 from tests.lso.helpers import chair, published, sheltered_case, today
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
-LONG_AGO = datetime.timedelta(hours=2)
 Status = AgendaPack.Status
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
 
 
 @pytest.fixture
@@ -38,20 +31,6 @@ def meeting(world):
 
 def new_pack(meeting, reader, **fields) -> AgendaPack:
     return AgendaPack.objects.create(meeting=meeting, requested_by=reader, **fields)
-
-
-def stopped(pack, *, attempts=1, ago=LONG_AGO, task_id="lost-task") -> AgendaPack:
-    """Make ``pack`` look like a run that stopped ``ago`` ago in the middle."""
-    AgendaPack.objects.filter(pk=pack.pk).update(
-        status=Status.RUNNING,
-        attempts=attempts,
-        task_id=task_id,
-        progress=40,
-        started_at=timezone.now() - ago,
-        heartbeat_at=timezone.now() - ago,
-    )
-    pack.refresh_from_db()
-    return pack
 
 
 def pack_files(media, pack) -> list[str]:

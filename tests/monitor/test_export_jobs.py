@@ -17,12 +17,7 @@ from monitor.downloads import download_export
 from monitor.models import ExportJob, ExportStatus
 from tests.monitor.builders import DAY, D, build
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def request_export(user, **kwargs):

@@ -18,17 +18,10 @@ from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from monitor import services, tasks
 from monitor.models import ExportJob, ExportStatus, Snapshot
+from tests.jobs import LONG_AGO, stopped
 from tests.monitor.builders import D
 
-pytestmark = pytest.mark.django_db
-
-LONG_AGO = datetime.timedelta(hours=2)
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def url(name, **kwargs):
@@ -55,20 +48,6 @@ def export_records(job) -> int:
     return AccessLogEntry.objects.filter(
         action="export", object_type="monitor.exportjob", object_id=str(job.pk), channel="task"
     ).count()
-
-
-def stopped(job, *, attempts=1, ago=LONG_AGO, task_id="lost-task") -> ExportJob:
-    """Make ``job`` look like a run that stopped ``ago`` ago in the middle."""
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportStatus.RUNNING,
-        attempts=attempts,
-        task_id=task_id,
-        progress=40,
-        started_at=timezone.now() - ago,
-        heartbeat_at=timezone.now() - ago,
-    )
-    job.refresh_from_db()
-    return job
 
 
 # --- the claim ---------------------------------------------------------------------------------

@@ -18,14 +18,9 @@ from monitor.models import ExportJob, ExportStatus, Snapshot
 from monitor.services import DATE_IN_FUTURE
 from tests.monitor.builders import DAY, D, build
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 CASE_LINK = re.compile(r'href="/cases/\d+/')
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def url(name, **kwargs):
