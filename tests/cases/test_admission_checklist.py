@@ -22,6 +22,13 @@ from tests.html_parts import find, find_all
 pytestmark = pytest.mark.django_db
 
 
+def requiring(lvv, **conditions) -> None:
+    """Set which conditions ``lvv`` requires: ``regional_ties``, ``shown_willingness``."""
+    for name, required in conditions.items():
+        setattr(lvv.location, f"requires_{name}", required)
+    lvv.location.save()
+
+
 def checked(lvv, **checklist):
     case = CaseFactory(location=lvv.location, registered_on=timezone.localdate() - datetime.timedelta(days=1))
     return services.record_admission_check(
@@ -45,9 +52,7 @@ def case_page(client, case) -> str:
 
 def test_each_criterion_has_its_own_symbol_and_word(client, world):
     ams = world.ams
-    ams.location.requires_regional_ties = True
-    ams.location.requires_shown_willingness = False
-    ams.location.save()
+    requiring(ams, regional_ties=True, shown_willingness=False)
     case = checked(ams, eu_citizen=True, regional_ties=False, shown_willingness=True)
     client.force_login(ams.users[Role.CASEMANAGER])
     html = case_page(client, case)
@@ -68,9 +73,7 @@ def test_each_criterion_has_its_own_symbol_and_word(client, world):
 
 def test_a_met_condition_has_a_tick_and_an_applying_ground_does_not(client, world):
     ams = world.ams
-    ams.location.requires_regional_ties = True
-    ams.location.requires_shown_willingness = True
-    ams.location.save()
+    requiring(ams, regional_ties=True, shown_willingness=True)
     case = checked(ams, dublin_claimant=True, regional_ties=True, shown_willingness=False)
     client.force_login(ams.users[Role.CASEMANAGER])
     found = rows(case_page(client, case))
@@ -90,8 +93,7 @@ def test_all_met(client, world):
 
 def test_the_admit_step_and_its_refusal_name_the_grounds_plainly(client, world):
     ams = world.ams
-    ams.location.requires_regional_ties = True
-    ams.location.save()
+    requiring(ams, regional_ties=True)
     case = checked(ams, regional_ties=False)
     client.force_login(ams.users[Role.CASEMANAGER])
     html = case_page(client, case)
@@ -106,8 +108,7 @@ def test_the_admit_step_and_its_refusal_name_the_grounds_plainly(client, world):
 
 def test_the_timeline_stores_codes_and_shows_them_in_the_readers_language(world):
     ams = world.ams
-    ams.location.requires_regional_ties = True
-    ams.location.save()
+    requiring(ams, regional_ties=True)
     case = checked(ams, eu_citizen=True, regional_ties=False)
     event = TimelineEvent.objects.get(case=case, type=EventType.ADMISSION_CHECKED)
     assert event.data["grounds"] == ["eu_citizen", "regional_ties"]
