@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -56,6 +56,15 @@ def organisation_reference(verbose_name: Any) -> models.ForeignKey[Organisation 
     return models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=verbose_name
     )
+
+
+def related_or_none(obj: models.Model, name: str) -> Any:
+    """The one-to-one record ``name`` of ``obj`` (a case's admission check, its outflow), or
+    None when there is none."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 class Unaccent(models.Func):

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases import admission, selectors, special_types
-from cases.models import Case, CaseType, EventType
+from cases.models import Case, CaseType, EventType, related_or_none
 from cases.views import event_details
 from cases.workflow import State
 from lvv.partners.logos import data_uri
@@ -67,7 +67,7 @@ def _events(user, case: Case, *, special: bool) -> tuple[list[dict], list[dict]]
 
 def _trajectory(case: Case) -> list[dict]:
     """The trajectory's steps that happened, in order, each with its date."""
-    check = getattr(case, "admission_check", None) if _has_check(case) else None
+    check = related_or_none(case, "admission_check")  # loaded with the case (select_related)
     steps = [
         {"label": State.REGISTERED.label, "on": case.registered_on, "details": case.get_registration_source_display()}
     ]
@@ -89,28 +89,12 @@ def _trajectory(case: Case) -> list[dict]:
         steps.append(
             {"label": State.SHELTERED.label, "on": case.shelter_started_on, "details": case.get_shelter_form_display()}
         )
-    outflow = getattr(case, "outflow", None) if _has_outflow(case) else None
+    outflow = related_or_none(case, "outflow")
     if outflow is not None:
         steps.append(
             {"label": outflow._meta.verbose_name, "on": outflow.outflow_on, "details": outflow.get_category_display()}
         )
     return steps
-
-
-def _has_check(case: Case) -> bool:
-    try:
-        case.admission_check  # noqa: B018 -- loaded with the case (select_related)
-    except Case.admission_check.RelatedObjectDoesNotExist:
-        return False
-    return True
-
-
-def _has_outflow(case: Case) -> bool:
-    try:
-        case.outflow  # noqa: B018 -- loaded with the case (select_related)
-    except Case.outflow.RelatedObjectDoesNotExist:
-        return False
-    return True
 
 
 def summary_context(user, case: Case, *, special: bool) -> dict:

@@ -4,7 +4,6 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Choices
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +41,7 @@ from cases.models import (
     ShelterForm,
     TerminationBasis,
     TimelineEvent,
+    related_or_none,
     v_number_validator,
 )
 from cases.services import (
@@ -417,7 +417,7 @@ class TrajectorySerializer(serializers.Serializer):
 
     @extend_schema_field(AdmissionCheckOutSerializer(allow_null=True))
     def get_admission_check(self, case: Case) -> Any:
-        check = _related_or_none(case, "admission_check")
+        check = related_or_none(case, "admission_check")
         if check is None:
             return None
         return AdmissionCheckOutSerializer(check, context={**self.context, "case": case}).data
@@ -429,7 +429,7 @@ class TrajectorySerializer(serializers.Serializer):
 
     @extend_schema_field(OutflowOutSerializer(allow_null=True))
     def get_outflow(self, case: Case) -> Any:
-        outflow = _related_or_none(case, "outflow")
+        outflow = related_or_none(case, "outflow")
         return OutflowOutSerializer(outflow, context=self.context).data if outflow else None
 
     def get_timeline_url(self, case: Case) -> str:
@@ -438,13 +438,6 @@ class TrajectorySerializer(serializers.Serializer):
     @extend_schema_field(AllowedStepSerializer(many=True))
     def get_allowed_steps(self, case: Case) -> Any:
         return AllowedStepSerializer(self.context["allowed_steps"], many=True).data
-
-
-def _related_or_none(obj: object, name: str) -> Any:
-    try:
-        return getattr(obj, name)
-    except ObjectDoesNotExist:
-        return None
 
 
 def version_field() -> serializers.IntegerField:
@@ -488,6 +481,13 @@ class StepSerializer(VersionedSerializer):
 def optional_choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
     """A choice the body may leave out (then empty)."""
     return serializers.ChoiceField(choices=choices, required=False, allow_blank=True, default="", **kwargs)
+
+
+def optional_text(max_length: int, help_text: Any) -> serializers.CharField:
+    """Free text the body may leave out (then empty)."""
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text
+    )
 
 
 def _notes(**kwargs: Any) -> serializers.CharField:
@@ -571,13 +571,7 @@ class DeliverDossierStepSerializer(StepSerializer):
             "XLSX of ODT, herkend aan de inhoud."
         ),
     )
-    title = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=200,
-        help_text=_("Titel van het bestand; leeg: het deel en de datum van levering."),
-    )
+    title = optional_text(200, _("Titel van het bestand; leeg: het deel en de datum van levering."))
     confidentiality = serializers.ChoiceField(
         choices=Confidentiality.choices,
         default=Confidentiality.NORMAL,
@@ -651,13 +645,7 @@ class OutflowStepSerializer(StepSerializer):
     warned_on = _procedure_date(_("Bij gedwongen beëindiging: de datum van de waarschuwing."))
     heard_on = _procedure_date(_("Bij gedwongen beëindiging: de datum van het hoorgesprek."))
     termination_decided_on = _procedure_date(_("Bij gedwongen beëindiging: de datum van het besluit."))
-    country = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        max_length=2,
-        help_text=_("Bij vertrek (herkomst of doormigratie): het land van bestemming, ISO 3166-1 alfa-2."),
-    )
+    country = optional_text(2, _("Bij vertrek (herkomst of doormigratie): het land van bestemming, ISO 3166-1 alfa-2."))
     notes = _notes()
 
     def validate_country(self, value: str) -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.api.serializers import _name_of, optional_choice
+from cases.api.serializers import _name_of, optional_choice, optional_text
 from cases.services import DATE_IN_FUTURE
 from lvv.params import EARLIEST_DATE, LATEST_DATE, MAX_ID
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
@@ -30,13 +29,6 @@ from procedures.models import (
 DATE_TOO_EARLY = _("Deze datum ligt vóór %(date)s.")
 DATE_TOO_LATE = _("Deze datum ligt te ver in de toekomst (na %(date)s).")
 VERSION_MAX = 2_147_483_647
-
-
-def _optional_text(max_length: int, help_text: Any) -> serializers.CharField:
-    """Free text the body may leave out (then empty)."""
-    return serializers.CharField(
-        max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text
-    )
 
 
 def _recorded_date(value: datetime.date) -> None:
@@ -62,7 +54,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         validators=[_recorded_date], help_text=_("Datum van indiening (JJJJ-MM-DD); niet in de toekomst.")
     )
     submitted_by = optional_choice(SubmittedBy.choices, help_text=_("Wie de aanvraag indiende; leeg: onbekend."))
-    notes = _optional_text(TEXT_MAX, _("Toelichting (ten hoogste 5000 tekens)."))
+    notes = optional_text(TEXT_MAX, _("Toelichting (ten hoogste 5000 tekens)."))
     decided_on = serializers.DateField(read_only=True, allow_null=True)
     outcome = serializers.CharField(
         read_only=True, help_text=_("`granted`, `rejected` of `withdrawn`; leeg zolang er geen besluit is.")
@@ -123,7 +115,7 @@ class DepartureStepSerializer(serializers.ModelSerializer):
     case = serializers.IntegerField(source="case_id", read_only=True)
     kind = serializers.ChoiceField(choices=DepartureStepKind.choices, help_text=_("De stap."))
     on = serializers.DateField(validators=[_recorded_date], help_text=_("Datum (JJJJ-MM-DD); niet in de toekomst."))
-    details = _optional_text(SHORT_TEXT_MAX, _("Hoe, of met welk resultaat (ten hoogste 1000 tekens)."))
+    details = optional_text(SHORT_TEXT_MAX, _("Hoe, of met welk resultaat (ten hoogste 1000 tekens)."))
     partner = serializers.ChoiceField(
         choices=DeparturePartner.choices,
         required=False,
@@ -150,7 +142,7 @@ class DeparturePlanSerializer(serializers.ModelSerializer):
         validators=[_planned_date], help_text=_("De vertrekdatum; op of na de datum van planning.")
     )
     support = serializers.ChoiceField(choices=DepartureSupport.choices, help_text=_("De ondersteuning."))
-    notes = _optional_text(SHORT_TEXT_MAX, _("Toelichting."))
+    notes = optional_text(SHORT_TEXT_MAX, _("Toelichting."))
     replaces = serializers.IntegerField(
         write_only=True,
         required=False,
