@@ -25,6 +25,17 @@ def intake(location, **person):
     return registration_form(location, case={"external_id": "AMS-NEW"}, **{"v_number": "", **person})
 
 
+def register(world, **person_fields) -> Case:
+    """Register the person for a new Amsterdam case through the service, as the case manager."""
+    return services.register_intake(
+        acting_user=world.ams.users[Role.CASEMANAGER],
+        origin=COMMAND,
+        location=world.ams.location,
+        person_fields=person_fields,
+        case_fields={"external_id": "AMS-NEW"},
+    )
+
+
 def rotterdam_person(world, **fields) -> Person:
     """A person known only in Rotterdam (Amsterdam may not see them)."""
     person = PersonFactory(family_name="Verborgen", given_names="Yonas", **fields)
@@ -111,13 +122,7 @@ def test_a_hidden_v_number_match_reveals_nothing_and_records_a_request(client, w
 def test_a_hidden_name_match_also_becomes_a_request(world):
     rotterdam_person(world, v_number=None, birth_date="1981-05-02")
     with pytest.raises(services.MatchRequested):
-        services.register_intake(
-            acting_user=world.ams.users[Role.CASEMANAGER],
-            origin=COMMAND,
-            location=world.ams.location,
-            person_fields={"family_name": "verborgen", "given_names": "YONAS", "birth_date": "1981-05-02"},
-            case_fields={"external_id": "AMS-NEW"},
-        )
+        register(world, family_name="verborgen", given_names="YONAS", birth_date="1981-05-02")
     assert MatchRequest.objects.get().match_kind == "identity"
 
 
@@ -150,13 +155,7 @@ def test_the_other_lvv_resolves_the_request_by_linking(client, world):
 def test_a_v_number_request_cannot_become_a_second_person(world):
     rotterdam_person(world, v_number="5556667778")
     with pytest.raises(services.MatchRequested) as exc:
-        services.register_intake(
-            acting_user=world.ams.users[Role.CASEMANAGER],
-            origin=COMMAND,
-            location=world.ams.location,
-            person_fields={"v_number": "5556667778", "family_name": "Tesfay", "given_names": "Abel"},
-            case_fields={"external_id": "AMS-NEW"},
-        )
+        register(world, v_number="5556667778", family_name="Tesfay", given_names="Abel")
     with pytest.raises(services.ValidationError):
         services.resolve_match_request(
             acting_user=SYSTEM, origin=COMMAND, request=exc.value.request, decision="new_person"
