@@ -337,11 +337,19 @@ RECONCILIATION = inline_serializer(
 )
 
 
-def _reconciliation_scope(request: AuthenticatedRequest, data: dict[str, Any]) -> tuple[Location, datetime.date]:
+def _reconciliation_scope(request: AuthenticatedRequest, body: Any) -> tuple[Location, datetime.date, dict[str, Any]]:
+    """The LVV and the date (today at the latest) of a reconciliation request, and its
+    validated ``body`` (the query or the data): 404 for a user who sees no persons or who
+    does not work for that LVV."""
+    if not policy.sees_persons(request.user):
+        raise exceptions.NotFound()
+    serializer = ReconciliationQuerySerializer(data=body)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
     location = data["location"]
     if not selectors.user_locations(request.user).filter(pk=location.pk).exists():
         raise exceptions.NotFound()
-    return location, min(data.get("up_to") or timezone.localdate(), timezone.localdate())
+    return location, min(data.get("up_to") or timezone.localdate(), timezone.localdate()), data
 
 
 class ReconciliationView(APIView):
@@ -357,11 +365,7 @@ class ReconciliationView(APIView):
         tags=["cases"],
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        if not policy.sees_persons(request.user):
-            raise exceptions.NotFound()
-        query = ReconciliationQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        location, up_to = _reconciliation_scope(request, query.validated_data)
+        location, up_to, _query = _reconciliation_scope(request, request.query_params)
         partners = {}
         own = [p for p in ReconciliationPartner.values if request.user.has_role(p)] or ReconciliationPartner.values
         for partner in own:
@@ -404,17 +408,13 @@ class ReconciliationSignOffView(APIView):
         tags=["cases"],
     )
     def post(self, request: AuthenticatedRequest) -> Response:
-        if not policy.sees_persons(request.user):
-            raise exceptions.NotFound()
-        data = ReconciliationQuerySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        location, up_to = _reconciliation_scope(request, data.validated_data)
+        location, up_to, data = _reconciliation_scope(request, request.data)
         signed = services.sign_off_reconciliation(
             acting_user=request.user,
             origin=origin(request),
             location=location,
             up_to=up_to,
-            notes=data.validated_data["notes"],
+            notes=data["notes"],
         )
         return Response({"id": signed.pk, "outflows": signed.outflows}, status=status.HTTP_201_CREATED)
 
