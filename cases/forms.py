@@ -41,6 +41,27 @@ STEP_DONE = _("“%(step)s” is vastgelegd.")
 VERSION_MISSING = _("Het formulier is onvolledig verstuurd. Laad de pagina opnieuw en probeer het nog eens.")
 NO_OUTCOME = _("geen bijzondere uitkomst")
 NO_DURABLE_SOLUTION = _("geen bestendige oplossing mogelijk")
+SPECIAL_HELP = _(
+    "Bijzonder: gegevens over gezondheid, godsdienst of levensovertuiging, seksuele gerichtheid of "
+    "strafrechtelijke zaken (art. 9 en 10 AVG). Alleen zichtbaar voor wie die gegevens van deze casus mag zien."
+)
+
+
+def confidentiality_field(label=None) -> forms.ChoiceField:
+    """Normal or special-category data. A form offers it only to users who may see the
+    special-category data of the case (it deletes the field for others); without it, a
+    record is normal (``chosen_confidentiality``)."""
+    return forms.ChoiceField(
+        label=label or _("Vertrouwelijkheid"),
+        choices=Confidentiality.choices,
+        initial=Confidentiality.NORMAL,
+        widget=forms.RadioSelect,
+        help_text=SPECIAL_HELP,
+    )
+
+
+def chosen_confidentiality(cleaned_data: dict) -> str:
+    return cleaned_data.get("confidentiality") or Confidentiality.NORMAL
 
 
 class PersonForm(StyledFormMixin, forms.ModelForm):
@@ -388,19 +409,12 @@ class DeliverDossierForm(StepForm):
         max_length=NAME_MAX,
         help_text=_("Leeg: het deel van het dossier en de datum van levering."),
     )
-    confidentiality = forms.ChoiceField(
-        label=_("Vertrouwelijkheid van het bestand"),
-        choices=Confidentiality.choices,
-        initial=Confidentiality.NORMAL,
-        widget=forms.RadioSelect,
-    )
+    confidentiality = confidentiality_field(_("Vertrouwelijkheid van het bestand"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = document_help_text()
-        if policy.can_view_special_category(self.user, self.case):
-            self.fields["confidentiality"].help_text = SPECIAL_HELP
-        else:
+        if not policy.can_view_special_category(self.user, self.case):
             del self.fields["confidentiality"]
 
     def service_kwargs(self) -> dict:
@@ -410,7 +424,7 @@ class DeliverDossierForm(StepForm):
             "kind": self.kind,
             "file": data.get("file") or None,
             "title": data.get("title", ""),
-            "confidentiality": data.get("confidentiality") or Confidentiality.NORMAL,
+            "confidentiality": chosen_confidentiality(data),
         }
 
 
@@ -659,20 +673,13 @@ class DocumentForm(StyledFormMixin, forms.Form):
     )
     title = forms.CharField(label=_("Titel"), max_length=NAME_MAX)
     kind = forms.ChoiceField(label=_("Soort"), choices=[("", "---------"), *UPLOAD_KINDS])
-    confidentiality = forms.ChoiceField(
-        label=_("Vertrouwelijkheid"),
-        choices=Confidentiality.choices,
-        initial=Confidentiality.NORMAL,
-        widget=forms.RadioSelect,
-    )
+    confidentiality = confidentiality_field()
 
     def __init__(self, *args, special: bool, **kwargs):
         kwargs.setdefault("auto_id", "id_document_%s")
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = document_help_text()
-        if special:
-            self.fields["confidentiality"].help_text = SPECIAL_HELP
-        else:
+        if not special:
             del self.fields["confidentiality"]
 
     def document_fields(self) -> dict:
@@ -680,7 +687,7 @@ class DocumentForm(StyledFormMixin, forms.Form):
             "file": self.cleaned_data["file"],
             "title": self.cleaned_data["title"],
             "kind": self.cleaned_data["kind"],
-            "confidentiality": self.cleaned_data.get("confidentiality") or Confidentiality.NORMAL,
+            "confidentiality": chosen_confidentiality(self.cleaned_data),
         }
 
 
@@ -688,10 +695,6 @@ class DocumentForm(StyledFormMixin, forms.Form):
 
 NOTE_ADDED = _("De notitie is vastgelegd.")
 NOTE_CORRECTION_ADDED = _("De correctie is vastgelegd.")
-SPECIAL_HELP = _(
-    "Bijzonder: gegevens over gezondheid, godsdienst of levensovertuiging, seksuele gerichtheid of "
-    "strafrechtelijke zaken (art. 9 en 10 AVG). Alleen zichtbaar voor wie die gegevens van deze casus mag zien."
-)
 
 
 class NoteForm(StyledFormMixin, forms.Form):
@@ -703,13 +706,7 @@ class NoteForm(StyledFormMixin, forms.Form):
     text = forms.CharField(
         label=_("Notitie"), max_length=NOTE_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 6})
     )
-    confidentiality = forms.ChoiceField(
-        label=_("Vertrouwelijkheid"),
-        choices=Confidentiality.choices,
-        initial=Confidentiality.NORMAL,
-        widget=forms.RadioSelect,
-        help_text=SPECIAL_HELP,
-    )
+    confidentiality = confidentiality_field()
 
     def __init__(self, *args, special: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -727,7 +724,7 @@ class NoteForm(StyledFormMixin, forms.Form):
             "written_on": self.cleaned_data["written_on"],
             "kind": self.cleaned_data["kind"],
             "text": self.cleaned_data["text"],
-            "confidentiality": self.cleaned_data.get("confidentiality") or Confidentiality.NORMAL,
+            "confidentiality": chosen_confidentiality(self.cleaned_data),
         }
 
 
