@@ -185,6 +185,11 @@ def _notes(label=None):
     return forms.CharField(label=label or _("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def step_html_id(name: str, key: str = "") -> str:
+    """The id of a step's part of the case page (links to ``#step-...`` open it)."""
+    return f"step-{name}{'-' + key if key else ''}"
+
+
 class StepForm(StyledFormMixin, forms.Form):
     """A step on a case: the date of the fact, the version the user saw, the step's fields.
 
@@ -212,7 +217,7 @@ class StepForm(StyledFormMixin, forms.Form):
 
     @property
     def html_id(self) -> str:
-        return f"step-{self.step_name}{'-' + self.key if self.key else ''}"
+        return step_html_id(self.step_name, self.key)
 
     def full_clean(self):
         super().full_clean()

@@ -12,7 +12,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -29,6 +31,7 @@ from cases.forms import (
     DeadlineForm,
     PersonEditForm,
     StepForm,
+    step_html_id,
 )
 from cases.models import (
     Case,
@@ -161,6 +164,8 @@ def case_step(request, pk, step):
         raise Http404
     case = _page_case_or_404(request, pk)
     if request.method == "GET":
+        if request.htmx and not request.htmx.history_restore_request:
+            return _step_fragment(request, case, step)  # the case page opens a step's form on demand
         return redirect(f"{reverse('cases:detail', args=[case.pk])}?step={step}#step-{step}")
     # Pausing and resuming take one deadline each: its kind tells the forms apart.
     key = request.POST.get("kind", "") if issubclass(form_class, DeadlineForm) else ""
@@ -325,31 +330,69 @@ def _outflow(case: Case):
 
 
 def _step_forms(request, case: Case, *, can_change: bool, posted: StepForm | None) -> list[dict]:
-    """The forms of the steps the user may take on the case now, each with its own URL."""
+    """The steps the user may take on the case now, each with its own URL. Only the step that
+    is open (the one posted, asked for or suggested) carries its form: the others load theirs
+    when the user opens them (``_step_fragment``), so that the page does not draw a dozen forms
+    nobody looks at. Without JavaScript their link opens the page with that step."""
     user = request.user
     entries = [(step.name, key) for step, key in selectors.available_steps(user, case, can_change=can_change)]
     if posted is not None and (posted.step_name, posted.key) not in entries:
         entries.append((posted.step_name, posted.key))  # a step not offered: show why it failed
     wanted = posted.step_name if posted is not None else (request.GET.get("step") or _suggested_step(case, user))
-    forms = []
+    steps = []
     for name, key in entries:
-        if posted is not None and (name, key) == (posted.step_name, posted.key):
-            form = posted
-        else:
-            form = STEP_FORMS[name](case=case, user=user, key=key)
-        title = str(workflow.STEPS[name].label)
-        if key:
-            title = f"{title}: {DeadlineKind(key).label}" if key in DeadlineKind.values else title
-        forms.append(
-            {
-                "form": form,
-                "name": name,
-                "title": title,
-                "url": reverse("cases:step", args=[case.pk, name]),
-                "open": name == wanted and (posted is None or form is posted),
-            }
-        )
-    return forms
+        is_posted = posted is not None and (name, key) == (posted.step_name, posted.key)
+        is_open = name == wanted and (posted is None or is_posted)
+        form = posted if is_posted else (STEP_FORMS[name](case=case, user=user, key=key) if is_open else None)
+        steps.append(_step_entry(case, name, key, form, is_open=is_open))
+    return steps
+
+
+def _step_entry(case: Case, name: str, key: str, form: StepForm | None, *, is_open: bool) -> dict:
+    title = str(workflow.STEPS[name].label)
+    if key:
+        title = f"{title}: {DeadlineKind(key).label}" if key in DeadlineKind.values else title
+    url = reverse("cases:step", args=[case.pk, name])
+    return {
+        "form": form,
+        "name": name,
+        "key": key,
+        "html_id": step_html_id(name, key),
+        "title": title,
+        "url": url,
+        "form_url": f"{url}?{urlencode({'key': key})}" if key else url,
+        "open": is_open,
+    }
+
+
+def _step_context(case: Case, names) -> dict:
+    """What the forms of the steps ``names`` say above their fields: the admission check's
+    verdict (admit; the case page has it already) and the LVV's free places today (start shelter)."""
+    context = {}
+    if "admit" in names:
+        check = _admission_check(case)
+        context["unmet_criteria"] = check.unmet_criteria(case.location) if check else []
+    if "start_shelter" in names:
+        context["free_places"] = services.free_places(case.location, timezone.localdate())
+    return context
+
+
+def _step_fragment(request, case: Case, step: str):
+    """One step's form, for the case page to show when the user opens the step (htmx). A step
+    that is no longer on offer (the case moved on) says so instead."""
+    user = request.user
+    key = request.GET.get("key", "")
+    offered = {
+        (s.name, k) for s, k in selectors.available_steps(user, case, can_change=policy.can_change_case(user, case))
+    }
+    record(actor=user, action=Action.VIEW, obj=case, origin=Origin.from_request(request))
+    context: dict = {"case": case}
+    if (step, key) in offered:
+        form = STEP_FORMS[step](case=case, user=user, key=key)
+        context.update(_step_context(case, [step]), entry=_step_entry(case, step, key, form, is_open=True))
+    response = render(request, "cases/includes/step_form_body.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 def _render_case_page(
@@ -377,7 +420,6 @@ def _render_case_page(
     admission_check = _admission_check(case)
     outflow = _outflow(case)
     step_forms = _step_forms(request, case, can_change=can_change, posted=posted)
-    offers_shelter = any(entry["name"] == "start_shelter" for entry in step_forms)
     context.update(
         {
             "case": case,
@@ -389,7 +431,10 @@ def _render_case_page(
             "next_deadline": running[0] if running else None,
             "deadlines": deadlines,
             "step_forms": step_forms,
-            "free_places": services.free_places(case.location, today) if offers_shelter else None,
+            "unmet_criteria": admission_check.unmet_criteria(case.location) if admission_check else [],
+            **_step_context(
+                case, ["start_shelter"] if any(e["form"] and e["name"] == "start_shelter" for e in step_forms) else []
+            ),
             "case_type_labels": [
                 _label(CaseType, value) for value in special_types.case_types_for(user, case, special=special)
             ],
@@ -397,7 +442,6 @@ def _render_case_page(
             "timeline_page": timeline_page,
             "timeline_more": more_events,
             "admission_check": admission_check,
-            "unmet_criteria": admission_check.unmet_criteria(case.location) if admission_check else [],
             "admission_checklist": admission.checklist(admission_check, case.location) if admission_check else [],
             "scenarios": list(case.scenarios.all()),
             "dossier_parts": list(case.dossier_parts.all()),

@@ -101,7 +101,7 @@ def test_forced_termination_through_the_page_and_the_api(client, api_client, wor
     payload = {"version": case.version, "on": today().isoformat(), "category": "forced_termination"}
     response = client.post(url, payload)
     assert response.status_code == 400  # the page again, with the field error (ADR 0025)
-    form = next(e["form"] for e in response.context["step_forms"] if e["form"].is_bound)
+    form = next(e["form"] for e in response.context["step_forms"] if e["form"] and e["form"].is_bound)
     assert form.errors["warned_on"]
     api_client.force_authenticate(world.ams.users[Role.CASEMANAGER])
     body = {

@@ -51,7 +51,7 @@ def assert_done(response, case, step):
 
 def _errors(response):
     form = response.context and response.context.get("step_forms")
-    return [entry["form"].errors for entry in form or [] if entry["form"].is_bound]
+    return [entry["form"].errors for entry in form or [] if entry["form"] and entry["form"].is_bound]
 
 
 def page(client, case):
@@ -65,7 +65,7 @@ def offered(response) -> list[str]:
 
 
 def posted_form(response):
-    return next(entry["form"] for entry in response.context["step_forms"] if entry["form"].is_bound)
+    return next(entry["form"] for entry in response.context["step_forms"] if entry["form"] and entry["form"].is_bound)
 
 
 def intake_post(location, **case):

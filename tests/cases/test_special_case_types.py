@@ -57,8 +57,9 @@ def readers_without(lvv) -> dict[str, User]:
 
 
 def page(client, user, case):
+    """The case page with the case-types step open (its form drawn)."""
     client.force_login(user)
-    response = client.get(reverse("cases:detail", args=[case.pk]))
+    response = client.get(reverse("cases:detail", args=[case.pk]), {"step": "set_case_types"})
     assert response.status_code == 200
     return response
 
