@@ -4,7 +4,7 @@ Django's cache until the records they come from change.
 A cached figure is never stale: its key holds the *data version*, which changes with
 every committed transaction that writes one of the tables the figures read
 (``WATCHED_MODELS``). A statement-level trigger on each of them (migration
-``monitor.0003_data_version``) adds a row to ``monitor_datachange`` once per writing
+``monitor.0002_release_2``) adds a row to ``monitor_datachange`` once per writing
 transaction, whatever writes it: a service, the admin, an import, retention, raw SQL. The
 version is the sum of those rows' weights (it grows with every commit and, the trigger
 folding old rows into one, stays cheap to read) and the newest row's id (ids come from a
@@ -38,7 +38,7 @@ from monitor.models import DataChange
 CACHE_SECONDS = 6 * 60 * 60
 KEY_PREFIX = "monitor:analyses:1"
 # The models whose tables the figures, the analyses and the data-quality counts read; each
-# has the trigger (migration monitor.0003_data_version).
+# has the trigger (migration monitor.0002_release_2).
 WATCHED_MODELS = [
     "cases.Case",
     "cases.Person",

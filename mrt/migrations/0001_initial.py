@@ -10,9 +10,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0004_timeline_event_types'),
-        ('lso', '0001_initial'),
-        ('partners', '0002_programme_settings'),
+        ('cases', '0001_release_1'),
+        ('lso', '0001_release_1'),
+        ('partners', '0001_release_1'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

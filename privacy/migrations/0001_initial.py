@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0008_case_file'),
+        ('cases', '0005_release_2'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0008_case_file'),
-        ('partners', '0003_safe_countries_waiting_signal'),
+        ('cases', '0005_release_2'),
+        ('partners', '0003_release_2'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
