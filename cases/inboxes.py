@@ -50,6 +50,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -229,6 +230,36 @@ def counts_for_request(request) -> dict[str, int]:
         cached = counts(user) if user is not None and user.is_authenticated else {}
         request._inbox_counts = cached
     return cached
+
+
+def nav_counts(request) -> dict[str, int]:
+    """``counts`` for the navigation's badge: the page's own when it counted them (the inbox
+    pages), else kept per user for ``INBOX_NAV_SECONDS`` in the cache. The badge is a pointer,
+    not the inbox: another user's change may show a little later there (the inbox page always
+    counts anew); the user's own changes renew it at once (``cases.middleware``)."""
+    user = getattr(request, "user", None)
+    seconds = settings.INBOX_NAV_SECONDS
+    counted = getattr(request, "_inbox_counts", None)
+    if counted is not None:  # counted anew for this page: the badge keeps these
+        if seconds > 0 and user is not None and user.is_authenticated:
+            cache.set(_nav_key(user), counted, seconds)
+        return counted
+    if user is None or not user.is_authenticated or seconds <= 0:
+        return counts_for_request(request)
+    key = _nav_key(user)
+    found = cache.get(key)
+    if found is None:
+        found = counts_for_request(request)
+        cache.set(key, found, seconds)
+    return found
+
+
+def forget_nav_counts(user) -> None:
+    cache.delete(_nav_key(user))
+
+
+def _nav_key(user) -> str:
+    return f"inbox:nav:1:{user.pk}"
 
 
 @dataclass

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A user's own change (a post, through a page or the API) renews their navigation's inbox count.
+    "cases.middleware.InboxCountsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -307,6 +309,9 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="5000/hour"),
     },
 }
+# The navigation's inbox count, kept per user for this long (cases/inboxes.py: nav_counts).
+INBOX_NAV_SECONDS = env.int("INBOX_NAV_SECONDS", default=30)
+
 # API tokens (django-rest-knox): stored as hashes, expiring after API_TOKEN_HOURS, never renewed.
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
 # knox's own migrations would create a table for its (swapped-out) model anyway; without

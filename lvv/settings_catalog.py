@@ -408,6 +408,15 @@ SETTINGS: tuple[Setting, ...] = (
         compose="always `redis://redis:6379/2`",
     ),
     S(
+        "INBOX_NAV_SECONDS",
+        "`30`",
+        "How long the navigation's inbox count may be kept per user (in `CACHE_URL`): another "
+        "user's change shows in the badge within this time, the user's own at once, the inbox "
+        "page itself always counts anew. `0`: counted on every page.",
+        Section.LINKS,
+        "30",
+    ),
+    S(
         "API_TOKEN_HOURS",
         "`8`",
         "Lifetime of an API token; tokens are never renewed.",

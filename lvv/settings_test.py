@@ -17,6 +17,9 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ.setdefault("LVV_REQUIRE_2FA", "false")
+# The navigation's inbox count is counted on every page (tests/cases/test_inbox_nav_cache.py
+# turns the keeping on).
+os.environ.setdefault("INBOX_NAV_SECONDS", "0")
 # Tests run tasks eagerly; the worker started by the worker tests gets its broker from
 # LVV_TEST_WORKER_BROKER and writes e-mail to LVV_TEST_EMAIL_DIR.
 os.environ.pop("CELERY_BROKER_URL", None)

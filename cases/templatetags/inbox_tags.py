@@ -1,8 +1,9 @@
 """``{% inbox_nav %}``: the navigation's "Inbox" entry with the number of open items.
 
 Rendered by ``base.html`` for users with an inbox (the IND, the DT&V, the LSO chair); the
-counts come from ``cases.inboxes.counts_for_request``: one query per request, shared with
-the page when it shows the inboxes too. Nothing for other roles (no query).
+counts come from ``cases.inboxes.nav_counts``: the page's own when it shows the inboxes too,
+else kept per user for ``INBOX_NAV_SECONDS`` (one query when they are counted anew).
+Nothing for other roles (no query).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def inbox_nav(context) -> dict:
     boxes = inboxes.for_user(user)
     if not boxes:
         return {"show": False}
-    numbers = inboxes.counts_for_request(request)
+    numbers = inboxes.nav_counts(request)
     parts = [(box.title, numbers.get(box.key, 0)) for box in boxes]
     namespace = getattr(getattr(request, "resolver_match", None), "namespace", "")
     return {
