@@ -15,8 +15,10 @@ from tests.users import with_special
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with sync Playwright
 
 # The modules whose tests take longest (a browser, a real Celery worker, the demo seed, the
-# fuzzing). They run first: with ``--dist worksteal`` the workers then share out the short
-# tests at the end, instead of one worker finishing a minute-long test while the other waits.
+# fuzzing) run first within their kind: with ``--dist worksteal`` the workers then share out
+# the short tests at the end, instead of one worker finishing a minute-long test while the
+# other waits. This runs before pytest-django's own ordering (tests in a transaction, then
+# those that commit, then those without the database), which keeps this order within each.
 SLOW_MODULES = (
     "tests/e2e/",
     "tests/api/test_fuzz.py",
@@ -30,6 +32,7 @@ SLOW_MODULES = (
 )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: not item.nodeid.startswith(SLOW_MODULES))  # stable: modules stay whole
 
