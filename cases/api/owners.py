@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -275,8 +275,13 @@ class _PersonFileViewSet(viewsets.GenericViewSet):
         special = policy.SpecialCategoryChecker(request.user, cases)
         return cases, {case.pk for case in cases if special(case)}
 
-    def respond(self, request: Request, cases: list[Case], rows: Any) -> Response:
-        page = self.paginate_queryset(rows)
+    def rows(self, user: Any, cases: list[Case], special_cases: set[int]) -> Any:
+        """The records of ``cases`` the user may see (the viewset's own), newest first."""
+        raise NotImplementedError
+
+    def list(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
+        cases, special_cases = self.person_cases(request)
+        page = self.paginate_queryset(self.rows(request.user, cases, special_cases))
         record(
             actor=request.user,
             action=Action.LIST,
@@ -287,15 +292,8 @@ class _PersonFileViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-@extend_schema(tags=["notes"])
-class PersonNotesViewSet(_PersonFileViewSet):
-    """The journal notes of the cases of one person that the user may see."""
-
-    serializer_class = NoteSerializer
-    queryset = Note.objects.none()  # for the schema
-    object_type = "cases.note"
-
-    @extend_schema(
+@extend_schema_view(
+    list=extend_schema(
         summary=str(_("Het journaal van een persoon (nieuwste eerst)")),
         description=str(
             _(
@@ -306,20 +304,21 @@ class PersonNotesViewSet(_PersonFileViewSet):
         ),
         responses={200: NoteSerializer(many=True), 404: OpenApiResponse(DETAIL)},
     )
-    def list(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
-        cases, special_cases = self.person_cases(request)
-        return self.respond(request, cases, selectors.person_notes(request.user, cases, special_cases=special_cases))
+)
+@extend_schema(tags=["notes"])
+class PersonNotesViewSet(_PersonFileViewSet):
+    """The journal notes of the cases of one person that the user may see."""
+
+    serializer_class = NoteSerializer
+    queryset = Note.objects.none()  # for the schema
+    object_type = "cases.note"
+
+    def rows(self, user: Any, cases: list[Case], special_cases: set[int]) -> Any:
+        return selectors.person_notes(user, cases, special_cases=special_cases)
 
 
-@extend_schema(tags=["documents"])
-class PersonDocumentsViewSet(_PersonFileViewSet):
-    """The documents of the cases of one person that the user may see."""
-
-    serializer_class = PersonDocumentSerializer
-    queryset = Document.objects.none()  # for the schema
-    object_type = "cases.document"
-
-    @extend_schema(
+@extend_schema_view(
+    list=extend_schema(
         summary=str(_("De documenten van een persoon (nieuwste eerst)")),
         description=str(
             _(
@@ -330,10 +329,17 @@ class PersonDocumentsViewSet(_PersonFileViewSet):
         ),
         responses={200: PersonDocumentSerializer(many=True), 404: OpenApiResponse(DETAIL)},
     )
-    def list(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
-        cases, special_cases = self.person_cases(request)
-        rows = selectors.person_documents(request.user, cases, special_cases=special_cases)
-        return self.respond(request, cases, rows)
+)
+@extend_schema(tags=["documents"])
+class PersonDocumentsViewSet(_PersonFileViewSet):
+    """The documents of the cases of one person that the user may see."""
+
+    serializer_class = PersonDocumentSerializer
+    queryset = Document.objects.none()  # for the schema
+    object_type = "cases.document"
+
+    def rows(self, user: Any, cases: list[Case], special_cases: set[int]) -> Any:
+        return selectors.person_documents(user, cases, special_cases=special_cases)
 
 
 urlpatterns = [
