@@ -14,29 +14,6 @@ from tests.users import with_special
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with sync Playwright
 
-# The modules whose tests take longest (a browser, a real Celery worker, the demo seed, the
-# fuzzing) run first within their kind: with ``--dist worksteal`` the workers then share out
-# the short tests at the end, instead of one worker finishing a minute-long test while the
-# other waits. This runs before pytest-django's own ordering (tests in a transaction, then
-# those that commit, then those without the database), which keeps this order within each.
-SLOW_MODULES = (
-    "tests/e2e/",
-    "tests/api/test_fuzz.py",
-    "tests/test_demo_data.py",
-    "tests/cases/test_rest_period_worker.py",
-    "tests/core/test_worker.py",
-    "tests/lso/test_pack_worker.py",
-    "tests/lso/test_pack_worker_recovery.py",
-    "tests/monitor/test_worker.py",
-    "tests/monitor/test_export_worker_recovery.py",
-)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_MODULES))  # stable: modules stay whole
-
-
 pytest_plugins = ["tests.celery_worker"]
 
 PASSWORD = "geheim-wachtwoord-1"
