@@ -19,8 +19,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cases.workflow import QUEUE_STATES, State
 from lvv.access import policy
-from lvv.accounts.fields import ChoiceArrayField
-from lvv.accounts.models import User
+from lvv.accounts.fields import ChoiceArrayField, user_reference
 from lvv.audit.models import AppendOnlyError
 from lvv.params import not_before_earliest
 from lvv.partners.models import Location, Organisation, OrganisationKind
@@ -33,22 +32,6 @@ EXTERNAL_ID_TAKEN = _("Deze LVV heeft al een casus met dit externe kenmerk.")
 NGO_NOT_SERVING = _("Deze organisatie is geen ngo die voor deze LVV werkt.")
 
 v_number_validator = RegexValidator(r"^\d{10}\Z", V_NUMBER_INVALID, code="invalid_v_number")
-
-
-def user_reference(
-    verbose_name: Any = None, *, blank: bool = True, related_name: str = "+"
-) -> models.ForeignKey[User | None, User | None]:
-    """The user who did something to a record (or holds a role on it): optional (an import or
-    a command acts without one), kept as long as a record names the user (PROTECT), without
-    a reverse accessor unless ``related_name`` gives one."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=blank,
-        related_name=related_name,
-        verbose_name=verbose_name,
-    )
 
 
 def organisation_reference(verbose_name: Any) -> models.ForeignKey[Organisation | None, Organisation | None]:
