@@ -39,13 +39,13 @@ import benchlib  # noqa: E402
 
 SEED_SQL = """
 BEGIN;
-INSERT INTO partners_organisation (id, name, kind)
-SELECT g, 'Gemeente ' || g, 'municipality' FROM generate_series(1, 5) g
-UNION ALL SELECT 10 + g, 'Ngo A ' || g, 'ngo' FROM generate_series(1, 5) g
-UNION ALL SELECT 20 + g, 'Ngo B ' || g, 'ngo' FROM generate_series(1, 5) g
-UNION ALL SELECT 30 + g, 'IND ' || g, 'ind' FROM generate_series(1, 5) g
-UNION ALL SELECT 40 + g, 'DT&V ' || g, 'dtv' FROM generate_series(1, 5) g
-UNION ALL SELECT 99, 'Programmabureau', 'bureau';
+INSERT INTO partners_organisation (id, name, kind, logo)
+SELECT g, 'Gemeente ' || g, 'municipality', '' FROM generate_series(1, 5) g
+UNION ALL SELECT 10 + g, 'Ngo A ' || g, 'ngo', '' FROM generate_series(1, 5) g
+UNION ALL SELECT 20 + g, 'Ngo B ' || g, 'ngo', '' FROM generate_series(1, 5) g
+UNION ALL SELECT 30 + g, 'IND ' || g, 'ind', '' FROM generate_series(1, 5) g
+UNION ALL SELECT 40 + g, 'DT&V ' || g, 'dtv', '' FROM generate_series(1, 5) g
+UNION ALL SELECT 99, 'Programmabureau', 'bureau', '';
 
 INSERT INTO partners_location (id, slug, name, requires_regional_ties, requires_shown_willingness,
   safe_country_max_stay_days, voluntary_participation, municipality_id, cooperation_check_weeks)
