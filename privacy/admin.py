@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from lvv.admin import ReadOnlyAdmin
 from privacy.models import LegalHold, RetentionPeriod, RetentionRecord
 
 
@@ -25,14 +26,5 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetentionRecord)
-class RetentionRecordAdmin(admin.ModelAdmin):
+class RetentionRecordAdmin(ReadOnlyAdmin):
     list_display = ["case", "outcome", "ended_on", "applied_on"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
