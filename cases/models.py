@@ -845,6 +845,21 @@ class Confidentiality(models.TextChoices):
     SPECIAL = "special", _("bijzonder persoonsgegeven")
 
 
+def confidentiality_field(verbose_name: Any = None) -> models.CharField:
+    """The mark of a text that may hold special-category data (``Confidentiality``)."""
+    return models.CharField(
+        verbose_name or _("vertrouwelijkheid"),
+        max_length=10,
+        choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+    )
+
+
+def confidentiality_valid(name: str, field: str = "confidentiality") -> models.CheckConstraint:
+    """The database's check that ``field`` holds one of the marks of ``Confidentiality``."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": Confidentiality.values}), name=name)
+
+
 class NoteQuerySet(models.QuerySet):
     """Notes are only ever added: bulk updates and deletes are refused as well."""
 
@@ -870,9 +885,7 @@ class Note(models.Model):
     text = models.TextField(
         _("tekst"), max_length=NOTE_TEXT_MAX_LENGTH, validators=[MaxLengthValidator(NOTE_TEXT_MAX_LENGTH)]
     )
-    confidentiality = models.CharField(
-        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
-    )
+    confidentiality = confidentiality_field()
     author = user_reference(_("auteur"))
     author_organisation = organisation_reference(_("organisatie van de auteur"))
     created_at = models.DateTimeField(_("vastgelegd op"), default=timezone.now, editable=False)
@@ -899,9 +912,7 @@ class Note(models.Model):
                 name="note_text_max_length",
             ),
             models.CheckConstraint(condition=Q(kind__in=NoteKind.values), name="note_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(confidentiality__in=Confidentiality.values), name="note_confidentiality_valid"
-            ),
+            confidentiality_valid("note_confidentiality_valid"),
             models.CheckConstraint(condition=~Q(corrects=F("pk")), name="note_does_not_correct_itself"),
         ]
         indexes = [
@@ -1000,9 +1011,7 @@ class Document(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("casus"))
     title = models.CharField(_("titel"), max_length=200)
     kind = models.CharField(_("soort"), max_length=20, choices=DocumentKind.choices)
-    confidentiality = models.CharField(
-        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
-    )
+    confidentiality = confidentiality_field()
     file = models.FileField(_("bestand"), storage=document_storage, upload_to=document_path, max_length=300)
     original_name = models.CharField(_("bestandsnaam"), max_length=255, blank=True)
     content_type = models.CharField(_("bestandstype"), max_length=100)
@@ -1027,9 +1036,7 @@ class Document(models.Model):
         ordering = ["-uploaded_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(confidentiality__in=Confidentiality.values), name="document_confidentiality_valid"
-            ),
+            confidentiality_valid("document_confidentiality_valid"),
             models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
             models.CheckConstraint(condition=~Q(title=""), name="document_title_not_blank"),
         ]

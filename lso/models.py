@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Confidentiality, Direction, Route, TimelineEvent
+from cases.models import Case, Direction, Route, TimelineEvent, confidentiality_field, confidentiality_valid
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation, locations_of
@@ -188,9 +188,7 @@ class PreparationNote(ConfidentialTexts, models.Model):
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("voorbereiding"))
-    confidentiality = models.CharField(
-        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
-    )
+    confidentiality = confidentiality_field()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
 
@@ -205,9 +203,7 @@ class PreparationNote(ConfidentialTexts, models.Model):
         ordering = ["item", "organisation__name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["item", "organisation"], name="lso_note_once_per_partner"),
-            models.CheckConstraint(
-                condition=Q(confidentiality__in=Confidentiality.values), name="lso_note_confidentiality_valid"
-            ),
+            confidentiality_valid("lso_note_confidentiality_valid"),
         ]
 
     def __str__(self) -> str:
@@ -248,23 +244,32 @@ class ItemOutcome(models.Model):
         return f"{self.item}: {self.get_decision_display()}"
 
 
-class PartnerPosition(models.Model):
-    """A partner's position on an item (a dissenting one when the partners did not agree)."""
+class Stance(models.Model):
+    """A partner organisation's position on a case under discussion (one per organisation):
+    in the LSO's minutes (``PartnerPosition``) or before the MRT (``mrt.Position``)."""
 
-    outcome = models.ForeignKey(ItemOutcome, on_delete=models.CASCADE, related_name="positions")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisatie")
     )
     text = models.TextField(_("standpunt"))
 
     class Meta:
+        abstract = True
         verbose_name = _("standpunt partner")
         verbose_name_plural = _("standpunten partners")
-        ordering = ["outcome", "organisation__name", "id"]
-        constraints = [models.UniqueConstraint(fields=["outcome", "organisation"], name="lso_position_once")]
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.text[:40]}"
+
+
+class PartnerPosition(Stance):
+    """A partner's position on an item (a dissenting one when the partners did not agree)."""
+
+    outcome = models.ForeignKey(ItemOutcome, on_delete=models.CASCADE, related_name="positions")
+
+    class Meta(Stance.Meta):
+        ordering = ["outcome", "organisation__name", "id"]
+        constraints = [models.UniqueConstraint(fields=["outcome", "organisation"], name="lso_position_once")]
 
 
 class Action(models.Model):
@@ -351,9 +356,7 @@ class ReviewNote(ConfidentialTexts, models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("beoordeling"))
-    confidentiality = models.CharField(
-        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
-    )
+    confidentiality = confidentiality_field()
     flagged = models.BooleanField(
         _("agenderen in het LSO"), default=False, help_text=_("Zet de casus voor op de agenda van het volgende LSO.")
     )
@@ -372,9 +375,7 @@ class ReviewNote(ConfidentialTexts, models.Model):
         ordering = ["-reviewed_on", "-id"]
         indexes = [models.Index(fields=["case", "-reviewed_on"], name="lso_review_case")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(confidentiality__in=Confidentiality.values), name="lso_review_confidentiality_valid"
-            ),
+            confidentiality_valid("lso_review_confidentiality_valid"),
         ]
 
     def __str__(self) -> str:
