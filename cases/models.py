@@ -22,7 +22,7 @@ from lvv.access import policy
 from lvv.accounts.fields import ChoiceArrayField, user_reference
 from lvv.audit.models import AppendOnlyError
 from lvv.params import not_before_earliest
-from lvv.partners.models import Location, Organisation, OrganisationKind
+from lvv.partners.models import Location, Organisation, OrganisationKind, organisation_reference
 from lvv.text import TEXT_MAX
 
 V_NUMBER_INVALID = _("Een V-nummer bestaat uit precies 10 cijfers.")
@@ -32,13 +32,6 @@ EXTERNAL_ID_TAKEN = _("Deze LVV heeft al een casus met dit externe kenmerk.")
 NGO_NOT_SERVING = _("Deze organisatie is geen ngo die voor deze LVV werkt.")
 
 v_number_validator = RegexValidator(r"^\d{10}\Z", V_NUMBER_INVALID, code="invalid_v_number")
-
-
-def organisation_reference(verbose_name: Any) -> models.ForeignKey[Organisation | None, Organisation | None]:
-    """The organisation a user acted for, kept with the record (the user may move on)."""
-    return models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=verbose_name
-    )
 
 
 def related_or_none(obj: models.Model, name: str) -> Any:
@@ -110,9 +103,7 @@ class Person(models.Model):
         output_field=models.TextField(),
         db_persist=True,
     )
-    created_by_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    created_by_organisation = organisation_reference()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
     version = models.PositiveIntegerField(_("versie"), default=1)

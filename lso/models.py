@@ -164,7 +164,7 @@ class AgendaItem(models.Model):
     source = models.CharField(_("herkomst"), max_length=20, choices=ItemSource.choices, default=ItemSource.MANUAL)
     # The timeline event that brought the case (an MRT advice, a partner's request, a DT&V flag).
     source_event = models.ForeignKey(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    added_by = user_reference(blank=False)
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:
@@ -227,7 +227,7 @@ class ItemOutcome(models.Model):
     advice_event = models.ForeignKey(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     advice_followed = models.BooleanField(_("MRT-advies gevolgd"), null=True, blank=True)
     advice_not_followed_reason = models.TextField(_("reden advies niet gevolgd"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    recorded_by = user_reference(blank=False)
     recorded_at = models.DateTimeField(_("vastgelegd"), default=timezone.now)
 
     class Meta:

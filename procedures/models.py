@@ -20,8 +20,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, organisation_reference
+from cases.models import Case
 from lvv.accounts.fields import user_reference
+from lvv.partners.models import organisation_reference
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 
 
