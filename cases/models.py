@@ -681,7 +681,27 @@ policy.register_object_grants(_object_grants)
 policy.scope_changed_on(CaseUserObjectPermission, CaseGroupObjectPermission)
 
 
-class Notification(models.Model):
+class Notice(models.Model):
+    """An in-app notice to one user: its message (built when it is made) and whether the user
+    read it. Deadlines of a case (``Notification``) and LSO meetings (``lso.MeetingNotice``)."""
+
+    message = models.CharField(_("melding"), max_length=300)
+    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
+    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class Notification(Notice):
     """An in-app notice to one user about a deadline of a case that is due soon or overdue.
 
     Created by ``cases.notifications.notify_deadlines`` (once per user, deadline, kind and
@@ -711,15 +731,11 @@ class Notification(models.Model):
     kind = models.CharField(_("soort melding"), max_length=20, choices=Kind.choices)
     inbox = models.CharField(_("inbox"), max_length=40, blank=True)
     due_on = models.DateField(_("uiterste datum"), null=True, blank=True)
-    message = models.CharField(_("melding"), max_length=300)
-    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
-    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
     digest_sent_on = models.DateField(_("laatst gemaild op"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Notice.Meta):
         verbose_name = _("melding")
         verbose_name_plural = _("meldingen")
-        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "deadline", "kind", "due_on"], name="notification_once"),
         ]
@@ -727,13 +743,6 @@ class Notification(models.Model):
             models.Index(fields=["user", "read_at"], name="notification_user_read"),
             models.Index(fields=["user", "-created_at", "-id"], name="notification_user_newest"),
         ]
-
-    def __str__(self) -> str:
-        return self.message
-
-    @property
-    def is_read(self) -> bool:
-        return self.read_at is not None
 
 
 class MatchKind(models.TextChoices):

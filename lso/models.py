@@ -16,7 +16,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Direction, Route, TimelineEvent, confidentiality_field, confidentiality_valid
+from cases.models import (
+    Case,
+    Direction,
+    Notice,
+    Route,
+    TimelineEvent,
+    confidentiality_field,
+    confidentiality_valid,
+)
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation, locations_of
@@ -272,7 +280,34 @@ class PartnerPosition(Stance):
         constraints = [models.UniqueConstraint(fields=["outcome", "organisation"], name="lso_position_once")]
 
 
-class Action(models.Model):
+class Task(models.Model):
+    """Work an owner organisation does for a case by a date (an LSO ``Action``, an
+    ``mrt.PreparationTask``): open until it is marked done."""
+
+    description: str
+    due_on = models.DateField(_("uiterlijk op"))
+    done_on = models.DateField(_("afgerond op"), null=True, blank=True)
+    done_by = user_reference()
+    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+
+def open_tasks_index(owner: str, name: str) -> models.Index:
+    """An owner's open tasks by due date (the inboxes and the work queues)."""
+    return models.Index(fields=[owner, "due_on"], name=name, condition=Q(done_on__isnull=True))
+
+
+class Action(Task):
     """A follow-up action on a case, owned by an organisation (and optionally one person)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lso_actions", verbose_name=_("casus"))
@@ -289,34 +324,18 @@ class Action(models.Model):
         related_name="lso_actions",
         verbose_name=_("eigenaar (persoon)"),
     )
-    due_on = models.DateField(_("uiterlijk op"))
-    done_on = models.DateField(_("afgerond op"), null=True, blank=True)
-    done_by = user_reference()
     created_by = user_reference()
-    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Task.Meta):
         verbose_name = _("actie")
         verbose_name_plural = _("acties")
-        ordering = ["due_on", "id"]
         indexes = [
-            models.Index(
-                fields=["owner_organisation", "due_on"], name="lso_action_open_org", condition=Q(done_on__isnull=True)
-            ),
-            models.Index(
-                fields=["owner_user", "due_on"], name="lso_action_open_user", condition=Q(done_on__isnull=True)
-            ),
+            open_tasks_index("owner_organisation", "lso_action_open_org"),
+            open_tasks_index("owner_user", "lso_action_open_user"),
         ]
 
-    def __str__(self) -> str:
-        return self.description
 
-    @property
-    def is_done(self) -> bool:
-        return self.done_on is not None
-
-
-class MeetingNotice(models.Model):
+class MeetingNotice(Notice):
     """An in-app notice to one member about a meeting (its published agenda).
 
     ``cases.models.Notification`` is about a deadline of one case; a meeting spans many
@@ -331,20 +350,13 @@ class MeetingNotice(models.Model):
     )
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices, default=Kind.PUBLISHED)
-    message = models.CharField(_("melding"), max_length=300)
-    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
-    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("gemaild op"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Notice.Meta):
         verbose_name = _("LSO-melding")
         verbose_name_plural = _("LSO-meldingen")
-        ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "meeting", "kind"], name="lso_notice_once")]
         indexes = [models.Index(fields=["user", "read_at"], name="lso_notice_user_read")]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class ReviewNote(ConfidentialTexts, models.Model):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Direction, Route, TimelineEvent, confidentiality_field, confidentiality_valid
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
-from lso.models import AgendaItem, EscalationReason, Stance
+from lso.models import AgendaItem, EscalationReason, Stance, Task, open_tasks_index
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation
 
@@ -116,7 +116,7 @@ class Position(Stance):
         constraints = [models.UniqueConstraint(fields=["escalation", "organisation"], name="mrt_position_once")]
 
 
-class PreparationTask(models.Model):
+class PreparationTask(Task):
     """Support the IND or the DT&V gives the municipality and NGO to prepare the MRT."""
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="tasks")
@@ -124,23 +124,11 @@ class PreparationTask(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="mrt_tasks", verbose_name=_("eigenaar")
     )
     description = models.CharField(_("taak"), max_length=500)
-    due_on = models.DateField(_("uiterlijk op"))
-    done_on = models.DateField(_("afgerond op"), null=True, blank=True)
-    done_by = user_reference()
-    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Task.Meta):
         verbose_name = _("voorbereidingstaak MRT")
         verbose_name_plural = _("voorbereidingstaken MRT")
-        ordering = ["due_on", "id"]
-        indexes = [
-            models.Index(
-                fields=["owner_organisation", "due_on"], name="mrt_task_open_org", condition=Q(done_on__isnull=True)
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.description
+        indexes = [open_tasks_index("owner_organisation", "mrt_task_open_org")]
 
 
 class Advice(ConfidentialTexts, models.Model):
