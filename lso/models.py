@@ -16,15 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import (
-    Case,
-    Direction,
-    Notice,
-    Route,
-    TimelineEvent,
-    confidentiality_field,
-    confidentiality_valid,
-)
+from cases.models import Case, Direction, Notice, Route, TimelineEvent, confidentiality_field, confidentiality_valid
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation, locations_of
