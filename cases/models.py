@@ -22,7 +22,7 @@ from lvv.access import policy
 from lvv.accounts.fields import ChoiceArrayField, user_reference
 from lvv.audit.models import AppendOnlyError
 from lvv.params import not_before_earliest
-from lvv.partners.models import Location, Organisation, OrganisationKind
+from lvv.partners.models import Location, Organisation, OrganisationKind, organisation_reference
 from lvv.text import TEXT_MAX
 
 V_NUMBER_INVALID = _("Een V-nummer bestaat uit precies 10 cijfers.")
@@ -32,13 +32,6 @@ EXTERNAL_ID_TAKEN = _("Deze LVV heeft al een casus met dit externe kenmerk.")
 NGO_NOT_SERVING = _("Deze organisatie is geen ngo die voor deze LVV werkt.")
 
 v_number_validator = RegexValidator(r"^\d{10}\Z", V_NUMBER_INVALID, code="invalid_v_number")
-
-
-def organisation_reference(verbose_name: Any) -> models.ForeignKey[Organisation | None, Organisation | None]:
-    """The organisation a user acted for, kept with the record (the user may move on)."""
-    return models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=verbose_name
-    )
 
 
 def related_or_none(obj: models.Model, name: str) -> Any:
@@ -110,9 +103,7 @@ class Person(models.Model):
         output_field=models.TextField(),
         db_persist=True,
     )
-    created_by_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    created_by_organisation = organisation_reference()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
     version = models.PositiveIntegerField(_("versie"), default=1)
@@ -690,7 +681,27 @@ policy.register_object_grants(_object_grants)
 policy.scope_changed_on(CaseUserObjectPermission, CaseGroupObjectPermission)
 
 
-class Notification(models.Model):
+class Notice(models.Model):
+    """An in-app notice to one user: its message (built when it is made) and whether the user
+    read it. Deadlines of a case (``Notification``) and LSO meetings (``lso.MeetingNotice``)."""
+
+    message = models.CharField(_("melding"), max_length=300)
+    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
+    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class Notification(Notice):
     """An in-app notice to one user about a deadline of a case that is due soon or overdue.
 
     Created by ``cases.notifications.notify_deadlines`` (once per user, deadline, kind and
@@ -720,15 +731,11 @@ class Notification(models.Model):
     kind = models.CharField(_("soort melding"), max_length=20, choices=Kind.choices)
     inbox = models.CharField(_("inbox"), max_length=40, blank=True)
     due_on = models.DateField(_("uiterste datum"), null=True, blank=True)
-    message = models.CharField(_("melding"), max_length=300)
-    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
-    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
     digest_sent_on = models.DateField(_("laatst gemaild op"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Notice.Meta):
         verbose_name = _("melding")
         verbose_name_plural = _("meldingen")
-        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "deadline", "kind", "due_on"], name="notification_once"),
         ]
@@ -736,13 +743,6 @@ class Notification(models.Model):
             models.Index(fields=["user", "read_at"], name="notification_user_read"),
             models.Index(fields=["user", "-created_at", "-id"], name="notification_user_newest"),
         ]
-
-    def __str__(self) -> str:
-        return self.message
-
-    @property
-    def is_read(self) -> bool:
-        return self.read_at is not None
 
 
 class MatchKind(models.TextChoices):
@@ -845,6 +845,21 @@ class Confidentiality(models.TextChoices):
     SPECIAL = "special", _("bijzonder persoonsgegeven")
 
 
+def confidentiality_field(verbose_name: Any = None) -> models.CharField:
+    """The mark of a text that may hold special-category data (``Confidentiality``)."""
+    return models.CharField(
+        verbose_name or _("vertrouwelijkheid"),
+        max_length=10,
+        choices=Confidentiality.choices,
+        default=Confidentiality.NORMAL,
+    )
+
+
+def confidentiality_valid(name: str, field: str = "confidentiality") -> models.CheckConstraint:
+    """The database's check that ``field`` holds one of the marks of ``Confidentiality``."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": Confidentiality.values}), name=name)
+
+
 class NoteQuerySet(models.QuerySet):
     """Notes are only ever added: bulk updates and deletes are refused as well."""
 
@@ -870,9 +885,7 @@ class Note(models.Model):
     text = models.TextField(
         _("tekst"), max_length=NOTE_TEXT_MAX_LENGTH, validators=[MaxLengthValidator(NOTE_TEXT_MAX_LENGTH)]
     )
-    confidentiality = models.CharField(
-        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
-    )
+    confidentiality = confidentiality_field()
     author = user_reference(_("auteur"))
     author_organisation = organisation_reference(_("organisatie van de auteur"))
     created_at = models.DateTimeField(_("vastgelegd op"), default=timezone.now, editable=False)
@@ -899,9 +912,7 @@ class Note(models.Model):
                 name="note_text_max_length",
             ),
             models.CheckConstraint(condition=Q(kind__in=NoteKind.values), name="note_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(confidentiality__in=Confidentiality.values), name="note_confidentiality_valid"
-            ),
+            confidentiality_valid("note_confidentiality_valid"),
             models.CheckConstraint(condition=~Q(corrects=F("pk")), name="note_does_not_correct_itself"),
         ]
         indexes = [
@@ -1000,9 +1011,7 @@ class Document(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents", verbose_name=_("casus"))
     title = models.CharField(_("titel"), max_length=200)
     kind = models.CharField(_("soort"), max_length=20, choices=DocumentKind.choices)
-    confidentiality = models.CharField(
-        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
-    )
+    confidentiality = confidentiality_field()
     file = models.FileField(_("bestand"), storage=document_storage, upload_to=document_path, max_length=300)
     original_name = models.CharField(_("bestandsnaam"), max_length=255, blank=True)
     content_type = models.CharField(_("bestandstype"), max_length=100)
@@ -1027,9 +1036,7 @@ class Document(models.Model):
         ordering = ["-uploaded_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(confidentiality__in=Confidentiality.values), name="document_confidentiality_valid"
-            ),
+            confidentiality_valid("document_confidentiality_valid"),
             models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
             models.CheckConstraint(condition=~Q(title=""), name="document_title_not_blank"),
         ]

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Confidentiality, Direction, Route, TimelineEvent
+from cases.models import Case, Direction, Notice, Route, TimelineEvent, confidentiality_field, confidentiality_valid
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation, locations_of
@@ -164,7 +164,7 @@ class AgendaItem(models.Model):
     source = models.CharField(_("herkomst"), max_length=20, choices=ItemSource.choices, default=ItemSource.MANUAL)
     # The timeline event that brought the case (an MRT advice, a partner's request, a DT&V flag).
     source_event = models.ForeignKey(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    added_by = user_reference(blank=False)
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
     class Meta:
@@ -188,9 +188,7 @@ class PreparationNote(ConfidentialTexts, models.Model):
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("voorbereiding"))
-    confidentiality = models.CharField(
-        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
-    )
+    confidentiality = confidentiality_field()
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
 
@@ -205,9 +203,7 @@ class PreparationNote(ConfidentialTexts, models.Model):
         ordering = ["item", "organisation__name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["item", "organisation"], name="lso_note_once_per_partner"),
-            models.CheckConstraint(
-                condition=Q(confidentiality__in=Confidentiality.values), name="lso_note_confidentiality_valid"
-            ),
+            confidentiality_valid("lso_note_confidentiality_valid"),
         ]
 
     def __str__(self) -> str:
@@ -231,7 +227,7 @@ class ItemOutcome(models.Model):
     advice_event = models.ForeignKey(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     advice_followed = models.BooleanField(_("MRT-advies gevolgd"), null=True, blank=True)
     advice_not_followed_reason = models.TextField(_("reden advies niet gevolgd"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    recorded_by = user_reference(blank=False)
     recorded_at = models.DateTimeField(_("vastgelegd"), default=timezone.now)
 
     class Meta:
@@ -248,26 +244,62 @@ class ItemOutcome(models.Model):
         return f"{self.item}: {self.get_decision_display()}"
 
 
-class PartnerPosition(models.Model):
-    """A partner's position on an item (a dissenting one when the partners did not agree)."""
+class Stance(models.Model):
+    """A partner organisation's position on a case under discussion (one per organisation):
+    in the LSO's minutes (``PartnerPosition``) or before the MRT (``mrt.Position``)."""
 
-    outcome = models.ForeignKey(ItemOutcome, on_delete=models.CASCADE, related_name="positions")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisatie")
     )
     text = models.TextField(_("standpunt"))
 
     class Meta:
+        abstract = True
         verbose_name = _("standpunt partner")
         verbose_name_plural = _("standpunten partners")
-        ordering = ["outcome", "organisation__name", "id"]
-        constraints = [models.UniqueConstraint(fields=["outcome", "organisation"], name="lso_position_once")]
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.text[:40]}"
 
 
-class Action(models.Model):
+class PartnerPosition(Stance):
+    """A partner's position on an item (a dissenting one when the partners did not agree)."""
+
+    outcome = models.ForeignKey(ItemOutcome, on_delete=models.CASCADE, related_name="positions")
+
+    class Meta(Stance.Meta):
+        ordering = ["outcome", "organisation__name", "id"]
+        constraints = [models.UniqueConstraint(fields=["outcome", "organisation"], name="lso_position_once")]
+
+
+class Task(models.Model):
+    """Work an owner organisation does for a case by a date (an LSO ``Action``, an
+    ``mrt.PreparationTask``): open until it is marked done."""
+
+    description: str
+    due_on = models.DateField(_("uiterlijk op"))
+    done_on = models.DateField(_("afgerond op"), null=True, blank=True)
+    done_by = user_reference()
+    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+
+def open_tasks_index(owner: str, name: str) -> models.Index:
+    """An owner's open tasks by due date (the inboxes and the work queues)."""
+    return models.Index(fields=[owner, "due_on"], name=name, condition=Q(done_on__isnull=True))
+
+
+class Action(Task):
     """A follow-up action on a case, owned by an organisation (and optionally one person)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lso_actions", verbose_name=_("casus"))
@@ -284,34 +316,18 @@ class Action(models.Model):
         related_name="lso_actions",
         verbose_name=_("eigenaar (persoon)"),
     )
-    due_on = models.DateField(_("uiterlijk op"))
-    done_on = models.DateField(_("afgerond op"), null=True, blank=True)
-    done_by = user_reference()
     created_by = user_reference()
-    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Task.Meta):
         verbose_name = _("actie")
         verbose_name_plural = _("acties")
-        ordering = ["due_on", "id"]
         indexes = [
-            models.Index(
-                fields=["owner_organisation", "due_on"], name="lso_action_open_org", condition=Q(done_on__isnull=True)
-            ),
-            models.Index(
-                fields=["owner_user", "due_on"], name="lso_action_open_user", condition=Q(done_on__isnull=True)
-            ),
+            open_tasks_index("owner_organisation", "lso_action_open_org"),
+            open_tasks_index("owner_user", "lso_action_open_user"),
         ]
 
-    def __str__(self) -> str:
-        return self.description
 
-    @property
-    def is_done(self) -> bool:
-        return self.done_on is not None
-
-
-class MeetingNotice(models.Model):
+class MeetingNotice(Notice):
     """An in-app notice to one member about a meeting (its published agenda).
 
     ``cases.models.Notification`` is about a deadline of one case; a meeting spans many
@@ -326,20 +342,13 @@ class MeetingNotice(models.Model):
     )
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices, default=Kind.PUBLISHED)
-    message = models.CharField(_("melding"), max_length=300)
-    created_at = models.DateTimeField(_("aangemaakt"), default=timezone.now)
-    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("gemaild op"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Notice.Meta):
         verbose_name = _("LSO-melding")
         verbose_name_plural = _("LSO-meldingen")
-        ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "meeting", "kind"], name="lso_notice_once")]
         indexes = [models.Index(fields=["user", "read_at"], name="lso_notice_user_read")]
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class ReviewNote(ConfidentialTexts, models.Model):
@@ -351,9 +360,7 @@ class ReviewNote(ConfidentialTexts, models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("beoordeling"))
-    confidentiality = models.CharField(
-        _("vertrouwelijkheid"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.NORMAL
-    )
+    confidentiality = confidentiality_field()
     flagged = models.BooleanField(
         _("agenderen in het LSO"), default=False, help_text=_("Zet de casus voor op de agenda van het volgende LSO.")
     )
@@ -372,9 +379,7 @@ class ReviewNote(ConfidentialTexts, models.Model):
         ordering = ["-reviewed_on", "-id"]
         indexes = [models.Index(fields=["case", "-reviewed_on"], name="lso_review_case")]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(confidentiality__in=Confidentiality.values), name="lso_review_confidentiality_valid"
-            ),
+            confidentiality_valid("lso_review_confidentiality_valid"),
         ]
 
     def __str__(self) -> str:

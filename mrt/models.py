@@ -11,9 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Confidentiality, Direction, Route, TimelineEvent
+from cases.models import Case, Direction, Route, TimelineEvent, confidentiality_field, confidentiality_valid
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
-from lso.models import AgendaItem, EscalationReason
+from lso.models import AgendaItem, EscalationReason, Stance, Task, open_tasks_index
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation
 
@@ -104,28 +104,19 @@ class Escalation(models.Model):
         return f"MRT {self.case.reference} {self.escalated_on:%Y-%m-%d}"
 
 
-class Position(models.Model):
+class Position(Stance):
     """A partner's position on an escalated case (one per organisation)."""
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="positions")
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisatie")
-    )
-    text = models.TextField(_("standpunt"))
     author = user_reference()
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True)
 
-    class Meta:
-        verbose_name = _("standpunt partner")
-        verbose_name_plural = _("standpunten partners")
+    class Meta(Stance.Meta):
         ordering = ["escalation", "organisation__name", "id"]
         constraints = [models.UniqueConstraint(fields=["escalation", "organisation"], name="mrt_position_once")]
 
-    def __str__(self) -> str:
-        return f"{self.organisation}: {self.text[:40]}"
 
-
-class PreparationTask(models.Model):
+class PreparationTask(Task):
     """Support the IND or the DT&V gives the municipality and NGO to prepare the MRT."""
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="tasks")
@@ -133,23 +124,11 @@ class PreparationTask(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="mrt_tasks", verbose_name=_("eigenaar")
     )
     description = models.CharField(_("taak"), max_length=500)
-    due_on = models.DateField(_("uiterlijk op"))
-    done_on = models.DateField(_("afgerond op"), null=True, blank=True)
-    done_by = user_reference()
-    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Task.Meta):
         verbose_name = _("voorbereidingstaak MRT")
         verbose_name_plural = _("voorbereidingstaken MRT")
-        ordering = ["due_on", "id"]
-        indexes = [
-            models.Index(
-                fields=["owner_organisation", "due_on"], name="mrt_task_open_org", condition=Q(done_on__isnull=True)
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.description
+        indexes = [open_tasks_index("owner_organisation", "mrt_task_open_org")]
 
 
 class Advice(ConfidentialTexts, models.Model):
@@ -165,12 +144,7 @@ class Advice(ConfidentialTexts, models.Model):
     direction = models.CharField(_("geadviseerde richting"), max_length=20, choices=Direction.choices, blank=True)
     route = models.CharField(_("geadviseerde route"), max_length=30, choices=Route.choices, blank=True)
     reasoning = models.TextField(_("onderbouwing"))
-    reasoning_confidentiality = models.CharField(
-        _("vertrouwelijkheid onderbouwing"),
-        max_length=10,
-        choices=Confidentiality.choices,
-        default=Confidentiality.NORMAL,
-    )
+    reasoning_confidentiality = confidentiality_field(_("vertrouwelijkheid onderbouwing"))
     no_durable_solution_possible = models.BooleanField(_("geen bestendige oplossing mogelijk"), default=False)
     given_on = models.DateField(_("uitgebracht op"))
     due_on = models.DateField(
@@ -191,10 +165,7 @@ class Advice(ConfidentialTexts, models.Model):
         verbose_name_plural = _("MRT-adviezen")
         ordering = ["-given_on", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(reasoning_confidentiality__in=Confidentiality.values),
-                name="mrt_advice_reasoning_confidentiality_valid",
-            ),
+            confidentiality_valid("mrt_advice_reasoning_confidentiality_valid", "reasoning_confidentiality"),
             models.CheckConstraint(
                 condition=(Q(no_durable_solution_possible=True) & Q(direction=""))
                 | (Q(no_durable_solution_possible=False) & ~Q(direction="")),

@@ -3,13 +3,13 @@ it, and the record that it was applied (see ``privacy.retention``)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, OutflowCategory, Person
+from lvv.accounts.fields import user_reference
 
 REJECTED = "rejected"
 
@@ -61,9 +61,7 @@ class LegalHold(models.Model):
         Person, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("persoon")
     )
     reason = models.CharField(_("reden"), max_length=500)
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    placed_by = user_reference()
     placed_at = models.DateTimeField(_("ingesteld op"), default=timezone.now)
     lifted_at = models.DateTimeField(_("opgeheven op"), null=True, blank=True)
 

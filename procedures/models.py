@@ -20,8 +20,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, organisation_reference
+from cases.models import Case
 from lvv.accounts.fields import user_reference
+from lvv.partners.models import organisation_reference
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 
 
@@ -144,7 +145,18 @@ class DeparturePartner(models.TextChoices):
     IOM = "iom", _("IOM")
 
 
-class DepartureStep(models.Model):
+class DepartureRecord(models.Model):
+    """A record of the departure preparation: who recorded it, for which organisation, when."""
+
+    recorded_by = user_reference(_("vastgelegd door"))
+    organisation = organisation_reference(_("organisatie"))
+    recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class DepartureStep(DepartureRecord):
     """One step of the departure preparation: what, when, how (or with what result), by whom."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="departure_steps", verbose_name=_("casus"))
@@ -154,9 +166,6 @@ class DepartureStep(models.Model):
     partner = models.CharField(
         _("uitgevoerd door"), max_length=3, choices=DeparturePartner.choices, default=DeparturePartner.DTV
     )
-    recorded_by = user_reference(_("vastgelegd door"))
-    organisation = organisation_reference(_("organisatie"))
-    recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("stap in de vertrekvoorbereiding")
@@ -180,7 +189,7 @@ class DepartureSupport(models.TextChoices):
     INDEPENDENT = "independent", _("zelfstandig")
 
 
-class DeparturePlan(models.Model):
+class DeparturePlan(DepartureRecord):
     """A departure planned on a date. A new plan (re-planning) is a new row; the latest
     made on or before a date is the plan on that date (``made_on``, then ``id``)."""
 
@@ -189,9 +198,6 @@ class DeparturePlan(models.Model):
     planned_on = models.DateField(_("vertrekdatum"))
     support = models.CharField(_("ondersteuning"), max_length=20, choices=DepartureSupport.choices)
     notes = models.CharField(_("toelichting"), max_length=SHORT_TEXT_MAX, blank=True)
-    recorded_by = user_reference(_("vastgelegd door"))
-    organisation = organisation_reference(_("organisatie"))
-    recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("vertrekplanning")

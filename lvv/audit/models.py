@@ -12,10 +12,12 @@ table at all (``manage.py grant_app_role``; ADR 0014).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from lvv.accounts.fields import user_reference
+from lvv.partners.models import organisation_reference
 
 
 class Action(models.TextChoices):
@@ -50,14 +52,7 @@ class AppendOnlyError(Exception):
 
 class AccessLogEntry(models.Model):
     timestamp = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
+    actor = user_reference(_("actor"))
     actor_username = models.CharField(_("gebruikersnaam"), max_length=150, blank=True)
     action = models.CharField(_("actie"), max_length=20, choices=Action.choices)
     object_type = models.CharField(_("soort object"), max_length=100, blank=True)
@@ -69,14 +64,7 @@ class AccessLogEntry(models.Model):
     # The processing activity this row belongs to (lvv.audit.activities.ACTIVITIES) and the
     # organisation the actor worked for at the time.
     processing_activity = models.CharField(_("verwerkingsactiviteit"), max_length=40, blank=True)
-    actor_organisation = models.ForeignKey(
-        "partners.Organisation",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisatie"),
-    )
+    actor_organisation = organisation_reference(_("organisatie"))
     # The case the row is about (its id; not a foreign key: the row outlives the case's data),
     # for the privacy officer's views and the export's data subject.
     about_case = models.BigIntegerField(_("over casus"), null=True, blank=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -56,6 +57,13 @@ class Organisation(models.Model):
     @property
     def logo_version(self) -> str:
         return version_of(self.logo.name) if self.logo else ""
+
+
+def organisation_reference(verbose_name: Any = None) -> models.ForeignKey[Organisation | None, Organisation | None]:
+    """The organisation a user acted for, kept with the record (the user may move on)."""
+    return models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=verbose_name
+    )
 
 
 class Location(models.Model):
