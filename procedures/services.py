@@ -41,8 +41,9 @@ from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
-from lvv.params import check_dates
+from lvv.params import NOT_A_DATE, check_dates
 from lvv.partners.models import Organisation
+from lvv.services import TEXT_REQUIRED as REQUIRED
 from lvv.services import check_version, locked_visible, save_next_version, user_or_none
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures.models import (
@@ -89,8 +90,6 @@ ALREADY_DECIDED = _("Op deze aanvraag is al besloten.")
 INVALID_CHOICE = _("Kies een van de mogelijkheden.")
 DECIDED_BEFORE_SUBMITTED = _("Het besluit ligt vóór de indiening (%(date)s).")
 PLANNED_BEFORE_MADE = _("De vertrekdatum ligt vóór de datum waarop het vertrek werd gepland (%(date)s).")
-REQUIRED = _("Dit veld is verplicht.")
-NOT_A_DATE = _("Geef een datum als JJJJ-MM-DD.")
 
 # Days a decision may be awaited before it shows as overdue (setting LVV_DECISION_DUE_DAYS).
 DEFAULT_DECISION_DUE_DAYS = 180
