@@ -30,7 +30,7 @@ from cases.models import (
     v_number_validator,
 )
 from lvv.access import policy
-from lvv.forms import StyledFormMixin
+from lvv.forms import VERSION_MISSING, StyledFormMixin
 from lvv.partners.models import Organisation, OrganisationKind
 from lvv.text import SHORT_TEXT_MAX
 
@@ -38,7 +38,6 @@ from lvv.text import SHORT_TEXT_MAX
 CASE_REGISTERED = _("De casus is geregistreerd.")
 OTHER_OPEN_CASE = _("Deze persoon heeft ook een open casus in %(location)s.")
 STEP_DONE = _("“%(step)s” is vastgelegd.")
-VERSION_MISSING = _("Het formulier is onvolledig verstuurd. Laad de pagina opnieuw en probeer het nog eens.")
 NO_OUTCOME = _("geen bijzondere uitkomst")
 NO_DURABLE_SOLUTION = _("geen bestendige oplossing mogelijk")
 SPECIAL_HELP = _(

@@ -59,6 +59,7 @@ from cases.models import (
 )
 from lvv import text
 from lvv.access import policy
+from lvv.audit import chain
 from lvv.audit import log as audit_log
 from lvv.audit.activities import activity_for
 from lvv.audit.log import Action
@@ -771,6 +772,7 @@ class Writer:
                 now,
                 _text(actor.pk if authenticated and isinstance(actor, models.Model) else None),
                 _text(actor.get_username() if authenticated else ""),
+                _text(getattr(actor, "organisation_id", None) if authenticated else None),
                 action,
                 object_type,
                 str(obj.pk),
@@ -779,27 +781,12 @@ class Writer:
                 ip,
                 _json(detail),
                 activity_for(object_type, action),
-                _text(getattr(actor, "organisation_id", None) if authenticated else None),
                 _text(audit_log._about_case(obj, detail)),
                 "",
             )
             lines.append("\t".join(row))
-        columns = [
-            "timestamp",
-            "actor_id",
-            "actor_username",
-            "action",
-            "object_type",
-            "object_id",
-            "result",
-            "channel",
-            "ip_address",
-            "detail",
-            "processing_activity",
-            "actor_organisation_id",
-            "about_case",
-            "chain_hash",
-        ]
+        # The fields the chain seals (the id from its sequence) and an empty hash: not sealed yet.
+        columns = [name for name in chain.FIELDS if name != "id"] + ["chain_hash"]
         self._copy(AccessLogEntry._meta.db_table, columns, lines)
 
     def _ids(self, model: type[models.Model], count: int) -> list[int]:

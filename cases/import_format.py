@@ -63,7 +63,7 @@ from cases.models import (
     Sex,
 )
 from lvv import text
-from lvv.params import within_date_range
+from lvv.params import NOT_A_DATE, within_date_range
 
 # --- Messages (shared with the tests, through cases.importer) -----------------------------------
 REQUIRED = _("Dit veld ontbreekt.")
@@ -78,7 +78,6 @@ EXTERNAL_ID_LENGTH = _("Het externe kenmerk is 1 tot 64 tekens lang.")
 UNKNOWN_LVV = _("Er is geen LVV met deze code.")
 NOT_BOOLEAN = _("Geef true of false.")
 NOT_AN_OBJECT_FIELD = _("Geef een JSON-object.")
-NOT_A_DATE = _("Geef een datum als JJJJ-MM-DD.")
 INVALID_CHOICE = _("Kies uit: %(choices)s.")
 COUNTRY_INVALID = _("Geef een landcode volgens ISO 3166-1 alpha-2, in hoofdletters (zoals ER).")
 NOT_A_LIST = _("Geef een lijst.")

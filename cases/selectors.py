@@ -302,10 +302,10 @@ WAITING = "waiting"
 MINE, ALL = "true", "false"
 
 
-class CaseFilter(django_filters.FilterSet):
-    """The filters of the case list, shared by the page and the API."""
+class LocationFilterSet(django_filters.FilterSet):
+    """Filters of cases (a page and its API) with the LVV filter: it offers the LVVs of the
+    requesting user's organisation (``self.locations``); ``self.user`` is that user."""
 
-    q = django_filters.CharFilter(label=_("Zoeken"), method="filter_search", max_length=QUERY_MAX_LENGTH)
     location = django_filters.ModelChoiceFilter(
         label=_("LVV"),
         field_name="location",
@@ -313,6 +313,24 @@ class CaseFilter(django_filters.FilterSet):
         queryset=Location.objects.none(),
         empty_label=_("Alle LVV's"),
     )
+
+    def __init__(
+        self,
+        data: QueryDict | dict[str, Any] | None = None,
+        *args: Any,
+        request: HttpRequest | Request | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, *args, request=request, **kwargs)
+        self.user = getattr(request, "user", None)
+        self.locations = user_locations(self.user)
+        self.filters["location"].queryset = self.locations
+
+
+class CaseFilter(LocationFilterSet):
+    """The filters of the case list, shared by the page and the API."""
+
+    q = django_filters.CharFilter(label=_("Zoeken"), method="filter_search", max_length=QUERY_MAX_LENGTH)
     state = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=[*State.choices, (WAITING, _("op de wachtlijst (toegelaten, nog zonder plek)"))],
@@ -349,26 +367,16 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["q", "location", "state", "direction", "overdue", "assigned_ngo", "case_type", "mine"]
         form = FilterForm
 
-    def __init__(
-        self,
-        data: QueryDict | dict[str, Any] | None = None,
-        *args: Any,
-        request: HttpRequest | Request | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(data, *args, request=request, **kwargs)
-        user = getattr(request, "user", None)
-        self.user = user
-        locations = user_locations(user)
-        self.filters["location"].queryset = locations
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.filters["assigned_ngo"].queryset = Organisation.objects.filter(
-            kind=OrganisationKind.NGO, service_links__location__in=locations
+            kind=OrganisationKind.NGO, service_links__location__in=self.locations
         ).distinct()
         # The special case types only for users with the special-category permission
         # (cases.special_types): for the others such a choice is not valid (the page ignores
         # it, the API answers 400), so no list tells them which cases have such a type.
         case_type = self.filters["case_type"]
-        case_type.extra["choices"] = special_types.choices(special=special_types.may_see_special(user, None))
+        case_type.extra["choices"] = special_types.choices(special=special_types.may_see_special(self.user, None))
         # The filter's form field is made once and cached on the filter; a copy of a class-level
         # filter whose field was already made (the API schema does that) would keep every
         # choice. Drop it, so that this user's choices are the ones the field offers and checks.

@@ -1044,6 +1044,24 @@ def _deliver_dossier_part(
     return _finish(case, acting_user=acting_user, origin=origin, step_name="deliver_dossier", detail={"kind": kind})
 
 
+ROUTE_INVALID = _("Kies een geldige route.")
+ROUTE_DEPARTURE = _("Deze route hoort bij de richting vertrek.")
+ROUTE_RESIDENCE = _("Deze route hoort bij de richting verblijf.")
+
+
+def route_error(direction: str, route: str | None) -> Promise | None:
+    """What is wrong with ``route`` (optional) in a scenario or advice of ``direction``, or
+    None: a known route, a departure route only with the direction departure and any other
+    route but ``other`` only with residence (the LSO's outcome and the MRT's advice too)."""
+    if route and route not in Route.values:
+        return ROUTE_INVALID
+    if route in DEPARTURE_ROUTES and direction != Direction.DEPARTURE:
+        return ROUTE_DEPARTURE
+    if route and route not in DEPARTURE_ROUTES and route != Route.OTHER and direction != Direction.RESIDENCE:
+        return ROUTE_RESIDENCE
+    return None
+
+
 @_service
 def set_scenario(
     *,
@@ -1069,10 +1087,8 @@ def set_scenario(
         set_by=user_or_none(acting_user),
     )
     scenario.full_clean(exclude=["case", "set_by"])
-    if route in DEPARTURE_ROUTES and direction != Direction.DEPARTURE:
-        raise ValidationError({"route": _("Deze route hoort bij de richting vertrek.")})
-    if route and route not in DEPARTURE_ROUTES and route != Route.OTHER and direction != Direction.RESIDENCE:
-        raise ValidationError({"route": _("Deze route hoort bij de richting verblijf.")})
+    if wrong_route := route_error(direction, route):
+        raise ValidationError({"route": wrong_route})
     previous = case.current_scenario
     scenario.save()
     add_event(

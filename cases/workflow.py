@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lvv.access import policy
 from lvv.accounts.models import Role
+from lvv.errors import NOT_ALLOWED as NOT_ALLOWED_CHANGE
 from lvv.errors import StateConflict
 
 
@@ -50,7 +51,6 @@ NON_FIELD = "__all__"
 
 STEP_NOT_ALLOWED = _("“%(step)s” kan niet bij een casus die %(state)s is.")
 STEP_ROLE_MISSING = _("Uw rol mag “%(step)s” niet uitvoeren.")
-NOT_ALLOWED_CHANGE = _("U mag deze gegevens niet wijzigen.")
 DOSSIER_ALREADY_DELIVERED = _("Dit deel van het dossier is al geleverd.")
 NO_OUTFLOW = _("Bij deze casus is geen uitstroom vastgelegd.")
 NOTHING_TO_CONFIRM = _("Deze uitstroom hoeft niet door een ketenpartner bevestigd te worden.")

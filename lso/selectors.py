@@ -40,7 +40,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +55,7 @@ from cases.models import (
     Scenario,
     TimelineEvent,
 )
+from cases.selectors import LocationFilterSet
 from cases.workflow import ADMITTED_STATES, OPEN_STATES
 from lso import reasons
 from lso.models import (
@@ -77,8 +77,6 @@ from lvv.params import IntegerFilter
 from lvv.partners.models import Location, ServiceLink, locations_of
 
 if TYPE_CHECKING:
-    from rest_framework.request import Request
-
     from lvv.partners.models import Organisation
 
 # A case whose maximum stay ends within this many days of the meeting is suggested.
@@ -655,16 +653,9 @@ class QueueFilterForm(StyledFormMixin, forms.Form):
     pass
 
 
-class ReviewQueueFilter(django_filters.FilterSet):
+class ReviewQueueFilter(LocationFilterSet):
     """The review queue's filters, shared by the page and the API; they combine (and)."""
 
-    location = django_filters.ModelChoiceFilter(
-        label=_("LVV"),
-        field_name="location",
-        to_field_name="slug",
-        queryset=Location.objects.none(),
-        empty_label=_("Alle LVV's"),
-    )
     no_scenario_days = IntegerFilter(
         label=_("Geen scenario na (dagen)"),
         method="filter_no_scenario",
@@ -700,16 +691,8 @@ class ReviewQueueFilter(django_filters.FilterSet):
         ]
         form = QueueFilterForm
 
-    def __init__(
-        self,
-        data: QueryDict | dict[str, Any] | None = None,
-        *args: Any,
-        request: HttpRequest | Request | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(data, *args, request=request, **kwargs)
-        user = getattr(request, "user", None)
-        self.filters["location"].queryset = locations_of(getattr(user, "organisation", None))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.today = timezone.localdate()
 
     def filter_no_scenario(self, queryset: QuerySet[Any], name: str, value: int | None) -> QuerySet[Any]:

@@ -48,7 +48,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from cases import services as case_services
-from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, EventType, Route, TimelineEvent
+from cases.models import Case, Confidentiality, Direction, EventType, TimelineEvent
 from cases.services import add_event
 from cases.workflow import OPEN_STATES
 from lso import confidential, selectors, tasks
@@ -721,9 +721,6 @@ def _create_action(
     return action
 
 
-TERMINATE_VOLUNTARY = _("In %(location)s is deelname vrijwillig: de opvang kan niet gedwongen worden beëindigd.")
-
-
 def _validate_decision(  # noqa: C901 -- one branch per kind; to be split (issue 15)
     *,
     decision: str,
@@ -741,12 +738,8 @@ def _validate_decision(  # noqa: C901 -- one branch per kind; to be split (issue
     if decision == Decision.SCENARIO:
         if direction not in Direction.values:
             errors["direction"] = [DIRECTION_REQUIRED]
-        elif route and route not in Route.values:
-            errors["route"] = [_("Kies een geldige route.")]
-        elif route in DEPARTURE_ROUTES and direction != Direction.DEPARTURE:
-            errors["route"] = [_("Deze route hoort bij de richting vertrek.")]
-        elif route and route not in DEPARTURE_ROUTES and route != Route.OTHER and direction != Direction.RESIDENCE:
-            errors["route"] = [_("Deze route hoort bij de richting verblijf.")]
+        elif wrong_route := case_services.route_error(direction, route):
+            errors["route"] = [wrong_route]
     if decision == Decision.ACTIONS and not actions:
         errors["actions"] = [ACTIONS_REQUIRED]
     if decision == Decision.ESCALATE:
@@ -827,7 +820,7 @@ def record_outcome(
         positions=positions,
     )
     if decision == Decision.TERMINATE and case.location.voluntary_participation:
-        raise ValidationError({"decision": TERMINATE_VOLUNTARY % {"location": case.location.name}})
+        raise ValidationError({"decision": case_services.VOLUNTARY_NO_TERMINATION % {"location": case.location.name}})
     cleaned_positions = _clean_positions(meeting.location, positions)
     actions = _clean_actions(case, actions, meeting.date)
     # A postponed item is not discussed: the advice stays pending for the next meeting.

@@ -8,9 +8,13 @@ from django import forms
 from django.core import validators
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
 
 from lvv import errors
 from lvv.text import TEXT_MAX
+
+# A hidden field (the version a change is based on) came without a valid value.
+VERSION_MISSING = _("Het formulier is onvolledig verstuurd. Laad de pagina opnieuw en probeer het nog eens.")
 
 WIDGET_CLASSES = {
     forms.Select: "utrecht-select utrecht-select--html-select",

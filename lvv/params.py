@@ -57,6 +57,7 @@ EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2099, 12, 31)
 DATE_TOO_EARLY = _("Deze datum ligt vóór %(date)s.")
 DATE_TOO_LATE = _("Deze datum ligt te ver in de toekomst (na %(date)s).")
+NOT_A_DATE = _("Geef een datum als JJJJ-MM-DD.")
 
 
 def not_before_earliest(value: datetime.date | None) -> None:

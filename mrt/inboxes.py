@@ -21,10 +21,9 @@ from cases.inboxes import Inbox, own_locations, register
 from cases.models import Case, Direction, EventType, Route, TimelineEvent
 from cases.workflow import OPEN_STATES
 from lso.models import ItemOutcome
+from lso.reasons import NO_DURABLE_SOLUTION
 from lvv.accounts.models import Role
 from mrt.models import Advice
-
-NO_DURABLE_SOLUTION = _("geen bestendige oplossing mogelijk")
 
 
 def _open_advice() -> QuerySet[Advice]:

@@ -28,11 +28,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
-from cases.models import DEPARTURE_ROUTES, Case, Confidentiality, Direction, EventType, Route
+from cases.models import Case, Confidentiality, Direction, EventType
 from cases.services import add_event
 from lso import confidential
 from lso.models import AgendaItem, ItemOutcome
-from lso.services import can_prepare, works_for
+from lso.services import NOT_A_PARTNER, can_prepare, works_for
 from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role, User
 from lvv.audit.log import Action as AuditAction
@@ -78,7 +78,6 @@ PREPARATION_TASKS: dict[str, Promise] = {
 
 # --- Error messages ---------------------------------------------------------------------
 NOT_COORDINATOR = _("Alleen de LSO-voorzitter en de casemanagers van de gemeente van deze LVV mogen dit doen.")
-NOT_A_PARTNER = _("Uw organisatie is geen partner in deze LVV.")
 ALREADY_ADVISED = _("Het MRT heeft over deze casus al advies uitgebracht.")
 SESSION_OTHER_LVV = _("Deze MRT-sessie hoort bij een andere LVV.")
 SESSION_NOT_FOUND = _("Kies een bestaande MRT-sessie.")
@@ -86,9 +85,6 @@ SESSION_AFTER_ADVICE = _("De sessie ligt na de datum van het advies.")
 SESSION_BEFORE_ESCALATION = _("De sessie ligt vóór de voorlegging aan het MRT (%(date)s).")
 DIRECTION_REQUIRED = _("Kies de geadviseerde richting, of geef aan dat geen bestendige oplossing mogelijk is.")
 NO_DIRECTION_WHEN_NONE_POSSIBLE = _("Geef geen richting als geen bestendige oplossing mogelijk is.")
-ROUTE_INVALID = _("Kies een geldige route.")
-ROUTE_DEPARTURE = _("Deze route hoort bij de richting vertrek.")
-ROUTE_RESIDENCE = _("Deze route hoort bij de richting verblijf.")
 REASONING_REQUIRED = _("Onderbouw het advies.")
 TASK_OWNER_KIND = _("Een voorbereidingstaak is voor de IND of de DT&V van deze LVV.")
 TASK_ALREADY_DONE = _("Deze taak is al afgerond.")
@@ -360,12 +356,8 @@ def _validate_advice(direction: str, route: str, no_durable_solution_possible: b
         return
     if direction not in Direction.values:
         raise ValidationError({"direction": DIRECTION_REQUIRED})
-    if route and route not in Route.values:
-        raise ValidationError({"route": ROUTE_INVALID})
-    if route in DEPARTURE_ROUTES and direction != Direction.DEPARTURE:
-        raise ValidationError({"route": ROUTE_DEPARTURE})
-    if route and route not in DEPARTURE_ROUTES and route != Route.OTHER and direction != Direction.RESIDENCE:
-        raise ValidationError({"route": ROUTE_RESIDENCE})
+    if wrong_route := case_services.route_error(direction, route):
+        raise ValidationError({"route": wrong_route})
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lvv.forms import ServiceErrorsMixin, StyledFormMixin
+from lvv.forms import VERSION_MISSING, ServiceErrorsMixin, StyledFormMixin
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures.models import (
     SPECIAL_KINDS,
@@ -20,7 +20,6 @@ from procedures.models import (
     SubmittedBy,
 )
 
-VERSION_MISSING = _("Het formulier is onvolledig verstuurd. Laad de pagina opnieuw en probeer het nog eens.")
 WEEKS_MAX = 52
 
 

@@ -41,8 +41,9 @@ from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role
 from lvv.audit.log import Action, Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
-from lvv.params import check_dates
+from lvv.params import NOT_A_DATE, check_dates
 from lvv.partners.models import Organisation
+from lvv.services import TEXT_REQUIRED as REQUIRED
 from lvv.services import check_version, locked_visible, save_next_version, user_or_none
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures.models import (
@@ -89,8 +90,6 @@ ALREADY_DECIDED = _("Op deze aanvraag is al besloten.")
 INVALID_CHOICE = _("Kies een van de mogelijkheden.")
 DECIDED_BEFORE_SUBMITTED = _("Het besluit ligt vóór de indiening (%(date)s).")
 PLANNED_BEFORE_MADE = _("De vertrekdatum ligt vóór de datum waarop het vertrek werd gepland (%(date)s).")
-REQUIRED = _("Dit veld is verplicht.")
-NOT_A_DATE = _("Geef een datum als JJJJ-MM-DD.")
 
 # Days a decision may be awaited before it shows as overdue (setting LVV_DECISION_DUE_DAYS).
 DEFAULT_DECISION_DUE_DAYS = 180
@@ -180,6 +179,33 @@ def _check_may_record(acting_user: Actor, case: Case, *, may: Callable[[Actor, C
     _admitted(case)
 
 
+_Record = Application | DepartureStep | DeparturePlan
+
+
+def _save_recorded(row: _Record, acting_user: Actor, organisation: str) -> None:
+    """Save a new record of a case, validated, as recorded by the acting user and their
+    organisation (in the field named ``organisation``)."""
+    row.recorded_by = user_or_none(acting_user)
+    setattr(row, organisation, _organisation_of(acting_user))
+    row.full_clean(exclude=["case", "recorded_by", organisation])
+    row.save()
+
+
+def _log(
+    acting_user: Actor,
+    origin: Origin,
+    case: Case,
+    row: _Record,
+    action: str,
+    event: str,
+    on: datetime.date,
+    facts: dict,
+) -> None:
+    """The case's timeline event and the access-log row of ``row``, with the same facts."""
+    add_event(case, event, on=on, actor=acting_user, data=facts)
+    record(actor=acting_user, action=action, obj=row, origin=origin, detail={"case": case.pk, **facts})
+
+
 def _choice(value: Any, choices: Collection[str], field: str, *, blank: bool = False) -> str:
     if blank and value in (None, ""):
         return ""
@@ -251,14 +277,10 @@ def submit_application(
         submitted_on=submitted_on,
         submitted_by=submitted_by,
         notes=notes,
-        recorded_by=user_or_none(acting_user),
-        recorded_by_organisation=_organisation_of(acting_user),
     )
-    application.full_clean(exclude=["case", "recorded_by", "recorded_by_organisation"])
-    application.save()
+    _save_recorded(application, acting_user, "recorded_by_organisation")
     facts = {"application": application.pk, "kind": kind, "submitted_by": submitted_by or None, **_marked(kind)}
-    add_event(case, EventType.APPLICATION_SUBMITTED, on=submitted_on, actor=acting_user, data=facts)
-    record(actor=acting_user, action=Action.CREATE, obj=application, origin=origin, detail={"case": case.pk, **facts})
+    _log(acting_user, origin, case, application, Action.CREATE, EventType.APPLICATION_SUBMITTED, submitted_on, facts)
     return application
 
 
@@ -301,8 +323,7 @@ def decide_application(
     locked.decided_by_organisation = _organisation_of(acting_user)
     save_next_version(locked)
     facts = {"application": locked.pk, "kind": locked.kind, "outcome": outcome, **_marked(locked.kind)}
-    add_event(case, EventType.APPLICATION_DECIDED, on=decided_on, actor=acting_user, data=facts)
-    record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"case": case.pk, **facts})
+    _log(acting_user, origin, case, locked, Action.UPDATE, EventType.APPLICATION_DECIDED, decided_on, facts)
     return locked
 
 
@@ -347,14 +368,10 @@ def record_departure_step(
         on=on,
         details=details,
         partner=partner,
-        recorded_by=user_or_none(acting_user),
-        organisation=_organisation_of(acting_user),
     )
-    step.full_clean(exclude=["case", "recorded_by", "organisation"])
-    step.save()
+    _save_recorded(step, acting_user, "organisation")
     facts = {"step": step.pk, "kind": kind, "partner": partner}
-    add_event(case, EventType.DEPARTURE_STEP, on=on, actor=acting_user, data=facts)
-    record(actor=acting_user, action=Action.CREATE, obj=step, origin=origin, detail={"case": case.pk, **facts})
+    _log(acting_user, origin, case, step, Action.CREATE, EventType.DEPARTURE_STEP, on, facts)
     return step
 
 
@@ -399,17 +416,13 @@ def plan_departure(
         planned_on=planned_on,
         support=support,
         notes=notes,
-        recorded_by=user_or_none(acting_user),
-        organisation=_organisation_of(acting_user),
     )
-    plan.full_clean(exclude=["case", "recorded_by", "organisation"])
-    plan.save()
+    _save_recorded(plan, acting_user, "organisation")
     facts = {
         "plan": plan.pk,
         "planned_on": planned_on.isoformat(),
         "support": support,
         "previous": previous.planned_on.isoformat() if previous is not None else None,
     }
-    add_event(case, EventType.DEPARTURE_PLANNED, on=made_on, actor=acting_user, data=facts)
-    record(actor=acting_user, action=Action.CREATE, obj=plan, origin=origin, detail={"case": case.pk, **facts})
+    _log(acting_user, origin, case, plan, Action.CREATE, EventType.DEPARTURE_PLANNED, made_on, facts)
     return plan
