@@ -8,7 +8,7 @@ import datetime
 import json
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,9 +20,10 @@ from cases.models import Case, EventType, Note, NoteKind, TimelineEvent
 from lvv.accounts.models import Role
 from lvv.audit.models import AccessLogEntry, AppendOnlyError
 from lvv.params import DATE_TOO_EARLY
+from tests.append_only import assert_model_refuses_changes
 from tests.cases.note_helpers import add_note
 from tests.factories import CaseFactory
-from tests.users import OUTSIDERS, outsiders, with_special
+from tests.users import OUTSIDERS, assert_special_needs_the_permission, outsiders
 
 pytestmark = pytest.mark.django_db
 
@@ -69,16 +70,8 @@ def test_a_user_who_may_not_see_the_case_writes_nothing(world, who):
 
 
 def test_a_special_note_needs_the_special_category_permission(world, ngo):
-    case = world.ams.assigned
-    for user in (ngo, world.ams.users[Role.CASEMANAGER], with_special(world.ams.users[Role.IND], world.ams.unassigned)):
-        with pytest.raises(PermissionDenied) as refused:
-            add_note(user, case, confidentiality="special")
-        assert str(refused.value) == str(services.NOTE_SPECIAL_NOT_ALLOWED)
-    assert not Note.objects.exists()
-    # Globally, or on this one case (django-guardian).
-    add_note(with_special(world.ams.users[Role.CASEMANAGER]), case, confidentiality="special")
-    add_note(with_special(world.ams.users[Role.DTV], case), case, confidentiality="special")
-    assert Note.objects.filter(confidentiality="special").count() == 2
+    written = Note.objects.exists
+    assert_special_needs_the_permission(world, ngo, add_note, Note, services.NOTE_SPECIAL_NOT_ALLOWED, written)
 
 
 @pytest.mark.parametrize(
@@ -136,15 +129,7 @@ def test_a_correction_refers_to_a_visible_note_of_the_same_case(world, manager, 
 
 def test_notes_are_never_changed_or_deleted(world, manager):
     note = add_note(manager, world.ams.assigned, text="Zoals het was.")
-    note.text = "Anders"
-    with pytest.raises(AppendOnlyError):
-        note.save()
-    with pytest.raises(AppendOnlyError):
-        note.delete()
-    with pytest.raises(AppendOnlyError):
-        Note.objects.filter(pk=note.pk).update(text="Anders")
-    with pytest.raises(AppendOnlyError):
-        Note.objects.filter(pk=note.pk).delete()
+    assert_model_refuses_changes(note, AppendOnlyError, Note.objects.filter(pk=note.pk), text="Anders")
     # The database refuses too, whatever the client.
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE cases_note SET text = 'Anders' WHERE id = %s", [note.pk])
