@@ -23,6 +23,7 @@ from lvv.params import DATE_TOO_EARLY
 from tests.append_only import assert_model_refuses_changes
 from tests.cases.note_helpers import add_note
 from tests.factories import CaseFactory
+from tests.queries import count_queries
 from tests.users import OUTSIDERS, assert_special_needs_the_permission, outsiders
 
 pytestmark = pytest.mark.django_db
@@ -348,13 +349,6 @@ def test_pages_answer_404_to_users_who_may_not_see_the_case(client, world, manag
     assert client.post(note_url, body).status_code == 404
     assert Note.objects.count() == 1
     assert AccessLogEntry.objects.filter(object_type="cases.case", object_id=str(case.pk), result="denied").count() == 5
-
-
-def count_queries(client, url, **headers) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, **headers)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_the_journal_takes_a_fixed_number_of_queries(client, world, manager, django_assert_max_num_queries):

@@ -22,6 +22,7 @@ from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.factories import CaseFactory, UserFactory
 from tests.paging import assert_paged
+from tests.queries import count_queries
 from tests.users import OUTSIDERS, outsiders
 
 pytestmark = pytest.mark.django_db
@@ -393,13 +394,6 @@ def test_no_colleague_to_hand_over_to(client, world, guide):
     client.force_login(world.ams.users[Role.CASEMANAGER])
     html = detail(client, world.ams.unassigned).content.decode()
     assert "geen ngo toegewezen" in html and 'id="hand-over-ngo_guide"' not in html
-
-
-def count_queries(client, url, **params) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_the_case_page_takes_a_fixed_number_of_queries(

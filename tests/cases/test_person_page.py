@@ -24,6 +24,7 @@ from tests.cases.document_helpers import empty_documents_root
 from tests.cases.note_helpers import add_note
 from tests.factories import CaseFactory, PersonFactory
 from tests.paging import assert_paged
+from tests.queries import count_queries
 from tests.users import with_special
 
 pytestmark = pytest.mark.django_db
@@ -168,13 +169,6 @@ def test_links_from_the_case_page_and_the_case_list(client, world, person):
     url = reverse("cases:person", args=[person.pk])
     assert url in client.get(reverse("cases:detail", args=[person.current.pk])).content.decode()
     assert url in client.get(reverse("cases:list"), {"mine": "false"}).content.decode()
-
-
-def count_queries(client, url, **params) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_the_page_takes_a_fixed_number_of_queries(client, world, person, django_assert_max_num_queries):
