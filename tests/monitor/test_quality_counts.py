@@ -197,10 +197,3 @@ def test_the_counts_equal_the_per_case_conditions_on_generated_histories(locatio
         build_all(specs, locations)
         assert quality.counts(locations, today) == per_case_counts(locations, today)
         transaction.set_rollback(True)
-
-
-@pytest.fixture
-def locations(db):
-    from tests.factories import LocationFactory
-
-    return [LocationFactory(slug="amsterdam", places=10), LocationFactory(slug="rotterdam", places=5)]

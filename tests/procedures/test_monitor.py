@@ -28,7 +28,7 @@ from monitor.labels import FIGURE_LABELS
 from mrt import services as mrt_services
 from procedures import services
 from procedures.models import ApplicationKind
-from tests.factories import CaseFactory, LocationFactory, PersonFactory
+from tests.factories import CaseFactory, PersonFactory
 from tests.lso.helpers import sheltered_case
 from tests.monitor.builders import DAY, D, at, build
 from tests.mrt.helpers import escalated
@@ -356,24 +356,19 @@ def spelled(specs_and_records, d: datetime.date, slug: str) -> dict:
     }
 
 
-@pytest.fixture
-def two_lvvs(db):
-    return [LocationFactory(slug="amsterdam", places=10), LocationFactory(slug="rotterdam", places=5)]
-
-
 @PROPERTY_SETTINGS
 @given(specs=st.lists(case_spec, min_size=1, max_size=4), offset=st.integers(0, 100))
-def test_the_new_keys_against_an_independent_spelling(two_lvvs, specs, offset):
+def test_the_new_keys_against_an_independent_spelling(locations, specs, offset):
     d = BASE + offset * DAY
     with transaction.atomic():
-        built = [(spec, build_case(two_lvvs[spec["lvv"]], spec), two_lvvs[spec["lvv"]].slug) for spec in specs]
-        result = figures(d, two_lvvs)
-        for location in two_lvvs:
+        built = [(spec, build_case(locations[spec["lvv"]], spec), locations[spec["lvv"]].slug) for spec in specs]
+        result = figures(d, locations)
+        for location in locations:
             part = result["locations"][location.slug]
             expected = spelled(built, d, location.slug)
             assert {key: part[key] for key in expected} == expected
         for key in ("procedures_pending", "departures_planned", "mrt_no_durable_solution"):
-            summed = [flatten({key: result["locations"][loc.slug][key]}) for loc in two_lvvs]
+            summed = [flatten({key: result["locations"][loc.slug][key]}) for loc in locations]
             assert flatten({key: result["total"][key]}) == {k: sum(s[k] for s in summed) for k in summed[0]}
         transaction.set_rollback(True)
 
