@@ -16,10 +16,9 @@ from lso.models import Decision
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
-from mrt import services as mrt_services
 from tests.factories import CaseFactory, UserFactory
 from tests.lso.helpers import chair, discussed, published, today
-from tests.mrt.helpers import escalate
+from tests.mrt.helpers import advise, escalate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
@@ -345,14 +344,7 @@ def test_mrt_advice_waits_for_the_lso_until_it_is_dealt_with(world, django_captu
     escalation = escalate(ams, case)
     assert keys(lso_chair, "lso_mrt_advice") == []
     with django_capture_on_commit_callbacks(execute=True):
-        mrt_services.give_advice(
-            acting_user=ams.users[Role.CASEMANAGER],
-            origin=COMMAND,
-            escalation=escalation,
-            reasoning="Vertrek is haalbaar.",
-            direction="departure",
-            route="return_to_origin",
-        )
+        advise(ams, escalation)
     assert keys(lso_chair, "lso_mrt_advice") == [case.pk]
     box = inboxes.get_for_user(lso_chair, "lso_mrt_advice")
     row = box.items(lso_chair).get()

@@ -17,7 +17,7 @@ from monitor import figures
 from mrt import selectors, services
 from mrt.models import EscalationStatus
 from tests.lso.helpers import chair, meeting_for, today
-from tests.mrt.helpers import escalated
+from tests.mrt.helpers import advise, escalated
 
 pytestmark = pytest.mark.django_db
 
@@ -164,13 +164,7 @@ def test_no_durable_solution_is_counted_as_mrt_outcome(world):
     ams = world.ams
     case, escalation = escalated(ams, reason="complexity")
     assert not escalation.positions.exists()
-    services.give_advice(
-        acting_user=ams.users[Role.CASEMANAGER],
-        origin=COMMAND,
-        escalation=escalation,
-        reasoning="Geen realistisch perspectief op vertrek of verblijf.",
-        no_durable_solution_possible=True,
-    )
+    advise(ams, escalation, "Geen realistisch perspectief op vertrek of verblijf.", no_durable_solution_possible=True)
     event = TimelineEvent.objects.get(case=case, type=EventType.MRT_DISCUSSED)
     assert event.data["outcome"] == "no_durable_solution_possible" and event.data["advice"] is not None
     # The monitor counts the case as discussed in an MRT.

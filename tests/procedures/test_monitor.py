@@ -19,19 +19,17 @@ from hypothesis import strategies as st
 from cases import services as case_services
 from cases.models import EventType, TimelineEvent
 from lvv.access.policy import SYSTEM
-from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from monitor import exports
 from monitor import services as monitor_services
 from monitor.figures import FIGURE_KEYS, figures, flatten
 from monitor.labels import FIGURE_LABELS
-from mrt import services as mrt_services
 from procedures import services
 from procedures.models import ApplicationKind
 from tests.factories import CaseFactory, PersonFactory
 from tests.lso.helpers import sheltered_case
 from tests.monitor.builders import DAY, D, at, build
-from tests.mrt.helpers import escalated
+from tests.mrt.helpers import advise, escalated
 
 pytestmark = pytest.mark.django_db
 
@@ -203,21 +201,8 @@ def test_the_mrts_own_advice_counts_from_the_day_it_was_given(world):
     today = timezone.localdate()
     case, escalation = escalated(ams, reason="complexity")
     other, other_escalation = escalated(ams, sheltered_case(ams), reason="complexity")
-    mrt_services.give_advice(
-        acting_user=ams.users[Role.CASEMANAGER],
-        origin=COMMAND,
-        escalation=escalation,
-        reasoning="Geen realistisch perspectief.",
-        no_durable_solution_possible=True,
-    )
-    mrt_services.give_advice(
-        acting_user=ams.users[Role.CASEMANAGER],
-        origin=COMMAND,
-        escalation=other_escalation,
-        reasoning="Vertrek is haalbaar.",
-        direction="departure",
-        route="return_to_origin",
-    )
+    advise(ams, escalation, "Geen realistisch perspectief.", no_durable_solution_possible=True)
+    advise(ams, other_escalation)
     assert at(today - DAY, ams.location)["total"]["mrt_no_durable_solution"] == 0  # the MRT after that D
     part = at(today, ams.location)["total"]
     assert (part["mrt_cases"], part["mrt_no_durable_solution"]) == (2, 1)
