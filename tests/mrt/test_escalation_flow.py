@@ -78,36 +78,21 @@ def test_escalation_advice_and_lso_follow_up(world):
         expected_version=1,
     )
     assert escalation.status == EscalationStatus.SCHEDULED and escalation.version == 2
+
+    def chair_advises(**advice):
+        return services.give_advice(acting_user=chair(ams), origin=COMMAND, escalation=escalation, **advice)
+
     with pytest.raises(services.StaleVersionError):
-        services.give_advice(
-            acting_user=chair(ams),
-            origin=COMMAND,
-            escalation=escalation,
-            reasoning="x",
-            direction="departure",
-            expected_version=1,
-        )
+        chair_advises(reasoning="x", direction="departure", expected_version=1)
 
     # The advice: validation, then the timeline events the LSO learns from.
     with pytest.raises(ValidationError) as exc:
-        services.give_advice(acting_user=chair(ams), origin=COMMAND, escalation=escalation, reasoning="Zie verslag")
+        chair_advises(reasoning="Zie verslag")
     assert exc.value.message_dict == {"direction": [str(services.DIRECTION_REQUIRED)]}
     with pytest.raises(ValidationError):
-        services.give_advice(
-            acting_user=chair(ams),
-            origin=COMMAND,
-            escalation=escalation,
-            reasoning="x",
-            direction="departure",
-            no_durable_solution_possible=True,
-        )
-    advice = services.give_advice(
-        acting_user=chair(ams),
-        origin=COMMAND,
-        escalation=escalation,
-        reasoning="Vertrek is haalbaar na medische stabilisatie.",
-        direction="departure",
-        route="return_to_origin",
+        chair_advises(reasoning="x", direction="departure", no_durable_solution_possible=True)
+    advice = chair_advises(
+        reasoning="Vertrek is haalbaar na medische stabilisatie.", direction="departure", route="return_to_origin"
     )
     assert advice.session == session and advice.due_on == today() + datetime.timedelta(days=28)
     assert event_types(case)[-2:] == ["mrt_discussed", "mrt_advice"]
