@@ -25,6 +25,7 @@ from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
 from tests.factories import UserFactory
 from tests.lso.helpers import chair, meeting_for, published, sheltered_case
+from tests.queries import assert_queries_stay_fixed
 from tests.users import fresh, with_special
 
 pytestmark = pytest.mark.django_db
@@ -226,10 +227,7 @@ def test_review_list_queries_stay_fixed(world, api_client):
         assert texts.count(SECRET) == texts.count(None) > 0
         return len(queries.captured_queries)
 
-    grow(1)
-    small = count()
-    grow(8)
-    assert count() == small
+    assert_queries_stay_fixed(grow, count, 1, 8)
 
 
 # --- Preparation notes -----------------------------------------------------------------------
@@ -385,10 +383,7 @@ def test_meeting_page_queries_stay_fixed_with_special_notes(world, client, djang
         assert html.count(PLACEHOLDER) == html.count(SECRET) > 0
         return len(queries.captured_queries)
 
-    add_items(1)
-    small = count()
-    add_items(6)
-    assert count() == small
+    small = assert_queries_stay_fixed(add_items, count, 1, 6)
     with django_assert_max_num_queries(small):
         client.get(reverse("lso:meeting-detail", args=[meeting.pk]))
 
