@@ -30,6 +30,12 @@ def with_special(user, case=None) -> User:
     return fresh(user)
 
 
+def as_user(api_client, user):
+    """The API client, authenticated as ``user``."""
+    api_client.force_authenticate(user)
+    return api_client
+
+
 def outsiders(world) -> dict[str, User]:
     """Users who may not see ``world.ams.assigned``: another LVV, an NGO the case is not
     assigned to, the programme bureau."""
