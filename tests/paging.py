@@ -1,5 +1,6 @@
-"""Shared by the tests of lists shown in pages on a page (the case's documents and owners,
-the person's notes): the first page, the next, one beyond the last and one that is no number."""
+"""Shared by the tests of lists shown in pages: on a page (the case's documents and owners, the
+person's notes), the first page, the next, one beyond the last and one that is no number; in
+the API (documents, notes), pages and a filter."""
 
 from __future__ import annotations
 
@@ -18,3 +19,14 @@ def assert_paged(client, url: str, param: str, testid: str, things: str, first, 
     assert marker not in beyond and f"Er zijn geen oudere {things}." in beyond
     assert client.get(url, {param: "x" * 50}).status_code == 200
     return one
+
+
+def assert_api_paged(api_client, url: str, field: str, newest: list, third, kind: str, of_kind: list) -> None:
+    """The API's list at ``url`` of five records, by their ``field``: two a page, ``newest``
+    first and then ``third``; filtered by ``kind``, ``of_kind``; an unknown kind refused."""
+    page_one = api_client.get(url, {"page_size": 2}).json()
+    assert page_one["count"] == 5 and [row[field] for row in page_one["results"]] == newest
+    assert api_client.get(page_one["next"]).json()["results"][0][field] == third
+    filtered = api_client.get(url, {"kind": kind}).json()
+    assert [row[field] for row in filtered["results"]] == of_kind
+    assert api_client.get(url, {"kind": "letter"}).status_code == 400

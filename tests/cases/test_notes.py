@@ -10,7 +10,6 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from lvv.params import DATE_TOO_EARLY
 from tests.append_only import assert_model_refuses_changes
 from tests.cases.note_helpers import add_note
 from tests.factories import CaseFactory
+from tests.paging import assert_api_paged
 from tests.queries import count_queries
 from tests.users import OUTSIDERS, assert_special_needs_the_permission, outsiders
 
@@ -415,12 +415,7 @@ def test_api_lists_newest_first_paginated_and_filtered(api_client, world, ngo):
             ngo, case, text=f"Dag {day}", written_on=TODAY() - day * DAY, kind="home_visit" if day % 2 else "other"
         )
     api_client.force_authenticate(ngo)
-    page_one = api_client.get(api_url(case), {"page_size": 2}).json()
-    assert page_one["count"] == 5 and [n["text"] for n in page_one["results"]] == ["Dag 0", "Dag 1"]
-    assert api_client.get(page_one["next"]).json()["results"][0]["text"] == "Dag 2"
-    visits = api_client.get(api_url(case), {"kind": "home_visit"}).json()
-    assert [n["text"] for n in visits["results"]] == ["Dag 1", "Dag 3"]
-    assert api_client.get(api_url(case), {"kind": "letter"}).status_code == 400
+    assert_api_paged(api_client, api_url(case), "text", ["Dag 0", "Dag 1"], "Dag 2", "home_visit", ["Dag 1", "Dag 3"])
 
 
 def test_api_corrections(api_client, world, manager):
@@ -518,14 +513,12 @@ def test_api_list_takes_a_fixed_number_of_queries(api_client, world, manager):
     api_client.force_authenticate(manager)
     add_note(manager, case)
     api_client.get(api_url(case))  # warm the caches
-    with CaptureQueriesContext(connection) as few:
-        assert api_client.get(api_url(case)).status_code == 200
+    few = count_queries(api_client, api_url(case))
     for day in range(30):
         note = add_note(manager, case, written_on=TODAY() - day * DAY)
         add_note(manager, case, corrects=note)
-    with CaptureQueriesContext(connection) as many:
-        assert api_client.get(api_url(case)).json()["count"] == 61
-    assert len(many.captured_queries) == len(few.captured_queries)
+    assert count_queries(api_client, api_url(case)) == few
+    assert api_client.get(api_url(case)).json()["count"] == 61
 
 
 def test_the_schema_lists_the_kinds(api_client, world):
