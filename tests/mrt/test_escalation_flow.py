@@ -16,7 +16,7 @@ from lvv.audit.log import COMMAND
 from monitor import figures
 from mrt import selectors, services
 from mrt.models import EscalationStatus
-from tests.lso.helpers import chair, meeting_for, today
+from tests.lso.helpers import chair, chair_records, meeting_for, today
 from tests.mrt.helpers import advise, escalated
 
 pytestmark = pytest.mark.django_db
@@ -117,19 +117,16 @@ def test_escalation_advice_and_lso_follow_up(world):
 
     # The LSO must say whether it follows the advice, and why not.
     with pytest.raises(ValidationError) as exc:
-        lso_services.record_outcome(acting_user=chair(ams), origin=COMMAND, item=item, decision=Decision.NO_DECISION)
+        chair_records(ams, item, Decision.NO_DECISION)
     assert exc.value.message_dict == {"advice_followed": [str(lso_services.ADVICE_FOLLOWED_REQUIRED)]}
     with pytest.raises(ValidationError) as exc:
-        lso_services.record_outcome(
-            acting_user=chair(ams), origin=COMMAND, item=item, decision=Decision.NO_DECISION, advice_followed=False
-        )
+        chair_records(ams, item, Decision.NO_DECISION, advice_followed=False)
     assert exc.value.message_dict == {"advice_not_followed_reason": [str(lso_services.ADVICE_REASON_REQUIRED)]}
     assert selectors.visible_escalations(chair(ams)).get(pk=escalation.pk).followed_up is False
-    outcome = lso_services.record_outcome(
-        acting_user=chair(ams),
-        origin=COMMAND,
-        item=item,
-        decision=Decision.SCENARIO,
+    outcome = chair_records(
+        ams,
+        item,
+        Decision.SCENARIO,
         direction="residence",
         route="medical",
         advice_followed=False,
