@@ -1,5 +1,5 @@
-"""What the benchmark scripts share: a benchmark database, Django set up for a measuring
-process, the machine's facts, counting queries, percentiles, and case histories in the
+"""What the benchmark scripts share: their command line, a benchmark database, Django set up
+for a measuring process, the machine's facts, timing, counting queries, percentiles, and case histories in the
 import's format (``contracts/case-import.md``, ``lvv-case/1`` and ``/2``).
 
 Imported by ``scripts/benchmark_*.py`` (which put the project root on ``sys.path``); nothing
@@ -8,6 +8,7 @@ here runs on import.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import platform
@@ -82,6 +83,15 @@ def setup_django(*, test_client: bool = False) -> None:
         ).enable()
 
 
+def open_database(*, fresh: bool = False, test_client: bool = False) -> str:
+    """The benchmark database of ``DATABASE_URL`` (see ``bench_database``) and Django set up to
+    measure in it (see ``setup_django``). Returns the URL."""
+    url = database_url()
+    bench_database(url, fresh=fresh)
+    setup_django(test_client=test_client)
+    return url
+
+
 def migrate_and_seed_core() -> list[str]:
     """Migrate, and create the five pilot LVVs with their partners and demo accounts when
     missing (the accounts' password is a random one nobody knows). Returns the LVVs' slugs."""
@@ -95,6 +105,15 @@ def migrate_and_seed_core() -> list[str]:
     if Location.objects.filter(slug__in=slugs).count() < len(slugs):
         demo.seed_core(secrets.token_urlsafe(24), 0)
     return slugs
+
+
+def arguments(doc: str, page: str | None = None) -> argparse.ArgumentParser:
+    """A benchmark's command line, described by the first line of its ``doc``; with ``page``,
+    the option ``--no-doc`` not to write that page of docs/."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if page:
+        parser.add_argument("--no-doc", action="store_true", help=f"do not write docs/{page}")
+    return parser
 
 
 def machine() -> dict[str, str]:
@@ -164,6 +183,26 @@ class QueryCounter:
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
         return execute(sql, params, many, context)
+
+
+def timed(function, runs: int) -> list[float]:
+    """The seconds each of ``runs`` calls of ``function`` took."""
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def query_count(function) -> int:
+    """The queries one call of ``function`` sends."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return len(captured.captured_queries)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -17,7 +17,6 @@ comparison. Writes docs/benchmark-import.md unless ``--no-doc``.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import datetime
 import json
@@ -86,15 +85,12 @@ def row_counts() -> dict[str, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchlib.arguments(__doc__, "benchmark-import.md")
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--per-event", type=int, default=0, help="also import N lines one event at a time")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the bulk import")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-import.md")
     args = parser.parse_args()
-    url = benchlib.database_url()
-    benchlib.bench_database(url, fresh=True)
-    benchlib.setup_django()
+    benchlib.open_database(fresh=True)
     slugs = benchlib.migrate_and_seed_core()
 
     started = time.perf_counter()

@@ -22,7 +22,6 @@ count query.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import importlib.util
 import os
@@ -187,26 +186,14 @@ NOTES = [
 ]
 
 
-def timed(function, runs: int) -> list[float]:
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - started)
-    return seconds
-
-
 def main() -> int:  # noqa: C901 -- a script: set up, shape, time, write
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchlib.arguments(__doc__, "benchmark-inboxes.md")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--explain", action="store_true", help="print the plan of each count query")
     parser.add_argument("--reseed", action="store_true", help="seed and shape the data again")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-inboxes.md")
     args = parser.parse_args()
-    url = benchlib.database_url()
-    benchlib.bench_database(url)
-    benchlib.setup_django()
+    benchlib.open_database()
     from django.db import connection
     from django.db.models import Count
     from django.test import RequestFactory
@@ -252,7 +239,7 @@ def main() -> int:  # noqa: C901 -- a script: set up, shape, time, write
         counts = inboxes.counts(user, boxes)  # warm
         with CaptureQueriesContext(connection) as ctx:
             inboxes.counts(user, boxes)
-        count_runs = timed(lambda u=user, b=boxes: inboxes.counts(u, b), args.runs)
+        count_runs = benchlib.timed(lambda u=user, b=boxes: inboxes.counts(u, b), args.runs)
 
         def home(u=user):
             request = factory.get("/")
@@ -262,11 +249,11 @@ def main() -> int:  # noqa: C901 -- a script: set up, shape, time, write
 
         with CaptureQueriesContext(connection) as home_ctx:
             home()
-        home_runs = timed(home, args.runs)
+        home_runs = benchlib.timed(home, args.runs)
         page_times = []
         for box in boxes:
             page_times.append(
-                statistics.median(timed(lambda b=box, u=user: list(b.items(u)[:25]) and b.items(u).count(), 3))
+                statistics.median(benchlib.timed(lambda b=box, u=user: list(b.items(u)[:25]) and b.items(u).count(), 3))
             )
         label = f"{user.username} ({', '.join(f'{k} {v:,}' for k, v in counts.items())})"
         rows[label] = (

@@ -31,7 +31,6 @@ stored runs, a table per pair (e.g. 5,000 and 100,000 cases) without measuring.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
@@ -229,15 +228,6 @@ def timed(function, runs: int) -> Seconds:
     return seconds
 
 
-def queries(function) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        function()
-    return len(captured.captured_queries)
-
-
 def ms(seconds: list[float]) -> str:
     """The median wall-clock time, and the median CPU time of this process (Python: the
     page or the PDF; the database's work is the difference, with the waiting for a core)."""
@@ -276,16 +266,16 @@ def measure(runs: int, explain: bool) -> dict[str, str]:  # noqa: C901 -- one me
     results["meeting page: HTML"] = f"{len(html) / 1024:,.0f} KB"
     rows = html.count(b'data-testid="suggestion"')
     results["meeting page: suggestion rows"] = f"{rows:,}"
-    results["meeting page: queries"] = str(queries(lambda: get(page_url)))
+    results["meeting page: queries"] = str(benchlib.query_count(lambda: get(page_url)))
     if b"suggesties=2" in html:
         more = f"{reverse('lso:meeting-suggestions', args=[meeting.pk])}?suggesties=2"
         results["next suggestions (htmx part)"] = ms(timed(lambda: get(more, HTTP_HX_REQUEST="true"), runs))
-        results["next suggestions: queries"] = str(queries(lambda: get(more, HTTP_HX_REQUEST="true")))
+        results["next suggestions: queries"] = str(benchlib.query_count(lambda: get(more, HTTP_HX_REQUEST="true")))
     found = get(api_url).json()
     total = found["count"]
     results["suggestions"] = f"{total:,}"
     results["suggestions API, page 1"] = ms(timed(lambda: get(api_url), runs))
-    results["suggestions API, page 1: queries"] = str(queries(lambda: get(api_url)))
+    results["suggestions API, page 1: queries"] = str(benchlib.query_count(lambda: get(api_url)))
     last = max(1, -(-total // 25))
     results["suggestions API, last page"] = ms(timed(lambda: get(f"{api_url}?page={last}"), runs))
     results["selectors.suggestions (the whole list)"] = ms(
@@ -300,7 +290,9 @@ def measure(runs: int, explain: bool) -> dict[str, str]:  # noqa: C901 -- one me
     pack = timed(lambda: pdf.pack_pdf(meeting, chair), runs)
     results["agenda pack (30 items)"] = ms(pack)
     context = timed(lambda: pdf.pack_context(meeting, chair), runs)
-    results["pack step 1: context"] = ms(context) + f", {queries(lambda: pdf.pack_context(meeting, chair))} queries"
+    results["pack step 1: context"] = (
+        ms(context) + f", {benchlib.query_count(lambda: pdf.pack_context(meeting, chair))} queries"
+    )
     html_pack = pdf.render_pack_html(meeting, chair)
     results["pack step 2: HTML"] = ms(timed(lambda: pdf.render_pack_html(meeting, chair), runs))
     results["pack step 3: PDF (WeasyPrint)"] = ms(timed(lambda: pdf.html_to_pdf(html_pack), runs))
@@ -433,14 +425,13 @@ under load its wall-clock time is mostly waiting for a core.
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchlib.arguments(__doc__, "benchmark-lso.md")
     parser.add_argument("--cases", type=int, default=5_000, help="cases in the measured LVV")
     parser.add_argument("--others", type=int, default=0, help="cases in the other LVVs")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reseed", action="store_true", help="seed again even when the data is there")
     parser.add_argument("--json", help="store the figures in this file")
     parser.add_argument("--baseline", help="an earlier run's --json file, shown as 'before'")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-lso.md")
     parser.add_argument("--explain", action="store_true", help="print the plan of the suggestions' query")
     parser.add_argument(
         "--report", nargs="+", metavar="JSON", help="write the doc from stored runs (pairs: before after ...)"
@@ -454,9 +445,7 @@ def main() -> int:
         write_doc(ROOT / "docs" / "benchmark-lso.md", list(zip(files[::2], files[1::2], strict=True)))
         print("written: docs/benchmark-lso.md")
         return 0
-    url = benchlib.database_url()
-    benchlib.bench_database(url)
-    benchlib.setup_django(test_client=True)
+    benchlib.open_database(test_client=True)
     benchlib.migrate_and_seed_core()
 
     from cases.models import Case, TimelineEvent

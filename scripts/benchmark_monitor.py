@@ -24,7 +24,6 @@ the machine (CPU count, PostgreSQL version).
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import platform
@@ -235,15 +234,6 @@ def timed(function, runs: int) -> list[float]:
     return seconds
 
 
-def query_count(function) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        function()
-    return len(captured)
-
-
 def write_doc(path: Path, rows: dict[str, str], info: dict[str, str]) -> None:
     table = "\n".join(f"| {key} | {value} |" for key, value in {**rows, **info}.items())
     path.write_text(
@@ -291,15 +281,12 @@ suppression are not held to the one-second target; their times are listed for sc
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchlib.arguments(__doc__, "benchmark-monitor.md")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--reseed", action="store_true", help="seed again even when the data is there")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-monitor.md")
     args = parser.parse_args()
-    url = benchlib.database_url()
-    benchlib.bench_database(url)
-    benchlib.setup_django()
+    benchlib.open_database()
     benchlib.migrate_and_seed_core()
 
     from cases.models import Case
@@ -336,13 +323,14 @@ def main() -> int:
     dashboard["small-number suppression of the full report"] = lambda: protect_report(
         report.figures, report.breakdowns, report.trends, report.durations
     )
+    queries = benchlib.query_count(lambda: monitor.figures(d, scope))
     rows = {
         "date": datetime.date.today().isoformat(),
         "cases": f"{Case.objects.count():,} in {Location.objects.count()} LVVs ({seeded_counts()})",
         "reference date": d.isoformat(),
         "figures(), all LVVs": f"median {statistics.median(runs):.3f} s, best {min(runs):.3f} s ({len(runs)} runs)",
         "figures(), one LVV": f"median {statistics.median(runs_one):.3f} s, best {min(runs_one):.3f} s",
-        "queries per figures()": f"{query_count(lambda: monitor.figures(d, scope))} (+1 to list the LVVs if no scope)",
+        "queries per figures()": f"{queries} (+1 to list the LVVs if no scope)",
     }
     for label, function in dashboard.items():
         seconds = timed(function, 3)

@@ -34,7 +34,6 @@ the figures are not the application's; the page says what the load was.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
@@ -228,24 +227,20 @@ def targets(slugs: list[str]) -> dict[str, dict]:
 def pages(found: dict[str, dict]) -> list[tuple[str, str, object]]:
     """(name, role, address or a function of (LVV, random) giving one)."""
 
-    def case(slug, rng):
-        return f"/cases/{rng.choice(found[slug]['cases'])[0]}/"
+    def of_a_case(address: str, column: int):
+        """The address with a column of one of the LVV's cases, at random: 0 the case, 1 its
+        person, 2 the person's family name."""
+        return lambda slug, rng: address.format(rng.choice(found[slug]["cases"])[column])
 
-    def person(slug, rng):
-        return f"/cases/persons/{rng.choice(found[slug]['cases'])[1]}/"
+    def of_the_meeting(address: str):
+        return lambda slug, rng: address.format(found[slug]["meeting"])
 
-    def search(slug, rng):
-        return f"/cases/?mine=false&q={rng.choice(found[slug]['cases'])[2]}"
-
-    def meeting(slug, rng):
-        return f"/lso/{found[slug]['meeting']}/"
-
-    def suggestions(slug, rng):
-        return f"/api/v1/meetings/{found[slug]['meeting']}/suggestions/"
-
-    def case_api(slug, rng):
-        return f"/api/v1/cases/{rng.choice(found[slug]['cases'])[0]}/"
-
+    case = of_a_case("/cases/{}/", 0)
+    person = of_a_case("/cases/persons/{}/", 1)
+    search = of_a_case("/cases/?mine=false&q={}", 2)
+    meeting = of_the_meeting("/lso/{}/")
+    suggestions = of_the_meeting("/api/v1/meetings/{}/suggestions/")
+    case_api = of_a_case("/api/v1/cases/{}/", 0)
     return [
         ("work queue (home)", "casemanager", "/"),
         ("case list", "casemanager", "/cases/?mine=false"),
@@ -333,12 +328,8 @@ def measure_pages(port: int, slugs: list[str], users: int, rounds: int) -> tuple
 
 
 def timed(function, runs: int = 3) -> float:
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+    """The median seconds of ``runs`` calls of ``function``."""
+    return statistics.median(benchlib.timed(function, runs))
 
 
 def measure_in_process() -> dict[str, str]:
@@ -524,13 +515,12 @@ Machine:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchlib.arguments(__doc__, "benchmark-scale.md")
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5, help="requests per user per page")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reuse", action="store_true", help="keep the data when the case count matches")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmark-scale.md")
     parser.add_argument(
         "--small",
         type=int,

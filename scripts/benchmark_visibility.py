@@ -27,7 +27,6 @@ slowest queries (EXPLAIN ANALYZE, BUFFERS).
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import sys
@@ -249,15 +248,13 @@ def _explain(sql: str) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchlib.arguments(__doc__)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--explain", type=int, default=0, help="print the plans of each page's N slowest queries")
     parser.add_argument("--only", default="", help="only the pages whose name matches this regular expression")
     parser.add_argument("--reseed", action="store_true", help="drop the database and seed it again")
     args = parser.parse_args()
-    url = benchlib.database_url()
-    benchlib.bench_database(url, fresh=args.reseed)
-    benchlib.setup_django(test_client=True)
+    benchlib.open_database(fresh=args.reseed, test_client=True)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext

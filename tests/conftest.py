@@ -98,6 +98,12 @@ def rot():
 
 
 @pytest.fixture
+def locations(db):
+    """Amsterdam (10 places) and Rotterdam (5) alone, for the monitor's property tests."""
+    return [LocationFactory(slug="amsterdam", places=10), LocationFactory(slug="rotterdam", places=5)]
+
+
+@pytest.fixture
 def media(settings, tmp_path):
     """Uploaded and generated files go to this test's own folder (for modules that make files:
     ``pytest.mark.usefixtures("media")``)."""

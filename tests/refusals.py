@@ -3,6 +3,7 @@ access-log row (docs/adr/0025)."""
 
 from __future__ import annotations
 
+from lvv import errors
 from lvv.audit.models import AccessLogEntry
 
 FIELDS = ("actor", "action", "result", "object_type", "object_id", "detail", "about_case")
@@ -20,3 +21,12 @@ def assert_same_refusal(result: str, reason: str) -> dict:
     assert web == api, (web, api)
     assert (web["result"], web["detail"]["reason"]) == (result, reason)
     return web
+
+
+def assert_stale_on_both(page, api) -> dict:
+    """The page and the API refuse a stale version alike: 409, the page with its message, the
+    API with its code, and one row (returned)."""
+    assert page.status_code == api.status_code == 409
+    assert str(errors.STALE_VERSION) in page.content.decode()
+    assert api.json()["code"] == "stale_version"
+    return assert_same_refusal("conflict", "stale_version")

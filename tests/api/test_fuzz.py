@@ -44,7 +44,7 @@ from mrt import services as mrt_services
 from mrt.models import Advice, Escalation, MrtSession, PreparationTask
 from tests.factories import CaseFactory
 from tests.lso.helpers import published, sheltered_case, today
-from tests.mrt.helpers import escalated
+from tests.mrt.helpers import advise, escalated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,13 +78,7 @@ def _objects(world) -> dict[str, list[int]]:
         acting_user=caseworker, origin=COMMAND, location=ams.location, date=today(), place="Stadhuis"
     )
     _case, advised = escalated(ams, sheltered_case(ams))
-    mrt_services.give_advice(
-        acting_user=caseworker,
-        origin=COMMAND,
-        escalation=advised,
-        reasoning="Vertrek is haalbaar.",
-        direction="departure",
-    )
+    advise(ams, advised, direction="departure")
     lso_services.create_action(
         acting_user=caseworker,
         origin=COMMAND,

@@ -16,16 +16,25 @@ from lso.models import Decision
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
-from mrt import services as mrt_services
 from tests.factories import CaseFactory, UserFactory
 from tests.lso.helpers import chair, discussed, published, today
-from tests.mrt.helpers import escalate
+from tests.mrt.helpers import advise, escalate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dutch")]
 
 
 REGISTERED = datetime.date(2020, 1, 6)
+DAY = datetime.timedelta(days=1)
 SYS = {"acting_user": SYSTEM, "origin": COMMAND}
+
+
+def by(user) -> dict:
+    """The service's keywords for a step ``user`` takes."""
+    return {"acting_user": user, "origin": COMMAND}
+
+
+def read_notices(user) -> None:
+    Notification.objects.filter(user=user).update(read_at=datetime.datetime(2020, 2, 1, tzinfo=datetime.UTC))
 
 
 # The inboxes of the cases, LSO and MRT apps (a later app may register more).
@@ -137,20 +146,20 @@ def test_a_dossier_request_fills_both_partner_inboxes_and_delivery_empties_them(
     assert keys(ind, "ind_dossier") == [] and keys(dtv, "dtv_dossier") == []
     worker = ams.users[Role.CASEMANAGER]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.request_dossier(acting_user=worker, origin=COMMAND, case=admitted, on=REGISTERED)
+        services.request_dossier(**by(worker), case=admitted, on=REGISTERED)
     assert len(callbacks) == 1
     # From the moment of the request, not only when the deadline comes near.
     assert keys(ind, "ind_dossier") == [admitted.pk]
     assert keys(dtv, "dtv_dossier") == [admitted.pk]
     item = inboxes.get_for_user(ind, "ind_dossier").items(ind).get()
-    assert item.inbox_since == REGISTERED and item.inbox_due == REGISTERED + datetime.timedelta(days=14)
+    assert item.inbox_since == REGISTERED and item.inbox_due == REGISTERED + 14 * DAY
     # Told once: the IND and the DT&V of Amsterdam, not the case worker who asked, not Rotterdam.
     assert inbox_notices() == [
         ("dtv.amsterdam", admitted.pk, "dtv_dossier"),
         ("ind.amsterdam", admitted.pk, "ind_dossier"),
     ]
     notice = Notification.objects.get(user=ind)
-    assert notice.due_on == REGISTERED + datetime.timedelta(days=14) and notice.deadline is None
+    assert notice.due_on == REGISTERED + 14 * DAY and notice.deadline is None
     assert notice.message == (
         f"Nieuw in uw inbox “Dossier opgevraagd: IND-deel”: casus {admitted.reference}, uiterlijk 20 januari 2020."
     )
@@ -158,12 +167,12 @@ def test_a_dossier_request_fills_both_partner_inboxes_and_delivery_empties_them(
     # Twice is once (a rerun, a second event before the notice is read).
     assert inboxes.notify_arrivals(case_id=admitted.pk, keys=["ind_dossier", "dtv_dossier"]) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_dossier(acting_user=worker, origin=COMMAND, case=admitted, on=REGISTERED)
+        services.request_dossier(**by(worker), case=admitted, on=REGISTERED)
     assert len(inbox_notices()) == 2
 
-    services.deliver_dossier_part(acting_user=ind, origin=COMMAND, case=admitted, kind="IND", on=REGISTERED)
+    services.deliver_dossier_part(**by(ind), case=admitted, kind="IND", on=REGISTERED)
     assert keys(ind, "ind_dossier") == [] and keys(dtv, "dtv_dossier") == [admitted.pk]
-    services.deliver_dossier_part(acting_user=dtv, origin=COMMAND, case=admitted, kind="DTV", on=REGISTERED)
+    services.deliver_dossier_part(**by(dtv), case=admitted, kind="DTV", on=REGISTERED)
     assert keys(dtv, "dtv_dossier") == []
     assert ours(inboxes.counts(ind)) == {"ind_dossier": 0, "ind_confirm": 0}
 
@@ -209,20 +218,9 @@ def test_outflows_wait_for_their_partner_until_confirmed_or_disputed(world, djan
     other = CaseFactory(location=ams.location, dossier_complete=True)
     worker = ams.users[Role.CASEMANAGER]
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_outflow(
-            acting_user=worker, origin=COMMAND, case=grant, category="residence_granted", on=REGISTERED
-        )
-        services.record_outflow(
-            acting_user=worker,
-            origin=COMMAND,
-            case=departure,
-            category="departure_origin",
-            country="ER",
-            on=REGISTERED,
-        )
-        services.record_outflow(
-            acting_user=worker, origin=COMMAND, case=other, category="unknown_destination", on=REGISTERED
-        )
+        services.record_outflow(**by(worker), case=grant, category="residence_granted", on=REGISTERED)
+        services.record_outflow(**by(worker), case=departure, category="departure_origin", country="ER", on=REGISTERED)
+        services.record_outflow(**by(worker), case=other, category="unknown_destination", on=REGISTERED)
     assert keys(ind, "ind_confirm") == [grant.pk]
     assert keys(dtv, "dtv_confirm") == [departure.pk]
     assert inbox_notices() == sorted(
@@ -234,22 +232,21 @@ def test_outflows_wait_for_their_partner_until_confirmed_or_disputed(world, djan
     assert row.inbox_due is None
     assert Notification.objects.get(user=dtv).due_on is None
 
-    services.confirm_outflow(acting_user=ind, origin=COMMAND, case=grant, on=REGISTERED)
-    services.dispute_outflow(acting_user=dtv, origin=COMMAND, case=departure, reason="Niet vertrokken.")
+    services.confirm_outflow(**by(ind), case=grant, on=REGISTERED)
+    services.dispute_outflow(**by(dtv), case=departure, reason="Niet vertrokken.")
     assert keys(ind, "ind_confirm") == [] and keys(dtv, "dtv_confirm") == []
 
     # The case manager corrects it: a changed outflow asks for confirmation again, and a new
     # notice once the DT&V read the first.
-    Notification.objects.filter(user=dtv).update(read_at=datetime.datetime(2020, 2, 1, tzinfo=datetime.UTC))
+    read_notices(dtv)
     with django_capture_on_commit_callbacks(execute=True):
         services.correct_outflow(
-            acting_user=worker,
-            origin=COMMAND,
+            **by(worker),
             case=departure,
             reason="Datum klopte niet.",
             category="departure_origin",
             country="ER",
-            on=REGISTERED + datetime.timedelta(days=2),
+            on=REGISTERED + 2 * DAY,
         )
     assert keys(dtv, "dtv_confirm") == [departure.pk]
     assert Notification.objects.filter(user=dtv, case=departure, read_at__isnull=True).count() == 1
@@ -266,32 +263,23 @@ def test_a_new_scenario_or_an_advice_flags_the_trajectory_until_the_dtv_reviews(
     case = CaseFactory(location=ams.location, dossier_complete=True)
     assert keys(dtv, "dtv_review") == []
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_scenario(
-            acting_user=worker, origin=COMMAND, case=case, direction="residence", route="medical", on=REGISTERED
-        )
+        services.set_scenario(**by(worker), case=case, direction="residence", route="medical", on=REGISTERED)
     assert keys(dtv, "dtv_review") == [case.pk]
     assert inbox_notices() == [("dtv.amsterdam", case.pk, "dtv_review")]
-    lso_services.add_review_note(
-        acting_user=dtv, origin=COMMAND, case=case, text="Loopt.", on=REGISTERED + datetime.timedelta(days=1)
-    )
+    lso_services.add_review_note(**by(dtv), case=case, text="Loopt.", on=REGISTERED + DAY)
     assert keys(dtv, "dtv_review") == []  # reviewed: done
-    Notification.objects.filter(user=dtv).update(read_at=datetime.datetime(2020, 2, 1, tzinfo=datetime.UTC))
+    read_notices(dtv)
     with django_capture_on_commit_callbacks(execute=True):
         services.set_scenario(
-            acting_user=worker,
-            origin=COMMAND,
-            case=case,
-            direction="departure",
-            route="return_to_origin",
-            on=REGISTERED + datetime.timedelta(days=3),
+            **by(worker), case=case, direction="departure", route="return_to_origin", on=REGISTERED + 3 * DAY
         )
     assert keys(dtv, "dtv_review") == [case.pk]  # changed since the review: back
     box = inboxes.get_for_user(dtv, "dtv_review")
     row = box.items(dtv).get()
     assert box.what(row) == "scenario vastgesteld of gewijzigd"
-    assert row.inbox_since == REGISTERED + datetime.timedelta(days=3)
+    assert row.inbox_since == REGISTERED + 3 * DAY
     assert Notification.objects.filter(user=dtv, inbox="dtv_review", read_at__isnull=True).count() == 1
-    lso_services.add_review_note(acting_user=dtv, origin=COMMAND, case=case, text="Vertrek loopt.", on=today())
+    lso_services.add_review_note(**by(dtv), case=case, text="Vertrek loopt.", on=today())
     assert keys(dtv, "dtv_review") == []
     assert keys(world.rot.users[Role.DTV], "dtv_review") == []
 
@@ -345,25 +333,18 @@ def test_mrt_advice_waits_for_the_lso_until_it_is_dealt_with(world, django_captu
     escalation = escalate(ams, case)
     assert keys(lso_chair, "lso_mrt_advice") == []
     with django_capture_on_commit_callbacks(execute=True):
-        mrt_services.give_advice(
-            acting_user=ams.users[Role.CASEMANAGER],
-            origin=COMMAND,
-            escalation=escalation,
-            reasoning="Vertrek is haalbaar.",
-            direction="departure",
-            route="return_to_origin",
-        )
+        advise(ams, escalation)
     assert keys(lso_chair, "lso_mrt_advice") == [case.pk]
     box = inboxes.get_for_user(lso_chair, "lso_mrt_advice")
     row = box.items(lso_chair).get()
     assert box.what(row) == "vertrek, terugkeer naar land van herkomst"
-    assert row.inbox_since == today() and row.inbox_due == today() + datetime.timedelta(days=28)
+    assert row.inbox_since == today() and row.inbox_due == today() + 28 * DAY
     assert box.link(row) == f"/mrt/{escalation.pk}/"
     # The LSO chair of Amsterdam and the DT&V (an advice asks for its review) are told.
     assert inbox_notices() == sorted(
         [("lsochair.amsterdam", case.pk, "lso_mrt_advice"), ("dtv.amsterdam", case.pk, "dtv_review")]
     )
-    assert Notification.objects.get(user=lso_chair).due_on == today() + datetime.timedelta(days=28)
+    assert Notification.objects.get(user=lso_chair).due_on == today() + 28 * DAY
     assert keys(dtv, "dtv_review") == [case.pk]
     assert keys(world.rot.users[Role.LSO_CHAIR], "lso_mrt_advice") == []
 

@@ -8,9 +8,8 @@ import datetime
 import json
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,9 +19,12 @@ from cases.models import Case, EventType, Note, NoteKind, TimelineEvent
 from lvv.accounts.models import Role
 from lvv.audit.models import AccessLogEntry, AppendOnlyError
 from lvv.params import DATE_TOO_EARLY
+from tests.append_only import assert_model_refuses_changes
 from tests.cases.note_helpers import add_note
 from tests.factories import CaseFactory
-from tests.users import OUTSIDERS, outsiders, with_special
+from tests.paging import assert_api_paged
+from tests.queries import count_queries
+from tests.users import OUTSIDERS, assert_special_needs_the_permission, outsiders
 
 pytestmark = pytest.mark.django_db
 
@@ -69,16 +71,8 @@ def test_a_user_who_may_not_see_the_case_writes_nothing(world, who):
 
 
 def test_a_special_note_needs_the_special_category_permission(world, ngo):
-    case = world.ams.assigned
-    for user in (ngo, world.ams.users[Role.CASEMANAGER], with_special(world.ams.users[Role.IND], world.ams.unassigned)):
-        with pytest.raises(PermissionDenied) as refused:
-            add_note(user, case, confidentiality="special")
-        assert str(refused.value) == str(services.NOTE_SPECIAL_NOT_ALLOWED)
-    assert not Note.objects.exists()
-    # Globally, or on this one case (django-guardian).
-    add_note(with_special(world.ams.users[Role.CASEMANAGER]), case, confidentiality="special")
-    add_note(with_special(world.ams.users[Role.DTV], case), case, confidentiality="special")
-    assert Note.objects.filter(confidentiality="special").count() == 2
+    written = Note.objects.exists
+    assert_special_needs_the_permission(world, ngo, add_note, Note, services.NOTE_SPECIAL_NOT_ALLOWED, written)
 
 
 @pytest.mark.parametrize(
@@ -136,15 +130,7 @@ def test_a_correction_refers_to_a_visible_note_of_the_same_case(world, manager, 
 
 def test_notes_are_never_changed_or_deleted(world, manager):
     note = add_note(manager, world.ams.assigned, text="Zoals het was.")
-    note.text = "Anders"
-    with pytest.raises(AppendOnlyError):
-        note.save()
-    with pytest.raises(AppendOnlyError):
-        note.delete()
-    with pytest.raises(AppendOnlyError):
-        Note.objects.filter(pk=note.pk).update(text="Anders")
-    with pytest.raises(AppendOnlyError):
-        Note.objects.filter(pk=note.pk).delete()
+    assert_model_refuses_changes(note, AppendOnlyError, Note.objects.filter(pk=note.pk), text="Anders")
     # The database refuses too, whatever the client.
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE cases_note SET text = 'Anders' WHERE id = %s", [note.pk])
@@ -365,13 +351,6 @@ def test_pages_answer_404_to_users_who_may_not_see_the_case(client, world, manag
     assert AccessLogEntry.objects.filter(object_type="cases.case", object_id=str(case.pk), result="denied").count() == 5
 
 
-def count_queries(client, url, **headers) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, **headers)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_the_journal_takes_a_fixed_number_of_queries(client, world, manager, django_assert_max_num_queries):
     case = world.ams.assigned
     client.force_login(manager)
@@ -436,12 +415,7 @@ def test_api_lists_newest_first_paginated_and_filtered(api_client, world, ngo):
             ngo, case, text=f"Dag {day}", written_on=TODAY() - day * DAY, kind="home_visit" if day % 2 else "other"
         )
     api_client.force_authenticate(ngo)
-    page_one = api_client.get(api_url(case), {"page_size": 2}).json()
-    assert page_one["count"] == 5 and [n["text"] for n in page_one["results"]] == ["Dag 0", "Dag 1"]
-    assert api_client.get(page_one["next"]).json()["results"][0]["text"] == "Dag 2"
-    visits = api_client.get(api_url(case), {"kind": "home_visit"}).json()
-    assert [n["text"] for n in visits["results"]] == ["Dag 1", "Dag 3"]
-    assert api_client.get(api_url(case), {"kind": "letter"}).status_code == 400
+    assert_api_paged(api_client, api_url(case), "text", ["Dag 0", "Dag 1"], "Dag 2", "home_visit", ["Dag 1", "Dag 3"])
 
 
 def test_api_corrections(api_client, world, manager):
@@ -539,14 +513,12 @@ def test_api_list_takes_a_fixed_number_of_queries(api_client, world, manager):
     api_client.force_authenticate(manager)
     add_note(manager, case)
     api_client.get(api_url(case))  # warm the caches
-    with CaptureQueriesContext(connection) as few:
-        assert api_client.get(api_url(case)).status_code == 200
+    few = count_queries(api_client, api_url(case))
     for day in range(30):
         note = add_note(manager, case, written_on=TODAY() - day * DAY)
         add_note(manager, case, corrects=note)
-    with CaptureQueriesContext(connection) as many:
-        assert api_client.get(api_url(case)).json()["count"] == 61
-    assert len(many.captured_queries) == len(few.captured_queries)
+    assert count_queries(api_client, api_url(case)) == few
+    assert api_client.get(api_url(case)).json()["count"] == 61
 
 
 def test_the_schema_lists_the_kinds(api_client, world):

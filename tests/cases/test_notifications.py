@@ -21,6 +21,7 @@ from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.factories import CaseFactory, UserFactory
+from tests.queries import assert_queries_stay_fixed
 
 pytestmark = pytest.mark.django_db
 
@@ -260,10 +261,7 @@ def test_page_query_count_is_fixed(client, world, django_assert_max_num_queries)
             assert client.get(LIST).status_code == 200
         return len(ctx.captured_queries)
 
-    add(5)
-    small = count()
-    add(25)
-    assert count() == small
+    small = assert_queries_stay_fixed(add, count, 5, 25)
     with django_assert_max_num_queries(small):
         client.get(LIST, {"page": 2})
 

@@ -21,6 +21,8 @@ from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.factories import CaseFactory, UserFactory
+from tests.paging import assert_paged
+from tests.queries import count_queries
 from tests.users import OUTSIDERS, outsiders
 
 pytestmark = pytest.mark.django_db
@@ -379,14 +381,8 @@ def test_the_history_pages(client, world, manager, colleague):
     for n in range(6):
         current = hand_over(manager, current, CM, colleague if n % 2 == 0 else manager, f"Wissel {n}.")
     client.force_login(manager)
-    first = detail(client, case).content.decode()
-    assert first.count('data-testid="owner-change"') == 5 and "Wissel 5." in first and "Oudere overdrachten" in first
-    second = detail(client, case, owners_page=2).content.decode()
-    assert second.count('data-testid="owner-change"') == 2 and "eerste toewijzing" in second
-    assert "Nieuwere overdrachten" in second
-    beyond = detail(client, case, owners_page=99).content.decode()
-    assert 'data-testid="owner-change"' not in beyond and "Er zijn geen oudere overdrachten." in beyond
-    assert detail(client, case, owners_page="x" * 50).status_code == 200
+    url = reverse("cases:detail", args=[case.pk])
+    assert_paged(client, url, "owners_page", "owner-change", "overdrachten", (5, "Wissel 5."), (2, "eerste toewijzing"))
 
 
 def test_no_colleague_to_hand_over_to(client, world, guide):
@@ -398,13 +394,6 @@ def test_no_colleague_to_hand_over_to(client, world, guide):
     client.force_login(world.ams.users[Role.CASEMANAGER])
     html = detail(client, world.ams.unassigned).content.decode()
     assert "geen ngo toegewezen" in html and 'id="hand-over-ngo_guide"' not in html
-
-
-def count_queries(client, url, **params) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_the_case_page_takes_a_fixed_number_of_queries(

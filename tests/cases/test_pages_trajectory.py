@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +23,7 @@ from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.cases.registration_helpers import registration_form
 from tests.factories import CaseFactory, LocationFactory
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -414,13 +413,6 @@ def _grow(case, n: int) -> None:
         case = services.set_scenario(**kw, case=case, direction="departure" if i % 2 else "residence", on=day)
         case = services.record_cooperation_check(**kw, case=case, result="sufficient", on=day)
         case = services.record_mrt_discussion(**kw, case=case, on=day)
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("role", [Role.CASEMANAGER, Role.IND])

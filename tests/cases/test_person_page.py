@@ -23,6 +23,8 @@ from tests.cases.document_helpers import add as add_document
 from tests.cases.document_helpers import empty_documents_root
 from tests.cases.note_helpers import add_note
 from tests.factories import CaseFactory, PersonFactory
+from tests.paging import assert_paged
+from tests.queries import count_queries
 from tests.users import with_special
 
 pytestmark = pytest.mark.django_db
@@ -144,14 +146,8 @@ def test_the_notes_page(client, world, person):
             manager, person.current if n % 2 else person.earlier, f"Notitie {n:02d}.", written_on=TODAY() - n * DAY
         )
     client.force_login(manager)
-    first = page(client, person).content.decode()
-    assert first.count('data-testid="person-note"') == 10 and "Notitie 00." in first and "Oudere notities" in first
-    second = page(client, person, notes_page=2).content.decode()
-    assert second.count('data-testid="person-note"') == 2 and "Notitie 11." in second
-    assert "Nieuwere notities" in second
-    beyond = page(client, person, notes_page=99).content.decode()
-    assert 'data-testid="person-note"' not in beyond and "Er zijn geen oudere notities." in beyond
-    assert page(client, person, notes_page="x" * 40).status_code == 200
+    url = reverse("cases:person", args=[person.pk])
+    assert_paged(client, url, "notes_page", "person-note", "notities", (10, "Notitie 00."), (2, "Notitie 11."))
 
 
 def test_the_documents_of_the_visible_cases(client, world, person):
@@ -173,13 +169,6 @@ def test_links_from_the_case_page_and_the_case_list(client, world, person):
     url = reverse("cases:person", args=[person.pk])
     assert url in client.get(reverse("cases:detail", args=[person.current.pk])).content.decode()
     assert url in client.get(reverse("cases:list"), {"mine": "false"}).content.decode()
-
-
-def count_queries(client, url, **params) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def test_the_page_takes_a_fixed_number_of_queries(client, world, person, django_assert_max_num_queries):

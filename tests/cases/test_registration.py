@@ -21,13 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def edit_person(client, case, **changes):
     """Post the person form of ``case``: the person as stored (name and V-number), with ``changes``."""
-    person = case.person
-    data = {
-        "version": person.version,
-        "v_number": person.v_number,
-        "family_name": person.family_name,
-        "given_names": person.given_names,
-    }
+    data = {name: getattr(case.person, name) for name in ("version", "v_number", "family_name", "given_names")}
     return client.post(reverse("cases:person-edit", args=[case.pk]), {**data, **changes})
 
 

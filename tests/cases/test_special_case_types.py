@@ -13,14 +13,13 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import notifications, services, special_types
-from cases.models import SPECIAL_CASE_TYPES, Case, CaseType, EventType, Notification
+from cases.models import SPECIAL_CASE_TYPES, Case, CaseType, EventType
 from lso import pdf
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role, User
@@ -29,6 +28,7 @@ from monitor import quality
 from privacy import subject_access
 from tests.factories import CaseFactory, UserFactory
 from tests.lso.helpers import published
+from tests.notices import assert_notices_do_not_quote
 from tests.users import fresh, with_special
 
 pytestmark = pytest.mark.django_db
@@ -402,17 +402,7 @@ def test_notices_and_the_digest_never_name_special_types(world, django_capture_o
     ams = world.ams
     typed_case(ams, ["medical", "psychological", "conversion_or_lgbti"])
     notifications.notify_deadlines(today=timezone.localdate() + datetime.timedelta(days=400))
-    notices = Notification.objects.all()
-    assert notices.exists()
-    assert not [n.message for n in notices if any(label in n.message for label in SPECIAL_LABELS)]
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        for user_id in sorted(set(notices.values_list("user", flat=True))):
-            notifications.send_digest(user_id=user_id)
-    assert mail.outbox
-    for message in mail.outbox:
-        text = message.body + "".join(str(part) for part, _type in message.alternatives)
-        assert not [label for label in SPECIAL_LABELS if label in text]
+    assert_notices_do_not_quote(django_capture_on_commit_callbacks, *SPECIAL_LABELS)
 
 
 # --- The quality panel, the figures and the subject-access file --------------------------------------

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.partners.models import ProgrammeSettings
 from tests.factories import CaseFactory
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -203,13 +202,6 @@ def test_the_programme_bureau_keeps_its_start_page_and_sees_no_person(client, wo
         assert case.person.family_name not in html
     # Its "show all" targets stay closed to it.
     assert client.get(reverse("cases:list"), {"state": "waitlisted"}).status_code == 404
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("role", [Role.CASEMANAGER, Role.NGO, Role.IND])

@@ -46,10 +46,13 @@ def published(lvv, cases, *, date=None):
 def discussed(lvv, case, decision, *, date=None, **outcome):
     """A published meeting of ``lvv`` that discussed ``case`` with the chair's ``decision``."""
     meeting = published(lvv, [case], date=date)
-    services.record_outcome(
-        acting_user=chair(lvv), origin=COMMAND, item=meeting.items.get(), decision=decision, **outcome
-    )
+    chair_records(lvv, meeting.items.get(), decision, **outcome)
     return meeting
+
+
+def chair_records(lvv, item, decision, **outcome):
+    """The chair's minutes of ``item``: ``decision``, with the rest of ``outcome``."""
+    return services.record_outcome(acting_user=chair(lvv), origin=COMMAND, item=item, decision=decision, **outcome)
 
 
 def sheltered_case(lvv, **kwargs):

@@ -20,15 +20,11 @@ from lvv.audit.models import AccessLogEntry, Result
 from tests.factories import CaseFactory
 from tests.lso.helpers import chair, meeting_for, published, sheltered_case, today
 from tests.mrt.helpers import escalated
+from tests.users import as_user
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1"
-
-
-def as_user(client, user):
-    client.force_authenticate(user)
-    return client
 
 
 def test_chair_builds_publishes_and_minutes_a_meeting(api_client, world, django_capture_on_commit_callbacks):

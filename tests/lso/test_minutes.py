@@ -21,7 +21,7 @@ from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from tests.factories import CaseFactory
-from tests.lso.helpers import chair, discussed, meeting_for, published, sheltered_case, today
+from tests.lso.helpers import chair, chair_records, discussed, meeting_for, published, sheltered_case, today
 
 pytestmark = pytest.mark.django_db
 
@@ -122,11 +122,10 @@ def test_minutes_apply_scenario_and_actions_to_the_case(world):
     case = sheltered_case(ams)
     meeting = published(ams, [case])
     item = meeting.items.get()
-    outcome = services.record_outcome(
-        acting_user=chair(ams),
-        origin=COMMAND,
-        item=item,
-        decision=Decision.SCENARIO,
+    outcome = chair_records(
+        ams,
+        item,
+        Decision.SCENARIO,
         direction="departure",
         route="return_to_origin",
         notes="Terugkeer naar Eritrea voorbereiden.",
@@ -187,7 +186,7 @@ def test_minutes_validation(world):
     services.add_item(acting_user=chair(ams), origin=COMMAND, meeting=draft, case=case)
     item = draft.items.get()
     with pytest.raises(ValidationError) as exc:
-        services.record_outcome(acting_user=chair(ams), origin=COMMAND, item=item, decision=Decision.NO_DECISION)
+        chair_records(ams, item, Decision.NO_DECISION)
     assert messages(exc) == [str(services.MEETING_NOT_PUBLISHED)]
     services.publish_meeting(acting_user=chair(ams), origin=COMMAND, meeting=draft, notify=False)
 
@@ -223,9 +222,7 @@ def test_minutes_validation(world):
         )
     future = published(ams, [ams.unassigned], date=today() + datetime.timedelta(days=3))
     with pytest.raises(ValidationError, match="nog niet gehouden"):
-        services.record_outcome(
-            acting_user=chair(ams), origin=COMMAND, item=future.items.get(), decision=Decision.NO_DECISION
-        )
+        chair_records(ams, future.items.get(), Decision.NO_DECISION)
     # A failed attempt wrote nothing.
     assert not TimelineEvent.objects.filter(case=case, type=EventType.LSO_DISCUSSED).exists()
     assert not Action.objects.filter(case=case).exists()
@@ -239,13 +236,7 @@ def test_scenario_on_a_closed_case_is_refused_and_nothing_changes(world):
         acting_user=SYSTEM, origin=COMMAND, case=case, category="unknown_destination", on=today()
     )
     with pytest.raises(StepNotAllowed):
-        services.record_outcome(
-            acting_user=chair(ams),
-            origin=COMMAND,
-            item=meeting.items.get(),
-            decision=Decision.SCENARIO,
-            direction="departure",
-        )
+        chair_records(ams, meeting.items.get(), Decision.SCENARIO, direction="departure")
     assert not ItemOutcome.objects.exists()
 
 
@@ -263,11 +254,11 @@ def test_final_minutes_cannot_change(world):
     case, other = sheltered_case(ams), sheltered_case(ams)
     meeting = published(ams, [case, other])
     first, second = meeting.items.order_by("order")
-    services.record_outcome(acting_user=chair(ams), origin=COMMAND, item=first, decision=Decision.NO_DECISION)
+    chair_records(ams, first, Decision.NO_DECISION)
     with pytest.raises(ValidationError) as exc:
         services.finalize_minutes(acting_user=chair(ams), origin=COMMAND, meeting=meeting)
     assert other.reference in messages(exc)[0]
-    services.record_outcome(acting_user=chair(ams), origin=COMMAND, item=second, decision=Decision.NO_DECISION)
+    chair_records(ams, second, Decision.NO_DECISION)
     with pytest.raises(PermissionDenied):
         services.finalize_minutes(acting_user=ams.users[Role.CASEMANAGER], origin=COMMAND, meeting=meeting)
     meeting = services.finalize_minutes(acting_user=chair(ams), origin=COMMAND, meeting=meeting)
@@ -379,7 +370,5 @@ def test_no_decision_to_terminate_where_participation_is_voluntary(world):
     ams.location.save()
     meeting = published(ams, [sheltered_case(ams)], date=today() - datetime.timedelta(days=2))
     with pytest.raises(ValidationError) as exc:
-        services.record_outcome(
-            acting_user=chair(ams), origin=COMMAND, item=meeting.items.get(), decision=Decision.TERMINATE
-        )
+        chair_records(ams, meeting.items.get(), Decision.TERMINATE)
     assert "vrijwillig" in messages(exc)[0]

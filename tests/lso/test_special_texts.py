@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,14 +16,15 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 from pypdf import PdfReader
 
-from cases import notifications
-from cases.models import EventType, Notification, TimelineEvent
+from cases.models import EventType, TimelineEvent
 from lso import confidential, pdf, selectors, services
 from lso.models import PreparationNote, ReviewNote
 from lvv.accounts.models import Role, User
 from lvv.audit.log import COMMAND
 from tests.factories import UserFactory
 from tests.lso.helpers import chair, meeting_for, published, sheltered_case
+from tests.notices import assert_notices_do_not_quote
+from tests.queries import assert_queries_stay_fixed
 from tests.users import fresh, with_special
 
 pytestmark = pytest.mark.django_db
@@ -55,21 +55,6 @@ def prepare(lvv, item, user, *, text=SECRET, confidentiality="special"):
     return services.save_preparation_note(
         acting_user=user, origin=COMMAND, item=item, text=text, confidentiality=confidentiality
     )
-
-
-def assert_notices_do_not_quote(secret: str, capture) -> None:
-    """The in-app notices the writes made (inbox arrivals) and the e-mail digests built
-    from them name the case, never the text."""
-    notices = Notification.objects.all()
-    assert notices.exists()
-    assert not [n.message for n in notices if secret in n.message]
-    mail.outbox.clear()
-    with capture(execute=True):
-        for user_id in sorted(set(notices.values_list("user", flat=True))):
-            notifications.send_digest(user_id=user_id)
-    assert mail.outbox
-    for message in mail.outbox:
-        assert secret not in message.body and all(secret not in str(part) for part, _type in message.alternatives)
 
 
 def assert_case_does_not_quote(secret: str, lvv, case, client, api_client) -> None:
@@ -124,7 +109,7 @@ def test_the_timeline_notices_and_the_agenda_never_quote_a_special_review(
     case = sheltered_case(ams)
     with django_capture_on_commit_callbacks(execute=True):
         note = review(ams, case, flagged=True)  # the chair's inbox "to prepare": a notice
-    assert_notices_do_not_quote(SECRET, django_capture_on_commit_callbacks)
+    assert_notices_do_not_quote(django_capture_on_commit_callbacks, SECRET)
     event = TimelineEvent.objects.get(type=EventType.DTV_REVIEW, case=case)
     assert event.pk == note.event_id
     assert event.summary == str(confidential.EVENT_SUMMARY)
@@ -226,10 +211,7 @@ def test_review_list_queries_stay_fixed(world, api_client):
         assert texts.count(SECRET) == texts.count(None) > 0
         return len(queries.captured_queries)
 
-    grow(1)
-    small = count()
-    grow(8)
-    assert count() == small
+    assert_queries_stay_fixed(grow, count, 1, 8)
 
 
 # --- Preparation notes -----------------------------------------------------------------------
@@ -385,10 +367,7 @@ def test_meeting_page_queries_stay_fixed_with_special_notes(world, client, djang
         assert html.count(PLACEHOLDER) == html.count(SECRET) > 0
         return len(queries.captured_queries)
 
-    add_items(1)
-    small = count()
-    add_items(6)
-    assert count() == small
+    small = assert_queries_stay_fixed(add_items, count, 1, 6)
     with django_assert_max_num_queries(small):
         client.get(reverse("lso:meeting-detail", args=[meeting.pk]))
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from cases.models import Case
 from monitor.figures import DURABLE, FIGURE_KEYS, figures, flatten
-from tests.factories import LocationFactory, PersonFactory
+from tests.factories import PersonFactory
 from tests.monitor.builders import build
 
 pytestmark = pytest.mark.django_db
@@ -141,11 +141,6 @@ def build_all(specs: list[dict], locations, d: datetime.date | None = None) -> l
             continue
         cases.append(build(location, person=person, exception=not spec["within"], **steps))
     return cases
-
-
-@pytest.fixture
-def locations(db):
-    return [LocationFactory(slug="amsterdam", places=10), LocationFactory(slug="rotterdam", places=5)]
 
 
 @PROPERTY_SETTINGS

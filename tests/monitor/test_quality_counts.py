@@ -75,36 +75,21 @@ def _history(ams, rot):
     for due, kwargs in [(t - DAY, {}), (t - DAY, {"paused": True}), (t - DAY, {"resolved": True}), (t, {})]:
         _deadline(build(ams, sheltered=t - 200 * DAY, case_types=["safe_country"]), due=due, **kwargs)
     # Scenarios and the dossier: after both parts; on the day of the last; before the DT&V
-    # part; without any dossier; a later scenario after an early one.
-    build(
-        ams,
-        sheltered=t - 60 * DAY,
-        case_types=["family"],
-        dossier=(t - 50 * DAY, t - 40 * DAY),
-        scenarios=[(t - 30 * DAY, "departure")],
-    )
-    build(
-        ams,
-        sheltered=t - 60 * DAY,
-        case_types=["family"],
-        dossier=(t - 50 * DAY, t - 40 * DAY),
-        scenarios=[(t - 40 * DAY, "departure")],
-    )
-    build(
-        rot,
-        sheltered=t - 60 * DAY,
-        case_types=["family"],
-        dossier=(t - 50 * DAY, t - 40 * DAY),
-        scenarios=[(t - 45 * DAY, "residence")],
-    )
+    # part; a later scenario after an early one; then one without any dossier.
+    for location, scenarios in [
+        (ams, [(t - 30 * DAY, "departure")]),
+        (ams, [(t - 40 * DAY, "departure")]),
+        (rot, [(t - 45 * DAY, "residence")]),
+        (ams, [(t - 55 * DAY, "residence"), (t - 20 * DAY, "departure")]),
+    ]:
+        build(
+            location,
+            sheltered=t - 60 * DAY,
+            case_types=["family"],
+            dossier=(t - 50 * DAY, t - 40 * DAY),
+            scenarios=scenarios,
+        )
     build(rot, sheltered=t - 60 * DAY, case_types=["family"], scenarios=[(t - 45 * DAY, "residence")])
-    build(
-        ams,
-        sheltered=t - 60 * DAY,
-        case_types=["family"],
-        dossier=(t - 50 * DAY, t - 40 * DAY),
-        scenarios=[(t - 55 * DAY, "residence"), (t - 20 * DAY, "departure")],
-    )
     # No case type: sheltered (a finding), waiting (none).
     build(ams, sheltered=t - 3 * DAY)
     build(rot, waitlisted=t - 3 * DAY, case_types=[])
@@ -212,10 +197,3 @@ def test_the_counts_equal_the_per_case_conditions_on_generated_histories(locatio
         build_all(specs, locations)
         assert quality.counts(locations, today) == per_case_counts(locations, today)
         transaction.set_rollback(True)
-
-
-@pytest.fixture
-def locations(db):
-    from tests.factories import LocationFactory
-
-    return [LocationFactory(slug="amsterdam", places=10), LocationFactory(slug="rotterdam", places=5)]

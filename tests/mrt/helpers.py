@@ -1,9 +1,12 @@
-"""Helpers for the MRT tests: cases the LSO escalated to the MRT."""
+"""Helpers for the MRT tests: cases the LSO escalated to the MRT, and its advice."""
 
 from __future__ import annotations
 
 from lso.models import Decision, EscalationReason
-from mrt.models import Escalation
+from lvv.accounts.models import Role
+from lvv.audit.log import COMMAND
+from mrt import services
+from mrt.models import Advice, Escalation
 from tests.lso.helpers import discussed, sheltered_case
 
 
@@ -37,3 +40,15 @@ def escalate(lvv, case) -> Escalation:
         escalation_question="Welke route is haalbaar?",
     )
     return Escalation.objects.get(case=case)
+
+
+def advise(lvv, escalation, reasoning="Vertrek is haalbaar.", **advice) -> Advice:
+    """The MRT's advice on ``escalation``, recorded by the case manager: ``advice`` as the
+    service takes it, by default departure by return to the country of origin."""
+    return services.give_advice(
+        acting_user=lvv.users[Role.CASEMANAGER],
+        origin=COMMAND,
+        escalation=escalation,
+        reasoning=reasoning,
+        **(advice or {"direction": "departure", "route": "return_to_origin"}),
+    )

@@ -14,15 +14,11 @@ from mrt import services
 from mrt.models import Escalation, EscalationStatus
 from tests.lso.helpers import chair, published, sheltered_case, today
 from tests.mrt.helpers import escalated
+from tests.users import as_user
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1"
-
-
-def as_user(client, user):
-    client.force_authenticate(user)
-    return client
 
 
 def test_escalation_to_advice_to_lso_follow_up(api_client, world):

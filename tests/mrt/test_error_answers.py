@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lvv import errors
 from lvv.accounts.models import Role
 from mrt.models import Advice
 from tests.lso.helpers import chair
 from tests.mrt.helpers import escalated
-from tests.refusals import assert_same_refusal
+from tests.refusals import assert_same_refusal, assert_stale_on_both
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +34,7 @@ def test_a_stale_version_is_409_on_the_page_and_in_the_api_with_one_log_row(clie
     client.force_login(chair(ams))
     api_client.force_authenticate(chair(ams))
     page, api = advise(client, api_client, escalation, escalation.version + 3)
-    assert page.status_code == api.status_code == 409
-    assert str(errors.STALE_VERSION) in page.content.decode()
-    assert api.json()["code"] == "stale_version"
-    row = assert_same_refusal("conflict", "stale_version")
+    row = assert_stale_on_both(page, api)
     assert (row["action"], row["object_type"], row["object_id"]) == ("update", "mrt.escalation", str(escalation.pk))
     assert page.context["advice_form"].data["advice-version"] == escalation.version
     assert not Advice.objects.exists()

@@ -16,8 +16,8 @@ from lvv.audit.log import COMMAND
 from monitor import figures
 from mrt import selectors, services
 from mrt.models import EscalationStatus
-from tests.lso.helpers import chair, meeting_for, today
-from tests.mrt.helpers import escalated
+from tests.lso.helpers import chair, chair_records, meeting_for, today
+from tests.mrt.helpers import advise, escalated
 
 pytestmark = pytest.mark.django_db
 
@@ -78,36 +78,21 @@ def test_escalation_advice_and_lso_follow_up(world):
         expected_version=1,
     )
     assert escalation.status == EscalationStatus.SCHEDULED and escalation.version == 2
+
+    def chair_advises(**advice):
+        return services.give_advice(acting_user=chair(ams), origin=COMMAND, escalation=escalation, **advice)
+
     with pytest.raises(services.StaleVersionError):
-        services.give_advice(
-            acting_user=chair(ams),
-            origin=COMMAND,
-            escalation=escalation,
-            reasoning="x",
-            direction="departure",
-            expected_version=1,
-        )
+        chair_advises(reasoning="x", direction="departure", expected_version=1)
 
     # The advice: validation, then the timeline events the LSO learns from.
     with pytest.raises(ValidationError) as exc:
-        services.give_advice(acting_user=chair(ams), origin=COMMAND, escalation=escalation, reasoning="Zie verslag")
+        chair_advises(reasoning="Zie verslag")
     assert exc.value.message_dict == {"direction": [str(services.DIRECTION_REQUIRED)]}
     with pytest.raises(ValidationError):
-        services.give_advice(
-            acting_user=chair(ams),
-            origin=COMMAND,
-            escalation=escalation,
-            reasoning="x",
-            direction="departure",
-            no_durable_solution_possible=True,
-        )
-    advice = services.give_advice(
-        acting_user=chair(ams),
-        origin=COMMAND,
-        escalation=escalation,
-        reasoning="Vertrek is haalbaar na medische stabilisatie.",
-        direction="departure",
-        route="return_to_origin",
+        chair_advises(reasoning="x", direction="departure", no_durable_solution_possible=True)
+    advice = chair_advises(
+        reasoning="Vertrek is haalbaar na medische stabilisatie.", direction="departure", route="return_to_origin"
     )
     assert advice.session == session and advice.due_on == today() + datetime.timedelta(days=28)
     assert event_types(case)[-2:] == ["mrt_discussed", "mrt_advice"]
@@ -132,19 +117,16 @@ def test_escalation_advice_and_lso_follow_up(world):
 
     # The LSO must say whether it follows the advice, and why not.
     with pytest.raises(ValidationError) as exc:
-        lso_services.record_outcome(acting_user=chair(ams), origin=COMMAND, item=item, decision=Decision.NO_DECISION)
+        chair_records(ams, item, Decision.NO_DECISION)
     assert exc.value.message_dict == {"advice_followed": [str(lso_services.ADVICE_FOLLOWED_REQUIRED)]}
     with pytest.raises(ValidationError) as exc:
-        lso_services.record_outcome(
-            acting_user=chair(ams), origin=COMMAND, item=item, decision=Decision.NO_DECISION, advice_followed=False
-        )
+        chair_records(ams, item, Decision.NO_DECISION, advice_followed=False)
     assert exc.value.message_dict == {"advice_not_followed_reason": [str(lso_services.ADVICE_REASON_REQUIRED)]}
     assert selectors.visible_escalations(chair(ams)).get(pk=escalation.pk).followed_up is False
-    outcome = lso_services.record_outcome(
-        acting_user=chair(ams),
-        origin=COMMAND,
-        item=item,
-        decision=Decision.SCENARIO,
+    outcome = chair_records(
+        ams,
+        item,
+        Decision.SCENARIO,
         direction="residence",
         route="medical",
         advice_followed=False,
@@ -164,13 +146,7 @@ def test_no_durable_solution_is_counted_as_mrt_outcome(world):
     ams = world.ams
     case, escalation = escalated(ams, reason="complexity")
     assert not escalation.positions.exists()
-    services.give_advice(
-        acting_user=ams.users[Role.CASEMANAGER],
-        origin=COMMAND,
-        escalation=escalation,
-        reasoning="Geen realistisch perspectief op vertrek of verblijf.",
-        no_durable_solution_possible=True,
-    )
+    advise(ams, escalation, "Geen realistisch perspectief op vertrek of verblijf.", no_durable_solution_possible=True)
     event = TimelineEvent.objects.get(case=case, type=EventType.MRT_DISCUSSED)
     assert event.data["outcome"] == "no_durable_solution_possible" and event.data["advice"] is not None
     # The monitor counts the case as discussed in an MRT.

@@ -14,6 +14,15 @@ from tests.mrt.helpers import escalate
 pytestmark = pytest.mark.django_db
 
 
+def status_after(client, form: str, escalation, data: dict) -> str:
+    """Post ``data`` to the page ``form`` of ``escalation``, which must redirect; the
+    escalation's status afterwards."""
+    response = client.post(reverse(f"mrt:{form}", args=[escalation.pk]), data)
+    assert response.status_code == 302
+    escalation.refresh_from_db()
+    return escalation.status
+
+
 def test_escalation_to_advice_in_the_browser_pages(world, client, django_assert_max_num_queries):
     ams = world.ams
     escalation = escalate(ams, sheltered_case(ams))
@@ -34,29 +43,20 @@ def test_escalation_to_advice_in_the_browser_pages(world, client, django_assert_
     response = client.post(reverse("mrt:advice", args=[escalation.pk]), {"advice-reasoning": "", "advice-version": 1})
     assert response.status_code == 400
     assert response.context["advice_form"].errors["reasoning"]
-    response = client.post(
-        reverse("mrt:advice", args=[escalation.pk]),
-        {
-            "advice-direction": "departure",
-            "advice-reasoning": "Vertrek is haalbaar",
-            "advice-version": escalation.version,
-        },
-    )
-    assert response.status_code == 302
-    escalation.refresh_from_db()
-    assert escalation.status == EscalationStatus.ADVISED
+    advice = {
+        "advice-direction": "departure",
+        "advice-reasoning": "Vertrek is haalbaar",
+        "advice-version": escalation.version,
+    }
+    assert status_after(client, "advice", escalation, advice) == EscalationStatus.ADVISED
 
 
 def test_session_form_plans_and_schedules(world, client):
     ams = world.ams
     escalation = escalate(ams, ams.assigned)
     client.force_login(ams.users[Role.CASEMANAGER])
-    response = client.post(
-        reverse("mrt:session", args=[escalation.pk]), {"session-date": escalation.escalated_on.isoformat()}
-    )
-    assert response.status_code == 302
-    escalation.refresh_from_db()
-    assert escalation.status == EscalationStatus.SCHEDULED
+    session = {"session-date": escalation.escalated_on.isoformat()}
+    assert status_after(client, "session", escalation, session) == EscalationStatus.SCHEDULED
 
 
 def test_access(world, client):

@@ -26,12 +26,12 @@ from tests.lso.test_special_texts import (
     PLACEHOLDER,
     SECRET,
     assert_case_does_not_quote,
-    assert_notices_do_not_quote,
     fresh,
     readers_without,
     with_special,
 )
 from tests.mrt.helpers import escalated
+from tests.notices import assert_notices_do_not_quote
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_the_timeline_notices_and_the_lso_never_quote_a_special_reasoning(
     case, escalation = escalated(ams)
     with django_capture_on_commit_callbacks(execute=True):
         advice = advise(ams, escalation)  # the chair's and the DT&V's inboxes: notices
-    assert_notices_do_not_quote(SECRET, django_capture_on_commit_callbacks)
+    assert_notices_do_not_quote(django_capture_on_commit_callbacks, SECRET)
     events = TimelineEvent.objects.filter(case=case, type__in=[EventType.MRT_DISCUSSED, EventType.MRT_ADVICE])
     assert {event.summary for event in events} == {str(confidential.EVENT_SUMMARY)}
     assert SECRET not in str([event.data for event in events])

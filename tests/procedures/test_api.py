@@ -21,7 +21,7 @@ from tests.procedures.helpers import (
     submit,
     today,
 )
-from tests.users import OUTSIDERS, outsiders
+from tests.users import OUTSIDERS, as_user, outsiders
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +30,6 @@ KINDS = [kind.value for kind in ApplicationKind]
 
 def base(case) -> str:
     return f"/api/v1/cases/{case.pk}/"
-
-
-def as_user(api_client, user):
-    api_client.force_authenticate(user)
-    return api_client
 
 
 def application_body(**changes) -> dict:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lvv import errors
 from lvv.accounts.models import Role
 from procedures.models import Application, DepartureStep
 from tests.procedures.helpers import sheltered, submit, today
-from tests.refusals import assert_same_refusal
+from tests.refusals import assert_same_refusal, assert_stale_on_both
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +23,7 @@ def test_a_stale_version_is_409_on_the_page_and_in_the_api_with_one_log_row(clie
     body = {"outcome": "granted", "decided_on": today().isoformat(), "version": application.version + 2}
     page = client.post(reverse("procedures:application", args=[case.pk, application.pk]), body)
     api = api_client.post(f"/api/v1/cases/{case.pk}/applications/{application.pk}/decide/", body, format="json")
-    assert page.status_code == api.status_code == 409
-    assert str(errors.STALE_VERSION) in page.content.decode()
-    assert api.json()["code"] == "stale_version"
-    row = assert_same_refusal("conflict", "stale_version")
+    row = assert_stale_on_both(page, api)
     assert (row["action"], row["object_type"], row["object_id"]) == (
         "update",
         "procedures.application",

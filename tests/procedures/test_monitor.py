@@ -19,19 +19,17 @@ from hypothesis import strategies as st
 from cases import services as case_services
 from cases.models import EventType, TimelineEvent
 from lvv.access.policy import SYSTEM
-from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from monitor import exports
 from monitor import services as monitor_services
 from monitor.figures import FIGURE_KEYS, figures, flatten
 from monitor.labels import FIGURE_LABELS
-from mrt import services as mrt_services
 from procedures import services
 from procedures.models import ApplicationKind
-from tests.factories import CaseFactory, LocationFactory, PersonFactory
+from tests.factories import CaseFactory, PersonFactory
 from tests.lso.helpers import sheltered_case
 from tests.monitor.builders import DAY, D, at, build
-from tests.mrt.helpers import escalated
+from tests.mrt.helpers import advise, escalated
 
 pytestmark = pytest.mark.django_db
 
@@ -203,21 +201,8 @@ def test_the_mrts_own_advice_counts_from_the_day_it_was_given(world):
     today = timezone.localdate()
     case, escalation = escalated(ams, reason="complexity")
     other, other_escalation = escalated(ams, sheltered_case(ams), reason="complexity")
-    mrt_services.give_advice(
-        acting_user=ams.users[Role.CASEMANAGER],
-        origin=COMMAND,
-        escalation=escalation,
-        reasoning="Geen realistisch perspectief.",
-        no_durable_solution_possible=True,
-    )
-    mrt_services.give_advice(
-        acting_user=ams.users[Role.CASEMANAGER],
-        origin=COMMAND,
-        escalation=other_escalation,
-        reasoning="Vertrek is haalbaar.",
-        direction="departure",
-        route="return_to_origin",
-    )
+    advise(ams, escalation, "Geen realistisch perspectief.", no_durable_solution_possible=True)
+    advise(ams, other_escalation)
     assert at(today - DAY, ams.location)["total"]["mrt_no_durable_solution"] == 0  # the MRT after that D
     part = at(today, ams.location)["total"]
     assert (part["mrt_cases"], part["mrt_no_durable_solution"]) == (2, 1)
@@ -356,24 +341,19 @@ def spelled(specs_and_records, d: datetime.date, slug: str) -> dict:
     }
 
 
-@pytest.fixture
-def two_lvvs(db):
-    return [LocationFactory(slug="amsterdam", places=10), LocationFactory(slug="rotterdam", places=5)]
-
-
 @PROPERTY_SETTINGS
 @given(specs=st.lists(case_spec, min_size=1, max_size=4), offset=st.integers(0, 100))
-def test_the_new_keys_against_an_independent_spelling(two_lvvs, specs, offset):
+def test_the_new_keys_against_an_independent_spelling(locations, specs, offset):
     d = BASE + offset * DAY
     with transaction.atomic():
-        built = [(spec, build_case(two_lvvs[spec["lvv"]], spec), two_lvvs[spec["lvv"]].slug) for spec in specs]
-        result = figures(d, two_lvvs)
-        for location in two_lvvs:
+        built = [(spec, build_case(locations[spec["lvv"]], spec), locations[spec["lvv"]].slug) for spec in specs]
+        result = figures(d, locations)
+        for location in locations:
             part = result["locations"][location.slug]
             expected = spelled(built, d, location.slug)
             assert {key: part[key] for key in expected} == expected
         for key in ("procedures_pending", "departures_planned", "mrt_no_durable_solution"):
-            summed = [flatten({key: result["locations"][loc.slug][key]}) for loc in two_lvvs]
+            summed = [flatten({key: result["locations"][loc.slug][key]}) for loc in locations]
             assert flatten({key: result["total"][key]}) == {k: sum(s[k] for s in summed) for k in summed[0]}
         transaction.set_rollback(True)
 
