@@ -32,7 +32,6 @@ from tests.monitor.test_properties import (
     PROPERTY_SETTINGS,
     build_all,
     case_spec,
-    locations,  # noqa: F401 -- the fixture: the same two LVVs
 )
 
 pytestmark = pytest.mark.django_db
@@ -257,7 +256,7 @@ def test_every_outcome_has_a_default_period_with_its_source(db):
 
 @settings(PROPERTY_SETTINGS, max_examples=12)
 @given(specs=st.lists(case_spec, min_size=1, max_size=4))
-def test_retention_never_changes_the_monitor_at_any_date(locations, specs):  # noqa: F811 -- the fixture
+def test_retention_never_changes_the_monitor_at_any_date(locations, specs):
     days = [BASE + datetime.timedelta(days=offset) for offset in range(0, 200, 30)]
     with transaction.atomic():
         build_all(specs, locations)
