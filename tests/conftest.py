@@ -11,12 +11,14 @@ from lvv.accounts.models import Role
 from lvv.partners.models import OrganisationKind
 from tests.factories import CaseFactory, LocationFactory, OrganisationFactory, ServiceLinkFactory, UserFactory
 from tests.users import with_special
+from tests.world import Blueprint
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server with sync Playwright
 
 pytest_plugins = ["tests.celery_worker"]
 
 PASSWORD = "geheim-wachtwoord-1"
+WORLD = Blueprint()
 
 
 def build_lvv(slug: str) -> SimpleNamespace:
@@ -54,14 +56,21 @@ def build_lvv(slug: str) -> SimpleNamespace:
     )
 
 
-@pytest.fixture
-def world(db):
+def build_world() -> SimpleNamespace:
     bureau_org = OrganisationFactory(name="Programmabureau", kind=OrganisationKind.PROGRAMME_BUREAU)
     return SimpleNamespace(
         ams=build_lvv("amsterdam"),
         rot=build_lvv("rotterdam"),
         bureau=UserFactory(username="bureau", organisation=bureau_org, roles=[Role.BUREAU]),
     )
+
+
+@pytest.fixture
+def world(db):
+    """Two LVVs with their partners, users and cases, and the programme bureau
+    (``build_world``): built by the factories the first time in a process, inserted again
+    from that blueprint for the next tests (tests/world.py)."""
+    return WORLD.get(build_world)
 
 
 @pytest.fixture
