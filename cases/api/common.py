@@ -4,11 +4,11 @@ records of that case, each read and each refusal in the access log (channel ``ap
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,19 +16,11 @@ from cases import selectors
 from cases.models import Case
 from lvv.access import policy
 from lvv.api.common import log_not_found, origin
-from lvv.api.types import AuthenticatedRequest
+from lvv.api.types import AuthenticatedRequest, ReadViewBase
 from lvv.audit.log import Action, Result, record
 
-if TYPE_CHECKING:
-    # What the mixin is mixed into (for the type checker; at run time it stands first among
-    # the view's bases).
-    class _CaseRecordsView(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-        pass
-else:
-    _CaseRecordsView = object
 
-
-class CaseRecordsMixin(_CaseRecordsView):
+class CaseRecordsMixin(ReadViewBase):
     """The case in the path (``case_id``), when the user may see it (404, logged, otherwise);
     ``list`` and ``retrieve`` of its records (``records``: those the user may see),
     logged with ``object_type``; ``logged_filters``: the query parameters the list's log

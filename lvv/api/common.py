@@ -12,7 +12,7 @@ with code ``step_not_allowed``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from lvv import errors
-from lvv.api.types import AuthenticatedRequest
+from lvv.api.types import AuthenticatedRequest, ReadViewBase
 from lvv.audit.log import Action, Channel, Origin, Result, record
 
 VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
@@ -131,16 +131,7 @@ def log_not_found(request: Request, object_type: str, object_id: object) -> None
     )
 
 
-if TYPE_CHECKING:
-    # What the mixin is mixed into (for the type checker; at run time it stands first among
-    # the view's bases).
-    class _AuditedView(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-        pass
-else:
-    _AuditedView = object
-
-
-class AuditedMixin(_AuditedView):
+class AuditedMixin(ReadViewBase):
     """Reads are logged (list, view) and so are refusals (hidden object: 404)."""
 
     request: AuthenticatedRequest
