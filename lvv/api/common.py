@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -114,6 +115,42 @@ def object_action(**kwargs: Any) -> Callable[[Callable[..., Response]], Callable
     return action(detail=True, methods=["post"], filter_backends=[], pagination_class=None, **kwargs)
 
 
+def object_step(
+    summary: str | Promise,
+    *,
+    request: Any,
+    response: Any,
+    status: int = 200,
+    versioned: bool = False,
+    description: str | Promise | None = None,
+    **kwargs: Any,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A step on one object (``object_action``, with ``kwargs``) and what the schema says of
+    it: the body ``request``, the answer ``response`` with ``status`` and the error answers;
+    a ``versioned`` step also takes ``If-Match`` and may answer 409 or 412."""
+    schema = extend_schema(
+        summary=str(summary),
+        description=None if description is None else str(description),
+        request=request,
+        parameters=[IF_MATCH] if versioned else None,
+        responses={status: response, **(VERSIONED_ERRORS if versioned else ERRORS)},
+    )
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        return schema(object_action(**kwargs)(view))
+
+    return decorate
+
+
+def read_schemas(serializer: Any, list_summary: str | Promise, retrieve_summary: str | Promise) -> dict[str, Any]:
+    """What the schema says of a viewset's list and read of one object (for
+    ``extend_schema_view``): their summaries, and the object (``serializer``) or 404."""
+    return {
+        "list": extend_schema(summary=str(list_summary)),
+        "retrieve": extend_schema(summary=str(retrieve_summary), responses={200: serializer, 404: ERRORS[404]}),
+    }
+
+
 def without_version(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validated input without its ``version`` (that goes to the service as ``expected_version``)."""
     return {k: v for k, v in data.items() if k != "version"}
@@ -174,6 +211,15 @@ class AuditedMixin(ReadViewBase):
         return call_service(
             self.request, service, attempt=errors.changing(obj), **{self.service_argument: obj}, **kwargs
         )
+
+    def change_from_body(
+        self, service: Callable[..., Any], obj: Any, serializer_class: type[BaseSerializer], *, required: bool = False
+    ) -> Any:
+        """``change`` with the fields of the body (validated by ``serializer_class``) and the
+        version the change is based on (``If-Match`` or the body's; ``required`` or not)."""
+        data = without_version(self.validated(serializer_class))
+        version = expected_version(self.request, required=required)
+        return self.change(service, obj, expected_version=version, **data)
 
     def respond(
         self, instance: Any, status_code: int = 200, serializer_class: type[BaseSerializer] | None = None
