@@ -28,12 +28,11 @@ from lvv import errors
 from lvv.access.policy import Actor
 from lvv.api.common import (
     ERRORS,
-    IF_MATCH,
-    VERSIONED_ERRORS,
     AuditedReadViewSet,
     call_service,
     expected_version,
     object_step,
+    operation_schema,
     origin,
     read_schemas,
     without_version,
@@ -88,19 +87,10 @@ class MeetingFilter(filters.FilterSet):
         _("LSO-vergaderingen van uw LVV's"),
         _("Een vergadering met de agendapunten die u mag zien"),
     ),
-    create=extend_schema(
-        summary=str(_("Vergadering aanmaken (concept)")),
-        responses={201: s.MeetingDetailSerializer, **ERRORS},
-    ),
-    update=extend_schema(
-        summary=str(_("Datum, tijd, plaats of link wijzigen")),
-        parameters=[IF_MATCH],
-        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
-    ),
-    partial_update=extend_schema(
-        summary=str(_("Datum, tijd, plaats of link wijzigen")),
-        parameters=[IF_MATCH],
-        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
+    create=operation_schema(_("Vergadering aanmaken (concept)"), s.MeetingDetailSerializer, 201),
+    update=operation_schema(_("Datum, tijd, plaats of link wijzigen"), s.MeetingDetailSerializer, versioned=True),
+    partial_update=operation_schema(
+        _("Datum, tijd, plaats of link wijzigen"), s.MeetingDetailSerializer, versioned=True
     ),
 )
 @extend_schema(tags=[TAG_LSO])
@@ -143,7 +133,7 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
         return self._detail(meeting)
 
     def _meeting_step(self, service: Callable[..., Meeting]) -> Response:
-        meeting = self.change_from_body(service, self.get_object(), s.VersionSerializer, required=True)
+        meeting = self.change_from_body(service, self.get_object(), s.VersionSerializer, versioned=True, required=True)
         return self._detail(meeting)
 
     @object_step(
@@ -239,7 +229,9 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
         url_path="add-suggestions",
     )
     def add_suggestions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        items = self.change_from_body(services.add_suggested_items, self.get_object(), s.AddSuggestionsSerializer)
+        items = self.change_from_body(
+            services.add_suggested_items, self.get_object(), s.AddSuggestionsSerializer, versioned=True
+        )
         rows = selectors.item_queryset(request.user).filter(pk__in=[i.pk for i in items])
         return Response(s.AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data, status=201)
 
@@ -272,16 +264,14 @@ class AgendaItemFilter(filters.FilterSet):
 
 @extend_schema_view(
     **read_schemas(s.AgendaItemSerializer, _("Agendapunten die u mag zien"), _("Een agendapunt")),
-    partial_update=extend_schema(
-        summary=str(_("Tijd of toelichting van een agendapunt wijzigen")),
+    partial_update=operation_schema(
+        _("Tijd of toelichting van een agendapunt wijzigen"),
+        s.AgendaItemSerializer,
+        versioned=True,
         request=s.AgendaItemUpdateSerializer,
-        parameters=[IF_MATCH],
-        responses={200: s.AgendaItemSerializer, **VERSIONED_ERRORS},
     ),
-    destroy=extend_schema(
-        summary=str(_("Agendapunt verwijderen (niet als de uitkomst is vastgelegd)")),
-        parameters=[IF_MATCH],
-        responses={204: None, **VERSIONED_ERRORS},
+    destroy=operation_schema(
+        _("Agendapunt verwijderen (niet als de uitkomst is vastgelegd)"), None, 204, versioned=True
     ),
 )
 @extend_schema(tags=[TAG_LSO])
@@ -327,11 +317,7 @@ class AgendaItemViewSet(AuditedReadViewSet):
         status=201,
     )
     def notes(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        item = self.get_object()
-        data = self.validated(s.NoteInputSerializer)
-        note = self.change(
-            services.save_preparation_note, item, text=data["text"], confidentiality=data["confidentiality"]
-        )
+        note = self.change_from_body(services.save_preparation_note, self.get_object(), s.NoteInputSerializer)
         note = selectors.preparation_notes(request.user).get(pk=note.pk)  # as a read gives it
         return Response(s.PreparationNoteSerializer(note).data, status=201)
 
@@ -349,7 +335,7 @@ class AgendaItemViewSet(AuditedReadViewSet):
     )
     def outcome(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         item = self.get_object()
-        self.change_from_body(services.record_outcome, item, s.OutcomeInputSerializer)
+        self.change_from_body(services.record_outcome, item, s.OutcomeInputSerializer, versioned=True)
         return self._respond_item(item, 201)
 
 
@@ -390,17 +376,16 @@ class ActionViewSet(AuditedReadViewSet):
 
     @object_step(_("Actie afronden"), request=s.DateInputSerializer, response=s.ActionSerializer)
     def done(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        item = self.get_object()
-        data = self.validated(s.DateInputSerializer)
-        done = self.change(services.mark_action_done, item, on=data.get("on"))
+        done = self.change_from_body(services.mark_action_done, self.get_object(), s.DateInputSerializer)
         return Response(s.ActionSerializer(self.get_queryset().get(pk=done.pk)).data)
 
 
 @extend_schema_view(
-    create=extend_schema(
-        summary=str(_("Bespreking van een casus in het LSO aanvragen")),
+    create=operation_schema(
+        _("Bespreking van een casus in het LSO aanvragen"),
+        s.TimelineEventOutSerializer,
+        201,
         request=s.LsoRequestSerializer,
-        responses={201: s.TimelineEventOutSerializer, **ERRORS},
     )
 )
 @extend_schema(tags=[TAG_LSO])
@@ -431,10 +416,11 @@ class ReviewNoteFilter(filters.FilterSet):
 
 @extend_schema_view(
     **read_schemas(s.ReviewNoteSerializer, _("Beoordelingen door de DT&V"), _("Een beoordeling")),
-    create=extend_schema(
-        summary=str(_("Beoordeling vastleggen (gemarkeerd: op de agenda van het volgende LSO)")),
+    create=operation_schema(
+        _("Beoordeling vastleggen (gemarkeerd: op de agenda van het volgende LSO)"),
+        s.ReviewNoteSerializer,
+        201,
         request=s.ReviewNoteInputSerializer,
-        responses={201: s.ReviewNoteSerializer, **ERRORS},
     ),
 )
 @extend_schema(tags=[TAG_REVIEW])

@@ -12,7 +12,7 @@ with code ``step_not_allowed``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import Http404
 from django.utils.functional import Promise
@@ -27,6 +27,8 @@ from rest_framework.serializers import BaseSerializer
 from lvv import errors
 from lvv.api.types import AuthenticatedRequest, ReadViewBase
 from lvv.audit.log import Action, Channel, Origin, Result, record
+
+_View = TypeVar("_View", bound=Callable[..., Any])
 
 VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
 VERSION_INVALID = _("Ongeldige versie.")
@@ -115,6 +117,27 @@ def object_action(**kwargs: Any) -> Callable[[Callable[..., Response]], Callable
     return action(detail=True, methods=["post"], filter_backends=[], pagination_class=None, **kwargs)
 
 
+def operation_schema(
+    summary: str | Promise,
+    response: Any,
+    status: int = 200,
+    *,
+    versioned: bool = False,
+    description: str | Promise | None = None,
+    **kwargs: Any,
+) -> Callable[[_View], _View]:
+    """What the schema says of an operation: the answer ``response`` with ``status``, or one
+    of the error answers; a ``versioned`` change also takes ``If-Match`` and may answer 409
+    or 412. ``kwargs`` as ``extend_schema`` takes them (``request``)."""
+    return extend_schema(
+        summary=str(summary),
+        description=None if description is None else str(description),
+        parameters=[IF_MATCH] if versioned else None,
+        responses={status: response, **(VERSIONED_ERRORS if versioned else ERRORS)},
+        **kwargs,
+    )
+
+
 def object_step(
     summary: str | Promise,
     *,
@@ -126,15 +149,8 @@ def object_step(
     **kwargs: Any,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """A step on one object (``object_action``, with ``kwargs``) and what the schema says of
-    it: the body ``request``, the answer ``response`` with ``status`` and the error answers;
-    a ``versioned`` step also takes ``If-Match`` and may answer 409 or 412."""
-    schema = extend_schema(
-        summary=str(summary),
-        description=None if description is None else str(description),
-        request=request,
-        parameters=[IF_MATCH] if versioned else None,
-        responses={status: response, **(VERSIONED_ERRORS if versioned else ERRORS)},
-    )
+    it (``operation_schema``), with the body ``request``."""
+    schema = operation_schema(summary, response, status, versioned=versioned, description=description, request=request)
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         return schema(object_action(**kwargs)(view))
@@ -213,13 +229,21 @@ class AuditedMixin(ReadViewBase):
         )
 
     def change_from_body(
-        self, service: Callable[..., Any], obj: Any, serializer_class: type[BaseSerializer], *, required: bool = False
+        self,
+        service: Callable[..., Any],
+        obj: Any,
+        serializer_class: type[BaseSerializer],
+        *,
+        versioned: bool = False,
+        required: bool = False,
     ) -> Any:
-        """``change`` with the fields of the body (validated by ``serializer_class``) and the
-        version the change is based on (``If-Match`` or the body's; ``required`` or not)."""
+        """``change`` with the fields of the body (validated by ``serializer_class``); a
+        ``versioned`` change also with the version it is based on (``If-Match`` or the
+        body's; ``required`` or not)."""
         data = without_version(self.validated(serializer_class))
-        version = expected_version(self.request, required=required)
-        return self.change(service, obj, expected_version=version, **data)
+        if versioned:
+            data["expected_version"] = expected_version(self.request, required=required)
+        return self.change(service, obj, **data)
 
     def respond(
         self, instance: Any, status_code: int = 200, serializer_class: type[BaseSerializer] | None = None

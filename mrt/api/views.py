@@ -18,10 +18,10 @@ from rest_framework.serializers import BaseSerializer
 from cases.api.serializers import DateInputSerializer
 from lvv import errors
 from lvv.api.common import (
-    ERRORS,
     AuditedReadViewSet,
     call_service,
     object_step,
+    operation_schema,
     read_schemas,
 )
 from lvv.api.types import AuthenticatedRequest
@@ -87,8 +87,7 @@ class EscalationViewSet(AuditedReadViewSet):
     )
     def positions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        data = self.validated(s.TextSerializer)
-        self.change(services.save_position, escalation, text=data["text"])
+        self.change_from_body(services.save_position, escalation, s.TextSerializer)
         return self._detail(escalation)
 
     @object_step(
@@ -98,9 +97,7 @@ class EscalationViewSet(AuditedReadViewSet):
         status=201,
     )
     def tasks(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        escalation = self.get_object()
-        data = self.validated(s.TaskInputSerializer)
-        task = self.change(services.add_preparation_task, escalation, **data)
+        task = self.change_from_body(services.add_preparation_task, self.get_object(), s.TaskInputSerializer)
         return Response(s.TaskSerializer(task).data, status=201)
 
     @object_step(
@@ -108,7 +105,7 @@ class EscalationViewSet(AuditedReadViewSet):
     )
     def schedule(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        self.change_from_body(services.schedule_escalation, escalation, s.ScheduleSerializer)
+        self.change_from_body(services.schedule_escalation, escalation, s.ScheduleSerializer, versioned=True)
         return self._detail(escalation)
 
     @object_step(
@@ -124,7 +121,7 @@ class EscalationViewSet(AuditedReadViewSet):
     )
     def advice(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        self.change_from_body(services.give_advice, escalation, s.AdviceInputSerializer)
+        self.change_from_body(services.give_advice, escalation, s.AdviceInputSerializer, versioned=True)
         return self._detail(escalation, 201)
 
 
@@ -139,10 +136,7 @@ class SessionFilter(filters.FilterSet):
 
 @extend_schema_view(
     **read_schemas(s.MrtSessionSerializer, _("MRT-sessies"), _("Een MRT-sessie")),
-    create=extend_schema(
-        summary=str(_("MRT-sessie plannen (voor een LVV of landelijk)")),
-        responses={201: s.MrtSessionSerializer, **ERRORS},
-    ),
+    create=operation_schema(_("MRT-sessie plannen (voor een LVV of landelijk)"), s.MrtSessionSerializer, 201),
 )
 @extend_schema(tags=[TAG])
 class MrtSessionViewSet(AuditedReadViewSet, mixins.CreateModelMixin):
@@ -202,10 +196,8 @@ class PreparationTaskViewSet(AuditedReadViewSet):
 
     @object_step(_("Voorbereidingstaak afronden"), request=DateInputSerializer, response=s.TaskWithCaseSerializer)
     def done(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        task = self.get_object()
-        data = self.validated(DateInputSerializer)
-        task = self.change(services.complete_preparation_task, task, on=data.get("on"))
-        return Response(s.TaskWithCaseSerializer(selectors.visible_tasks(request.user).get(pk=task.pk)).data)
+        task = self.change_from_body(services.complete_preparation_task, self.get_object(), DateInputSerializer)
+        return Response(s.TaskWithCaseSerializer(self.get_queryset().get(pk=task.pk)).data)
 
 
 @extend_schema_view(**read_schemas(s.AdviceWithCaseSerializer, _("Adviezen van het MRT"), _("Een advies")))
