@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Choices
@@ -55,7 +54,7 @@ from cases.services import (
 )
 from cases.workflow import State
 from lvv.accounts.models import User
-from lvv.api.serializers import CodedField
+from lvv.api.serializers import CodedField, CodedValueSerializer, LabelledCodeField
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 
@@ -202,30 +201,16 @@ DEADLINE_STATUS_LABELS = {
 PARTNER_LABELS = {"ind": _("IND"), "dtv": _("DT&V")}
 
 
-class CodeLabelSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_("Vaste code (verandert niet met de taal)."))
-    label = serializers.CharField(  # type: ignore[assignment]  # a field named "label", not the serializer's own
-        help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands).")
-    )
-
+# A coded value under the name the cases API gives it. (No docstring: the schema would show
+# it as the component's description.)
+class CodeLabelSerializer(CodedValueSerializer):
     class Meta:
         ref_name = "CodeLabel"
 
 
 @extend_schema_field(CodeLabelSerializer)
-class CodeLabelField(serializers.Field):
+class CodeLabelField(LabelledCodeField):
     """A coded value as ``{"code": ..., "label": ...}``; blank codes become null."""
-
-    def __init__(self, labels: Mapping[str, Any] | Callable[[], Mapping[str, Any]], **kwargs: Any) -> None:
-        kwargs.setdefault("read_only", True)
-        self.labels = labels
-        super().__init__(**kwargs)
-
-    def to_representation(self, value: Any) -> dict[str, str] | None:
-        if value in ("", None):
-            return None
-        labels = self.labels() if callable(self.labels) else self.labels
-        return {"code": str(value), "label": str(labels.get(str(value), value))}
 
 
 def _choices(choices_cls: type[Choices]) -> dict:
