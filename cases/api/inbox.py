@@ -58,19 +58,21 @@ class InboxItemSerializer(serializers.Serializer):
         return self.context["inbox"].what(case)
 
 
-class _ItemsPage(serializers.Serializer):
-    """For the schema only: the paginated answer of one inbox."""
-
+# For the schema only: a page of a list, before its ``results``. (No docstring: the schema
+# would show it as the description of each page.)
+class _Page(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+
+
+class _ItemsPage(_Page):
+    """For the schema only: the paginated answer of one inbox."""
+
     results = InboxItemSerializer(many=True)
 
 
-class _InboxPage(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
+class _InboxPage(_Page):
     results = InboxSerializer(many=True)
 
 
