@@ -14,13 +14,10 @@ with channel ``api``. Included by ``lvv.api.urls``.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -29,7 +26,7 @@ from rest_framework.response import Response
 
 from cases import selectors, services
 from cases.api.common import CaseRecordsViewSet, add_schema, list_schema, read_schema
-from cases.api.serializers import DATE_TOO_EARLY, EARLIEST_DATE, _name_of
+from cases.api.serializers import _name_of, recorded_date
 from cases.models import NOTE_TEXT_MAX_LENGTH, Confidentiality, Note, NoteKind
 from cases.views_notes import note_attempt
 from lvv.api.common import call_service
@@ -40,7 +37,7 @@ MAX_ID = 2**63 - 1  # the largest id PostgreSQL's bigint holds
 
 class NoteSerializer(serializers.ModelSerializer):
     written_on = serializers.DateField(
-        help_text=_("Datum van het gesprek of contact (JJJJ-MM-DD); niet in de toekomst.")
+        validators=[recorded_date], help_text=_("Datum van het gesprek of contact (JJJJ-MM-DD); niet in de toekomst.")
     )
     kind = serializers.ChoiceField(choices=NoteKind.choices, help_text=_("Soort notitie."))
     text = serializers.CharField(max_length=NOTE_TEXT_MAX_LENGTH, help_text=_("De tekst (ten hoogste 5000 tekens)."))
@@ -83,13 +80,6 @@ class NoteSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
-
-    def validate_written_on(self, value: datetime.date) -> datetime.date:
-        if value > timezone.localdate():
-            raise serializers.ValidationError(str(services.DATE_IN_FUTURE))
-        if value < EARLIEST_DATE:
-            raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
-        return value
 
     def get_corrected_by(self, note: Note) -> list[int]:
         return list(note.corrected_by or [])  # type: ignore[attr-defined]  # ``selectors.case_notes`` annotates it

@@ -54,7 +54,9 @@ from cases.services import (
 )
 from cases.workflow import State
 from lvv.accounts.models import User
+from lvv.api.common import VERSION_REQUIRED
 from lvv.api.serializers import CodedField, CodedValueSerializer, LabelledCodeField
+from lvv.params import DATE_TOO_EARLY, EARLIEST_DATE
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 
@@ -184,10 +186,7 @@ class CaseSerializer(serializers.ModelSerializer):
 # default). Input: one serializer per step with field-level validation; the business rules
 # (order of dates, capacity, admission criteria) stay in cases/services.py.
 
-VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
 COUNTRY_INVALID = _("Kies een geldige landcode (ISO 3166-1 alfa-2, bijvoorbeeld ER).")
-DATE_TOO_EARLY = _("Deze datum ligt vóór %(date)s.")
-EARLIEST_DATE = datetime.date(2000, 1, 1)
 NOTES_MAX_LENGTH = TEXT_MAX
 ON_HELP = _("Datum van het feit (ISO 8601, JJJJ-MM-DD); standaard vandaag. Niet in de toekomst.")
 
@@ -447,6 +446,14 @@ class VersionedSerializer(serializers.Serializer):
             self.fields["version"].required = True
 
 
+def recorded_date(value: datetime.date) -> None:
+    """Validator: the date of a fact, not in the future and not before ``EARLIEST_DATE``."""
+    if value > timezone.localdate():
+        raise serializers.ValidationError(str(DATE_IN_FUTURE))
+    if value < EARLIEST_DATE:
+        raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
+
+
 class StepSerializer(VersionedSerializer):
     """Common to every step: the version it is based on and the date of the fact."""
 
@@ -454,12 +461,8 @@ class StepSerializer(VersionedSerializer):
     on = serializers.DateField(required=False, allow_null=True, help_text=ON_HELP)
 
     def validate_on(self, value: datetime.date | None) -> datetime.date | None:
-        if value is None:
-            return value
-        if value > timezone.localdate():
-            raise serializers.ValidationError(str(DATE_IN_FUTURE))
-        if value < EARLIEST_DATE:
-            raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
+        if value is not None:
+            recorded_date(value)
         return value
 
 
