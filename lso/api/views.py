@@ -33,6 +33,7 @@ from lvv.api.common import (
     expected_version,
     object_step,
     operation_schema,
+    ordering_parameter,
     origin,
     read_schemas,
     without_version,
@@ -462,14 +463,7 @@ class ReviewNoteViewSet(AuditedReadViewSet, mixins.CreateModelMixin):
             OpenApiParameter("mrt_pending", bool),
             OpenApiParameter("near_max_stay", bool),
             OpenApiParameter("location", str, description=str(_("Code van de LVV."))),
-            OpenApiParameter(
-                list_api.PARAM,
-                str,
-                description=str(
-                    _("Sorteren op: %(keys)s; met - ervoor aflopend.")
-                    % {"keys": ", ".join(lso_lists.REVIEW_QUEUE.sort_keys)}
-                ),
-            ),
+            ordering_parameter(_("Sorteren op: %(keys)s; met - ervoor aflopend."), lso_lists.REVIEW_QUEUE),
         ],
         responses={
             200: s.ReviewQueueSerializer(many=True),

@@ -27,6 +27,8 @@ from rest_framework.serializers import BaseSerializer
 from lvv import errors
 from lvv.api.types import AuthenticatedRequest, ReadViewBase
 from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.lists import api as list_api
+from lvv.lists.listing import ListDefinition
 
 _View = TypeVar("_View", bound=Callable[..., Any])
 
@@ -165,6 +167,14 @@ def read_schemas(serializer: Any, list_summary: str | Promise, retrieve_summary:
         "list": extend_schema(summary=str(list_summary)),
         "retrieve": extend_schema(summary=str(retrieve_summary), responses={200: serializer, 404: ERRORS[404]}),
     }
+
+
+def ordering_parameter(description: str | Promise, definition: ListDefinition) -> OpenApiParameter:
+    """The ``?ordering=`` of a list the view orders itself (``lvv.lists.api.order``) by the
+    sort keys of ``definition``, which ``description`` names as ``%(keys)s``."""
+    return OpenApiParameter(
+        list_api.PARAM, str, description=str(description % {"keys": ", ".join(definition.sort_keys)})
+    )
 
 
 def without_version(data: Mapping[str, Any]) -> dict[str, Any]:
