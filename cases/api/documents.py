@@ -39,8 +39,8 @@ from rest_framework.response import Response
 from cases import documents as document_files
 from cases import selectors, services
 from cases.api.common import CaseRecordsViewSet, add_schema, list_schema, read_schema
-from cases.api.serializers import _name_of
-from cases.models import Confidentiality, Document, DocumentKind
+from cases.api.serializers import _name_of, confidentiality_field, document_file_field
+from cases.models import Document, DocumentKind
 from cases.views_documents import document_attempt, file_response
 from lvv.api.common import DETAIL, call_service
 from lvv.api.types import AuthenticatedRequest
@@ -60,14 +60,12 @@ class UploadTooLarge(exceptions.APIException):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    file = serializers.FileField(
-        write_only=True,
-        allow_empty_file=True,  # the service says why an empty file is refused
-        use_url=False,
-        help_text=_(
+    file = document_file_field(
+        _(
             "Het bestand: PDF, JPEG, PNG, DOCX, XLSX of ODT, herkend aan de inhoud en passend bij de extensie "
             "van de bestandsnaam; niet leeg en niet groter dan het ingestelde maximum (standaard 25 MB)."
         ),
+        write_only=True,
     )
     # (The model's title has a maximum length; the stubs type a field's as optional.)
     title = serializers.CharField(max_length=TITLE_MAX, help_text=_("De titel (ten hoogste 200 tekens)."))  # type: ignore[arg-type]
@@ -78,13 +76,11 @@ class DocumentSerializer(serializers.ModelSerializer):
             "(`deliver-dossier`), niet hier."
         ),
     )
-    confidentiality = serializers.ChoiceField(
-        choices=Confidentiality.choices,
-        default=Confidentiality.NORMAL,
-        help_text=_(
+    confidentiality = confidentiality_field(
+        _(
             "`special`: bijzondere persoonsgegevens (art. 9 en 10 AVG), alleen zichtbaar voor wie die gegevens "
             "van de casus mag zien; alleen zij mogen zo'n document toevoegen."
-        ),
+        )
     )
     case = serializers.IntegerField(source="case_id", read_only=True)
     original_name = serializers.CharField(read_only=True, help_text=_("De bestandsnaam zoals die werd geüpload."))

@@ -26,8 +26,8 @@ from rest_framework.response import Response
 
 from cases import selectors, services
 from cases.api.common import CaseRecordsViewSet, add_schema, list_schema, read_schema
-from cases.api.serializers import _name_of, recorded_date
-from cases.models import NOTE_TEXT_MAX_LENGTH, Confidentiality, Note, NoteKind
+from cases.api.serializers import _name_of, confidentiality_field, recorded_date
+from cases.models import NOTE_TEXT_MAX_LENGTH, Note, NoteKind
 from cases.views_notes import note_attempt
 from lvv.api.common import call_service
 from lvv.api.types import AuthenticatedRequest
@@ -41,13 +41,11 @@ class NoteSerializer(serializers.ModelSerializer):
     )
     kind = serializers.ChoiceField(choices=NoteKind.choices, help_text=_("Soort notitie."))
     text = serializers.CharField(max_length=NOTE_TEXT_MAX_LENGTH, help_text=_("De tekst (ten hoogste 5000 tekens)."))
-    confidentiality = serializers.ChoiceField(
-        choices=Confidentiality.choices,
-        default=Confidentiality.NORMAL,
-        help_text=_(
+    confidentiality = confidentiality_field(
+        _(
             "`special`: bijzondere persoonsgegevens (art. 9 en 10 AVG), alleen zichtbaar voor wie die gegevens "
             "van de casus mag zien; alleen zij mogen zo'n notitie vastleggen."
-        ),
+        )
     )
     corrects = serializers.IntegerField(
         source="corrects_id",

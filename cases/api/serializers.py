@@ -471,6 +471,18 @@ def optional_choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=choices, required=False, allow_blank=True, default="", **kwargs)
 
 
+def confidentiality_field(help_text: StrOrPromise) -> serializers.ChoiceField:
+    """The mark of a record the body adds: ``normal`` unless given, ``special`` for
+    special-category data."""
+    return serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL, help_text=help_text)
+
+
+def document_file_field(help_text: StrOrPromise, **kwargs: Any) -> serializers.FileField:
+    """The file of a document in a ``multipart/form-data`` body, checked by the service
+    (which also says why an empty file is refused)."""
+    return serializers.FileField(allow_empty_file=True, use_url=False, help_text=help_text, **kwargs)
+
+
 def optional_text(max_length: int, help_text: Any) -> serializers.CharField:
     """Free text the body may leave out (then empty)."""
     return serializers.CharField(
@@ -549,21 +561,17 @@ class DeliverDossierStepSerializer(StepSerializer):
     kind = serializers.ChoiceField(
         choices=DossierPartKind.choices, help_text=_("IND of DTV: het deel van de eigen organisatie.")
     )
-    file = serializers.FileField(
-        required=False,
-        allow_null=True,
-        allow_empty_file=True,  # the service says why an empty file is refused
-        use_url=False,
-        help_text=_(
+    file = document_file_field(
+        _(
             "Het bestand van het dossierdeel (niet verplicht; dan als multipart/form-data): PDF, JPEG, PNG, DOCX, "
             "XLSX of ODT, herkend aan de inhoud."
         ),
+        required=False,
+        allow_null=True,
     )
     title = optional_text(200, _("Titel van het bestand; leeg: het deel en de datum van levering."))
-    confidentiality = serializers.ChoiceField(
-        choices=Confidentiality.choices,
-        default=Confidentiality.NORMAL,
-        help_text=_("Van het bestand: `special` alleen voor wie bijzondere persoonsgegevens van de casus mag zien."),
+    confidentiality = confidentiality_field(
+        _("Van het bestand: `special` alleen voor wie bijzondere persoonsgegevens van de casus mag zien.")
     )
 
 
