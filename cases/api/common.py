@@ -4,31 +4,29 @@ records of that case, each read and each refusal in the access log (channel ``ap
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
-from django.utils.functional import cached_property
+from django.utils.functional import Promise, cached_property
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from cases import selectors
 from cases.models import Case
 from lvv.access import policy
-from lvv.api.common import log_not_found, origin
-from lvv.api.types import AuthenticatedRequest
+from lvv.api.common import DETAIL, FIELD_ERRORS, log_not_found, origin
+from lvv.api.pagination import PageNumberPagination
+from lvv.api.types import AuthenticatedRequest, ReadViewBase
 from lvv.audit.log import Action, Result, record
 
-if TYPE_CHECKING:
-    # What the mixin is mixed into (for the type checker; at run time it stands first among
-    # the view's bases).
-    class _CaseRecordsView(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-        pass
-else:
-    _CaseRecordsView = object
+_View = TypeVar("_View", bound=Callable[..., Any])
 
 
-class CaseRecordsMixin(_CaseRecordsView):
+class CaseRecordsMixin(ReadViewBase):
     """The case in the path (``case_id``), when the user may see it (404, logged, otherwise);
     ``list`` and ``retrieve`` of its records (``records``: those the user may see),
     logged with ``object_type``; ``logged_filters``: the query parameters the list's log
@@ -85,6 +83,63 @@ class CaseRecordsMixin(_CaseRecordsView):
         self.log(Action.VIEW, obj=obj, detail={"case": self.case.pk})
         return Response(self.get_serializer(obj).data)
 
+    def validated(self) -> Any:
+        """The request body, validated by the viewset's serializer (400 if it is not valid)."""
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
     def created(self, obj: Any) -> Response:
         """201 with the new record as a read gives it."""
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=201)
+
+
+# The records of one case: a list and a read of one, both logged; a viewset adds the create
+# mixin (its ``create`` through ``validated`` and ``created``). (No docstring: the schema would
+# show it as the description of every operation that has none of its own.)
+class CaseRecordsViewSet(CaseRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    pagination_class = PageNumberPagination
+
+
+def list_schema(
+    summary: str | Promise, description: str | Promise, serializer: type[BaseSerializer]
+) -> Callable[[_View], _View]:
+    """What the schema says of a list of records (``serializer``): 404 for a case (or a
+    person) the user may not see."""
+    return extend_schema(
+        summary=str(summary),
+        description=str(description),
+        responses={200: serializer(many=True), 404: OpenApiResponse(DETAIL)},
+    )
+
+
+def read_schema(
+    summary: str | Promise, description: str | Promise, serializer: type[BaseSerializer]
+) -> Callable[[_View], _View]:
+    """What the schema says of one record (``serializer``) of a visible case: 404 for a
+    hidden case or record."""
+    return extend_schema(
+        summary=str(summary), description=str(description), responses={200: serializer, 404: OpenApiResponse(DETAIL)}
+    )
+
+
+def add_schema(
+    summary: str | Promise,
+    description: str | Promise,
+    serializer: type[BaseSerializer],
+    more: dict[int, Any] | None = None,
+) -> Callable[[_View], _View]:
+    """What the schema says of adding a record (``serializer``) to a visible case: 201, or 400
+    for bad input, 403 for a user who may not, 404 for a hidden case (and the responses in
+    ``more`` besides)."""
+    return extend_schema(
+        summary=str(summary),
+        description=str(description),
+        responses={
+            201: serializer,
+            400: FIELD_ERRORS,
+            403: OpenApiResponse(DETAIL),
+            404: OpenApiResponse(DETAIL),
+            **(more or {}),
+        },
+    )

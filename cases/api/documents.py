@@ -31,20 +31,18 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
+from rest_framework import exceptions, mixins, renderers, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import documents as document_files
 from cases import selectors, services
-from cases.api.common import CaseRecordsMixin
-from cases.api.serializers import _name_of
-from cases.models import Confidentiality, Document, DocumentKind
+from cases.api.common import CaseRecordsViewSet, add_schema, list_schema, read_schema
+from cases.api.serializers import _name_of, confidentiality_field, document_file_field
+from cases.models import Document, DocumentKind
 from cases.views_documents import document_attempt, file_response
-from lvv import errors
-from lvv.api.common import DETAIL, FIELD_ERRORS, origin
-from lvv.api.pagination import PageNumberPagination
+from lvv.api.common import DETAIL, call_service
 from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Result
 
@@ -62,14 +60,12 @@ class UploadTooLarge(exceptions.APIException):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    file = serializers.FileField(
-        write_only=True,
-        allow_empty_file=True,  # the service says why an empty file is refused
-        use_url=False,
-        help_text=_(
+    file = document_file_field(
+        _(
             "Het bestand: PDF, JPEG, PNG, DOCX, XLSX of ODT, herkend aan de inhoud en passend bij de extensie "
             "van de bestandsnaam; niet leeg en niet groter dan het ingestelde maximum (standaard 25 MB)."
         ),
+        write_only=True,
     )
     # (The model's title has a maximum length; the stubs type a field's as optional.)
     title = serializers.CharField(max_length=TITLE_MAX, help_text=_("De titel (ten hoogste 200 tekens)."))  # type: ignore[arg-type]
@@ -80,13 +76,11 @@ class DocumentSerializer(serializers.ModelSerializer):
             "(`deliver-dossier`), niet hier."
         ),
     )
-    confidentiality = serializers.ChoiceField(
-        choices=Confidentiality.choices,
-        default=Confidentiality.NORMAL,
-        help_text=_(
+    confidentiality = confidentiality_field(
+        _(
             "`special`: bijzondere persoonsgegevens (art. 9 en 10 AVG), alleen zichtbaar voor wie die gegevens "
             "van de casus mag zien; alleen zij mogen zo'n document toevoegen."
-        ),
+        )
     )
     case = serializers.IntegerField(source="case_id", read_only=True)
     original_name = serializers.CharField(read_only=True, help_text=_("De bestandsnaam zoals die werd geüpload."))
@@ -163,54 +157,37 @@ CONTENT_RESPONSES = {(200, content_type): OpenApiTypes.BINARY for content_type i
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=str(_("De documenten van de casus (nieuwste eerst)")),
-        description=str(
-            _(
-                "De documenten die u mag zien, nieuwste eerst. Documenten met bijzondere persoonsgegevens alleen "
-                "met de extra autorisatie."
-            )
+    list=list_schema(
+        _("De documenten van de casus (nieuwste eerst)"),
+        _(
+            "De documenten die u mag zien, nieuwste eerst. Documenten met bijzondere persoonsgegevens alleen "
+            "met de extra autorisatie."
         ),
-        responses={200: DocumentSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+        DocumentSerializer,
     ),
-    retrieve=extend_schema(
-        summary=str(_("Eén document (de gegevens; de inhoud via `content`)")),
-        description=str(
-            _(
-                "Een document met bijzondere persoonsgegevens bestaat alleen voor wie die gegevens mag zien "
-                "(anders 404)."
-            )
-        ),
-        responses={200: DocumentSerializer, 404: OpenApiResponse(DETAIL)},
+    retrieve=read_schema(
+        _("Eén document (de gegevens; de inhoud via `content`)"),
+        _("Een document met bijzondere persoonsgegevens bestaat alleen voor wie die gegevens mag zien (anders 404)."),
+        DocumentSerializer,
     ),
-    create=extend_schema(
-        summary=str(_("Een document toevoegen (multipart/form-data)")),
-        description=str(
-            _(
-                "Iedereen die de casus mag zien, mag er documenten bij voegen; een document met bijzondere "
-                "persoonsgegevens alleen wie die gegevens mag zien (anders 403). Toegestaan: PDF, JPEG, PNG, DOCX, "
-                "XLSX en ODT, herkend aan de inhoud; een ander type, een inhoud die niet past bij de extensie, een "
-                "leeg of te groot bestand geeft 400 met een melding bij `file`. Een verzoek dat groter is dan elk "
-                "toegestaan document geeft 413."
-            )
+    create=add_schema(
+        _("Een document toevoegen (multipart/form-data)"),
+        _(
+            "Iedereen die de casus mag zien, mag er documenten bij voegen; een document met bijzondere "
+            "persoonsgegevens alleen wie die gegevens mag zien (anders 403). Toegestaan: PDF, JPEG, PNG, DOCX, "
+            "XLSX en ODT, herkend aan de inhoud; een ander type, een inhoud die niet past bij de extensie, een "
+            "leeg of te groot bestand geeft 400 met een melding bij `file`. Een verzoek dat groter is dan elk "
+            "toegestaan document geeft 413."
         ),
-        responses={
-            201: DocumentSerializer,
-            400: FIELD_ERRORS,
-            403: OpenApiResponse(DETAIL),
-            404: OpenApiResponse(DETAIL),
-            413: OpenApiResponse(description=str(_("Het verzoek is groter dan het maximum voor een document."))),
-        },
+        DocumentSerializer,
+        {413: OpenApiResponse(description=str(_("Het verzoek is groter dan het maximum voor een document.")))},
     ),
 )
 @extend_schema(tags=["documents"])
-class DocumentViewSet(
-    CaseRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class DocumentViewSet(mixins.CreateModelMixin, CaseRecordsViewSet):
     """The documents of one case: list, read, add and download (never change or delete)."""
 
     serializer_class = DocumentSerializer
-    pagination_class = PageNumberPagination
     parser_classes = [MultiPartParser]
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = DocumentFilter
@@ -226,19 +203,17 @@ class DocumentViewSet(
         if document_files.request_too_large(request):  # before the body is read
             self.log(Action.CREATE, Result.INVALID, object_type="cases.document", detail={"case": case.pk})
             raise UploadTooLarge(int(request.META["CONTENT_LENGTH"]))
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        with errors.attempting(document_attempt(case, data["confidentiality"])):
-            document = services.add_document(
-                acting_user=request.user,
-                origin=origin(request),
-                case=case,
-                file=data["file"],
-                title=data["title"],
-                kind=data["kind"],
-                confidentiality=data["confidentiality"],
-            )
+        data = self.validated()
+        document = call_service(
+            request,
+            services.add_document,
+            attempt=document_attempt(case, data["confidentiality"]),
+            case=case,
+            file=data["file"],
+            title=data["title"],
+            kind=data["kind"],
+            confidentiality=data["confidentiality"],
+        )
         return self.created(document)  # as a read gives it
 
     @extend_schema(

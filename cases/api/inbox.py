@@ -26,7 +26,7 @@ from cases import inboxes
 from cases import lists as case_lists
 from cases.models import Case
 from lvv.access import policy
-from lvv.api.common import DETAIL, origin
+from lvv.api.common import DETAIL, ordering_parameter, origin
 from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Result, record
@@ -58,19 +58,21 @@ class InboxItemSerializer(serializers.Serializer):
         return self.context["inbox"].what(case)
 
 
-class _ItemsPage(serializers.Serializer):
-    """For the schema only: the paginated answer of one inbox."""
-
+# For the schema only: a page of a list, before its ``results``. (No docstring: the schema
+# would show it as the description of each page.)
+class _Page(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+
+
+class _ItemsPage(_Page):
+    """For the schema only: the paginated answer of one inbox."""
+
     results = InboxItemSerializer(many=True)
 
 
-class _InboxPage(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
+class _InboxPage(_Page):
     results = InboxSerializer(many=True)
 
 
@@ -138,13 +140,8 @@ class InboxDetail(generics.GenericAPIView):
         ),
         parameters=[
             OpenApiParameter("key", str, OpenApiParameter.PATH, description=str(_("De sleutel van de inbox."))),
-            OpenApiParameter(
-                list_api.PARAM,
-                str,
-                description=str(
-                    _("Sorteren op: %(keys)s; met - ervoor aflopend. Zonder: de dringendste eerst.")
-                    % {"keys": ", ".join(case_lists.INBOX.sort_keys)}
-                ),
+            ordering_parameter(
+                _("Sorteren op: %(keys)s; met - ervoor aflopend. Zonder: de dringendste eerst."), case_lists.INBOX
             ),
         ],
         responses={200: _ItemsPage, 404: OpenApiResponse(DETAIL)},

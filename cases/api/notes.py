@@ -14,27 +14,22 @@ with channel ``api``. Included by ``lvv.api.urls``.
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
 from cases import selectors, services
-from cases.api.common import CaseRecordsMixin
-from cases.api.serializers import DATE_TOO_EARLY, EARLIEST_DATE, _name_of
-from cases.models import NOTE_TEXT_MAX_LENGTH, Confidentiality, Note, NoteKind
+from cases.api.common import CaseRecordsViewSet, add_schema, list_schema, read_schema
+from cases.api.serializers import _name_of, confidentiality_field, recorded_date
+from cases.models import NOTE_TEXT_MAX_LENGTH, Note, NoteKind
 from cases.views_notes import note_attempt
-from lvv import errors
-from lvv.api.common import DETAIL, FIELD_ERRORS, origin
-from lvv.api.pagination import PageNumberPagination
+from lvv.api.common import call_service
 from lvv.api.types import AuthenticatedRequest
 
 MAX_ID = 2**63 - 1  # the largest id PostgreSQL's bigint holds
@@ -42,17 +37,15 @@ MAX_ID = 2**63 - 1  # the largest id PostgreSQL's bigint holds
 
 class NoteSerializer(serializers.ModelSerializer):
     written_on = serializers.DateField(
-        help_text=_("Datum van het gesprek of contact (JJJJ-MM-DD); niet in de toekomst.")
+        validators=[recorded_date], help_text=_("Datum van het gesprek of contact (JJJJ-MM-DD); niet in de toekomst.")
     )
     kind = serializers.ChoiceField(choices=NoteKind.choices, help_text=_("Soort notitie."))
     text = serializers.CharField(max_length=NOTE_TEXT_MAX_LENGTH, help_text=_("De tekst (ten hoogste 5000 tekens)."))
-    confidentiality = serializers.ChoiceField(
-        choices=Confidentiality.choices,
-        default=Confidentiality.NORMAL,
-        help_text=_(
+    confidentiality = confidentiality_field(
+        _(
             "`special`: bijzondere persoonsgegevens (art. 9 en 10 AVG), alleen zichtbaar voor wie die gegevens "
             "van de casus mag zien; alleen zij mogen zo'n notitie vastleggen."
-        ),
+        )
     )
     corrects = serializers.IntegerField(
         source="corrects_id",
@@ -86,13 +79,6 @@ class NoteSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
-    def validate_written_on(self, value: datetime.date) -> datetime.date:
-        if value > timezone.localdate():
-            raise serializers.ValidationError(str(services.DATE_IN_FUTURE))
-        if value < EARLIEST_DATE:
-            raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
-        return value
-
     def get_corrected_by(self, note: Note) -> list[int]:
         return list(note.corrected_by or [])  # type: ignore[attr-defined]  # ``selectors.case_notes`` annotates it
 
@@ -112,48 +98,34 @@ class NoteFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=str(_("Het journaal van de casus (nieuwste eerst)")),
-        description=str(
-            _(
-                "De notities die u mag zien, nieuwste eerst (op datum, dan op het moment van vastleggen). "
-                "Notities met bijzondere persoonsgegevens alleen met de extra autorisatie."
-            )
+    list=list_schema(
+        _("Het journaal van de casus (nieuwste eerst)"),
+        _(
+            "De notities die u mag zien, nieuwste eerst (op datum, dan op het moment van vastleggen). "
+            "Notities met bijzondere persoonsgegevens alleen met de extra autorisatie."
         ),
-        responses={200: NoteSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+        NoteSerializer,
     ),
-    retrieve=extend_schema(
-        summary=str(_("Eén notitie")),
-        description=str(
-            _("Een notitie met bijzondere persoonsgegevens bestaat alleen voor wie die gegevens mag zien (anders 404).")
-        ),
-        responses={200: NoteSerializer, 404: OpenApiResponse(DETAIL)},
+    retrieve=read_schema(
+        _("Eén notitie"),
+        _("Een notitie met bijzondere persoonsgegevens bestaat alleen voor wie die gegevens mag zien (anders 404)."),
+        NoteSerializer,
     ),
-    create=extend_schema(
-        summary=str(_("Een notitie toevoegen")),
-        description=str(
-            _(
-                "Iedereen die de casus mag zien, mag er notities bij schrijven; een notitie met bijzondere "
-                "persoonsgegevens alleen wie die gegevens mag zien (anders 403). Een correctie is een nieuwe "
-                "notitie met `corrects`."
-            )
+    create=add_schema(
+        _("Een notitie toevoegen"),
+        _(
+            "Iedereen die de casus mag zien, mag er notities bij schrijven; een notitie met bijzondere "
+            "persoonsgegevens alleen wie die gegevens mag zien (anders 403). Een correctie is een nieuwe "
+            "notitie met `corrects`."
         ),
-        responses={
-            201: NoteSerializer,
-            400: FIELD_ERRORS,
-            403: OpenApiResponse(DETAIL),
-            404: OpenApiResponse(DETAIL),
-        },
+        NoteSerializer,
     ),
 )
 @extend_schema(tags=["notes"])
-class NoteViewSet(
-    CaseRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
+class NoteViewSet(mixins.CreateModelMixin, CaseRecordsViewSet):
     """The notes of one case: list, read and add (never change or delete)."""
 
     serializer_class = NoteSerializer
-    pagination_class = PageNumberPagination
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = NoteFilter
     queryset = Note.objects.none()  # for the schema; the real one is records()'s
@@ -165,20 +137,18 @@ class NoteViewSet(
 
     def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        with errors.attempting(note_attempt(case, data["confidentiality"], data.get("corrects_id"))):
-            note = services.add_note(
-                acting_user=request.user,
-                origin=origin(request),
-                case=case,
-                written_on=data["written_on"],
-                kind=data["kind"],
-                text=data["text"],
-                confidentiality=data["confidentiality"],
-                corrects=data.get("corrects_id"),
-            )
+        data = self.validated()
+        note = call_service(
+            request,
+            services.add_note,
+            attempt=note_attempt(case, data["confidentiality"], data.get("corrects_id")),
+            case=case,
+            written_on=data["written_on"],
+            kind=data["kind"],
+            text=data["text"],
+            confidentiality=data["confidentiality"],
+            corrects=data.get("corrects_id"),
+        )
         return self.created(note)  # with its author and corrections, as a read gives it
 
 

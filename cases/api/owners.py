@@ -31,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors, services
-from cases.api.common import CaseRecordsMixin
+from cases.api.common import CaseRecordsMixin, list_schema
 from cases.api.notes import MAX_ID, NoteSerializer
 from cases.api.serializers import (
     CaseSerializer,
@@ -201,10 +201,10 @@ class CaseOwnersViewSet(CaseRecordsMixin, viewsets.GenericViewSet):
     def records(self) -> QuerySet[CaseOwnerChange]:
         return selectors.owner_history(self.request.user, self.case)
 
-    @extend_schema(
-        summary=str(_("De overdrachten van de casus (nieuwste eerst, per pagina)")),
-        description=str(_("Wie de casusregisseur of de begeleider ngo van wie overnam, wanneer, door wie en waarom.")),
-        responses={200: OwnerChangeSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+    @list_schema(
+        _("De overdrachten van de casus (nieuwste eerst, per pagina)"),
+        _("Wie de casusregisseur of de begeleider ngo van wie overnam, wanneer, door wie en waarom."),
+        OwnerChangeSerializer,
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -293,16 +293,14 @@ class _PersonFileViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=str(_("Het journaal van een persoon (nieuwste eerst)")),
-        description=str(
-            _(
-                "De notities bij de casussen van deze persoon die u mag zien, nieuwste eerst. Notities met "
-                "bijzondere persoonsgegevens alleen bij casussen waarvan u die gegevens mag zien. Een persoon "
-                "zonder casus die u mag zien, bestaat voor u niet (404)."
-            )
+    list=list_schema(
+        _("Het journaal van een persoon (nieuwste eerst)"),
+        _(
+            "De notities bij de casussen van deze persoon die u mag zien, nieuwste eerst. Notities met "
+            "bijzondere persoonsgegevens alleen bij casussen waarvan u die gegevens mag zien. Een persoon "
+            "zonder casus die u mag zien, bestaat voor u niet (404)."
         ),
-        responses={200: NoteSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+        NoteSerializer,
     )
 )
 @extend_schema(tags=["notes"])
@@ -318,16 +316,14 @@ class PersonNotesViewSet(_PersonFileViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary=str(_("De documenten van een persoon (nieuwste eerst)")),
-        description=str(
-            _(
-                "De documenten bij de casussen van deze persoon die u mag zien, nieuwste eerst. Documenten met "
-                "bijzondere persoonsgegevens alleen bij casussen waarvan u die gegevens mag zien. Een persoon "
-                "zonder casus die u mag zien, bestaat voor u niet (404)."
-            )
+    list=list_schema(
+        _("De documenten van een persoon (nieuwste eerst)"),
+        _(
+            "De documenten bij de casussen van deze persoon die u mag zien, nieuwste eerst. Documenten met "
+            "bijzondere persoonsgegevens alleen bij casussen waarvan u die gegevens mag zien. Een persoon "
+            "zonder casus die u mag zien, bestaat voor u niet (404)."
         ),
-        responses={200: PersonDocumentSerializer(many=True), 404: OpenApiResponse(DETAIL)},
+        PersonDocumentSerializer,
     )
 )
 @extend_schema(tags=["documents"])

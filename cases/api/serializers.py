@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Choices
@@ -55,7 +54,9 @@ from cases.services import (
 )
 from cases.workflow import State
 from lvv.accounts.models import User
-from lvv.api.serializers import CodedField
+from lvv.api.common import VERSION_REQUIRED
+from lvv.api.serializers import CodedField, CodedValueSerializer, LabelledCodeField
+from lvv.params import DATE_TOO_EARLY, EARLIEST_DATE
 from lvv.partners.models import Location, Organisation, OrganisationKind
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 
@@ -185,10 +186,7 @@ class CaseSerializer(serializers.ModelSerializer):
 # default). Input: one serializer per step with field-level validation; the business rules
 # (order of dates, capacity, admission criteria) stay in cases/services.py.
 
-VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
 COUNTRY_INVALID = _("Kies een geldige landcode (ISO 3166-1 alfa-2, bijvoorbeeld ER).")
-DATE_TOO_EARLY = _("Deze datum ligt vóór %(date)s.")
-EARLIEST_DATE = datetime.date(2000, 1, 1)
 NOTES_MAX_LENGTH = TEXT_MAX
 ON_HELP = _("Datum van het feit (ISO 8601, JJJJ-MM-DD); standaard vandaag. Niet in de toekomst.")
 
@@ -202,30 +200,16 @@ DEADLINE_STATUS_LABELS = {
 PARTNER_LABELS = {"ind": _("IND"), "dtv": _("DT&V")}
 
 
-class CodeLabelSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=_("Vaste code (verandert niet met de taal)."))
-    label = serializers.CharField(  # type: ignore[assignment]  # a field named "label", not the serializer's own
-        help_text=_("Omschrijving in de taal van het verzoek (standaard Nederlands).")
-    )
-
+# A coded value under the name the cases API gives it. (No docstring: the schema would show
+# it as the component's description.)
+class CodeLabelSerializer(CodedValueSerializer):
     class Meta:
         ref_name = "CodeLabel"
 
 
 @extend_schema_field(CodeLabelSerializer)
-class CodeLabelField(serializers.Field):
+class CodeLabelField(LabelledCodeField):
     """A coded value as ``{"code": ..., "label": ...}``; blank codes become null."""
-
-    def __init__(self, labels: Mapping[str, Any] | Callable[[], Mapping[str, Any]], **kwargs: Any) -> None:
-        kwargs.setdefault("read_only", True)
-        self.labels = labels
-        super().__init__(**kwargs)
-
-    def to_representation(self, value: Any) -> dict[str, str] | None:
-        if value in ("", None):
-            return None
-        labels = self.labels() if callable(self.labels) else self.labels
-        return {"code": str(value), "label": str(labels.get(str(value), value))}
 
 
 def _choices(choices_cls: type[Choices]) -> dict:
@@ -462,6 +446,14 @@ class VersionedSerializer(serializers.Serializer):
             self.fields["version"].required = True
 
 
+def recorded_date(value: datetime.date) -> None:
+    """Validator: the date of a fact, not in the future and not before ``EARLIEST_DATE``."""
+    if value > timezone.localdate():
+        raise serializers.ValidationError(str(DATE_IN_FUTURE))
+    if value < EARLIEST_DATE:
+        raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
+
+
 class StepSerializer(VersionedSerializer):
     """Common to every step: the version it is based on and the date of the fact."""
 
@@ -469,18 +461,26 @@ class StepSerializer(VersionedSerializer):
     on = serializers.DateField(required=False, allow_null=True, help_text=ON_HELP)
 
     def validate_on(self, value: datetime.date | None) -> datetime.date | None:
-        if value is None:
-            return value
-        if value > timezone.localdate():
-            raise serializers.ValidationError(str(DATE_IN_FUTURE))
-        if value < EARLIEST_DATE:
-            raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
+        if value is not None:
+            recorded_date(value)
         return value
 
 
 def optional_choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
     """A choice the body may leave out (then empty)."""
     return serializers.ChoiceField(choices=choices, required=False, allow_blank=True, default="", **kwargs)
+
+
+def confidentiality_field(help_text: StrOrPromise) -> serializers.ChoiceField:
+    """The mark of a record the body adds: ``normal`` unless given, ``special`` for
+    special-category data."""
+    return serializers.ChoiceField(choices=Confidentiality.choices, default=Confidentiality.NORMAL, help_text=help_text)
+
+
+def document_file_field(help_text: StrOrPromise, **kwargs: Any) -> serializers.FileField:
+    """The file of a document in a ``multipart/form-data`` body, checked by the service
+    (which also says why an empty file is refused)."""
+    return serializers.FileField(allow_empty_file=True, use_url=False, help_text=help_text, **kwargs)
 
 
 def optional_text(max_length: int, help_text: Any) -> serializers.CharField:
@@ -561,21 +561,17 @@ class DeliverDossierStepSerializer(StepSerializer):
     kind = serializers.ChoiceField(
         choices=DossierPartKind.choices, help_text=_("IND of DTV: het deel van de eigen organisatie.")
     )
-    file = serializers.FileField(
-        required=False,
-        allow_null=True,
-        allow_empty_file=True,  # the service says why an empty file is refused
-        use_url=False,
-        help_text=_(
+    file = document_file_field(
+        _(
             "Het bestand van het dossierdeel (niet verplicht; dan als multipart/form-data): PDF, JPEG, PNG, DOCX, "
             "XLSX of ODT, herkend aan de inhoud."
         ),
+        required=False,
+        allow_null=True,
     )
     title = optional_text(200, _("Titel van het bestand; leeg: het deel en de datum van levering."))
-    confidentiality = serializers.ChoiceField(
-        choices=Confidentiality.choices,
-        default=Confidentiality.NORMAL,
-        help_text=_("Van het bestand: `special` alleen voor wie bijzondere persoonsgegevens van de casus mag zien."),
+    confidentiality = confidentiality_field(
+        _("Van het bestand: `special` alleen voor wie bijzondere persoonsgegevens van de casus mag zien.")
     )
 
 

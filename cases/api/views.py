@@ -20,10 +20,8 @@ from cases.api.owners import PersonDetailSerializer
 from cases.api.serializers import CaseSerializer, PersonSerializer
 from cases.api.trajectory import TrajectoryMixin, trajectory_queryset
 from cases.models import Case, Person, PersonQuerySet
-from lvv import errors
 from lvv.access import policy
-from lvv.api.common import IF_MATCH, AuditedMixin, expected_version
-from lvv.api.common import origin as _origin
+from lvv.api.common import IF_MATCH, AuditedMixin, call_service, expected_version, without_version
 from lvv.lists.api import ListOrderingFilter
 from lvv.params import QUERY_MAX_LENGTH
 
@@ -52,26 +50,22 @@ class VersionedModelViewSet(
     (their errors answer through ``lvv.api.exceptions``)."""
 
     object_type: str
-    # The service calls of each viewset: a new object from the body's data, a change of one.
-    perform_service_create: Callable[[dict[str, Any]], Any]
-    perform_service_update: Callable[[Any, dict[str, Any], int | None], Any]
+    # The services of each viewset: one makes a new object of the body's data, one changes
+    # an object (``service_argument``) with the body's data and the version it is based on.
+    create_service: Callable[..., Any]
+    update_service: Callable[..., Any]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         # A new object has no version to be based on: a ``version`` in the body is ignored.
-        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        return self.respond(self.perform_service_create(data), 201)
+        data = without_version(self.validated(self.get_serializer_class()))
+        return self.respond(call_service(request, self.create_service, **data), 201)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         version = expected_version(request, required=True)
-        serializer = self.get_serializer(instance, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        with errors.attempting(errors.changing(instance)):
-            instance = self.perform_service_update(instance, data, version)
-        return self.respond(instance)
+        partial = kwargs.get("partial", False)
+        data = without_version(self.validated(self.get_serializer_class(), instance=instance, partial=partial))
+        return self.respond(self.change(self.update_service, instance, expected_version=version, **data))
 
 
 @extend_schema_view(
@@ -84,6 +78,9 @@ class PersonViewSet(VersionedModelViewSet):
     filterset_class = PersonFilter
     ordering_fields = ["family_name", "created_at"]
     object_type = "cases.person"
+    service_argument = "person"
+    create_service = staticmethod(services.create_person)
+    update_service = staticmethod(services.update_person)
 
     def get_queryset(self) -> QuerySet[Person]:
         return selectors.visible_persons(self.request.user).order_by("family_name", "given_names", "pk")
@@ -94,14 +91,6 @@ class PersonViewSet(VersionedModelViewSet):
         if self.action == "retrieve" and self.request.method == "GET":
             return PersonDetailSerializer
         return PersonSerializer
-
-    def perform_service_create(self, data: dict[str, Any]) -> Person:
-        return services.create_person(acting_user=self.request.user, origin=_origin(self.request), **data)
-
-    def perform_service_update(self, person: Person, data: dict[str, Any], version: int | None) -> Person:
-        return services.update_person(
-            acting_user=self.request.user, origin=_origin(self.request), person=person, expected_version=version, **data
-        )
 
 
 @extend_schema_view(
@@ -116,6 +105,9 @@ class CaseViewSet(TrajectoryMixin, VersionedModelViewSet):
     list_definition = case_lists.CASES
     ordering_fields = ["created_at", "updated_at", "external_id"]
     object_type = "cases.case"
+    service_argument = "case"
+    create_service = staticmethod(services.register_case)
+    update_service = staticmethod(services.update_case)
 
     def get_queryset(self) -> QuerySet[Case]:
         queryset = (
@@ -137,11 +129,3 @@ class CaseViewSet(TrajectoryMixin, VersionedModelViewSet):
         checker = getattr(self, "_special_category", None)
         context["special_category"] = checker or policy.SpecialCategoryChecker(self.request.user)
         return context
-
-    def perform_service_create(self, data: dict[str, Any]) -> Case:
-        return services.register_case(acting_user=self.request.user, origin=_origin(self.request), **data)
-
-    def perform_service_update(self, case: Case, data: dict[str, Any], version: int | None) -> Case:
-        return services.update_case(
-            acting_user=self.request.user, origin=_origin(self.request), case=case, expected_version=version, **data
-        )

@@ -28,13 +28,14 @@ from lvv import errors
 from lvv.access.policy import Actor
 from lvv.api.common import (
     ERRORS,
-    IF_MATCH,
-    VERSIONED_ERRORS,
     AuditedReadViewSet,
     call_service,
     expected_version,
-    object_action,
+    object_step,
+    operation_schema,
+    ordering_parameter,
     origin,
+    read_schemas,
     without_version,
 )
 from lvv.api.pagination import PageNumberPagination
@@ -82,30 +83,18 @@ class MeetingFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=str(_("LSO-vergaderingen van uw LVV's")), tags=[TAG_LSO]),
-    retrieve=extend_schema(
-        summary=str(_("Een vergadering met de agendapunten die u mag zien")),
-        responses={200: s.MeetingDetailSerializer, 404: ERRORS[404]},
-        tags=[TAG_LSO],
+    **read_schemas(
+        s.MeetingDetailSerializer,
+        _("LSO-vergaderingen van uw LVV's"),
+        _("Een vergadering met de agendapunten die u mag zien"),
     ),
-    create=extend_schema(
-        summary=str(_("Vergadering aanmaken (concept)")),
-        responses={201: s.MeetingDetailSerializer, **ERRORS},
-        tags=[TAG_LSO],
-    ),
-    update=extend_schema(
-        summary=str(_("Datum, tijd, plaats of link wijzigen")),
-        parameters=[IF_MATCH],
-        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
-    ),
-    partial_update=extend_schema(
-        summary=str(_("Datum, tijd, plaats of link wijzigen")),
-        parameters=[IF_MATCH],
-        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
+    create=operation_schema(_("Vergadering aanmaken (concept)"), s.MeetingDetailSerializer, 201),
+    update=operation_schema(_("Datum, tijd, plaats of link wijzigen"), s.MeetingDetailSerializer, versioned=True),
+    partial_update=operation_schema(
+        _("Datum, tijd, plaats of link wijzigen"), s.MeetingDetailSerializer, versioned=True
     ),
 )
+@extend_schema(tags=[TAG_LSO])
 class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
     object_type = "lso.meeting"
     service_argument = "meeting"
@@ -144,34 +133,27 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
         meeting = self.change(services.update_meeting, meeting, expected_version=version, **changes)
         return self._detail(meeting)
 
-    def _meeting_step(self, request: Request, service: Callable[..., Meeting], **kwargs: Any) -> Response:
-        meeting = self.get_object()
-        self.validated(s.VersionSerializer)
-        version = expected_version(request, required=True)
-        meeting = self.change(service, meeting, expected_version=version, **kwargs)
+    def _meeting_step(self, service: Callable[..., Meeting]) -> Response:
+        meeting = self.change_from_body(service, self.get_object(), s.VersionSerializer, versioned=True, required=True)
         return self._detail(meeting)
 
-    @extend_schema(
-        summary=str(_("Agenda publiceren (de leden krijgen een melding en een e-mail)")),
+    @object_step(
+        _("Agenda publiceren (de leden krijgen een melding en een e-mail)"),
         request=s.VersionSerializer,
-        parameters=[IF_MATCH],
-        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
+        response=s.MeetingDetailSerializer,
+        versioned=True,
     )
-    @object_action()
     def publish(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        return self._meeting_step(request, services.publish_meeting)
+        return self._meeting_step(services.publish_meeting)
 
-    @extend_schema(
-        summary=str(_("Verslag definitief maken (daarna verandert er niets meer)")),
+    @object_step(
+        _("Verslag definitief maken (daarna verandert er niets meer)"),
         request=s.VersionSerializer,
-        parameters=[IF_MATCH],
-        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
+        response=s.MeetingDetailSerializer,
+        versioned=True,
     )
-    @object_action()
     def finalize(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        return self._meeting_step(request, services.finalize_minutes)
+        return self._meeting_step(services.finalize_minutes)
 
     @extend_schema(
         summary=str(_("Suggesties voor de agenda, elk met de redenen")),
@@ -182,7 +164,6 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
             )
         ),
         responses={200: s.SuggestionSerializer(many=True), 404: ERRORS[404]},
-        tags=[TAG_LSO],
     )
     @action(
         detail=True,
@@ -208,14 +189,13 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
         )
         return self.get_paginated_response(s.SuggestionSerializer(page, many=True).data)
 
-    @extend_schema(
-        summary=str(_("Casus op de agenda zetten (als suggestie of handmatig)")),
+    @object_step(
+        _("Casus op de agenda zetten (als suggestie of handmatig)"),
         request=s.AgendaItemCreateSerializer,
-        parameters=[IF_MATCH],
-        responses={201: s.AgendaItemSerializer, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
+        response=s.AgendaItemSerializer,
+        status=201,
+        versioned=True,
     )
-    @object_action()
     def items(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
         data = self.validated(s.AgendaItemCreateSerializer)
@@ -241,30 +221,27 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
         item = selectors.item_queryset(request.user).get(pk=item.pk)
         return Response(s.AgendaItemSerializer(item, context=self.get_serializer_context()).data, status=201)
 
-    @extend_schema(
-        summary=str(_("Meerdere suggesties tegelijk op de agenda zetten")),
+    @object_step(
+        _("Meerdere suggesties tegelijk op de agenda zetten"),
         request=s.AddSuggestionsSerializer,
-        parameters=[IF_MATCH],
-        responses={201: s.AgendaItemSerializer(many=True), **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
+        response=s.AgendaItemSerializer(many=True),
+        status=201,
+        versioned=True,
+        url_path="add-suggestions",
     )
-    @object_action(url_path="add-suggestions")
     def add_suggestions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        meeting = self.get_object()
-        data = self.validated(s.AddSuggestionsSerializer)
-        version = expected_version(request, required=False)
-        items = self.change(services.add_suggested_items, meeting, cases=data["cases"], expected_version=version)
+        items = self.change_from_body(
+            services.add_suggested_items, self.get_object(), s.AddSuggestionsSerializer, versioned=True
+        )
         rows = selectors.item_queryset(request.user).filter(pk__in=[i.pk for i in items])
         return Response(s.AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data, status=201)
 
-    @extend_schema(
-        summary=str(_("Volgorde van de agenda vastleggen")),
+    @object_step(
+        _("Volgorde van de agenda vastleggen"),
         request=s.ReorderSerializer,
-        parameters=[IF_MATCH],
-        responses={200: s.MeetingDetailSerializer, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
+        response=s.MeetingDetailSerializer,
+        versioned=True,
     )
-    @object_action()
     def reorder(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         meeting = self.get_object()
         data = self.validated(s.ReorderSerializer)
@@ -287,24 +264,18 @@ class AgendaItemFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=str(_("Agendapunten die u mag zien")), tags=[TAG_LSO]),
-    retrieve=extend_schema(
-        summary=str(_("Een agendapunt")), responses={200: s.AgendaItemSerializer, 404: ERRORS[404]}, tags=[TAG_LSO]
-    ),
-    partial_update=extend_schema(
-        summary=str(_("Tijd of toelichting van een agendapunt wijzigen")),
+    **read_schemas(s.AgendaItemSerializer, _("Agendapunten die u mag zien"), _("Een agendapunt")),
+    partial_update=operation_schema(
+        _("Tijd of toelichting van een agendapunt wijzigen"),
+        s.AgendaItemSerializer,
+        versioned=True,
         request=s.AgendaItemUpdateSerializer,
-        parameters=[IF_MATCH],
-        responses={200: s.AgendaItemSerializer, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
     ),
-    destroy=extend_schema(
-        summary=str(_("Agendapunt verwijderen (niet als de uitkomst is vastgelegd)")),
-        parameters=[IF_MATCH],
-        responses={204: None, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
+    destroy=operation_schema(
+        _("Agendapunt verwijderen (niet als de uitkomst is vastgelegd)"), None, 204, versioned=True
     ),
 )
+@extend_schema(tags=[TAG_LSO])
 class AgendaItemViewSet(AuditedReadViewSet):
     """Agenda items; the version in a change is the meeting's (the agenda is part of it)."""
 
@@ -340,42 +311,32 @@ class AgendaItemViewSet(AuditedReadViewSet):
         self.change(services.remove_item, item, expected_version=version)
         return Response(status=204)
 
-    @extend_schema(
-        summary=str(_("Voorbereiding van uw organisatie op dit agendapunt schrijven (of herschrijven)")),
+    @object_step(
+        _("Voorbereiding van uw organisatie op dit agendapunt schrijven (of herschrijven)"),
         request=s.NoteInputSerializer,
-        responses={201: s.PreparationNoteSerializer, **ERRORS},
-        tags=[TAG_LSO],
+        response=s.PreparationNoteSerializer,
+        status=201,
     )
-    @object_action()
     def notes(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        item = self.get_object()
-        data = self.validated(s.NoteInputSerializer)
-        note = self.change(
-            services.save_preparation_note, item, text=data["text"], confidentiality=data["confidentiality"]
-        )
+        note = self.change_from_body(services.save_preparation_note, self.get_object(), s.NoteInputSerializer)
         note = selectors.preparation_notes(request.user).get(pk=note.pk)  # as a read gives it
         return Response(s.PreparationNoteSerializer(note).data, status=201)
 
-    @extend_schema(
-        summary=str(_("Uitkomst vastleggen en op de casus toepassen (in één stap)")),
-        description=str(
-            _(
-                "Scenario (richting, route), vervolgacties, voorleggen aan het MRT, uitstellen of geen besluit; of de "
-                "partners het eens waren en zo niet het standpunt van elke afwijkende partner; bij een openstaand "
-                "MRT-advies of het LSO het volgt, en zo niet waarom. Alleen de LSO-voorzitter."
-            )
+    @object_step(
+        _("Uitkomst vastleggen en op de casus toepassen (in één stap)"),
+        description=_(
+            "Scenario (richting, route), vervolgacties, voorleggen aan het MRT, uitstellen of geen besluit; of de "
+            "partners het eens waren en zo niet het standpunt van elke afwijkende partner; bij een openstaand "
+            "MRT-advies of het LSO het volgt, en zo niet waarom. Alleen de LSO-voorzitter."
         ),
         request=s.OutcomeInputSerializer,
-        parameters=[IF_MATCH],
-        responses={201: s.AgendaItemSerializer, **VERSIONED_ERRORS},
-        tags=[TAG_LSO],
+        response=s.AgendaItemSerializer,
+        status=201,
+        versioned=True,
     )
-    @object_action()
     def outcome(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         item = self.get_object()
-        data = without_version(self.validated(s.OutcomeInputSerializer))
-        version = expected_version(request, required=False)
-        self.change(services.record_outcome, item, expected_version=version, **data)
+        self.change_from_body(services.record_outcome, item, s.OutcomeInputSerializer, versioned=True)
         return self._respond_item(item, 201)
 
 
@@ -398,11 +359,9 @@ class ActionFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=str(_("Acties: uw werkvoorraad (standaard) of alle zichtbare")), tags=[TAG_LSO]),
-    retrieve=extend_schema(
-        summary=str(_("Een actie")), responses={200: s.ActionSerializer, 404: ERRORS[404]}, tags=[TAG_LSO]
-    ),
+    **read_schemas(s.ActionSerializer, _("Acties: uw werkvoorraad (standaard) of alle zichtbare"), _("Een actie"))
 )
+@extend_schema(tags=[TAG_LSO])
 class ActionViewSet(AuditedReadViewSet):
     object_type = "lso.action"
     service_argument = "action"
@@ -416,28 +375,21 @@ class ActionViewSet(AuditedReadViewSet):
             return selectors.open_actions_for(user)
         return selectors.visible_actions(user)
 
-    @extend_schema(
-        summary=str(_("Actie afronden")),
-        request=s.DateInputSerializer,
-        responses={200: s.ActionSerializer, **ERRORS},
-        tags=[TAG_LSO],
-    )
-    @object_action()
+    @object_step(_("Actie afronden"), request=s.DateInputSerializer, response=s.ActionSerializer)
     def done(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        item = self.get_object()
-        data = self.validated(s.DateInputSerializer)
-        done = self.change(services.mark_action_done, item, on=data.get("on"))
+        done = self.change_from_body(services.mark_action_done, self.get_object(), s.DateInputSerializer)
         return Response(s.ActionSerializer(self.get_queryset().get(pk=done.pk)).data)
 
 
 @extend_schema_view(
-    create=extend_schema(
-        summary=str(_("Bespreking van een casus in het LSO aanvragen")),
+    create=operation_schema(
+        _("Bespreking van een casus in het LSO aanvragen"),
+        s.TimelineEventOutSerializer,
+        201,
         request=s.LsoRequestSerializer,
-        responses={201: s.TimelineEventOutSerializer, **ERRORS},
-        tags=[TAG_LSO],
     )
 )
+@extend_schema(tags=[TAG_LSO])
 class LsoRequestViewSet(viewsets.GenericViewSet):
     serializer_class = s.LsoRequestSerializer
 
@@ -464,17 +416,15 @@ class ReviewNoteFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=str(_("Beoordelingen door de DT&V")), tags=[TAG_REVIEW]),
-    retrieve=extend_schema(
-        summary=str(_("Een beoordeling")), responses={200: s.ReviewNoteSerializer, 404: ERRORS[404]}, tags=[TAG_REVIEW]
-    ),
-    create=extend_schema(
-        summary=str(_("Beoordeling vastleggen (gemarkeerd: op de agenda van het volgende LSO)")),
+    **read_schemas(s.ReviewNoteSerializer, _("Beoordelingen door de DT&V"), _("Een beoordeling")),
+    create=operation_schema(
+        _("Beoordeling vastleggen (gemarkeerd: op de agenda van het volgende LSO)"),
+        s.ReviewNoteSerializer,
+        201,
         request=s.ReviewNoteInputSerializer,
-        responses={201: s.ReviewNoteSerializer, **ERRORS},
-        tags=[TAG_REVIEW],
     ),
 )
+@extend_schema(tags=[TAG_REVIEW])
 class ReviewNoteViewSet(AuditedReadViewSet, mixins.CreateModelMixin):
     object_type = "lso.reviewnote"
     serializer_class = s.ReviewNoteSerializer
@@ -513,20 +463,12 @@ class ReviewNoteViewSet(AuditedReadViewSet, mixins.CreateModelMixin):
             OpenApiParameter("mrt_pending", bool),
             OpenApiParameter("near_max_stay", bool),
             OpenApiParameter("location", str, description=str(_("Code van de LVV."))),
-            OpenApiParameter(
-                list_api.PARAM,
-                str,
-                description=str(
-                    _("Sorteren op: %(keys)s; met - ervoor aflopend.")
-                    % {"keys": ", ".join(lso_lists.REVIEW_QUEUE.sort_keys)}
-                ),
-            ),
+            ordering_parameter(_("Sorteren op: %(keys)s; met - ervoor aflopend."), lso_lists.REVIEW_QUEUE),
         ],
         responses={
             200: s.ReviewQueueSerializer(many=True),
             400: OpenApiResponse(description=str(_("Ongeldig filter."))),
         },
-        tags=[TAG_REVIEW],
     )
     @action(detail=False, methods=["get"], filter_backends=[])
     def queue(self, request: AuthenticatedRequest) -> Response:

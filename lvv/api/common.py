@@ -12,11 +12,12 @@ with code ``step_not_allowed``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -24,8 +25,12 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from lvv import errors
-from lvv.api.types import AuthenticatedRequest
+from lvv.api.types import AuthenticatedRequest, ReadViewBase
 from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.lists import api as list_api
+from lvv.lists.listing import ListDefinition
+
+_View = TypeVar("_View", bound=Callable[..., Any])
 
 VERSION_REQUIRED = _("Geef de versie mee waarop de wijziging is gebaseerd.")
 VERSION_INVALID = _("Ongeldige versie.")
@@ -114,6 +119,64 @@ def object_action(**kwargs: Any) -> Callable[[Callable[..., Response]], Callable
     return action(detail=True, methods=["post"], filter_backends=[], pagination_class=None, **kwargs)
 
 
+def operation_schema(
+    summary: str | Promise,
+    response: Any,
+    status: int = 200,
+    *,
+    versioned: bool = False,
+    description: str | Promise | None = None,
+    **kwargs: Any,
+) -> Callable[[_View], _View]:
+    """What the schema says of an operation: the answer ``response`` with ``status``, or one
+    of the error answers; a ``versioned`` change also takes ``If-Match`` and may answer 409
+    or 412. ``kwargs`` as ``extend_schema`` takes them (``request``)."""
+    return extend_schema(
+        summary=str(summary),
+        description=None if description is None else str(description),
+        parameters=[IF_MATCH] if versioned else None,
+        responses={status: response, **(VERSIONED_ERRORS if versioned else ERRORS)},
+        **kwargs,
+    )
+
+
+def object_step(
+    summary: str | Promise,
+    *,
+    request: Any,
+    response: Any,
+    status: int = 200,
+    versioned: bool = False,
+    description: str | Promise | None = None,
+    **kwargs: Any,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A step on one object (``object_action``, with ``kwargs``) and what the schema says of
+    it (``operation_schema``), with the body ``request``."""
+    schema = operation_schema(summary, response, status, versioned=versioned, description=description, request=request)
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        return schema(object_action(**kwargs)(view))
+
+    return decorate
+
+
+def read_schemas(serializer: Any, list_summary: str | Promise, retrieve_summary: str | Promise) -> dict[str, Any]:
+    """What the schema says of a viewset's list and read of one object (for
+    ``extend_schema_view``): their summaries, and the object (``serializer``) or 404."""
+    return {
+        "list": extend_schema(summary=str(list_summary)),
+        "retrieve": extend_schema(summary=str(retrieve_summary), responses={200: serializer, 404: ERRORS[404]}),
+    }
+
+
+def ordering_parameter(description: str | Promise, definition: ListDefinition) -> OpenApiParameter:
+    """The ``?ordering=`` of a list the view orders itself (``lvv.lists.api.order``) by the
+    sort keys of ``definition``, which ``description`` names as ``%(keys)s``."""
+    return OpenApiParameter(
+        list_api.PARAM, str, description=str(description % {"keys": ", ".join(definition.sort_keys)})
+    )
+
+
 def without_version(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validated input without its ``version`` (that goes to the service as ``expected_version``)."""
     return {k: v for k, v in data.items() if k != "version"}
@@ -131,16 +194,7 @@ def log_not_found(request: Request, object_type: str, object_id: object) -> None
     )
 
 
-if TYPE_CHECKING:
-    # What the mixin is mixed into (for the type checker; at run time it stands first among
-    # the view's bases).
-    class _AuditedView(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-        pass
-else:
-    _AuditedView = object
-
-
-class AuditedMixin(_AuditedView):
+class AuditedMixin(ReadViewBase):
     """Reads are logged (list, view) and so are refusals (hidden object: 404)."""
 
     request: AuthenticatedRequest
@@ -183,6 +237,23 @@ class AuditedMixin(_AuditedView):
         return call_service(
             self.request, service, attempt=errors.changing(obj), **{self.service_argument: obj}, **kwargs
         )
+
+    def change_from_body(
+        self,
+        service: Callable[..., Any],
+        obj: Any,
+        serializer_class: type[BaseSerializer],
+        *,
+        versioned: bool = False,
+        required: bool = False,
+    ) -> Any:
+        """``change`` with the fields of the body (validated by ``serializer_class``); a
+        ``versioned`` change also with the version it is based on (``If-Match`` or the
+        body's; ``required`` or not)."""
+        data = without_version(self.validated(serializer_class))
+        if versioned:
+            data["expected_version"] = expected_version(self.request, required=required)
+        return self.change(service, obj, **data)
 
     def respond(
         self, instance: Any, status_code: int = 200, serializer_class: type[BaseSerializer] | None = None

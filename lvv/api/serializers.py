@@ -3,7 +3,7 @@ organisation as the API names it, and the version a change is based on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -23,19 +23,28 @@ class CodedValueSerializer(serializers.Serializer):
         ref_name = "CodedValue"
 
 
-@extend_schema_field(CodedValueSerializer(allow_null=True))
-class CodedField(serializers.Field):
-    """A choice as ``{"code": ..., "label": ...}`` (null when blank)."""
+class LabelledCodeField(serializers.Field):
+    """A coded value as ``{"code": ..., "label": ...}`` (null when blank), its label from
+    ``labels`` (or from what that gives when called: labels that are read when needed)."""
 
-    def __init__(self, choices: Iterable[tuple[Any, Any]], **kwargs: Any) -> None:
+    def __init__(self, labels: Mapping[str, Any] | Callable[[], Mapping[str, Any]], **kwargs: Any) -> None:
         kwargs.setdefault("read_only", True)
-        self.labels = dict(choices)
+        self.labels = labels
         super().__init__(**kwargs)
 
     def to_representation(self, value: Any) -> dict[str, str] | None:
         if value in ("", None):
             return None
-        return {"code": str(value), "label": str(self.labels.get(str(value), value))}
+        labels = self.labels() if callable(self.labels) else self.labels
+        return {"code": str(value), "label": str(labels.get(str(value), value))}
+
+
+@extend_schema_field(CodedValueSerializer(allow_null=True))
+class CodedField(LabelledCodeField):
+    """A choice as ``{"code": ..., "label": ...}`` (null when blank)."""
+
+    def __init__(self, choices: Iterable[tuple[Any, Any]], **kwargs: Any) -> None:
+        super().__init__(dict(choices), **kwargs)
 
 
 class OrganisationRefSerializer(serializers.Serializer):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rest_framework import mixins, viewsets
 from rest_framework.request import Request
 
 from lvv.accounts.models import User
@@ -17,3 +20,12 @@ class AuthenticatedRequest(Request):
     ``# type: ignore[override]``: DRF declares those for any request, authenticated or not."""
 
     user: User
+
+
+if TYPE_CHECKING:
+    # What a mixin of list and read views is mixed into, for the type checker; at run time
+    # the mixin stands first among the view's bases, so it derives from nothing.
+    class ReadViewBase(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+        pass
+else:
+    ReadViewBase = object

@@ -18,14 +18,11 @@ from rest_framework.serializers import BaseSerializer
 from cases.api.serializers import DateInputSerializer
 from lvv import errors
 from lvv.api.common import (
-    ERRORS,
-    IF_MATCH,
-    VERSIONED_ERRORS,
     AuditedReadViewSet,
     call_service,
-    expected_version,
-    object_action,
-    without_version,
+    object_step,
+    operation_schema,
+    read_schemas,
 )
 from lvv.api.types import AuthenticatedRequest
 from lvv.lists.api import ListOrderingFilter
@@ -52,13 +49,11 @@ class EscalationFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=str(_("Voorleggingen aan het MRT")), tags=[TAG]),
-    retrieve=extend_schema(
-        summary=str(_("Een voorlegging met standpunten, taken en advies")),
-        responses={200: s.EscalationSerializer, 404: ERRORS[404]},
-        tags=[TAG],
-    ),
+    **read_schemas(
+        s.EscalationSerializer, _("Voorleggingen aan het MRT"), _("Een voorlegging met standpunten, taken en advies")
+    )
 )
+@extend_schema(tags=[TAG])
 class EscalationViewSet(AuditedReadViewSet):
     object_type = "mrt.escalation"
     service_argument = "escalation"
@@ -85,66 +80,48 @@ class EscalationViewSet(AuditedReadViewSet):
     def _detail(self, escalation: Escalation, status_code: int = 200) -> Response:
         return self.respond(self.get_queryset().get(pk=escalation.pk), status_code, s.EscalationSerializer)
 
-    @extend_schema(
-        summary=str(_("Standpunt van uw organisatie schrijven (tot het advies)")),
+    @object_step(
+        _("Standpunt van uw organisatie schrijven (tot het advies)"),
         request=s.TextSerializer,
-        responses={200: s.EscalationSerializer, **ERRORS},
-        tags=[TAG],
+        response=s.EscalationSerializer,
     )
-    @object_action()
     def positions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        data = self.validated(s.TextSerializer)
-        self.change(services.save_position, escalation, text=data["text"])
+        self.change_from_body(services.save_position, escalation, s.TextSerializer)
         return self._detail(escalation)
 
-    @extend_schema(
-        summary=str(_("Voorbereidingstaak voor de IND of de DT&V toevoegen")),
+    @object_step(
+        _("Voorbereidingstaak voor de IND of de DT&V toevoegen"),
         request=s.TaskInputSerializer,
-        responses={201: s.TaskSerializer, **ERRORS},
-        tags=[TAG],
+        response=s.TaskSerializer,
+        status=201,
     )
-    @object_action()
     def tasks(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        escalation = self.get_object()
-        data = self.validated(s.TaskInputSerializer)
-        task = self.change(services.add_preparation_task, escalation, **data)
+        task = self.change_from_body(services.add_preparation_task, self.get_object(), s.TaskInputSerializer)
         return Response(s.TaskSerializer(task).data, status=201)
 
-    @extend_schema(
-        summary=str(_("Inplannen in een MRT-sessie")),
-        request=s.ScheduleSerializer,
-        parameters=[IF_MATCH],
-        responses={200: s.EscalationSerializer, **VERSIONED_ERRORS},
-        tags=[TAG],
+    @object_step(
+        _("Inplannen in een MRT-sessie"), request=s.ScheduleSerializer, response=s.EscalationSerializer, versioned=True
     )
-    @object_action()
     def schedule(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        data = self.validated(s.ScheduleSerializer)
-        version = expected_version(request, required=False)
-        self.change(services.schedule_escalation, escalation, session=data["session"], expected_version=version)
+        self.change_from_body(services.schedule_escalation, escalation, s.ScheduleSerializer, versioned=True)
         return self._detail(escalation)
 
-    @extend_schema(
-        summary=str(_("Advies van het MRT vastleggen")),
-        description=str(
-            _(
-                "Geadviseerde richting en route met onderbouwing, of 'geen bestendige oplossing mogelijk'. Schrijft "
-                "een MRT-bespreking en het advies op de tijdlijn; het advies komt op de agenda van het volgende LSO."
-            )
+    @object_step(
+        _("Advies van het MRT vastleggen"),
+        description=_(
+            "Geadviseerde richting en route met onderbouwing, of 'geen bestendige oplossing mogelijk'. Schrijft "
+            "een MRT-bespreking en het advies op de tijdlijn; het advies komt op de agenda van het volgende LSO."
         ),
         request=s.AdviceInputSerializer,
-        parameters=[IF_MATCH],
-        responses={201: s.EscalationSerializer, **VERSIONED_ERRORS},
-        tags=[TAG],
+        response=s.EscalationSerializer,
+        status=201,
+        versioned=True,
     )
-    @object_action()
     def advice(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         escalation = self.get_object()
-        data = without_version(self.validated(s.AdviceInputSerializer))
-        version = expected_version(request, required=False)
-        self.change(services.give_advice, escalation, expected_version=version, **data)
+        self.change_from_body(services.give_advice, escalation, s.AdviceInputSerializer, versioned=True)
         return self._detail(escalation, 201)
 
 
@@ -158,16 +135,10 @@ class SessionFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=str(_("MRT-sessies")), tags=[TAG]),
-    retrieve=extend_schema(
-        summary=str(_("Een MRT-sessie")), responses={200: s.MrtSessionSerializer, 404: ERRORS[404]}, tags=[TAG]
-    ),
-    create=extend_schema(
-        summary=str(_("MRT-sessie plannen (voor een LVV of landelijk)")),
-        responses={201: s.MrtSessionSerializer, **ERRORS},
-        tags=[TAG],
-    ),
+    **read_schemas(s.MrtSessionSerializer, _("MRT-sessies"), _("Een MRT-sessie")),
+    create=operation_schema(_("MRT-sessie plannen (voor een LVV of landelijk)"), s.MrtSessionSerializer, 201),
 )
+@extend_schema(tags=[TAG])
 class MrtSessionViewSet(AuditedReadViewSet, mixins.CreateModelMixin):
     object_type = "mrt.mrtsession"
     serializer_class = s.MrtSessionSerializer
@@ -204,13 +175,13 @@ class TaskFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=str(_("Voorbereidingstaken: die van uw organisatie (standaard) of alle")), tags=[TAG]),
-    retrieve=extend_schema(
-        summary=str(_("Een voorbereidingstaak")),
-        responses={200: s.TaskWithCaseSerializer, 404: ERRORS[404]},
-        tags=[TAG],
-    ),
+    **read_schemas(
+        s.TaskWithCaseSerializer,
+        _("Voorbereidingstaken: die van uw organisatie (standaard) of alle"),
+        _("Een voorbereidingstaak"),
+    )
 )
+@extend_schema(tags=[TAG])
 class PreparationTaskViewSet(AuditedReadViewSet):
     object_type = "mrt.preparationtask"
     service_argument = "task"
@@ -223,26 +194,14 @@ class PreparationTaskViewSet(AuditedReadViewSet):
             return selectors.open_tasks_for(user)
         return selectors.visible_tasks(user)
 
-    @extend_schema(
-        summary=str(_("Voorbereidingstaak afronden")),
-        request=DateInputSerializer,
-        responses={200: s.TaskWithCaseSerializer, **ERRORS},
-        tags=[TAG],
-    )
-    @object_action()
+    @object_step(_("Voorbereidingstaak afronden"), request=DateInputSerializer, response=s.TaskWithCaseSerializer)
     def done(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        task = self.get_object()
-        data = self.validated(DateInputSerializer)
-        task = self.change(services.complete_preparation_task, task, on=data.get("on"))
-        return Response(s.TaskWithCaseSerializer(selectors.visible_tasks(request.user).get(pk=task.pk)).data)
+        task = self.change_from_body(services.complete_preparation_task, self.get_object(), DateInputSerializer)
+        return Response(s.TaskWithCaseSerializer(self.get_queryset().get(pk=task.pk)).data)
 
 
-@extend_schema_view(
-    list=extend_schema(summary=str(_("Adviezen van het MRT")), tags=[TAG]),
-    retrieve=extend_schema(
-        summary=str(_("Een advies")), responses={200: s.AdviceWithCaseSerializer, 404: ERRORS[404]}, tags=[TAG]
-    ),
-)
+@extend_schema_view(**read_schemas(s.AdviceWithCaseSerializer, _("Adviezen van het MRT"), _("Een advies")))
+@extend_schema(tags=[TAG])
 class AdviceViewSet(AuditedReadViewSet):
     object_type = "mrt.advice"
     serializer_class = s.AdviceWithCaseSerializer

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.api.serializers import _name_of, optional_choice, optional_text
-from cases.services import DATE_IN_FUTURE
-from lvv.params import EARLIEST_DATE, LATEST_DATE, MAX_ID
+from cases.api.serializers import _name_of, optional_choice, optional_text, recorded_date
+from lvv.params import DATE_TOO_EARLY, DATE_TOO_LATE, EARLIEST_DATE, LATEST_DATE, MAX_ID
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
 from procedures import services
 from procedures.models import (
@@ -26,17 +24,7 @@ from procedures.models import (
     SubmittedBy,
 )
 
-DATE_TOO_EARLY = _("Deze datum ligt vóór %(date)s.")
-DATE_TOO_LATE = _("Deze datum ligt te ver in de toekomst (na %(date)s).")
 VERSION_MAX = 2_147_483_647
-
-
-def _recorded_date(value: datetime.date) -> None:
-    """A date of a fact: from 2000 on, not in the future."""
-    if value > timezone.localdate():
-        raise serializers.ValidationError(str(DATE_IN_FUTURE))
-    if value < EARLIEST_DATE:
-        raise serializers.ValidationError(str(DATE_TOO_EARLY % {"date": date_format(EARLIEST_DATE)}))
 
 
 def _planned_date(value: datetime.date) -> None:
@@ -51,7 +39,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     case = serializers.IntegerField(source="case_id", read_only=True)
     kind = serializers.ChoiceField(choices=ApplicationKind.choices, help_text=_("Soort aanvraag of procedure."))
     submitted_on = serializers.DateField(
-        validators=[_recorded_date], help_text=_("Datum van indiening (JJJJ-MM-DD); niet in de toekomst.")
+        validators=[recorded_date], help_text=_("Datum van indiening (JJJJ-MM-DD); niet in de toekomst.")
     )
     submitted_by = optional_choice(SubmittedBy.choices, help_text=_("Wie de aanvraag indiende; leeg: onbekend."))
     notes = optional_text(TEXT_MAX, _("Toelichting (ten hoogste 5000 tekens)."))
@@ -102,7 +90,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 class DecisionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices, help_text=_("De uitkomst."))
     decided_on = serializers.DateField(
-        validators=[_recorded_date], help_text=_("Datum van het besluit; op of na de indiening, niet in de toekomst.")
+        validators=[recorded_date], help_text=_("Datum van het besluit; op of na de indiening, niet in de toekomst.")
     )
     version = serializers.IntegerField(
         min_value=1,
@@ -114,7 +102,7 @@ class DecisionSerializer(serializers.Serializer):
 class DepartureStepSerializer(serializers.ModelSerializer):
     case = serializers.IntegerField(source="case_id", read_only=True)
     kind = serializers.ChoiceField(choices=DepartureStepKind.choices, help_text=_("De stap."))
-    on = serializers.DateField(validators=[_recorded_date], help_text=_("Datum (JJJJ-MM-DD); niet in de toekomst."))
+    on = serializers.DateField(validators=[recorded_date], help_text=_("Datum (JJJJ-MM-DD); niet in de toekomst."))
     details = optional_text(SHORT_TEXT_MAX, _("Hoe, of met welk resultaat (ten hoogste 1000 tekens)."))
     partner = serializers.ChoiceField(
         choices=DeparturePartner.choices,
@@ -136,7 +124,7 @@ class DepartureStepSerializer(serializers.ModelSerializer):
 class DeparturePlanSerializer(serializers.ModelSerializer):
     case = serializers.IntegerField(source="case_id", read_only=True)
     made_on = serializers.DateField(
-        validators=[_recorded_date], help_text=_("Datum waarop het vertrek werd gepland; niet in de toekomst.")
+        validators=[recorded_date], help_text=_("Datum waarop het vertrek werd gepland; niet in de toekomst.")
     )
     planned_on = serializers.DateField(
         validators=[_planned_date], help_text=_("De vertrekdatum; op of na de datum van planning.")

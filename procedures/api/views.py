@@ -27,10 +27,9 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.api.common import CaseRecordsMixin
+from cases.api.common import CaseRecordsViewSet
 from lvv import errors
 from lvv.api.common import DETAIL, FIELD_ERRORS, call_service
-from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Channel
 from procedures import selectors, services
@@ -49,12 +48,11 @@ NOT_YOURS = OpenApiResponse(DETAIL, description=_("De casus is zichtbaar, maar d
 STALE = OpenApiResponse(DETAIL, description=_("Verouderd: iemand anders legde intussen iets vast."))
 
 
-class _CaseRecords(CaseRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class _CaseRecords(CaseRecordsViewSet):
     """The records of one case: list, read and add (``add_record``)."""
 
     request: AuthenticatedRequest
     queryset: QuerySet[Any]
-    pagination_class = PageNumberPagination
 
     def get_object(self) -> Any:
         return self.get_record(self.kwargs["pk"])
@@ -69,9 +67,7 @@ class _CaseRecords(CaseRecordsMixin, mixins.ListModelMixin, mixins.RetrieveModel
         attempt = errors.creating(self.object_type, case=self.case.pk)  # 404 (logged) first
         if not allowed:
             errors.deny(self.request, attempt, refusal, channel=Channel.API)
-        serializer = self.get_serializer(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        fields = {**defaults, **serializer.validated_data}
+        fields = {**defaults, **self.validated()}
         return self.created(call_service(self.request, service, attempt=attempt, case=self.case, **fields))
 
 
