@@ -216,12 +216,14 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
     )
     scenario_counts = {(row["case__location"], row["direction"]): row["persons"] for row in directions}
 
-    no_solution = Exists(_mrt_advice(d).filter(no_durable_solution_possible=True)) | Exists(
-        _imported_mrt_discussion(d).filter(data__outcome=NO_DURABLE_SOLUTION)
+    # Sets of case ids (IN, not a correlated EXISTS): each is read once and hashed, where
+    # EXISTS per case probed the timeline once for every case discussed.
+    no_solution = Q(pk__in=_mrt_advice(d).filter(no_durable_solution_possible=True)) | Q(
+        pk__in=_imported_mrt_discussion(d).filter(data__outcome=NO_DURABLE_SOLUTION)
     )
     mrt = (
         cases.filter(within)
-        .filter(Exists(_mrt_advice(d)) | Exists(_imported_mrt_discussion(d)))
+        .filter(Q(pk__in=_mrt_advice(d)) | Q(pk__in=_imported_mrt_discussion(d)))
         .values("location")
         .annotate(cases=Count("pk"), no_solution=Count("pk", filter=no_solution))
         .order_by()
@@ -252,14 +254,15 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
 
 
 def _mrt_advice(d: datetime.date):
-    """The MRT's own record: an advice on the case given on or before D."""
-    return Advice.objects.filter(escalation__case=OuterRef("pk"), given_on__lte=d)
+    """The cases with the MRT's own record: an advice given on or before D."""
+    return Advice.objects.filter(given_on__lte=d).values("escalation__case")
 
 
 def _imported_mrt_discussion(d: datetime.date):
-    """An MRT discussion from imported history (``mrt_discussed`` in ``lvv-case``)."""
-    return TimelineEvent.objects.filter(
-        case=OuterRef("pk"), type=EventType.MRT_DISCUSSED, occurred_on__lte=d, data__imported=True
+    """The cases with an MRT discussion from imported history (``mrt_discussed`` in
+    ``lvv-case``) on or before D."""
+    return TimelineEvent.objects.filter(type=EventType.MRT_DISCUSSED, occurred_on__lte=d, data__imported=True).values(
+        "case"
     )
 
 
