@@ -62,6 +62,9 @@ class AgendaEntry:
     # not rewrite).
     note_locked: bool = False
     time_form: forms.Form | None = None
+    # The chair may record the item's outcome: its form is drawn (``outcome_form``) only where
+    # it was posted with errors or asked for; otherwise it comes when opened (ADR 0029).
+    outcome_due: bool = False
     outcome_form: forms.Form | None = None
     # The MRT's advice on the case that the outcome still has to answer.
     advice_event: Any = None
@@ -147,16 +150,28 @@ class PostedForm:
         return new()
 
 
-def _add_forms(entries: list[AgendaEntry], meeting: Meeting, user, roles: MeetingRoles, posted: PostedForm) -> None:
+def _add_forms(
+    entries: list[AgendaEntry],
+    meeting: Meeting,
+    user,
+    roles: MeetingRoles,
+    posted: PostedForm,
+    open_outcome: int | None = None,
+) -> None:
     """The forms the user may use on each entry (a fixed number of queries: the LVV's
-    organisations and the pending MRT advice, each once for all the items)."""
+    organisations and the pending MRT advice, each once for the outcome forms drawn). An
+    outcome form is drawn for the item posted with errors and the item ``open_outcome``; the
+    others come when the chair opens them (``outcome_entry``)."""
     version = {"version": meeting.version}
-    organisations = selectors.lvv_organisations(meeting.location) if roles.minutes_open else []
-    advice = (
-        selectors.pending_advice_events(entry.item.case_id for entry in entries if entry.outcome is None)
+    drawn = {
+        entry.item.pk: entry.item.case_id
+        for entry in entries
         if roles.minutes_open
-        else {}
-    )
+        and entry.outcome is None
+        and (entry.item.pk == open_outcome or posted.key == f"outcome-{entry.item.pk}")
+    }
+    organisations = selectors.lvv_organisations(meeting.location) if drawn else []
+    advice = selectors.pending_advice_events(drawn.values()) if drawn else {}
     for entry in entries:
         item = entry.item
         if roles.partner:
@@ -170,6 +185,8 @@ def _add_forms(entries: list[AgendaEntry], meeting: Meeting, user, roles: Meetin
                 ),
             )
         if roles.minutes_open and entry.outcome is None:
+            entry.outcome_due = True
+        if item.pk in drawn:
             key = f"outcome-{item.pk}"
             entry.advice_event = advice.get(item.case_id)
             entry.outcome_form = posted.get(
@@ -313,16 +330,18 @@ def meeting_page(
     query: str = "",
     suggestions: int = 1,
     posted: tuple[str, forms.Form] | None = None,
+    open_outcome: int | None = None,
 ) -> MeetingPage:
     """The page of ``meeting`` (from ``selectors.meeting_for_page``) for ``user``, with the
-    user's newest ``pack``, the search ``query``, part ``suggestions`` of the suggestions, and
-    the form the user ``posted`` (key and form) where it has errors."""
+    user's newest ``pack``, the search ``query``, part ``suggestions`` of the suggestions, the
+    form the user ``posted`` (key and form) where it has errors, and the outcome form of the
+    item ``open_outcome`` drawn open (the page without JavaScript)."""
     roles = MeetingRoles.of(user, meeting)
     forms_ = PostedForm(posted)
     version = {"version": meeting.version}
     items: list[AgendaItem] = meeting.visible_items  # type: ignore[attr-defined]  # (meeting_for_page's)
     entries = agenda(items, user, special=roles.partner)
-    _add_forms(entries, meeting, user, roles, forms_)
+    _add_forms(entries, meeting, user, roles, forms_, open_outcome)
     page = MeetingPage(
         meeting=meeting,
         roles=roles,
@@ -338,3 +357,19 @@ def meeting_page(
         page.query = query
         page.search_results = search_cases(meeting, user, query)
     return page
+
+
+def outcome_entry(meeting: Meeting, item: AgendaItem, user) -> AgendaEntry | None:
+    """One item's outcome form, for the meeting page to show when the chair opens it; None
+    when the user may not record the item's outcome (any more)."""
+    if not MeetingRoles.of(user, meeting).minutes_open or getattr(item, "outcome", None) is not None:
+        return None
+    entry = AgendaEntry(item=item, number=1, count=1, outcome_due=True)
+    entry.advice_event = selectors.pending_advice_events([item.case_id]).get(item.case_id)
+    entry.outcome_form = lso_forms.OutcomeForm(
+        initial={"version": meeting.version},
+        organisations=selectors.lvv_organisations(meeting.location),
+        advice_pending=entry.advice_event is not None,
+        prefix=f"outcome-{item.pk}",
+    )
+    return entry

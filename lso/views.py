@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.models import Case
 from lso import forms as lso_forms
@@ -189,7 +189,9 @@ def _suggestions_page(request) -> int:
 
 def _meeting_context(request, meeting: Meeting, posted: tuple[str, Form] | None = None) -> dict:
     """The meeting page (``lso.presenters.meeting_page``) for this request: the user's newest
-    pack, the search and the part of the suggestions asked for, the posted form with its errors."""
+    pack, the search and the part of the suggestions asked for, the posted form with its
+    errors, the outcome form asked for open (``?outcome=``, the page without JavaScript)."""
+    outcome = request.GET.get("outcome", "")
     return presenters.meeting_page(
         meeting,
         request.user,
@@ -197,6 +199,7 @@ def _meeting_context(request, meeting: Meeting, posted: tuple[str, Form] | None 
         query=(request.GET.get("q") or "").strip(),
         suggestions=_suggestions_page(request),
         posted=posted,
+        open_outcome=int(outcome) if outcome.isascii() and outcome.isdigit() and len(outcome) <= 12 else None,
     ).context()
 
 
@@ -409,9 +412,13 @@ def item_note(request, pk, item_pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def item_outcome(request, pk, item_pk):
+    """GET: the item's outcome form, for the meeting page to show when the chair opens it
+    (htmx; without htmx the meeting page with that form open). POST: record the outcome."""
     meeting, item = _item_or_404(request, pk, item_pk)
+    if request.method == "GET":
+        return _outcome_fragment(request, meeting, item)
     key = f"outcome-{item.pk}"
     pending = selectors.pending_advice_event(item.case)
     form = lso_forms.OutcomeForm(
@@ -423,6 +430,22 @@ def item_outcome(request, pk, item_pk):
     return _run_on_item(
         request, item, key, form, services.record_outcome, lso_forms.OUTCOME_SAVED, lambda data: form.service_kwargs()
     )
+
+
+def _outcome_fragment(request, meeting: Meeting, item: AgendaItem):
+    if not request.htmx or request.htmx.history_restore_request:
+        return redirect(f"{_meeting_url(meeting)}?{urlencode({'outcome': item.pk})}#outcome-{item.pk}")
+    entry = presenters.outcome_entry(meeting, item, request.user)
+    record(
+        actor=request.user,
+        action=Action.VIEW,
+        origin=Origin.from_request(request),
+        obj=meeting,
+        detail={"view": "outcome_form", "cases": [item.case_id]},
+    )
+    response = render(request, "lso/includes/outcome_form_body.html", {"meeting": meeting, "entry": entry})
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
 
 
 def _meeting_step(request, pk, service, success):

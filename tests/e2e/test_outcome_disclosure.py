@@ -105,6 +105,7 @@ def test_without_javascript_every_section_shows(world, live_server, browser: Bro
     log_in(plain, live_server.url, ams.users[Role.LSO_CHAIR].username)
     plain.goto(f"{live_server.url}/lso/{meeting.pk}/")
     plain.get_by_text(f"Uitkomst vastleggen voor {case.reference}").click()
+    plain.get_by_role("link", name="Het formulier voor de uitkomst openen").click()
     assert_shown(plain, *SECTIONS)
     expect(plain.get_by_test_id("outcome-section-scenario")).to_contain_text(
         "Scenario (alleen bij het besluit ‘scenario vastgesteld of gewijzigd’)"

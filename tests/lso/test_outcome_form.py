@@ -42,7 +42,12 @@ def test_every_section_shows_without_script_and_names_its_decision(world, client
     meeting = published(ams, [sheltered_case(ams)])
     item = meeting.items.get()
     client.force_login(chair(ams))
-    html = client.get(reverse("lso:meeting-detail", args=[meeting.pk])).content.decode()
+    url = reverse("lso:meeting-detail", args=[meeting.pk])
+    # Without JavaScript the page links to itself with the form open (ADR 0029).
+    page = client.get(url).content.decode()
+    assert f'href="?outcome={item.pk}#outcome-{item.pk}"' in page
+    assert 'data-testid="outcome-section-scenario"' not in page
+    html = client.get(url, {"outcome": item.pk}).content.decode()
     name = f"outcome-{item.pk}-decision"
     expected = {
         "scenario": ("scenario", Decision.SCENARIO.label),
