@@ -191,13 +191,7 @@ def _add_forms(
             entry.advice_event = advice.get(item.case_id)
             entry.outcome_form = posted.get(
                 key,
-                partial(
-                    lso_forms.OutcomeForm,
-                    initial=version,
-                    organisations=organisations,
-                    advice_pending=entry.advice_event is not None,
-                    prefix=key,
-                ),
+                partial(outcome_form, meeting, item, organisations, advice_pending=entry.advice_event is not None),
             )
 
 
@@ -366,10 +360,19 @@ def outcome_entry(meeting: Meeting, item: AgendaItem, user) -> AgendaEntry | Non
         return None
     entry = AgendaEntry(item=item, number=1, count=1, outcome_due=True)
     entry.advice_event = selectors.pending_advice_events([item.case_id]).get(item.case_id)
-    entry.outcome_form = lso_forms.OutcomeForm(
-        initial={"version": meeting.version},
-        organisations=selectors.lvv_organisations(meeting.location),
-        advice_pending=entry.advice_event is not None,
-        prefix=f"outcome-{item.pk}",
+    entry.outcome_form = outcome_form(
+        meeting, item, selectors.lvv_organisations(meeting.location), advice_pending=entry.advice_event is not None
     )
     return entry
+
+
+def outcome_form(meeting: Meeting, item: AgendaItem, organisations, *, advice_pending: bool, data=None):
+    """The outcome form of ``item`` (prefixed with its key), offering the LVV's
+    ``organisations`` as action owners; with ``data``, as posted."""
+    return lso_forms.OutcomeForm(
+        data,
+        initial={"version": meeting.version},
+        organisations=organisations,
+        advice_pending=advice_pending,
+        prefix=f"outcome-{item.pk}",
+    )

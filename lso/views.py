@@ -419,14 +419,10 @@ def item_outcome(request, pk, item_pk):
     meeting, item = _item_or_404(request, pk, item_pk)
     if request.method == "GET":
         return _outcome_fragment(request, meeting, item)
-    key = f"outcome-{item.pk}"
     pending = selectors.pending_advice_event(item.case)
-    form = lso_forms.OutcomeForm(
-        request.POST,
-        prefix=key,
-        organisations=selectors.lvv_organisations(meeting.location),
-        advice_pending=pending is not None,
-    )
+    organisations = selectors.lvv_organisations(meeting.location)
+    form = presenters.outcome_form(meeting, item, organisations, advice_pending=pending is not None, data=request.POST)
+    key = form.prefix
     return _run_on_item(
         request, item, key, form, services.record_outcome, lso_forms.OUTCOME_SAVED, lambda data: form.service_kwargs()
     )
