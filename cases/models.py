@@ -24,6 +24,7 @@ from lvv.audit.models import AppendOnlyError
 from lvv.params import not_before_earliest
 from lvv.partners.models import Location, Organisation, OrganisationKind, organisation_reference
 from lvv.text import TEXT_MAX
+from lvv.validation import CheapValidation
 
 V_NUMBER_INVALID = _("Een V-nummer bestaat uit precies 10 cijfers.")
 V_NUMBER_TAKEN = _("Er is al een persoon met dit V-nummer.")
@@ -83,7 +84,7 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(Q(search_text__contains=needle) | Q(search_text__trigram_word_similar=needle))
 
 
-class Person(models.Model):
+class Person(CheapValidation, models.Model):
     v_number = models.CharField(
         _("V-nummer"),
         max_length=10,
@@ -216,7 +217,7 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(rule | granted if granted is not None else rule)
 
 
-class Case(models.Model):
+class Case(CheapValidation, models.Model):
     """One stay of one person in one LVV, from registration to outflow."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases", verbose_name=_("persoon"))
@@ -416,7 +417,7 @@ class Route(models.TextChoices):
 DEPARTURE_ROUTES = (Route.RETURN_TO_ORIGIN, Route.ONWARD_MIGRATION)
 
 
-class Scenario(models.Model):
+class Scenario(CheapValidation, models.Model):
     """A guidance scenario set on a date; a change adds a row, so the history stays."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="scenarios")
@@ -441,7 +442,7 @@ class CooperationResult(models.TextChoices):
     INSUFFICIENT = "insufficient", _("onvoldoende")
 
 
-class CooperationCheck(models.Model):
+class CooperationCheck(CheapValidation, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="cooperation_checks")
     checked_on = models.DateField(_("getoetst op"))
     result = models.CharField(_("uitkomst"), max_length=20, choices=CooperationResult.choices)
@@ -490,7 +491,7 @@ class TerminationBasis(models.TextChoices):
     LSO_DECISION = "lso_decision", _("besluit van het LSO")
 
 
-class Outflow(models.Model):
+class Outflow(CheapValidation, models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="outflow")
     category = models.CharField(_("categorie"), max_length=30, choices=OutflowCategory.choices)
     outflow_on = models.DateField(_("datum uitstroom"))
@@ -870,7 +871,7 @@ class NoteQuerySet(models.QuerySet):
         raise AppendOnlyError(NOTE_IMMUTABLE)
 
 
-class Note(models.Model):
+class Note(CheapValidation, models.Model):
     """One entry of the case journal: what was done or heard, on which date, by whom.
 
     Written by ``cases.services.add_note`` only. A note never changes and is never deleted
@@ -952,7 +953,7 @@ class OwnerRole(models.TextChoices):
     NGO_GUIDE = "ngo_guide", _("begeleider ngo")
 
 
-class CaseOwnerChange(models.Model):
+class CaseOwnerChange(CheapValidation, models.Model):
     """One change of a case's owner (``case_manager`` or ``ngo_guide``): from whom, to whom,
     why, by whom and when. Written by ``cases.services.hand_over`` only; never changed."""
 
@@ -1004,7 +1005,7 @@ def document_path(instance: Document, filename: str) -> str:
     return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
 
 
-class Document(models.Model):
+class Document(CheapValidation, models.Model):
     """A file in the case file. Written by ``cases.services.add_document`` only: its type is
     checked by content, its size against the configured maximum, and its SHA-256 stored."""
 

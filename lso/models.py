@@ -20,6 +20,7 @@ from cases.models import Case, Direction, Notice, Route, TimelineEvent, confiden
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation, locations_of
+from lvv.validation import CheapValidation
 
 ORGANISATION_NOT_PARTNER = _("%(organisation)s is geen partner in deze LVV.")
 MEMBER_USER_ORGANISATION = _("Deze persoon werkt niet bij de gekozen organisatie.")
@@ -69,7 +70,7 @@ class EscalationReason(models.TextChoices):
     DISAGREEMENT = "disagreement", _("partners zijn het oneens over de richting")
 
 
-class Member(models.Model):
+class Member(CheapValidation, models.Model):
     """A member of an LVV's LSO: an organisation, optionally one person of it."""
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="lso_members", verbose_name=_("LVV"))
@@ -113,7 +114,7 @@ class Member(models.Model):
             raise ValidationError({"is_chair": CHAIR_IS_MUNICIPALITY})
 
 
-class Meeting(models.Model):
+class Meeting(CheapValidation, models.Model):
     """One LSO meeting of one LVV."""
 
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="lso_meetings", verbose_name=_("LVV"))
@@ -147,7 +148,7 @@ class Meeting(models.Model):
         return self.status == MeetingStatus.MINUTES_FINAL
 
 
-class AgendaItem(models.Model):
+class AgendaItem(CheapValidation, models.Model):
     """A case on a meeting's agenda, with the reason it is there and the time it gets."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items", verbose_name=_("vergadering"))
@@ -177,7 +178,7 @@ class AgendaItem(models.Model):
         return f"{self.meeting}: {self.case.reference}"
 
 
-class PreparationNote(ConfidentialTexts, models.Model):
+class PreparationNote(CheapValidation, ConfidentialTexts, models.Model):
     """One partner organisation's preparation for one agenda item (one note per organisation).
 
     A ``special`` text is read only with the special-category permission (``lso.confidential``)."""
@@ -210,7 +211,7 @@ class PreparationNote(ConfidentialTexts, models.Model):
         return f"{self.item}: {self.organisation}"
 
 
-class ItemOutcome(models.Model):
+class ItemOutcome(CheapValidation, models.Model):
     """The minutes of one agenda item: the decision and how the partners stood."""
 
     item = models.OneToOneField(AgendaItem, on_delete=models.CASCADE, related_name="outcome")
@@ -351,7 +352,7 @@ class MeetingNotice(Notice):
         indexes = [models.Index(fields=["user", "read_at"], name="lso_notice_user_read")]
 
 
-class ReviewNote(ConfidentialTexts, models.Model):
+class ReviewNote(CheapValidation, ConfidentialTexts, models.Model):
     """The DT&V's review of a trajectory; a flagged review puts the case on the next agenda.
 
     A ``special`` text is read only with the special-category permission (``lso.confidential``)."""

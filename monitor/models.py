@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lvv.accounts.fields import user_reference
+from lvv.validation import CheapValidation
 
 SNAPSHOT_PUBLISHED = _("Een gepubliceerde momentopname verandert nooit.")
 
@@ -130,7 +131,7 @@ def export_path(job: ExportJob, name: str) -> str:
     return f"monitor/exports/{job.storage_key or new_storage_key()}/{name}"
 
 
-class ExportJob(models.Model):
+class ExportJob(CheapValidation, models.Model):
     """A file of the monitor built in the background (``monitor.tasks.build_export``).
 
     Claimed, kept alive and swept by ``lvv.jobs``: ``attempts`` counts the runs that took

@@ -16,6 +16,7 @@ from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lso.models import AgendaItem, EscalationReason, Stance, Task, open_tasks_index
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import Location, Organisation
+from lvv.validation import CheapValidation
 
 
 class EscalationStatus(models.TextChoices):
@@ -24,7 +25,7 @@ class EscalationStatus(models.TextChoices):
     ADVISED = "advised", _("advies uitgebracht")
 
 
-class MrtSession(models.Model):
+class MrtSession(CheapValidation, models.Model):
     """One MRT session: for one LVV, or national (no LVV)."""
 
     location = models.ForeignKey(
@@ -131,7 +132,7 @@ class PreparationTask(Task):
         indexes = [open_tasks_index("owner_organisation", "mrt_task_open_org")]
 
 
-class Advice(ConfidentialTexts, models.Model):
+class Advice(CheapValidation, ConfidentialTexts, models.Model):
     """The MRT's advice to the LSO: a direction and route, or no durable solution possible.
 
     A ``special`` reasoning is read only with the special-category permission

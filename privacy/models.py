@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, OutflowCategory, Person
 from lvv.accounts.fields import user_reference
+from lvv.validation import CheapValidation
 
 REJECTED = "rejected"
 
@@ -31,7 +32,7 @@ class RetentionOutcome(models.TextChoices):
     REJECTED_REGISTRATION = REJECTED, _("aanmelding afgewezen")
 
 
-class RetentionPeriod(models.Model):
+class RetentionPeriod(CheapValidation, models.Model):
     """The retention period of one outcome, in years after the case ended; set by the
     functional manager (the defaults and their source come with the first migration)."""
 
@@ -50,7 +51,7 @@ class RetentionPeriod(models.Model):
         return f"{self.get_outcome_display()}: {self.years}"
 
 
-class LegalHold(models.Model):
+class LegalHold(CheapValidation, models.Model):
     """Stops retention for one case, or for every case of one person, until lifted (an
     ongoing procedure, a complaint, a request of the archivist)."""
 

@@ -24,6 +24,7 @@ from cases.models import Case
 from lvv.accounts.fields import user_reference
 from lvv.partners.models import organisation_reference
 from lvv.text import SHORT_TEXT_MAX, TEXT_MAX
+from lvv.validation import CheapValidation
 
 
 class ApplicationKind(models.TextChoices):
@@ -64,7 +65,7 @@ class Outcome(models.TextChoices):
     WITHDRAWN = "withdrawn", _("ingetrokken")
 
 
-class Application(models.Model):
+class Application(CheapValidation, models.Model):
     """An application (procedure) of the case and, once there is one, its decision."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="applications", verbose_name=_("casus"))
@@ -145,7 +146,7 @@ class DeparturePartner(models.TextChoices):
     IOM = "iom", _("IOM")
 
 
-class DepartureRecord(models.Model):
+class DepartureRecord(CheapValidation, models.Model):
     """A record of the departure preparation: who recorded it, for which organisation, when."""
 
     recorded_by = user_reference(_("vastgelegd door"))

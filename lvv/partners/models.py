@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from lvv.partners.logos import logo_path, logo_storage, validate_logo, version_of
+from lvv.validation import CheapValidation
 
 
 class OrganisationKind(models.TextChoices):
@@ -187,7 +188,7 @@ class SafeCountryQuerySet(models.QuerySet):
         return self.filter(listed_from__lte=day).filter(Q(listed_until__isnull=True) | Q(listed_until__gte=day))
 
 
-class SafeCountry(models.Model):
+class SafeCountry(CheapValidation, models.Model):
     """A safe country of origin, on the list from ``listed_from`` to ``listed_until``
     (inclusive). A person of that nationality sheltered while it is listed gets the LVV's
     maximum stay, where the LVV sets one."""
