@@ -589,18 +589,8 @@ HANDOVER_REASONS = (
 
 
 def demo_colleague(ctx: DemoContext, pilot) -> User:
-    """A second case worker of the LVV's municipality (``casemanager2.<lvv>``), idempotent."""
-    location = ctx.locations[pilot.slug]
-    user, created = User.objects.get_or_create(username=f"casemanager2.{pilot.slug}")
-    user.organisation = location.municipality
-    user.roles = [Role.CASEMANAGER]
-    user.first_name, user.last_name = "Casemanager (collega)", pilot.name
-    user.email = f"{user.username}@lvv.example"
-    if created or not user.check_password(ctx.password):
-        user.set_password(ctx.password)
-    user.save()
-    ctx.users[user.username] = user
-    return user
+    """The second case worker of the LVV's municipality (``casemanager2.<lvv>``, made by the core)."""
+    return ctx.users[f"casemanager2.{pilot.slug}"]
 
 
 def seed_owners(ctx: DemoContext) -> int:

@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
@@ -81,15 +82,37 @@ def _org(name: str, kind: str) -> Organisation:
     return org
 
 
-def _user(username: str, *, password: str, organisation: Organisation | None, roles: list[str], **extra) -> User:
+class DemoPassword:
+    """The demo accounts' password, hashed once: the password hasher is slow on purpose
+    (about half a second per hash in production settings), and the demo has 37 accounts.
+    The accounts share one hash; a stored hash already checked is not checked again, so that
+    seeding again checks the password once."""
+
+    def __init__(self, password: str):
+        self.password = password
+        self.verified: set[str] = set()
+        self.encoded: str | None = None
+
+    def set_on(self, user: User, *, created: bool) -> None:
+        if not created and (user.password in self.verified or user.check_password(self.password)):
+            self.verified.add(user.password)
+            return
+        if self.encoded is None:
+            self.encoded = make_password(self.password)
+            self.verified.add(self.encoded)
+        user.password = self.encoded
+
+
+def _user(
+    username: str, *, password: DemoPassword, organisation: Organisation | None, roles: list[str], **extra
+) -> User:
     user, created = User.objects.get_or_create(username=username)
     user.organisation = organisation
     user.roles = roles
     user.email = f"{username}@lvv.example"
     for key, value in extra.items():
         setattr(user, key, value)
-    if created or not user.check_password(password):
-        user.set_password(password)
+    password.set_on(user, created=created)
     user.save()
     return user
 
@@ -97,6 +120,7 @@ def _user(username: str, *, password: str, organisation: Organisation | None, ro
 @transaction.atomic
 def seed_core(password: str, cases_per_location: int) -> DemoContext:
     ctx = DemoContext(password=password, cases_per_location=cases_per_location)
+    hashed = DemoPassword(password)
     special = Permission.objects.get(codename="view_special_category", content_type__app_label="cases")
     bureau = _org("Programmabureau LVV", OrganisationKind.PROGRAMME_BUREAU)
     for pilot in PILOTS:
@@ -133,7 +157,7 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
         for role, (org, first_name) in people.items():
             username = f"{role}.{pilot.slug}"
             user = _user(
-                username, password=password, organisation=org, roles=[role], first_name=first_name, last_name=pilot.name
+                username, password=hashed, organisation=org, roles=[role], first_name=first_name, last_name=pilot.name
             )
             if role == Role.CASEMANAGER:
                 user.user_permissions.add(special)
@@ -143,7 +167,7 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
         colleague = f"casemanager2.{pilot.slug}"
         ctx.users[colleague] = _user(
             colleague,
-            password=password,
+            password=hashed,
             organisation=municipality,
             roles=[Role.CASEMANAGER],
             first_name="Casemanager (collega)",
@@ -151,7 +175,7 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
         )
     ctx.users["bureau"] = _user(
         "bureau",
-        password=password,
+        password=hashed,
         organisation=bureau,
         roles=[Role.BUREAU],
         first_name="Programmabureau",
@@ -159,7 +183,7 @@ def seed_core(password: str, cases_per_location: int) -> DemoContext:
     )
     ctx.users["admin"] = _user(
         "admin",
-        password=password,
+        password=hashed,
         organisation=None,
         roles=[Role.ADMIN],
         first_name="Functioneel",
