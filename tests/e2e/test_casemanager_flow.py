@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo_data(transactional_db):
-    demo.seed(password=PASSWORD, cases_per_location=3)
+    demo.seed(password=PASSWORD, cases_per_location=3, pilots=demo.PILOTS[:2])  # Amsterdam and Rotterdam
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo_data(transactional_db):
-    demo.seed(password=PASSWORD, cases_per_location=3)
+    demo.seed(password=PASSWORD, cases_per_location=3, pilots=demo.PILOTS[:1])  # Amsterdam's cases
 
 
 def test_dtv_finds_its_inboxes_by_keyboard(demo_data, live_server, page: Page, csp_violations):  # noqa: F811

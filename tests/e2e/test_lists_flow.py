@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo_data(transactional_db):
-    demo.seed(password=PASSWORD, cases_per_location=8)
+    demo.seed(password=PASSWORD, cases_per_location=8, pilots=demo.PILOTS[:1])  # Amsterdam's cases
 
 
 def log_in(page: Page, base: str, username: str) -> None:

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def scene(transactional_db):
-    demo.seed(password=PASSWORD, cases_per_location=3)
+    demo.seed(password=PASSWORD, cases_per_location=3, pilots=demo.PILOTS[:1])  # Amsterdam's cases
     case = Case.objects.filter(location__slug="amsterdam", state=State.SHELTERED).order_by("external_id").first()
     dtv, worker = User.objects.get(username="dtv.amsterdam"), User.objects.get(username="casemanager.amsterdam")
     today = timezone.localdate()
