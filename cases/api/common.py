@@ -18,15 +18,15 @@ from rest_framework.serializers import BaseSerializer
 from cases import selectors
 from cases.models import Case
 from lvv.access import policy
-from lvv.api.common import DETAIL, FIELD_ERRORS, log_not_found, origin
+from lvv.api.common import DETAIL, FIELD_ERRORS, ValidatedBodyMixin, log_not_found, origin
 from lvv.api.pagination import PageNumberPagination
-from lvv.api.types import AuthenticatedRequest, ReadViewBase
+from lvv.api.types import AuthenticatedRequest
 from lvv.audit.log import Action, Result, record
 
 _View = TypeVar("_View", bound=Callable[..., Any])
 
 
-class CaseRecordsMixin(ReadViewBase):
+class CaseRecordsMixin(ValidatedBodyMixin):
     """The case in the path (``case_id``), when the user may see it (404, logged, otherwise);
     ``list`` and ``retrieve`` of its records (``records``: those the user may see),
     logged with ``object_type``; ``logged_filters``: the query parameters the list's log
@@ -82,12 +82,6 @@ class CaseRecordsMixin(ReadViewBase):
         obj = self.get_record(kwargs["pk"])
         self.log(Action.VIEW, obj=obj, detail={"case": self.case.pk})
         return Response(self.get_serializer(obj).data)
-
-    def validated(self) -> Any:
-        """The request body, validated by the viewset's serializer (400 if it is not valid)."""
-        serializer = self.get_serializer(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     def created(self, obj: Any) -> Response:
         """201 with the new record as a read gives it."""

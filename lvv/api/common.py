@@ -194,7 +194,19 @@ def log_not_found(request: Request, object_type: str, object_id: object) -> None
     )
 
 
-class AuditedMixin(ReadViewBase):
+class ValidatedBodyMixin(ReadViewBase):
+    """``validated``: the request body, validated by a serializer (400 if it is not valid)."""
+
+    def validated(self, serializer_class: type[BaseSerializer] | None = None, **kwargs: Any) -> Any:
+        """The request body, validated by ``serializer_class`` (the viewset's serializer by
+        default; ``instance``, ``partial`` as DRF takes them)."""
+        serializer_class = serializer_class or self.get_serializer_class()
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class AuditedMixin(ValidatedBodyMixin):
     """Reads are logged (list, view) and so are refusals (hidden object: 404)."""
 
     request: AuthenticatedRequest
@@ -224,12 +236,6 @@ class AuditedMixin(ReadViewBase):
         instance = self.get_object()
         record(actor=request.user, action=Action.VIEW, obj=instance, origin=origin(request))
         return self.respond(instance)
-
-    def validated(self, serializer_class: type[BaseSerializer], **kwargs: Any) -> Any:
-        """The request body, validated by ``serializer_class`` (400 if it is not valid)."""
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     def change(self, service: Callable[..., Any], obj: Any, **kwargs: Any) -> Any:
         """Call ``service`` on ``obj`` (as ``service_argument``) for the request's user; a
