@@ -5,7 +5,9 @@ log in through the login form, then follow the same-origin links breadth first f
 page, one page of each kind (ids in the path and queries that do not make the page are left
 out of the kind). On every page: no error status (a 403 or 404 reached by a link is a broken
 link), axe (WCAG 2.1 A/AA, as in the other e2e tests) without violations, and no horizontal
-scroll of the page at 375 px. Left out: logout, downloads and exports, the Django admin, the
+scroll of the page at 375 px. Axe's colour contrast rule (half of axe's time) runs once per kind
+of page, for the first role that reaches it: contrast comes from the style sheet and the
+components, not from the role. Left out: logout, downloads and exports, the Django admin, the
 API and the language switch; the crawl follows links (GET) only, so it changes nothing.
 
 One test crawls every role in turn (the demo is seeded once; each role in a browser context of
@@ -78,10 +80,12 @@ def to_follow(href: str, origin: str) -> tuple[str, str] | None:
     return url._replace(fragment="").geturl(), kind_of_page(url.path, url.query)
 
 
-def check_page(page: Page) -> list[str]:
-    """What is wrong with the page shown: axe violations and a page wider than the screen."""
+def check_page(page: Page, *, contrast: bool = True) -> list[str]:
+    """What is wrong with the page shown: axe violations and a page wider than the screen.
+    ``contrast=False`` leaves out axe's colour contrast rule (half of axe's time)."""
     problems = []
-    violations = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)["violations"]
+    options = AXE_OPTIONS if contrast else {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
+    violations = page.evaluate("options => axe.run(document, options)", options)["violations"]
     for violation in violations:
         targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
         problems.append(f"axe {violation['id']} ({violation['impact']}): {violation['help']} – {targets}")
@@ -98,16 +102,18 @@ def check_page(page: Page) -> list[str]:
     return problems
 
 
-def crawl(page: Page, origin: str, username: str) -> tuple[list[str], list[str]]:
-    """Visit every kind of page reachable by links from the start page; (pages, failures)."""
+def crawl(page: Page, origin: str, username: str, contrast_checked: set[str]) -> tuple[list[str], list[str]]:
+    """Visit every kind of page reachable by links from the start page; (pages, failures).
+    Colour contrast is checked on the kinds of page not in ``contrast_checked`` (which get added):
+    contrast comes from the style sheet and the components, the same for every role."""
     page.context.add_init_script(script=Axe().axe_script)  # axe in every page, without sending it each time
     start = f"{origin}/"
-    queue = deque([start])
+    queue = deque([(start, kind_of_page("/", ""))])
     seen = {kind_of_page("/", "")}
     visited: list[str] = []
     failures: list[str] = []
     while queue and len(visited) < MAX_PAGES:
-        url = queue.popleft()
+        url, kind = queue.popleft()
         visited.append(url)
         try:
             response = page.goto(url)
@@ -123,17 +129,18 @@ def crawl(page: Page, origin: str, username: str) -> tuple[list[str], list[str]]
         if urlsplit(page.url).path == "/accounts/login/":
             failures.append(f"{username} {url}: sent to the login page")
             continue
-        failures.extend(f"{username} {url}: {problem}" for problem in check_page(page))
+        problems = check_page(page, contrast=kind not in contrast_checked)
+        contrast_checked.add(kind)
+        failures.extend(f"{username} {url}: {problem}" for problem in problems)
         hrefs = page.eval_on_selector_all("a[href]:not([download])", "links => links.map((a) => a.href)")
         for href in hrefs:
             link = to_follow(href, origin)
             if link and link[1] not in seen:
                 seen.add(link[1])
-                queue.append(link[0])
+                queue.append(link)
     if queue:
-        failures.append(
-            f"{username}: stopped at {MAX_PAGES} pages with {len(queue)} kinds of page left, e.g. {list(queue)[:5]}"
-        )
+        left = [url for url, _ in list(queue)[:5]]
+        failures.append(f"{username}: stopped at {MAX_PAGES} pages with {len(queue)} kinds of page left, e.g. {left}")
     return visited, failures
 
 
@@ -143,12 +150,13 @@ def test_every_page_of_every_role_at_375_px_is_accessible(
     """One test for all the roles: the demo is seeded once (the crawl only reads), each role
     in a browser context of its own (its own session)."""
     failures: list[str] = []
+    contrast_checked: set[str] = set()
     for username in ROLES:
         context = browser.new_context(**{**browser_context_args, "viewport": NARROW})
         try:
             page = context.new_page()
             log_in(page, live_server.url, username)
-            visited, found = crawl(page, live_server.url, username)
+            visited, found = crawl(page, live_server.url, username, contrast_checked)
         finally:
             context.close()
         if len(visited) <= 1:
