@@ -65,6 +65,24 @@ def build_world() -> SimpleNamespace:
     )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """pytest-django's, with the test database copied from a migrated template
+    (tests/dbtemplate.py) instead of migrated in every worker."""
+    from django.test.utils import teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    from tests.dbtemplate import setup_test_databases
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        config = setup_test_databases(verbosity, aliases=aliases, serialized_aliases=serialized_aliases)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=verbosity)
+
+
 @pytest.fixture
 def world(db):
     """Two LVVs with their partners, users and cases, and the programme bureau
