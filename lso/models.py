@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, Direction, Notice, Route, TimelineEvent, confidentiality_field, confidentiality_valid
 from lso.confidential import ConfidentialTextQuerySet, ConfidentialTexts
 from lvv.accounts.fields import user_reference
+from lvv.jobs import JobRun
 from lvv.partners.models import Location, Organisation, locations_of
 from lvv.validation import CheapValidation
 
@@ -387,7 +388,7 @@ class ReviewNote(CheapValidation, ConfidentialTexts, models.Model):
         return f"{self.case.reference} {self.reviewed_on:%Y-%m-%d}"
 
 
-class AgendaPack(models.Model):
+class AgendaPack(JobRun):
     """One reader's agenda pack (PDF) of a meeting, made by a Celery task.
 
     The pack shows what its reader may see (special-category details only with the
@@ -412,11 +413,6 @@ class AgendaPack(models.Model):
     meeting_version = models.PositiveIntegerField(_("versie vergadering"), default=0)
     error = models.CharField(_("fout"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("aangevraagd"), default=timezone.now)
-    started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
-    task_id = models.CharField(_("taak"), max_length=64, blank=True)
-    heartbeat_at = models.DateTimeField(_("laatste teken van leven"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agendapakket")

@@ -44,9 +44,27 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 logger = logging.getLogger(__name__)
+
+
+class JobRun(models.Model):
+    """The fields of a job row that ``claim``, ``Run`` and ``sweep`` keep: when the current
+    run started and finished, how many runs took it, the task that holds it and its last sign
+    of life. (``status``, ``progress``, ``error`` and ``created_at`` are each job's own: their
+    choices and sizes differ.)"""
+
+    started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    task_id = models.CharField(_("taak"), max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(_("laatste teken van leven"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 FINISHED = (DONE, FAILED)

@@ -17,3 +17,17 @@ class ExportJobAdmin(ReadOnlyAdmin):
     list_filter = ["format", "status"]
     list_select_related = ["requested_by"]
     exclude = ["file", "storage_key"]  # the file is served to its requester only
+    fields = [  # in this order (the job fields of lvv.jobs.JobRun would come first)
+        "requested_by",
+        "format",
+        "parameters",
+        "status",
+        "progress",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+        "task_id",
+        "heartbeat_at",
+    ]

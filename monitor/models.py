@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lvv.accounts.fields import user_reference
+from lvv.jobs import JobRun
 from lvv.validation import CheapValidation
 
 SNAPSHOT_PUBLISHED = _("Een gepubliceerde momentopname verandert nooit.")
@@ -131,7 +132,7 @@ def export_path(job: ExportJob, name: str) -> str:
     return f"monitor/exports/{job.storage_key or new_storage_key()}/{name}"
 
 
-class ExportJob(CheapValidation, models.Model):
+class ExportJob(CheapValidation, JobRun):
     """A file of the monitor built in the background (``monitor.tasks.build_export``).
 
     Claimed, kept alive and swept by ``lvv.jobs``: ``attempts`` counts the runs that took
@@ -148,11 +149,6 @@ class ExportJob(CheapValidation, models.Model):
     file = models.FileField(_("bestand"), upload_to=export_path, blank=True, max_length=300)
     error = models.TextField(_("foutmelding"), blank=True)
     created_at = models.DateTimeField(_("aangevraagd op"), default=timezone.now)
-    started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
-    task_id = models.CharField(_("taak"), max_length=64, blank=True)
-    heartbeat_at = models.DateTimeField(_("laatste teken van leven"), null=True, blank=True)
     storage_key = models.CharField(_("map"), max_length=32, default=new_storage_key, editable=False)
 
     class Meta:

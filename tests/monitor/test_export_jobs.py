@@ -8,13 +8,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.test import RequestFactory
+from django.urls import reverse
 
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from lvv.audit.models import AccessLogEntry
 from monitor import exports, services
 from monitor.downloads import download_export
-from monitor.models import ExportJob, ExportStatus
+from monitor.models import ExportFormat, ExportJob, ExportStatus
+from tests.factories import UserFactory
 from tests.monitor.builders import DAY, D, build
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -160,3 +162,17 @@ def test_each_user_lists_only_their_own_exports(world):
     request_export(world.ams.users[Role.CASEMANAGER])
     assert list(services.exports_for(world.bureau)) == [mine]
     assert list(services.exports_for(AnonymousUser())) == []
+
+
+def test_the_admin_shows_a_job_read_only_in_its_order_without_the_file(client):
+    user = UserFactory(username="beheer", is_staff=True, is_superuser=True)
+    job = ExportJob.objects.create(requested_by=user, format=ExportFormat.values[0], attempts=1, task_id="t-1")
+    client.force_login(user)
+    page = client.get(reverse("admin:monitor_exportjob_change", args=[job.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    labels = ["aanvrager", "formaat", "status", "aangevraagd op", "gestart op", "pogingen", "taak"]
+    positions = [text.lower().index(f"<label>{label}:</label>") for label in labels]
+    assert positions == sorted(positions)  # the job's own fields first, then those of lvv.jobs.JobRun
+    assert "storage_key" not in text and "<label>bestand:</label>" not in text.lower()
+    assert 'name="task_id"' not in text  # shown, not editable
