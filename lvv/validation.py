@@ -13,7 +13,8 @@ the errors it gives, and changes how:
   and code, under ``__all__``); a condition that refers to an excluded field is skipped, as in
   Django; other constraints (unique ones) are validated by Django as before;
 - a foreign key whose object is loaded on the instance (a saved row, the same id) is not looked
-  up again: the service holds that row, and the database's foreign key still guards it.
+  up again: the service holds that row, and the database's foreign key still guards it. A key
+  with ``limit_choices_to`` is, since that query also checks the limit.
 
 ``tests/core/test_validation.py`` compares the errors with Django's own, rule by rule.
 """
@@ -46,7 +47,12 @@ class CheapValidation(_ModelMixin):
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         exclude = set(exclude or ())
         for field in self._meta.concrete_fields:
-            if isinstance(field, models.ForeignKey) and field.is_cached(self):
+            # A key with limit_choices_to is looked up as before: the query checks the limit too.
+            if (
+                isinstance(field, models.ForeignKey)
+                and not field.remote_field.limit_choices_to
+                and field.is_cached(self)
+            ):
                 related = field.get_cached_value(self)
                 if related is not None and not related._state.adding and related.pk == getattr(self, field.attname):
                     exclude.add(field.name)

@@ -108,3 +108,12 @@ def test_a_key_to_a_missing_row_still_fails(world):
     with pytest.raises(ValidationError) as raised:
         stale.full_clean()
     assert "case" in raised.value.message_dict
+
+
+def test_a_loaded_key_outside_its_choices_still_fails(world):
+    """``Case.assigned_ngo`` is limited to NGOs: a loaded municipality is refused, as by Django."""
+    case = world.ams.assigned
+    case.assigned_ngo = world.ams.location.municipality
+    with pytest.raises(ValidationError) as raised:
+        case.clean_fields()
+    assert "assigned_ngo" in raised.value.message_dict
