@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, Response, expect
 
 from cases.models import Case
 from lvv import demo
+from tests.e2e.browser import assert_accessible
 
 PASSWORD = "demo-wachtwoord"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,11 +36,6 @@ def csp_violations(page: Page) -> list[str]:
         lambda msg: messages.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     return messages
-
-
-def assert_accessible(page: Page, name: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, f"axe on the {name}:\n{results.generate_report()}"
 
 
 def assert_csp(response: Response | None, page: Page, csp_violations: list[str]) -> None:

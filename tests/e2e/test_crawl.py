@@ -21,12 +21,11 @@ from collections import deque
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from lvv import demo
-from tests.e2e.test_casemanager_flow import WCAG_TAGS
+from tests.e2e.browser import AXE, AXE_OPTIONS, axe_violations
 from tests.e2e.test_lists_flow import NARROW, PASSWORD, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -55,7 +54,6 @@ SKIPPED = re.compile(
     re.VERBOSE,
 )
 DOWNLOAD_QUERIES = {"export", "format"}
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 
 
 @pytest.fixture
@@ -85,8 +83,7 @@ def check_page(page: Page, *, contrast: bool = True) -> list[str]:
     ``contrast=False`` leaves out axe's colour contrast rule (half of axe's time)."""
     problems = []
     options = AXE_OPTIONS if contrast else {**AXE_OPTIONS, "rules": {"color-contrast": {"enabled": False}}}
-    violations = page.evaluate("options => axe.run(document, options)", options)["violations"]
-    for violation in violations:
+    for violation in axe_violations(page, options).response["violations"]:
         targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
         problems.append(f"axe {violation['id']} ({violation['impact']}): {violation['help']} – {targets}")
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
@@ -106,7 +103,7 @@ def crawl(page: Page, origin: str, username: str, contrast_checked: set[str]) ->
     """Visit every kind of page reachable by links from the start page; (pages, failures).
     Colour contrast is checked on the kinds of page not in ``contrast_checked`` (which get added):
     contrast comes from the style sheet and the components, the same for every role."""
-    page.context.add_init_script(script=Axe().axe_script)  # axe in every page, without sending it each time
+    page.context.add_init_script(script=AXE.axe_script)  # axe in every page, without sending it each time
     start = f"{origin}/"
     queue = deque([(start, kind_of_page("/", ""))])
     seen = {kind_of_page("/", "")}

@@ -9,15 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from cases import demo_files
 from cases.models import Case, Document
 from lvv import demo
+from tests.e2e.browser import assert_accessible
 
 PASSWORD = "demo-wachtwoord"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PDF = demo_files.pdf("Beschikking", "Toegevoegd in de browser.")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -26,11 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo_data(transactional_db):
     demo.seed(password=PASSWORD, cases_per_location=3, pilots=demo.PILOTS[:1])  # Amsterdam's cases
-
-
-def assert_accessible(page: Page, name: str) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    assert results.violations_count == 0, f"axe on the {name}:\n{results.generate_report()}"
 
 
 def shot(page: Page, name: str) -> None:

@@ -15,7 +15,8 @@ from playwright.sync_api import Page, expect
 from cases import inboxes
 from lvv import demo
 from lvv.accounts.models import User
-from tests.e2e.test_casemanager_flow import assert_accessible, assert_csp, csp_violations, shot  # noqa: F401
+from tests.e2e.browser import assert_accessible
+from tests.e2e.test_casemanager_flow import assert_csp, csp_violations, shot  # noqa: F401
 
 PASSWORD = "demo-wachtwoord"
 

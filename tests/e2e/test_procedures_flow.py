@@ -19,7 +19,8 @@ from lvv.accounts.models import User
 from lvv.audit.log import COMMAND
 from procedures import services
 from procedures.models import Application, DeparturePlan
-from tests.e2e.test_casemanager_flow import assert_accessible, assert_csp, csp_violations, shot  # noqa: F401
+from tests.e2e.browser import assert_accessible
+from tests.e2e.test_casemanager_flow import assert_csp, csp_violations, shot  # noqa: F401
 
 PASSWORD = "demo-wachtwoord"
 
