@@ -78,36 +78,46 @@ def _allowed(cell, values, marks, top):
 
 def assert_not_recoverable(values, lines, marks):
     """Brute force over two-way tables (cells ``(row, column)``, margins in row and column
-    ``"T"``): every suppressed cell takes at least two values over all the tables that
-    agree with what is shown (known cells, <5 = 1..4, x = 5 or more)."""
+    ``"T"``): every suppressed cell can take another value than its own in a table that agrees
+    with what is shown (known cells, <5 = 1..4, x = 5 or more), and the true table agrees too.
+    One depth-first search per suppressed cell, stopped at the first such table."""
     rows = sorted({row for row, _column in values if row != "T"})
     columns = sorted({column for _row, column in values if column != "T"})
     # An upper bound for "x" that is not the true grand total (which may be hidden itself).
     top = values[("T", "T")] + 8
-    seen = {cell: set() for cell in marks}
 
-    def fill(row_number: int, table: dict) -> None:
-        if row_number == len(rows):
-            for column in [*columns, "T"]:
-                total = sum(table[(row, column)] for row in rows)
-                if total not in _allowed(("T", column), values, marks, top):
-                    return
-                table[("T", column)] = total
-            for cell in marks:
-                seen[cell].add(table[cell])
-            return
-        row = rows[row_number]
-        choices = [_allowed((row, column), values, marks, top) for column in columns]
-        for counts in itertools.product(*choices):
-            if sum(counts) in _allowed((row, "T"), values, marks, top):
-                table.update({(row, column): count for column, count in zip(columns, counts, strict=True)})
-                table[(row, "T")] = sum(counts)
-                fill(row_number + 1, table)
+    def agreeing_table(other_than=None) -> dict | None:
+        """A table that agrees with what is shown, in which the cell ``other_than`` (if any)
+        does not have its true value."""
 
-    fill(0, {})
+        def allowed(cell):
+            shown = _allowed(cell, values, marks, top)
+            return [value for value in shown if cell != other_than or value != values[cell]]
+
+        def fill(row_number: int, table: dict) -> dict | None:
+            if row_number == len(rows):
+                for column in [*columns, "T"]:
+                    total = sum(table[(row, column)] for row in rows)
+                    if total not in allowed(("T", column)):
+                        return None
+                    table[("T", column)] = total
+                return table
+            row = rows[row_number]
+            for counts in itertools.product(*(allowed((row, column)) for column in columns)):
+                if sum(counts) in allowed((row, "T")):
+                    table.update({(row, column): count for column, count in zip(columns, counts, strict=True)})
+                    table[(row, "T")] = sum(counts)
+                    if found := fill(row_number + 1, dict(table)):
+                        return found
+            return None
+
+        return fill(0, {})
+
+    assert agreeing_table() is not None  # the search finds at least the true table
     for cell in marks:
-        assert values[cell] in seen[cell]
-        assert len(seen[cell]) >= 2, f"{cell} can be worked out: {seen[cell]}"
+        other = agreeing_table(other_than=cell)
+        assert other is not None, f"{cell} can be worked out: {values[cell]}"
+        assert other[cell] != values[cell]
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, database=None)  # the same tables every run
