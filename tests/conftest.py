@@ -65,6 +65,33 @@ def build_world() -> SimpleNamespace:
     )
 
 
+def _transactional(item: pytest.Item) -> bool:
+    """As pytest-django tells a transactional test (it runs them after the others)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or not {"transactional_db", "live_server"}.isdisjoint(
+        fixtures
+    )
+
+
+def _long(item: pytest.Item) -> bool:
+    """Tests of seconds each: real browsers, real Celery workers, the API fuzzing."""
+    return bool(item.get_closest_marker("e2e") or item.get_closest_marker("worker")) or item.nodeid.startswith(
+        "tests/api/test_fuzz.py"
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first among the transactional ones (after pytest-django has put those
+    after the others): under pytest-xdist a worker then ends the run with short tests, instead
+    of the other one waiting for it on a browser journey or a killed worker."""
+    slots = [index for index, item in enumerate(items) if _transactional(item)]
+    ordered = sorted((items[index] for index in slots), key=lambda item: not _long(item))
+    for index, item in zip(slots, ordered, strict=True):
+        items[index] = item
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
     """pytest-django's, with the test database copied from a migrated template
