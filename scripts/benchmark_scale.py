@@ -91,6 +91,13 @@ def build(cases: int, slugs: list[str]) -> dict[str, str]:
     seconds = time.perf_counter() - started
     figures["import"] = f"{len(lines):,} cases in {seconds:.0f} s ({len(lines) / seconds:,.0f} cases/s)"
     RAW["import"] = len(lines) / seconds
+    # The planner's statistics of the tables the import filled, as autovacuum keeps them in
+    # use (it may not have come round yet: without them the suggestions' query below took
+    # minutes instead of milliseconds).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     started = time.perf_counter()
     figures.update(_meetings_escalations_notes(cases))
     figures["meetings, escalations, notes"] = f"{time.perf_counter() - started:.0f} s"
