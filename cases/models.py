@@ -590,6 +590,21 @@ class TimelineEvent(models.Model):
         indexes = [
             models.Index(fields=["case", "-occurred_on", "-id"], name="timeline_case"),
             models.Index(fields=["type", "occurred_on"], name="timeline_type_date"),
+            # The monitor's MRT count reads the imported MRT discussions (and of those the
+            # ones that concluded "no durable solution possible") from the index alone, not
+            # from the timeline's pages (monitor.figures; docs/benchmark-scale.md).
+            models.Index(
+                fields=["occurred_on", "case"],
+                name="timeline_mrt_imported",
+                condition=Q(type=EventType.MRT_DISCUSSED, data__imported=True),
+            ),
+            models.Index(
+                fields=["occurred_on", "case"],
+                name="timeline_mrt_no_solution",
+                condition=Q(
+                    type=EventType.MRT_DISCUSSED, data__imported=True, data__outcome="no_durable_solution_possible"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
