@@ -10,8 +10,8 @@ when ``locations`` is None):
 1. one pass over the cases of the scope (left join on the outflow) with conditional
    aggregates grouped by LVV: present, ever sheltered, waiting list, outflow per category,
    verified durable solutions, outside the covenant, and of the present persons those with
-   a pending application per kind and with a departure planned (semi-joins on the
-   applications and the departure plans, by their indexes);
+   a pending application per kind and with a departure planned (the sets of case ids with a
+   pending application and with a departure planned, each read once and hashed);
 2. the direction of the latest scenario on D, looked up (index ``scenario_latest``) only
    for the cases present on D, grouped by LVV and direction;
 3. the cases discussed in an MRT on or before D: an MRT advice on or before D (the MRT's
@@ -187,13 +187,13 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
         aggregates[f"outflow_{category}"] = Count("pk", filter=within & gone & Q(outflow__category=category))
     for kind in APPLICATION_KINDS:
         aggregates[f"pending_{kind}"] = Count(
-            "person", distinct=True, filter=within & present & Exists(_pending_applications(d, kind))
+            "person", distinct=True, filter=within & present & Q(pk__in=_pending_applications(d, kind))
         )
     aggregates["pending_total"] = Count(
-        "person", distinct=True, filter=within & present & Exists(_pending_applications(d))
+        "person", distinct=True, filter=within & present & Q(pk__in=_pending_applications(d))
     )
     aggregates["departures_planned"] = Count(
-        "person", distinct=True, filter=within & present & Exists(_departure_planned(d))
+        "person", distinct=True, filter=within & present & Q(pk__in=_departure_planned(d))
     )
     cases = Case.objects.filter(location__in=ids)
     # Only the cases that can count anywhere (registered-only and rejected cases cannot).
@@ -267,20 +267,21 @@ def _imported_mrt_discussion(d: datetime.date):
 
 
 def _pending_applications(d: datetime.date, kind: str | None = None):
-    """An application of the case (of ``kind``) submitted on or before D, undecided on D."""
-    pending = Application.objects.filter(case=OuterRef("pk"), submitted_on__lte=d).filter(
-        Q(decided_on__isnull=True) | Q(decided_on__gt=d)
-    )
-    return pending.filter(kind=kind) if kind else pending
+    """The cases with an application (of ``kind``) submitted on or before D, undecided on D:
+    a set of case ids, read once and hashed (a correlated EXISTS probed the applications once
+    per present case and kind: 140,000 probes at 100,000 cases)."""
+    pending = Application.objects.filter(submitted_on__lte=d).filter(Q(decided_on__isnull=True) | Q(decided_on__gt=d))
+    return (pending.filter(kind=kind) if kind else pending).values("case")
 
 
 def _departure_planned(d: datetime.date):
-    """The case's latest plan made on or before D (no later one made on or before D: an
-    anti-join on ``departure_plan_latest``) has a departure date on or after D."""
+    """The cases whose latest plan made on or before D (no later one made on or before D: an
+    anti-join on ``departure_plan_latest``) has a departure date on or after D: a set of case
+    ids, read once and hashed."""
     later = DeparturePlan.objects.filter(case=OuterRef("case"), made_on__lte=d).filter(
         Q(made_on__gt=OuterRef("made_on")) | Q(made_on=OuterRef("made_on"), id__gt=OuterRef("id"))
     )
-    return DeparturePlan.objects.filter(case=OuterRef("pk"), made_on__lte=d, planned_on__gte=d).filter(~Exists(later))
+    return DeparturePlan.objects.filter(made_on__lte=d, planned_on__gte=d).filter(~Exists(later)).values("case")
 
 
 def _capacities(location_ids: list[int], d: datetime.date) -> dict[int, int]:
