@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import inboxes, notifications, services
-from cases.models import Case, CaseType, Notification, OwnerRole, ShelterForm
+from cases.models import MRT_NO_DURABLE_SOLUTION, Case, CaseType, Notification, OwnerRole, ShelterForm
 from cases.workflow import State
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role, User
@@ -282,7 +282,7 @@ def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:  # n
             _checks(plan, draw, sheltered, today - _d(draw.days(1, 20)), insufficient_last=True)
         elif stage == "mrt_discussed":
             _checks(plan, draw, sheltered, today - _d(draw.days(60, 120)))
-            outcome = "no_durable_solution_possible" if draw.chance(0.2) else None
+            outcome = MRT_NO_DURABLE_SOLUTION if draw.chance(0.2) else None
             plan.add(
                 "record_mrt_discussion",
                 today - _d(draw.days(10, 50)),

@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from cases import deadlines, services, workflow
 from cases.models import (
     EXTERNAL_ID_TAKEN,
+    MRT_NO_DURABLE_SOLUTION,
     Case,
     CooperationCheck,
     Deadline,
@@ -304,7 +305,7 @@ def _record_mrt_discussion(history: History, actor, *, on, outcome=None, notes="
     case = history.case
     _step(history, "record_mrt_discussion", actor)
     on = _on(history, on, not_before=case.registered_on)
-    if outcome not in (None, "", "no_durable_solution_possible"):
+    if outcome not in (None, "", MRT_NO_DURABLE_SOLUTION):
         raise ValidationError({"outcome": _("Onbekende uitkomst.")})
     _texts(notes=(notes, text.TEXT_MAX))
     data = {"outcome": outcome or None, "advice": None, "imported": imported}

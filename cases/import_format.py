@@ -51,6 +51,7 @@ from cases import services
 from cases.models import (
     BIRTH_DATE_FUTURE,
     DURABLE_CATEGORIES,
+    MRT_NO_DURABLE_SOLUTION,
     V_NUMBER_INVALID,
     Case,
     CaseType,
@@ -117,7 +118,7 @@ class EventField:
     kind: str = "choice"  # choice | text | country | bool | date
 
 
-OUTCOMES = ("no_durable_solution_possible",)
+OUTCOMES = (MRT_NO_DURABLE_SOLUTION,)
 EVENT_TYPES: dict[str, tuple[EventField, ...]] = {
     "registered": (),
     "admitted": (

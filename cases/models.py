@@ -572,6 +572,11 @@ class EventType(models.TextChoices):
     DEPARTURE_PLANNED = "departure_planned", _("vertrek gepland")
 
 
+# The one outcome an MRT discussion from imported history can carry (``mrt_discussed`` in
+# ``lvv-case``: ``data.outcome``): the MRT concluded that no durable solution is possible.
+MRT_NO_DURABLE_SOLUTION = "no_durable_solution_possible"
+
+
 class TimelineEvent(models.Model):
     """What happened on the case, on which date, by whom: the case's one shared history."""
 
@@ -601,9 +606,7 @@ class TimelineEvent(models.Model):
             models.Index(
                 fields=["occurred_on", "case"],
                 name="timeline_mrt_no_solution",
-                condition=Q(
-                    type=EventType.MRT_DISCUSSED, data__imported=True, data__outcome="no_durable_solution_possible"
-                ),
+                condition=Q(type=EventType.MRT_DISCUSSED, data__imported=True, data__outcome=MRT_NO_DURABLE_SOLUTION),
             ),
         ]
 

@@ -29,6 +29,7 @@ from cases.models import (
     CONFIRMED_BY_KIND,
     DEPARTURE_CATEGORIES,
     DEPARTURE_ROUTES,
+    MRT_NO_DURABLE_SOLUTION,
     NGO_NOT_SERVING,
     NOTE_TEXT_MAX_LENGTH,
     AdmissionCheck,
@@ -1145,7 +1146,7 @@ def record_mrt_discussion(
     import brings it from history; the monitor counts only those (``monitor.figures``)."""
     case, _step_ = _step("record_mrt_discussion", acting_user, case, expected_version)
     on = _date_since_registration(on, case)
-    if outcome not in (None, "", "no_durable_solution_possible"):
+    if outcome not in (None, "", MRT_NO_DURABLE_SOLUTION):
         raise ValidationError({"outcome": _("Onbekende uitkomst.")})
     check_text(notes=(notes, TEXT_MAX))
     data = {"outcome": outcome or None, "advice": advice_id, "imported": imported}

@@ -34,6 +34,7 @@ from cases.forms import (
     step_html_id,
 )
 from cases.models import (
+    MRT_NO_DURABLE_SOLUTION,
     Case,
     CaseType,
     Confidentiality,
@@ -524,7 +525,7 @@ def event_details(event, *, special: bool = False) -> str:  # noqa: C901 -- one 
             parts.append(_("was: %(direction)s") % {"direction": _label(Direction, data["previous"])})
     elif kind == EventType.COOPERATION_CHECKED and data.get("result"):
         parts.append(_label(CooperationResult, data["result"]))
-    elif kind == EventType.MRT_DISCUSSED and data.get("outcome") == "no_durable_solution_possible":
+    elif kind == EventType.MRT_DISCUSSED and data.get("outcome") == MRT_NO_DURABLE_SOLUTION:
         parts.append(str(NO_DURABLE_SOLUTION))
     elif kind == EventType.CASE_TYPES_SET:
         types = [_label(CaseType, value) for value in data.get("case_types") or []]

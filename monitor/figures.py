@@ -63,7 +63,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from cases.models import Case, EventType, OutflowCategory, Scenario, TimelineEvent
+from cases.models import MRT_NO_DURABLE_SOLUTION, Case, EventType, OutflowCategory, Scenario, TimelineEvent
 from lvv.partners.models import Location, LocationCapacity
 from mrt.models import Advice
 from procedures.models import Application, ApplicationKind, DeparturePlan
@@ -74,7 +74,6 @@ DEPARTURE = ("departure_origin", "onward_migration")
 SEMI_DURABLE = ("asylum_centre", "postponement_art64")
 NO_SOLUTION = tuple(c for c in CATEGORIES if c not in DURABLE and c not in SEMI_DURABLE)
 APPLICATION_KINDS: list[str] = [k.value for k in ApplicationKind]
-NO_DURABLE_SOLUTION = "no_durable_solution_possible"
 
 
 def outcome_class(category: str) -> str:
@@ -219,7 +218,7 @@ def figures(reference_date: datetime.date, locations: Iterable[Location] | None 
     # Sets of case ids (IN, not a correlated EXISTS): each is read once and hashed, where
     # EXISTS per case probed the timeline once for every case discussed.
     no_solution = Q(pk__in=_mrt_advice(d).filter(no_durable_solution_possible=True)) | Q(
-        pk__in=_imported_mrt_discussion(d).filter(data__outcome=NO_DURABLE_SOLUTION)
+        pk__in=_imported_mrt_discussion(d).filter(data__outcome=MRT_NO_DURABLE_SOLUTION)
     )
     mrt = (
         cases.filter(within)
