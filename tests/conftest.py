@@ -75,10 +75,9 @@ def _transactional(item: pytest.Item) -> bool:
 
 
 def _long(item: pytest.Item) -> bool:
-    """Tests of seconds each: real browsers, real Celery workers, the API fuzzing."""
-    return bool(item.get_closest_marker("e2e") or item.get_closest_marker("worker")) or item.nodeid.startswith(
-        "tests/api/test_fuzz.py"
-    )
+    """Tests of seconds each: real browsers (``e2e``), real Celery workers (``worker``) and the
+    others marked ``long`` (the API fuzzing)."""
+    return any(item.get_closest_marker(name) for name in ("e2e", "worker", "long"))
 
 
 @pytest.hookimpl(trylast=True)

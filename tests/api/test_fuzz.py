@@ -47,7 +47,7 @@ from tests.factories import CaseFactory
 from tests.lso.helpers import published, sheltered_case, today
 from tests.mrt.helpers import advise, escalated
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.long, pytest.mark.django_db(transaction=True)]
 
 EXAMPLES = 3  # per operation, role and kind (valid, invalid)
 SEED = 20260412
