@@ -57,13 +57,19 @@ class AgendaEntry:
     number: int
     count: int
     show_special_category: bool = False
+    # The forms the reader may use on the item (``ITEM_FORMS``), each behind its disclosure: a
+    # ``*_due`` flag says the reader may use it; the form itself is drawn (``*_form``) only
+    # where it was posted with errors or asked for, otherwise it comes when opened (ADR 0029).
+    # The reader's organisation's preparation note:
+    note_due: bool = False
     note_form: forms.Form | None = None
     # The reader's organisation's note holds a special text the reader may not read (and so
     # not rewrite).
     note_locked: bool = False
+    # The item's time on the agenda (while the agenda is built):
+    time_due: bool = False
     time_form: forms.Form | None = None
-    # The chair may record the item's outcome: its form is drawn (``outcome_form``) only where
-    # it was posted with errors or asked for; otherwise it comes when opened (ADR 0029).
+    # The item's outcome (the chair, from the day of the meeting):
     outcome_due: bool = False
     outcome_form: forms.Form | None = None
     # The MRT's advice on the case that the outcome still has to answer.
@@ -150,70 +156,87 @@ class PostedForm:
         return new()
 
 
+# The forms on an agenda item, each drawn when opened (``item_form_entry``); an item's form is
+# keyed ``<kind>-<item id>``, as its prefix and the page's ``?<kind>=<item id>``.
+ITEM_FORMS = ("note", "time", "outcome")
+
+
+def item_form_key(kind: str, item_pk: int) -> str:
+    return f"{kind}-{item_pk}"
+
+
 def _add_forms(
     entries: list[AgendaEntry],
     meeting: Meeting,
     user,
     roles: MeetingRoles,
     posted: PostedForm,
-    open_outcome: int | None = None,
+    opened: str = "",
 ) -> None:
-    """The forms the user may use on each entry (a fixed number of queries: the LVV's
-    organisations and the pending MRT advice, each once for the outcome forms drawn). An
-    outcome form is drawn for the item posted with errors and the item ``open_outcome``; the
-    others come when the chair opens them (``outcome_entry``)."""
-    version = {"version": meeting.version}
-    drawn = {
+    """Which forms the user may use on each entry, and the forms drawn: the one posted with
+    errors and the one ``opened`` (``item_form_key``; the page without JavaScript). The others
+    come when the user opens them (``item_form_entry``). A fixed number of queries: the LVV's
+    organisations and the pending MRT advice, each once, for an outcome form drawn."""
+    drawn = {posted.key, opened} - {""}
+    outcome_drawn = {
         entry.item.pk: entry.item.case_id
         for entry in entries
-        if roles.minutes_open
-        and entry.outcome is None
-        and (entry.item.pk == open_outcome or posted.key == f"outcome-{entry.item.pk}")
+        if roles.minutes_open and entry.outcome is None and item_form_key("outcome", entry.item.pk) in drawn
     }
-    organisations = selectors.lvv_organisations(meeting.location) if drawn else []
-    advice = selectors.pending_advice_events(drawn.values()) if drawn else {}
+    organisations = selectors.lvv_organisations(meeting.location) if outcome_drawn else []
+    advice = selectors.pending_advice_events(outcome_drawn.values()) if outcome_drawn else {}
     for entry in entries:
         item = entry.item
         if roles.partner:
-            _add_note_form(entry, user, posted)
-        if roles.building:
-            key = f"time-{item.pk}"
-            entry.time_form = posted.get(
-                key,
-                partial(
-                    lso_forms.ItemTimeForm, initial={"minutes_allotted": item.minutes_allotted, **version}, prefix=key
-                ),
-            )
-        if roles.minutes_open and entry.outcome is None:
-            entry.outcome_due = True
-        if item.pk in drawn:
-            key = f"outcome-{item.pk}"
+            _note_due(entry, user)
+        entry.time_due = roles.building
+        entry.outcome_due = roles.minutes_open and entry.outcome is None
+        if entry.note_due and item_form_key("note", item.pk) in drawn:
+            entry.note_form = posted.get(item_form_key("note", item.pk), partial(note_form, entry, user))
+        if entry.time_due and item_form_key("time", item.pk) in drawn:
+            entry.time_form = posted.get(item_form_key("time", item.pk), partial(time_form, meeting, item))
+        if item.pk in outcome_drawn:
             entry.advice_event = advice.get(item.case_id)
             entry.outcome_form = posted.get(
-                key,
+                item_form_key("outcome", item.pk),
                 partial(outcome_form, meeting, item, organisations, advice_pending=entry.advice_event is not None),
             )
 
 
-def _add_note_form(entry: AgendaEntry, user, posted: PostedForm) -> None:
-    """The user's organisation's preparation note on the entry's item: its form, or the sign
-    that it holds a special text the user may not read."""
-    own_note = next((n for n in entry.item.notes.all() if n.organisation_id == user.organisation_id), None)
-    if own_note is not None and own_note.text_withheld:
-        entry.note_locked = True
-        return
-    key = f"note-{entry.item.pk}"
-    entry.note_form = posted.get(
-        key,
-        partial(
-            lso_forms.NoteForm,
-            initial={
-                "text": own_note.text if own_note else "",
-                "special": bool(own_note and own_note.confidentiality == Confidentiality.SPECIAL),
-            },
-            special_allowed=entry.show_special_category,
-            prefix=key,
-        ),
+def _own_note(item: AgendaItem, user):
+    return next((n for n in item.notes.all() if n.organisation_id == user.organisation_id), None)
+
+
+def _note_due(entry: AgendaEntry, user) -> None:
+    """The user's organisation may write its preparation note on the entry's item, unless
+    that note holds a special text the user may not read (``note_locked``)."""
+    own_note = _own_note(entry.item, user)
+    entry.note_locked = own_note is not None and own_note.text_withheld
+    entry.note_due = not entry.note_locked
+
+
+def note_form(entry: AgendaEntry, user, data=None) -> forms.Form:
+    """The form of the user's organisation's preparation note on the entry's item (its text
+    as it stands; the special mark offered where the user may read special-category data of
+    the case)."""
+    own_note = _own_note(entry.item, user)
+    return lso_forms.NoteForm(
+        data,
+        initial={
+            "text": own_note.text if own_note else "",
+            "special": bool(own_note and own_note.confidentiality == Confidentiality.SPECIAL),
+        },
+        special_allowed=entry.show_special_category,
+        prefix=item_form_key("note", entry.item.pk),
+    )
+
+
+def time_form(meeting: Meeting, item: AgendaItem, data=None) -> forms.Form:
+    """The form of the item's time on the agenda."""
+    return lso_forms.ItemTimeForm(
+        data,
+        initial={"minutes_allotted": item.minutes_allotted, "version": meeting.version},
+        prefix=item_form_key("time", item.pk),
     )
 
 
@@ -324,18 +347,18 @@ def meeting_page(
     query: str = "",
     suggestions: int = 1,
     posted: tuple[str, forms.Form] | None = None,
-    open_outcome: int | None = None,
+    opened: str = "",
 ) -> MeetingPage:
     """The page of ``meeting`` (from ``selectors.meeting_for_page``) for ``user``, with the
     user's newest ``pack``, the search ``query``, part ``suggestions`` of the suggestions, the
-    form the user ``posted`` (key and form) where it has errors, and the outcome form of the
-    item ``open_outcome`` drawn open (the page without JavaScript)."""
+    form the user ``posted`` (key and form) where it has errors, and the item's form
+    ``opened`` (``item_form_key``) drawn open (the page without JavaScript)."""
     roles = MeetingRoles.of(user, meeting)
     forms_ = PostedForm(posted)
     version = {"version": meeting.version}
     items: list[AgendaItem] = meeting.visible_items  # type: ignore[attr-defined]  # (meeting_for_page's)
     entries = agenda(items, user, special=roles.partner)
-    _add_forms(entries, meeting, user, roles, forms_, open_outcome)
+    _add_forms(entries, meeting, user, roles, forms_, opened)
     page = MeetingPage(
         meeting=meeting,
         roles=roles,
@@ -353,17 +376,17 @@ def meeting_page(
     return page
 
 
-def outcome_entry(meeting: Meeting, item: AgendaItem, user) -> AgendaEntry | None:
-    """One item's outcome form, for the meeting page to show when the chair opens it; None
-    when the user may not record the item's outcome (any more)."""
-    if not MeetingRoles.of(user, meeting).minutes_open or getattr(item, "outcome", None) is not None:
+def item_form_entry(meeting: Meeting, item_pk: int, user, kind: str) -> AgendaEntry | None:
+    """The entry of the item ``item_pk`` with its form ``kind`` (one of ``ITEM_FORMS``)
+    drawn, for the meeting page to show when the user opens it; None when the user may not
+    use that form (any more). The item is read as the page reads it (``selectors.item_queryset``:
+    its notes with the special texts withheld from a reader without the permission)."""
+    item = selectors.item_queryset(user).filter(pk=item_pk, meeting=meeting).first()
+    if item is None:
         return None
-    entry = AgendaEntry(item=item, number=1, count=1, outcome_due=True)
-    entry.advice_event = selectors.pending_advice_events([item.case_id]).get(item.case_id)
-    entry.outcome_form = outcome_form(
-        meeting, item, selectors.lvv_organisations(meeting.location), advice_pending=entry.advice_event is not None
-    )
-    return entry
+    entry = agenda([item], user, special=kind == "note")[0]
+    _add_forms([entry], meeting, user, MeetingRoles.of(user, meeting), PostedForm(), item_form_key(kind, item.pk))
+    return entry if getattr(entry, f"{kind}_form") is not None else None
 
 
 def outcome_form(meeting: Meeting, item: AgendaItem, organisations, *, advice_pending: bool, data=None):

@@ -187,11 +187,20 @@ def _suggestions_page(request) -> int:
     return 1
 
 
+def _opened(request) -> str:
+    """The item's form asked for open (``?note=``, ``?time=`` or ``?outcome=`` with the item's
+    id: the page without JavaScript), as its key; "" for none."""
+    for kind in presenters.ITEM_FORMS:
+        value = request.GET.get(kind, "")
+        if value.isascii() and value.isdigit() and len(value) <= 12:
+            return presenters.item_form_key(kind, int(value))
+    return ""
+
+
 def _meeting_context(request, meeting: Meeting, posted: tuple[str, Form] | None = None) -> dict:
     """The meeting page (``lso.presenters.meeting_page``) for this request: the user's newest
     pack, the search and the part of the suggestions asked for, the posted form with its
-    errors, the outcome form asked for open (``?outcome=``, the page without JavaScript)."""
-    outcome = request.GET.get("outcome", "")
+    errors, the item's form asked for open (``_opened``)."""
     return presenters.meeting_page(
         meeting,
         request.user,
@@ -199,7 +208,7 @@ def _meeting_context(request, meeting: Meeting, posted: tuple[str, Form] | None 
         query=(request.GET.get("q") or "").strip(),
         suggestions=_suggestions_page(request),
         posted=posted,
-        open_outcome=int(outcome) if outcome.isascii() and outcome.isdigit() and len(outcome) <= 12 else None,
+        opened=_opened(request),
     ).context()
 
 
@@ -367,15 +376,17 @@ def move_item(request, pk, item_pk, direction):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def item_time(request, pk, item_pk):
-    _meeting, item = _item_or_404(request, pk, item_pk)
-    key = f"time-{item.pk}"
-    form = lso_forms.ItemTimeForm(request.POST, prefix=key)
+    """GET: the item's time form, when opened (``_item_form``). POST: save the item's time."""
+    meeting, item = _item_or_404(request, pk, item_pk)
+    if request.method == "GET":
+        return _item_form(request, meeting, item, "time")
+    form = presenters.time_form(meeting, item, data=request.POST)
     return _run_on_item(
         request,
         item,
-        key,
+        form.prefix,
         form,
         services.update_item,
         lso_forms.ITEM_SAVED,
@@ -394,10 +405,14 @@ def item_remove(request, pk, item_pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def item_note(request, pk, item_pk):
-    _meeting, item = _item_or_404(request, pk, item_pk)
-    key = f"note-{item.pk}"
+    """GET: the form of the user's organisation's preparation note, when opened
+    (``_item_form``). POST: save the note."""
+    meeting, item = _item_or_404(request, pk, item_pk)
+    if request.method == "GET":
+        return _item_form(request, meeting, item, "note")
+    key = presenters.item_form_key("note", item.pk)
     special_allowed = policy.can_view_special_category(request.user, item.case)
     form = lso_forms.NoteForm(request.POST, prefix=key, special_allowed=special_allowed)
     return _run_on_item(
@@ -414,11 +429,10 @@ def item_note(request, pk, item_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_outcome(request, pk, item_pk):
-    """GET: the item's outcome form, for the meeting page to show when the chair opens it
-    (htmx; without htmx the meeting page with that form open). POST: record the outcome."""
+    """GET: the item's outcome form, when opened (``_item_form``). POST: record the outcome."""
     meeting, item = _item_or_404(request, pk, item_pk)
     if request.method == "GET":
-        return _outcome_fragment(request, meeting, item)
+        return _item_form(request, meeting, item, "outcome")
     pending = selectors.pending_advice_event(item.case)
     organisations = selectors.lvv_organisations(meeting.location)
     form = presenters.outcome_form(meeting, item, organisations, advice_pending=pending is not None, data=request.POST)
@@ -428,18 +442,22 @@ def item_outcome(request, pk, item_pk):
     )
 
 
-def _outcome_fragment(request, meeting: Meeting, item: AgendaItem):
+def _item_form(request, meeting: Meeting, item: AgendaItem, kind: str):
+    """One of the item's forms (``presenters.ITEM_FORMS``), for the meeting page to show when
+    the user opens it (htmx; logged as a view of the meeting with the item's case); without
+    htmx the meeting page with that form open (``?<kind>=<item>``). ADR 0029."""
+    key = presenters.item_form_key(kind, item.pk)
     if not request.htmx or request.htmx.history_restore_request:
-        return redirect(f"{_meeting_url(meeting)}?{urlencode({'outcome': item.pk})}#outcome-{item.pk}")
-    entry = presenters.outcome_entry(meeting, item, request.user)
+        return redirect(f"{_meeting_url(meeting)}?{urlencode({kind: item.pk})}#{key}")
+    entry = presenters.item_form_entry(meeting, item.pk, request.user, kind)
     record(
         actor=request.user,
         action=Action.VIEW,
         origin=Origin.from_request(request),
         obj=meeting,
-        detail={"view": "outcome_form", "cases": [item.case_id]},
+        detail={"view": f"{kind}_form", "cases": [item.case_id]},
     )
-    response = render(request, "lso/includes/outcome_form_body.html", {"meeting": meeting, "entry": entry})
+    response = render(request, f"lso/includes/{kind}_form_body.html", {"meeting": meeting, "entry": entry})
     patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     return response
 

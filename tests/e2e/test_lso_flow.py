@@ -61,6 +61,13 @@ def test_chair_builds_publishes_packs_and_minutes(world, live_server, page: Page
     page.get_by_role("button", name=f"{case.reference} toevoegen").click()
     expect(page.get_by_test_id("agenda-item")).to_have_count(1)
     assert_accessible(page, "meeting page with an agenda")
+    # The item's time: its form comes when opened (ADR 0029).
+    page.get_by_text(f"Tijd wijzigen voor {case.reference}").click()
+    time_form = page.get_by_role("form", name=f"Tijd voor {case.reference}")
+    time_form.get_by_role("spinbutton").fill("25")
+    assert_accessible(page, "meeting page with the time form open")
+    time_form.get_by_role("button", name="Tijd opslaan").click()
+    expect(page.get_by_test_id("item-minutes")).to_have_text("25 minuten")
     page.get_by_role("button", name="Agenda publiceren").click()
     expect(page.get_by_test_id("meeting-status")).to_have_text("agenda gepubliceerd")
     assert_accessible(page, "published meeting page")

@@ -51,6 +51,9 @@ def test_marking_and_withholding_special_texts(world, live_server, page: Page):
     # The case manager writes the municipality's preparation, marked special.
     log_in(page, base, manager)
     page.goto(base + reverse("lso:meeting-detail", args=[meeting.pk]))
+    # The form comes when its disclosure is opened (ADR 0029), by keyboard.
+    page.get_by_text(f"Voorbereiding vastleggen voor {case.reference}").focus()
+    page.keyboard.press("Enter")
     form = page.get_by_role("form", name=f"Voorbereiding {case.reference}")
     form.get_by_label(label("Voorbereiding van uw organisatie")).fill(SECRET)
     form.get_by_label(SPECIAL).check()
@@ -67,6 +70,8 @@ def test_marking_and_withholding_special_texts(world, live_server, page: Page):
     page.goto(base + reverse("lso:meeting-detail", args=[meeting.pk]))
     expect(page.get_by_test_id("preparation-note")).to_contain_text(PLACEHOLDER)
     expect(page.get_by_text(SECRET)).to_have_count(0)
+    page.get_by_text(f"Voorbereiding vastleggen voor {case.reference}").click()
+    expect(page.get_by_role("form", name=f"Voorbereiding {case.reference}")).to_be_visible()
     expect(page.get_by_label(SPECIAL)).to_have_count(0)
     assert_accessible(page, "meeting page with the placeholder")
     shot(page, "meeting-ngo")

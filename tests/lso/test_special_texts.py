@@ -250,22 +250,30 @@ def test_preparation_notes_on_the_meeting_page(world, client):
     item = meeting.items.get()
     url = reverse("lso:meeting-detail", args=[meeting.pk])
     note_url = reverse("lso:item-note", args=[meeting.pk, item.pk])
+
+    def note_form() -> str:
+        """The note's form as the page shows it when opened (ADR 0029)."""
+        return client.get(note_url, HTTP_HX_REQUEST="true").content.decode()
+
     manager = with_special(ams.users[Role.CASEMANAGER])
     client.force_login(manager)
-    page = client.get(url).content.decode()
-    assert f'name="note-{item.pk}-special"' in page
+    assert f'hx-get="{note_url}"' in client.get(url).content.decode()
+    assert f'name="note-{item.pk}-special"' in note_form()
     response = client.post(note_url, {f"note-{item.pk}-text": SECRET, f"note-{item.pk}-special": "on"})
     assert response.status_code == 302
     assert PreparationNote.objects.get().confidentiality == "special"
     page = client.get(url).content.decode()
     assert SECRET in page and 'data-testid="special-mark"' in page
-    assert "checked" in page.split(f'name="note-{item.pk}-special"')[1].split(">")[0]  # the form keeps the mark
+    form = note_form()
+    assert SECRET in form  # the form holds the note as it stands, with its mark
+    assert "checked" in form.split(f'name="note-{item.pk}-special"')[1].split(">")[0]
 
     for name, user in readers_without(ams).items():
         client.force_login(user)
         page = client.get(url).content.decode()
         assert SECRET not in page and PLACEHOLDER in page, name
-        assert f'name="note-{item.pk}-special"' not in page, name
+        form = note_form()
+        assert SECRET not in form and f'name="note-{item.pk}-special"' not in form, name
 
     # The NGO guide: no mark offered; a crafted one is refused with 403 on the page.
     client.force_login(ams.users[Role.NGO])
@@ -277,7 +285,9 @@ def test_preparation_notes_on_the_meeting_page(world, client):
     # that it is locked instead of a form that would overwrite it.
     client.force_login(chair(ams))
     page = client.get(url).content.decode()
-    assert 'data-testid="note-locked"' in page and f'name="note-{item.pk}-text"' not in page
+    assert 'data-testid="note-locked"' in page and f'hx-get="{note_url}"' not in page
+    form = note_form()
+    assert 'data-testid="note-not-open"' in form and "<form" not in form and SECRET not in form
     response = client.post(note_url, {f"note-{item.pk}-text": "Overschreven"})
     assert response.status_code == 403
     assert PreparationNote.objects.get(organisation=ams.location.municipality).text == SECRET
