@@ -14,6 +14,8 @@ Everything here runs a fixed number of queries, whatever the number of rows.
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -328,16 +330,26 @@ def reason_rows(day: datetime.date) -> dict[str, QuerySet]:
     return {reason: rows[reason] for reason in REASON_ORDER if reason in rows}
 
 
-def _scoped_rows(meeting: Meeting, cases: list[int] | None = None) -> list[QuerySet]:
-    """``reason_rows`` of the meeting's date for the open cases of its LVV (or of ``cases``):
+def _scoped_rows(day: datetime.date, location_id: int, cases: list[int] | None = None) -> list[QuerySet]:
+    """``reason_rows`` of a meeting on ``day`` for the open cases of its LVV (or of ``cases``):
     only an open case can be suggested (``suggestion_candidates``), and the LVV's closed
     cases, most of its history, are left out before any reason is worked out for them
     (``case_location_state``)."""
     parts = []
-    for rows in reason_rows(meeting.date).values():
-        rows = rows.filter(case__location=meeting.location_id, case__state__in=OPEN_STATES)
+    for rows in reason_rows(day).values():
+        rows = rows.filter(case__location=location_id, case__state__in=OPEN_STATES)
         parts.append(rows if cases is None else rows.filter(case__in=cases))
     return parts
+
+
+@functools.lru_cache(maxsize=64)
+def reasons_sql(day: datetime.date, location_id: int, cases: tuple[int, ...] | None = None) -> tuple[str, tuple]:
+    """The SQL of ``_scoped_rows`` (every column of ``_rows``), with its parameters apart.
+    The SQL depends on these arguments alone, so it is compiled once per day, LVV and cases
+    in a process: building and compiling its seven parts costs about as much as running it."""
+    parts = _scoped_rows(day, location_id, None if cases is None else list(cases))
+    sql, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+    return sql, tuple(params)
 
 
 def suggestions_sql(meeting: Meeting, user: Actor, *, cases: list[int] | None = None) -> tuple[str, list] | None:
@@ -350,19 +362,22 @@ def suggestions_sql(meeting: Meeting, user: Actor, *, cases: list[int] | None = 
     """
     if cases is not None and not cases:
         return None
-    parts = [rows.values_list("row_case", "row_urgency") for rows in _scoped_rows(meeting, cases)]
     candidates = suggestion_candidates(meeting, user).select_related(None).values("pk")
     try:
-        reasons_sql, reasons_params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+        reasons, reasons_params = reasons_sql(meeting.date, meeting.location_id, _cases_key(cases))
         candidates_sql, candidates_params = candidates.query.sql_with_params()
     except EmptyResultSet:  # e.g. a user who sees no case at all
         return None
     # Only SQL that the ORM compiled, with its parameters apart.
     sql = (
-        f"FROM (SELECT r.row_case, MIN(r.row_urgency) AS urgency FROM ({reasons_sql}) r GROUP BY r.row_case) s "  # noqa: S608
+        f"FROM (SELECT r.row_case, MIN(r.row_urgency) AS urgency FROM ({reasons}) r GROUP BY r.row_case) s "  # noqa: S608
         f'JOIN "{Case._meta.db_table}" c ON c.id = s.row_case WHERE c.id IN ({candidates_sql})'
     )
     return sql, [*reasons_params, *candidates_params]
+
+
+def _cases_key(cases: Iterable[int] | None) -> tuple[int, ...] | None:
+    return None if cases is None else tuple(sorted(set(cases)))
 
 
 # ``Case.reference`` in SQL (the external id, else ``LVV-<id>``), compared byte by byte (the
@@ -426,11 +441,8 @@ class SuggestionList:
                 self._count = rows[0][2]
             elif not offset:
                 self._count = 0
-            # The whole list reads its reasons for the LVV (or the cases asked for), a part
-            # for its own cases.
-            whole = not offset and limit is None
             ids = [row[0] for row in rows]
-            self._pages[key] = _with_reasons(self.meeting, self.user, ids, scope=self.cases if whole else ids)
+            self._pages[key] = _with_reasons(self.meeting, self.user, ids, scope=self.cases)
         return self._pages[key]
 
     def count(self) -> int:
@@ -462,13 +474,13 @@ class SuggestionList:
 def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int], *, scope: list[int] | None) -> list[Suggestion]:
     """The suggestions for ``case_ids`` (in that order), each case with its person, LVV and
     NGO and every reason with its text (two queries: the cases, and the reasons' rows with
-    what the texts quote, read for ``scope``: those cases, or None for the meeting's LVV)."""
+    what the texts quote: ``reasons_sql`` of the meeting's LVV, or of ``scope``, for these
+    cases)."""
     if not case_ids:
         return []
     cases = suggestion_candidates(meeting, user).in_bulk(case_ids)
-    parts = _scoped_rows(meeting, scope)
     found: dict[tuple[int, str], dict[str, Any]] = {}
-    for row in parts[0].union(*parts[1:], all=True):
+    for row in _reason_rows_of(meeting, case_ids, scope):
         key = (row["row_case"], row["row_reason"])
         # An event reason names its newest event (date, then id); other reasons have one row.
         if key not in found or _newest_first(row) > _newest_first(found[key]):
@@ -495,6 +507,20 @@ def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int], *, scope: 
         if suggestion.reasons:
             result.append(suggestion)
     return result
+
+
+def _reason_rows_of(meeting: Meeting, case_ids: list[int], scope: list[int] | None) -> list[dict[str, Any]]:
+    """The reason rows (``_rows``' columns) of ``case_ids``: ``reasons_sql`` of the meeting's
+    LVV (or of ``scope``), kept to these cases (PostgreSQL applies that to each of its parts)."""
+    sql, params = reasons_sql(meeting.date, meeting.location_id, _cases_key(scope))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({sql}) r WHERE r.row_case = ANY(%s)", [*params, list(case_ids)])  # noqa: S608
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:  # the driver gives JSON as text (Django's psycopg loaders)
+        if isinstance(row["row_data"], str):
+            row["row_data"] = json.loads(row["row_data"])
+    return rows
 
 
 def _newest_first(row: dict[str, Any]) -> tuple[datetime.date, int]:

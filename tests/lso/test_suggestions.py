@@ -190,3 +190,19 @@ def test_suggestions_run_a_fixed_number_of_queries(world):
         many = selectors.suggestions(meeting, chair(world.ams))
     assert len(many) > len(few)
     assert len(small.captured_queries) == len(large.captured_queries) <= 8
+
+
+def test_the_reasons_sql_is_compiled_once_per_day_and_lvv(world):
+    """``reasons_sql`` is kept per day, LVV and cases: a second meeting on the same day in the
+    same LVV reuses it, and another day gets its own (the rows follow the day)."""
+    selectors.reasons_sql.cache_clear()
+    case = CaseFactory(location=world.ams.location, assigned_ngo=world.ams.ngo_a, dossier_complete=True)
+    rest_due = case.deadlines.get(kind=DeadlineKind.REST_PERIOD_END).due_on
+    before = meeting_for(world.ams, date=rest_due)  # the rest period has not ended on that day
+    after = meeting_for(world.ams, date=rest_due + datetime.timedelta(days=1), place="Stadhuis, kamer 3")
+    assert case.pk not in reasons_by_case(selectors.suggestions(before, chair(world.ams)))
+    assert reasons_by_case(selectors.suggestions(after, chair(world.ams)))[case.pk] == [Reason.REST_PERIOD_ENDED]
+    misses = selectors.reasons_sql.cache_info().misses
+    again = meeting_for(world.ams, date=after.date, place="Stadhuis, kamer 4")
+    assert reasons_by_case(selectors.suggestions(again, chair(world.ams)))[case.pk] == [Reason.REST_PERIOD_ENDED]
+    assert selectors.reasons_sql.cache_info().misses == misses
