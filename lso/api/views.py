@@ -107,9 +107,15 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
     def get_queryset(self) -> QuerySet[Meeting]:
         user = self.request.user
         queryset = selectors.meeting_list(user)
-        if self.action != "list":
-            queryset = queryset.prefetch_related(_items_prefetch(user)).select_related("location__municipality")
-        return queryset
+        if self.action == "list":
+            return queryset
+        queryset = queryset.select_related("location__municipality")
+        # The items only for the meeting as it is read; the other actions read the meeting
+        # again, with its items, after their change (``_detail``); the suggestions need none.
+        return self._with_items(queryset) if self.action == "retrieve" else queryset
+
+    def _with_items(self, queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
+        return queryset.prefetch_related(_items_prefetch(self.request.user))
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "list":
@@ -117,7 +123,7 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
         return s.MeetingDetailSerializer
 
     def _detail(self, meeting: Meeting, status_code: int = 200) -> Response:
-        meeting = self.get_queryset().get(pk=meeting.pk)
+        meeting = self._with_items(self.get_queryset()).get(pk=meeting.pk)
         return self.respond(meeting, status_code, s.MeetingDetailSerializer)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
