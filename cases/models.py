@@ -453,6 +453,15 @@ class CooperationCheck(CheapValidation, models.Model):
         verbose_name = _("medewerkingstoets")
         verbose_name_plural = _("medewerkingstoetsen")
         ordering = ["-checked_on", "-id"]
+        indexes = [
+            # The LSO suggestions' insufficient cooperation: the insufficient checks of an LVV's
+            # open cases, read from the index alone (ADR 0035).
+            models.Index(
+                fields=["case", "checked_on", "id"],
+                condition=models.Q(result=CooperationResult.INSUFFICIENT),
+                name="cooperation_insufficient",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_result_display()} ({self.checked_on:%Y-%m-%d})"
