@@ -480,11 +480,11 @@ def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int], *, scope: 
         return []
     cases = suggestion_candidates(meeting, user).in_bulk(case_ids)
     found: dict[tuple[int, str], dict[str, Any]] = {}
-    for row in _reason_rows_of(meeting, case_ids, scope):
-        key = (row["row_case"], row["row_reason"])
+    for reason_row in _reason_rows_of(meeting, case_ids, scope):
+        key = (reason_row["row_case"], reason_row["row_reason"])
         # An event reason names its newest event (date, then id); other reasons have one row.
-        if key not in found or _newest_first(row) > _newest_first(found[key]):
-            found[key] = row
+        if key not in found or _newest_first(reason_row) > _newest_first(found[key]):
+            found[key] = reason_row
     result = []
     for pk in case_ids:
         if pk not in cases:

@@ -1,7 +1,8 @@
-"""The meeting page draws no time or preparation form up front: each comes when the user opens
-its item's "Tijd wijzigen" or "Voorbereiding vastleggen" (htmx GET on the item's URL), or,
-without JavaScript, with the page asked again for that item (``?time=``, ``?note=``); a form
-posted with errors comes back open. ADR 0029, as the outcome forms."""
+"""The meeting page draws none of an agenda item's forms up front (the time, the partner's
+preparation, the outcome): each comes when the user opens its disclosure ("Tijd wijzigen",
+"Voorbereiding vastleggen", "Uitkomst vastleggen": htmx GET on the item's URL), or, without
+JavaScript, with the page asked again for that item (``?time=``, ``?note=``, ``?outcome=``);
+a form posted with errors comes back open. ADR 0029, as the case page's steps."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # The form's URL name and the name of one of its fields.
-FORMS = {"time": ("lso:item-time", "minutes_allotted"), "note": ("lso:item-note", "text")}
+FORMS = {
+    "time": ("lso:item-time", "minutes_allotted"),
+    "note": ("lso:item-note", "text"),
+    "outcome": ("lso:item-outcome", "decision"),
+}
 
 
 def form_url(kind, meeting, item):
@@ -60,8 +65,9 @@ def test_opening_one_form(world, client, kind, django_assert_max_num_queries):
     if kind == "note":
         assert "Gemeente: in gesprek" in html  # the organisation's note as it stands
     else:
+        assert f'name="{kind}-{item.pk}-version" value="{meeting.version}"' in html
+    if kind == "time":
         assert f'value="{item.minutes_allotted}"' in html
-        assert f'name="time-{item.pk}-version" value="{meeting.version}"' in html
     entry = AccessLogEntry.objects.filter(object_type="lso.meeting", object_id=str(meeting.pk)).latest("pk")
     assert entry.detail == {"view": f"{kind}_form", "cases": [item.case_id]}
 
@@ -117,6 +123,20 @@ def test_no_form_where_it_cannot_be_used(world, client):
     for kind in FORMS:
         html = client.get(form_url(kind, meeting, item), **HTMX).content.decode()
         assert f'data-testid="{kind}-not-open"' in html and "<form" not in html
+
+
+def test_no_outcome_form_once_recorded_or_for_who_does_not_chair(world, client):
+    ams = world.ams
+    meeting = published(ams, [sheltered_case(ams), sheltered_case(ams)])
+    done, open_ = meeting.items.order_by("pk")
+    chair_records(ams, done, Decision.POSTPONE)
+    client.force_login(chair(ams))
+    html = client.get(form_url("outcome", meeting, done), **HTMX).content.decode()
+    assert 'data-testid="outcome-not-open"' in html and "<form" not in html
+    # The NGO guide sees the item of its case but does not chair the meeting.
+    client.force_login(ams.users[Role.NGO])
+    html = client.get(form_url("outcome", meeting, open_), **HTMX).content.decode()
+    assert 'data-testid="outcome-not-open"' in html and "<form" not in html
 
 
 @pytest.mark.parametrize("kind", FORMS)
