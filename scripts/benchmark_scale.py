@@ -44,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -229,6 +230,17 @@ def targets(slugs: list[str]) -> dict[str, dict]:
         meeting = Meeting.objects.filter(location__slug=slug, place="Stadhuis").order_by("-pk").first()
         found[slug] = {"cases": picked, "meeting": meeting.pk if meeting else None}
     return found
+
+
+def meeting_items(slugs: list[str]) -> list[int]:
+    """The number of items on each LVV's meeting that the meeting pages show (``targets``)."""
+    from lso.models import AgendaItem, Meeting
+
+    counts = []
+    for slug in slugs:
+        meeting = Meeting.objects.filter(location__slug=slug, place="Stadhuis").order_by("-pk").first()
+        counts.append(AgendaItem.objects.filter(meeting=meeting).count() if meeting else 0)
+    return counts
 
 
 def pages(found: dict[str, dict]) -> list[tuple[str, str, object]]:
@@ -444,8 +456,32 @@ def target_table(rows: list[dict], reference: dict, small: dict | None) -> list[
     return lines
 
 
+def _items_text(here: list[int], small: dict) -> str:
+    """What the meeting pages hold here and in the small database (not the same agenda)."""
+    there = small.get("meeting_items")
+    if not here or not there or here == there:
+        return ""
+    text = (
+        f"The meetings whose pages are measured hold {_span(here)} items here and {_span(there)} on"
+        f" {small['cases']:,} cases (the LVVs have few open cases there): their pages, and the suggestions,"
+        " are not the same size in the two databases."
+    )
+    return "\n" + textwrap.fill(text, width=95)
+
+
+def _span(counts: list[int]) -> str:
+    return f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)} to {max(counts)}"
+
+
 def write_doc(
-    args, data: dict[str, str], rows: list[dict], reference: dict, in_process: dict[str, str], info, small=None
+    args,
+    data: dict[str, str],
+    rows: list[dict],
+    reference: dict,
+    in_process: dict[str, str],
+    info,
+    small=None,
+    items: list[int] | None = None,
 ) -> None:
     def ms(seconds: float) -> str:
         return f"{seconds * 1000:,.0f} ms"
@@ -473,7 +509,7 @@ def write_doc(
 The same pages were measured the same way on {small["cases"]:,} cases (the demo's size), in a
 second database, with its own bare view; "at scale / at {small["cases"]:,}" is a page's p50
 ratio to the bare view here divided by the same ratio there: how much dearer the page got
-with {args.cases:,} cases."""
+with {args.cases:,} cases.{_items_text(items or [], small)}"""
         if small
         else ""
     )
@@ -573,15 +609,17 @@ def main() -> int:
     data["timeline events"] = f"{_count('cases', 'TimelineEvent'):,}"
     with Server(args.port, server_env):
         rows, reference = measure_pages(args.port, slugs, args.users, args.rounds)
+    items = meeting_items(slugs)
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "reference": reference, "cases": args.cases}))
+        figures = {"rows": rows, "reference": reference, "cases": args.cases, "meeting_items": items}
+        args.json.write_text(json.dumps(figures))
     small = measure_small(args, url) if args.small and args.small != args.cases else None
     in_process = measure_in_process()
     for key, value in in_process.items():
         print(f"{key}: {value}")
     info = benchlib.machine()
     if not args.no_doc:
-        write_doc(args, data, rows, reference, in_process, info, small)
+        write_doc(args, data, rows, reference, in_process, info, small, items)
         print(f"written: {DOC.relative_to(benchlib.ROOT)}")
     failed = sum(len(row["failures"]) for row in rows)
     if failed:
