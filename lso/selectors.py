@@ -330,41 +330,46 @@ def reason_rows(day: datetime.date) -> dict[str, QuerySet]:
     return {reason: rows[reason] for reason in REASON_ORDER if reason in rows}
 
 
-def _scoped_rows(day: datetime.date, location_id: int, cases: list[int] | None = None) -> list[QuerySet]:
-    """``reason_rows`` of a meeting on ``day`` for the open cases of its LVV (or of ``cases``):
-    only an open case can be suggested (``suggestion_candidates``), and the LVV's closed
-    cases, most of its history, are left out before any reason is worked out for them
-    (``case_location_state``)."""
-    parts = []
-    for rows in reason_rows(day).values():
-        rows = rows.filter(case__location=location_id, case__state__in=OPEN_STATES)
-        parts.append(rows if cases is None else rows.filter(case__in=cases))
-    return parts
+def _scoped_rows(day: datetime.date, location_id: int) -> list[QuerySet]:
+    """``reason_rows`` of a meeting on ``day`` for the open cases of its LVV: only an open
+    case can be suggested (``suggestion_candidates``), and the LVV's closed cases, most of its
+    history, are left out before any reason is worked out for them (``case_location_state``)."""
+    return [rows.filter(case__location=location_id, case__state__in=OPEN_STATES) for rows in reason_rows(day).values()]
 
 
 @functools.lru_cache(maxsize=64)
-def reasons_sql(day: datetime.date, location_id: int, cases: tuple[int, ...] | None = None) -> tuple[str, tuple]:
-    """The SQL of ``_scoped_rows`` (every column of ``_rows``), with its parameters apart.
-    The SQL depends on these arguments alone, so it is compiled once per day, LVV and cases
-    in a process: building and compiling its seven parts costs about as much as running it."""
-    parts = _scoped_rows(day, location_id, None if cases is None else list(cases))
+def reasons_sql(day: datetime.date, location_id: int) -> tuple[str, tuple]:
+    """The SQL of ``_scoped_rows`` for the LVV's open cases (every column of ``_rows``), with
+    its parameters apart. The SQL depends on these two arguments alone, so it is compiled once
+    per day and LVV in a process: building and compiling its seven parts costs about as much
+    as running it. A narrower set of cases is a filter on its ``row_case`` (``_of_cases``),
+    which PostgreSQL applies to each of its parts, so that no list of cases is kept."""
+    parts = _scoped_rows(day, location_id)
     sql, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
     return sql, tuple(params)
+
+
+def _of_cases(meeting: Meeting, cases: Iterable[int] | None) -> tuple[str, list]:
+    """``reasons_sql`` of the meeting's day and LVV, kept to ``cases`` when given."""
+    sql, params = reasons_sql(meeting.date, meeting.location_id)
+    if cases is None:
+        return sql, list(params)
+    return f"SELECT * FROM ({sql}) k WHERE k.row_case = ANY(%s)", [*params, list(cases)]  # noqa: S608
 
 
 def suggestions_sql(meeting: Meeting, user: Actor, *, cases: list[int] | None = None) -> tuple[str, list] | None:
     """The FROM and WHERE of the suggestions' query (``c``: the case, ``s.urgency``: the
     index in ``REASON_ORDER`` of its most urgent reason), or None when there can be none.
 
-    Each reason's rows are computed once, for the meeting's LVV, and grouped per case (a
-    plain SQL query around the ORM's parts: the ORM has no subquery in FROM); the cases are
-    those a suggestion may name (``suggestion_candidates``: the access policy).
+    Each reason's rows are computed once, for the meeting's LVV (or ``cases``), and grouped
+    per case (a plain SQL query around the ORM's parts: the ORM has no subquery in FROM); the
+    cases are those a suggestion may name (``suggestion_candidates``: the access policy).
     """
     if cases is not None and not cases:
         return None
     candidates = suggestion_candidates(meeting, user).select_related(None).values("pk")
     try:
-        reasons, reasons_params = reasons_sql(meeting.date, meeting.location_id, _cases_key(cases))
+        reasons, reasons_params = _of_cases(meeting, cases)
         candidates_sql, candidates_params = candidates.query.sql_with_params()
     except EmptyResultSet:  # e.g. a user who sees no case at all
         return None
@@ -374,10 +379,6 @@ def suggestions_sql(meeting: Meeting, user: Actor, *, cases: list[int] | None = 
         f'JOIN "{Case._meta.db_table}" c ON c.id = s.row_case WHERE c.id IN ({candidates_sql})'
     )
     return sql, [*reasons_params, *candidates_params]
-
-
-def _cases_key(cases: Iterable[int] | None) -> tuple[int, ...] | None:
-    return None if cases is None else tuple(sorted(set(cases)))
 
 
 # ``Case.reference`` in SQL (the external id, else ``LVV-<id>``), compared byte by byte (the
@@ -442,7 +443,7 @@ class SuggestionList:
             elif not offset:
                 self._count = 0
             ids = [row[0] for row in rows]
-            self._pages[key] = _with_reasons(self.meeting, self.user, ids, scope=self.cases)
+            self._pages[key] = _with_reasons(self.meeting, self.user, ids)
         return self._pages[key]
 
     def count(self) -> int:
@@ -471,16 +472,15 @@ class SuggestionList:
         return found[0]
 
 
-def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int], *, scope: list[int] | None) -> list[Suggestion]:
+def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int]) -> list[Suggestion]:
     """The suggestions for ``case_ids`` (in that order), each case with its person, LVV and
     NGO and every reason with its text (two queries: the cases, and the reasons' rows with
-    what the texts quote: ``reasons_sql`` of the meeting's LVV, or of ``scope``, for these
-    cases)."""
+    what the texts quote, for these cases)."""
     if not case_ids:
         return []
     cases = suggestion_candidates(meeting, user).in_bulk(case_ids)
     found: dict[tuple[int, str], dict[str, Any]] = {}
-    for reason_row in _reason_rows_of(meeting, case_ids, scope):
+    for reason_row in _reason_rows_of(meeting, case_ids):
         key = (reason_row["row_case"], reason_row["row_reason"])
         # An event reason names its newest event (date, then id); other reasons have one row.
         if key not in found or _newest_first(reason_row) > _newest_first(found[key]):
@@ -509,12 +509,11 @@ def _with_reasons(meeting: Meeting, user: Actor, case_ids: list[int], *, scope: 
     return result
 
 
-def _reason_rows_of(meeting: Meeting, case_ids: list[int], scope: list[int] | None) -> list[dict[str, Any]]:
-    """The reason rows (``_rows``' columns) of ``case_ids``: ``reasons_sql`` of the meeting's
-    LVV (or of ``scope``), kept to these cases (PostgreSQL applies that to each of its parts)."""
-    sql, params = reasons_sql(meeting.date, meeting.location_id, _cases_key(scope))
+def _reason_rows_of(meeting: Meeting, case_ids: list[int]) -> list[dict[str, Any]]:
+    """The reason rows (``_rows``' columns) of ``case_ids`` (``_of_cases``)."""
+    sql, params = _of_cases(meeting, case_ids)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({sql}) r WHERE r.row_case = ANY(%s)", [*params, list(case_ids)])  # noqa: S608
+        cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:  # the driver gives JSON as text (Django's psycopg loaders)

@@ -206,3 +206,8 @@ def test_the_reasons_sql_is_compiled_once_per_day_and_lvv(world):
     again = meeting_for(world.ams, date=after.date, place="Stadhuis, kamer 4")
     assert reasons_by_case(selectors.suggestions(again, chair(world.ams)))[case.pk] == [Reason.REST_PERIOD_ENDED]
     assert selectors.reasons_sql.cache_info().misses == misses
+    # Asked for given cases (as adding suggested cases does): the same entry, kept to them.
+    other = CaseFactory(location=world.ams.location, assigned_ngo=world.ams.ngo_a, dossier_complete=True)
+    only = selectors.suggestions(again, chair(world.ams), cases=[case.pk])
+    assert reasons_by_case(only) == {case.pk: [Reason.REST_PERIOD_ENDED]} and other.pk not in reasons_by_case(only)
+    assert selectors.reasons_sql.cache_info().misses == misses
