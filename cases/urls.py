@@ -24,7 +24,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.case_edit, name="edit"),
     path("<int:pk>/summary.pdf", views_summary.case_summary, name="summary"),
     path("<int:pk>/person/edit/", views.person_edit, name="person-edit"),
-    path("meldingen/", include(("cases.views_notifications", "notifications"))),
+    path("notifications/", include(("cases.views_notifications", "notifications"))),
     path("<int:pk>/steps/<slug:step>/", views.case_step, name="step"),
     path("<int:pk>/notes/", views_notes.case_notes, name="notes"),
     path("<int:pk>/notes/<int:note_pk>/", views_notes.note_detail, name="note"),

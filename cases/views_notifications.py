@@ -108,7 +108,7 @@ def digest_setting(request):
 app_name = "notifications"
 urlpatterns = [
     path("", notification_list, name="list"),
-    path("<int:pk>/gelezen/", mark_read, name="read"),
-    path("alles-gelezen/", mark_all_read, name="read-all"),
-    path("dagelijkse-email/", digest_setting, name="digest"),
+    path("<int:pk>/read/", mark_read, name="read"),
+    path("read-all/", mark_all_read, name="read-all"),
+    path("daily-email/", digest_setting, name="digest"),
 ]

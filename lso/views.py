@@ -36,7 +36,7 @@ from lvv.pages import require_case_role
 from lvv.partners.models import Location, locations_of
 
 MEETINGS_PER_PAGE = 20
-SUGGESTIONS_PARAM = "suggesties"
+SUGGESTIONS_PARAM = "suggestions"
 QUEUE_PER_PAGE = 25
 REFERENCE = re.compile(r"^\s*LVV-(\d+)\s*$", re.IGNORECASE)
 
@@ -180,7 +180,7 @@ def _latest_pack(user, meeting) -> AgendaPack | None:
 
 
 def _suggestions_page(request) -> int:
-    """The part of the suggestions asked for (``?suggesties=N``, 1 when absent or not a number)."""
+    """The part of the suggestions asked for (``?suggestions=N``, 1 when absent or not a number)."""
     value = request.GET.get(SUGGESTIONS_PARAM, "")
     if value.isascii() and value.isdigit() and len(value) <= 6:
         return max(1, int(value))

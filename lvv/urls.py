@@ -13,10 +13,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views_public.accessibility_statement, name="accessibility"),
     path("accounts/", include("lvv.accounts.urls")),
-    path("organisaties/", include("lvv.partners.views")),
+    path("organisations/", include("lvv.partners.views")),
     path("cases/", include("cases.urls")),
     path("inbox/", include("cases.views_inbox")),
-    path("lijsten/", include("lvv.lists.urls")),
+    path("lists/", include("lvv.lists.urls")),
     path("lso/", include("lso.urls")),
     path("mrt/", include("mrt.urls")),
     path("", include("procedures.urls")),
@@ -26,4 +26,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("lvv.api.urls")),
+    # The earlier page addresses with Dutch words, redirected (ADR 0036).
+    path("", include("lvv.legacy_urls")),
 ]

@@ -267,8 +267,8 @@ def measure(runs: int, explain: bool) -> dict[str, str]:  # noqa: C901 -- one me
     rows = html.count(b'data-testid="suggestion"')
     results["meeting page: suggestion rows"] = f"{rows:,}"
     results["meeting page: queries"] = str(benchlib.query_count(lambda: get(page_url)))
-    if b"suggesties=2" in html:
-        more = f"{reverse('lso:meeting-suggestions', args=[meeting.pk])}?suggesties=2"
+    if b"suggestions=2" in html:
+        more = f"{reverse('lso:meeting-suggestions', args=[meeting.pk])}?suggestions=2"
         results["next suggestions (htmx part)"] = ms(timed(lambda: get(more, HTTP_HX_REQUEST="true"), runs))
         results["next suggestions: queries"] = str(benchlib.query_count(lambda: get(more, HTTP_HX_REQUEST="true")))
     found = get(api_url).json()
@@ -391,7 +391,7 @@ order of the suggestions and their reasons are those of before (`tests/lso/` pin
 
 The meeting page shows the 20 most urgent and their number ("Suggestie 1 tot en met 20 van
 3.572"); "Meer tonen" appends the next 20 in place (htmx; the focus moves to the first new
-row) or, without JavaScript, opens the page with that part (`?suggesties=2`). The API pages
+row) or, without JavaScript, opens the page with that part (`?suggestions=2`). The API pages
 the same list in SQL; its paginator asks for the page first, so a page is one ordering query.
 
 A first version put each reason in a `CASE WHEN id IN (...)` per case: hashed sub-selects,

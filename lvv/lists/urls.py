@@ -6,5 +6,5 @@ app_name = "lists"
 
 urlpatterns = [
     path("filters/", views.save, name="save-filter"),
-    path("filters/<int:pk>/verwijderen/", views.delete, name="delete-filter"),
+    path("filters/<int:pk>/delete/", views.delete, name="delete-filter"),
 ]

@@ -73,7 +73,7 @@ def test_a_huge_number_of_days_in_the_review_queue_is_a_field_error(api_client, 
         assert response.status_code == 400, (value, response.content)
         assert "no_scenario_days" in response.json()
     assert api_client.get("/api/v1/reviews/queue/", {"no_scenario_days": "36500"}).status_code == 200
-    page = page_client(dtv).get("/lso/toets/", {"no_scenario_days": HUGE})
+    page = page_client(dtv).get("/lso/review/", {"no_scenario_days": HUGE})
     assert page.status_code == 200
 
 
@@ -251,7 +251,7 @@ def test_a_long_text_is_a_field_error_on_a_page(world):
     ams = world.ams
     case = sheltered_case(ams)
     client = page_client(ams.users[Role.DTV])
-    response = client.post(f"/lso/toets/casus/{case.pk}/", {"text": "x" * 100_000})
+    response = client.post(f"/lso/review/case/{case.pk}/", {"text": "x" * 100_000})
     assert response.status_code == 400
     assert 'maxlength="5000"' in response.content.decode()
     assert "5000" in str(response.context["form"].errors["text"])
@@ -278,7 +278,7 @@ def test_every_text_field_of_a_page_form_has_a_maximum_length():
     [
         ("/monitor/", {"date": "0001-01-01"}),
         ("/monitor/", {"date": "2020-01-01", "trends_end": "0001-01-15"}),
-        ("/monitor/momentopnamen/vergelijken/", {"old": "²", "new": HUGE}),
+        ("/monitor/snapshots/compare/", {"old": "²", "new": HUGE}),
     ],
 )
 def test_monitor_pages_check_their_parameters(world, path, params):
@@ -390,20 +390,20 @@ def test_no_page_answers_500_to_odd_parameters(world):
         "/cases/reconciliation/",
         f"/cases/{case.pk}/",
         f"/cases/{case.pk}/notes/",
-        "/cases/meldingen/",
+        "/cases/notifications/",
         "/lso/",
         f"/lso/{meeting.pk}/",
-        "/lso/toets/",
+        "/lso/review/",
         "/mrt/",
         f"/mrt/{escalation.pk}/",
         "/monitor/",
-        "/monitor/kwaliteit/",
-        "/monitor/momentopnamen/",
-        "/monitor/momentopnamen/vergelijken/",
+        "/monitor/quality/",
+        "/monitor/snapshots/",
+        "/monitor/snapshots/compare/",
         "/monitor/exports/",
         f"/cases/{HUGE}/",
         f"/lso/{HUGE}/",
-        f"/monitor/momentopnamen/{HUGE}/",
+        f"/monitor/snapshots/{HUGE}/",
     ]
     read_by_pages = ("page", "deadlines_page", "timeline", "old", "new", "date", "trends_end")
     variants = [NASTY_PARAMETERS, *({name: NASTY_PARAMETERS[name]} for name in read_by_pages)]

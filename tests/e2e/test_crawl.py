@@ -48,8 +48,8 @@ SKIPPED = re.compile(
     | ^/accounts/logout/
     | /download/$ | \.(?:pdf|csv|xlsx|json|zip)$    # downloads
     | ^/privacy/subject-access/\d+/\w+/$          # the subject access request's files
-    | ^/lso/\d+/pakket/\d+/$                      # the agenda pack (a PDF)
-    | ^/organisaties/\d+/logo/                    # an image
+    | ^/lso/\d+/pack/\d+/$                        # the agenda pack (a PDF)
+    | ^/organisations/\d+/logo/                   # an image
     """,
     re.VERBOSE,
 )

@@ -129,8 +129,8 @@ def test_sort_save_a_filter_print_and_fit(demo_data, live_server, page: Page, cs
     # The DT&V supervisor: the review queue and an inbox.
     page.context.clear_cookies()
     log_in(page, base, "dtv.amsterdam")
-    page.goto(f"{base}/lso/toets/?sort=-last_review")
+    page.goto(f"{base}/lso/review/?sort=-last_review")
     expect(page.get_by_test_id("sort-last_review")).to_have_attribute("aria-sort", "descending")
     assert_accessible(page, "review queue")
-    assert_fits(page, f"{base}/lso/toets/", "review-queue")
+    assert_fits(page, f"{base}/lso/review/", "review-queue")
     assert_fits(page, f"{base}/inbox/dtv_dossier/", "inbox")

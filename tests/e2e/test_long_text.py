@@ -64,5 +64,5 @@ def test_a_long_unbroken_word_wraps(page: Page, live_server, world):
         assert overflow(page) == 0, path
     page.context.clear_cookies()
     log_in(page, live_server.url, ams.users[Role.DTV].username)
-    page.goto(f"{live_server.url}/lso/toets/casus/{case.pk}/")
+    page.goto(f"{live_server.url}/lso/review/case/{case.pk}/")
     assert overflow(page) == 0

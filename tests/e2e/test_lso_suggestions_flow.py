@@ -57,7 +57,7 @@ def test_more_suggestions_by_keyboard_and_without_javascript(
     log_in(plain, base, chair.username)
     plain.goto(url)
     plain.get_by_role("link", name="Meer tonen").click()
-    assert plain.url == f"{url}?suggesties=2#suggestions"
+    assert plain.url == f"{url}?suggestions=2#suggestions"
     expect(plain.locator("#suggestion-rows tr")).to_have_count(2)
     expect(plain.get_by_test_id("suggestions-status")).to_contain_text("Suggestie 4 tot en met 5 van 5")
     plain.get_by_role("link", name="Naar de meest urgente suggesties").click()

@@ -31,7 +31,7 @@ def test_the_comparison_fits_1280_pixels(world, live_server, page: Page):
     page.get_by_label("Gebruikersnaam").fill(world.bureau.username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
-    page.goto(f"{live_server.url}/monitor/momentopnamen/vergelijken/?old={old.pk}&new={new.pk}")
+    page.goto(f"{live_server.url}/monitor/snapshots/compare/?old={old.pk}&new={new.pk}")
     expect(page.get_by_test_id("compare-summary")).to_be_visible()
     page.screenshot(path="/tmp/e2e-monitor-compare.png", full_page=True)  # noqa: S108 -- the agreed place
 

@@ -60,7 +60,7 @@ def test_dtv_plans_a_departure_again_and_the_ind_decides(scene, live_server, pag
     login(page, live_server, "dtv.amsterdam")
 
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Vertrekken").click()
-    expect(page).to_have_url(f"{live_server.url}/procedures/vertrekken/")
+    expect(page).to_have_url(f"{live_server.url}/procedures/departures/")
     response = page.reload()
     assert_csp(response, page, csp_violations)
     row = page.get_by_test_id("departure-row").filter(has_text=case.reference)
@@ -93,7 +93,7 @@ def test_dtv_plans_a_departure_again_and_the_ind_decides(scene, live_server, pag
 
     page.context.clear_cookies()
     login(page, live_server, "ind.amsterdam")
-    page.goto(f"{live_server.url}/cases/{case.pk}/procedures/aanvragen/{application.pk}/")
+    page.goto(f"{live_server.url}/cases/{case.pk}/procedures/applications/{application.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Reguliere verblijfsaanvraag")
     response = page.reload()
     assert_csp(response, page, csp_violations)

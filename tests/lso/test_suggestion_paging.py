@@ -126,18 +126,18 @@ def test_meeting_page_shows_the_most_urgent_and_more_on_request(world, client, s
     assert f"Suggestie 1 tot en met {PER_PAGE} van {len(whole)}" in html
     # "Meer tonen": a link that works without JavaScript and an htmx request for the rows.
     more = reverse("lso:meeting-suggestions", args=[meeting.pk])
-    assert f'href="{url}?suggesties=2#suggestions"' in html
-    assert f'hx-get="{more}?suggesties=2"' in html and 'hx-target="#suggestion-rows"' in html
+    assert f'href="{url}?suggestions=2#suggestions"' in html
+    assert f'hx-get="{more}?suggestions=2"' in html and 'hx-target="#suggestion-rows"' in html
 
     # Without JavaScript: the page with the next part, and a way back to the most urgent.
-    second = client.get(url, {"suggesties": "2"})
+    second = client.get(url, {"suggestions": "2"})
     assert [s.case.pk for s in second.context["suggestions"]] == whole[PER_PAGE : 2 * PER_PAGE]
     assert "Naar de meest urgente suggesties" in second.content.decode()
     assert f"Suggestie {PER_PAGE + 1} tot en met {2 * PER_PAGE} van {len(whole)}" in second.content.decode()
 
     # With htmx: the next rows only, appended; focus moves to the first of them; the status
     # and the link are replaced out of band.
-    rows = client.get(more, {"suggesties": "2"}, headers={"HX-Request": "true"})
+    rows = client.get(more, {"suggestions": "2"}, headers={"HX-Request": "true"})
     assert rows.status_code == 200 and "HX-Request" in rows["Vary"]
     part = rows.content.decode()
     assert "<html" not in part and part.count('data-testid="suggestion"') == PER_PAGE
@@ -145,21 +145,21 @@ def test_meeting_page_shows_the_most_urgent_and_more_on_request(world, client, s
     assert part.count("autofocus") == 1 and 'tabindex="-1" autofocus' in part
     assert 'id="suggestions-status" hx-swap-oob="innerHTML"' in part
     assert f"Suggestie 1 tot en met {2 * PER_PAGE} van {len(whole)}" in part
-    assert "suggesties=3" in part
+    assert "suggestions=3" in part
 
     # The last part: no "meer tonen" any more, everything shown.
-    last = client.get(more, {"suggesties": "3"}, headers={"HX-Request": "true"}).content.decode()
+    last = client.get(more, {"suggestions": "3"}, headers={"HX-Request": "true"}).content.decode()
     assert last.count('data-testid="suggestion"') == len(whole) - 2 * PER_PAGE
     assert 'data-testid="suggestions-more"' not in last
     assert f"{len(whole)} suggesties, de meest urgente eerst." in last
 
     # Without htmx the rows' address leads to the page with that part.
-    response = client.get(more, {"suggesties": "2"})
-    assert response.status_code == 302 and response["Location"] == f"{url}?suggesties=2#suggestions"
+    response = client.get(more, {"suggestions": "2"})
+    assert response.status_code == 302 and response["Location"] == f"{url}?suggestions=2#suggestions"
     # Beyond the end, or not a number: a clear page, never an error.
-    beyond = client.get(url, {"suggesties": "999"})
+    beyond = client.get(url, {"suggestions": "999"})
     assert beyond.status_code == 200 and 'data-testid="no-more-suggestions"' in beyond.content.decode()
-    assert [s.case.pk for s in client.get(url, {"suggesties": "x"}).context["suggestions"]] == whole[:PER_PAGE]
+    assert [s.case.pk for s in client.get(url, {"suggestions": "x"}).context["suggestions"]] == whole[:PER_PAGE]
 
 
 def test_adding_a_suggestion_from_a_later_part(world, client, small_pages):
@@ -188,7 +188,7 @@ def test_meeting_page_and_more_run_the_same_queries_for_many_suggestions(
     meeting = meeting_for(ams)
     client.force_login(chair(ams))
     page = reverse("lso:meeting-detail", args=[meeting.pk])
-    more = f"{reverse('lso:meeting-suggestions', args=[meeting.pk])}?suggesties=2"
+    more = f"{reverse('lso:meeting-suggestions', args=[meeting.pk])}?suggestions=2"
     for _ in range(2):  # a part and one more on the next
         rest_ended(ams)
         requested(ams)
@@ -244,12 +244,12 @@ def test_more_suggestions_are_hidden_from_whoever_may_not_build_the_agenda(world
     for user in (world.rot.users[Role.LSO_CHAIR], world.rot.users[Role.NGO], world.bureau):
         client.force_login(user)
         assert client.get(more, headers={"HX-Request": "true"}).status_code == 404, user
-        assert client.get(page, {"suggesties": "2"}).status_code == 404, user
+        assert client.get(page, {"suggestions": "2"}).status_code == 404, user
     # Partners of the LVV see the meeting but do not build its agenda: no suggestions.
     for user in (ams.users[Role.NGO], ams.users["ngo_b"], ams.users[Role.IND]):
         client.force_login(user)
         assert client.get(more, headers={"HX-Request": "true"}).status_code == 404, user
-        response = client.get(page, {"suggesties": "2"})
+        response = client.get(page, {"suggestions": "2"})
         assert response.status_code == 200 and "suggestions" not in response.context
     client.force_login(chair(ams))
     assert client.get(more, headers={"HX-Request": "true"}).status_code == 200

@@ -278,7 +278,7 @@ def test_the_list_of_departures_planned_in_the_coming_weeks(client, world, case)
         assert page(client, dtv, reverse("procedures:departures"), weeks=odd, page=odd).status_code == 200
     assert page(client, world.bureau, reverse("procedures:departures")).status_code == 404
     # The navigation leads the DT&V there.
-    assert 'href="/procedures/vertrekken/"' in response.content.decode()
+    assert 'href="/procedures/departures/"' in response.content.decode()
 
 
 def _queries(client, url) -> int:
