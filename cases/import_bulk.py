@@ -63,7 +63,7 @@ from lvv.access import policy
 from lvv.audit import chain
 from lvv.audit import log as audit_log
 from lvv.audit.activities import activity_for
-from lvv.audit.log import Action
+from lvv.audit.log import AccessAction
 from lvv.audit.models import AccessLogEntry, Result
 from lvv.partners.models import ProgrammeSettings, SafeCountry
 from lvv.services import user_or_none
@@ -180,7 +180,7 @@ def _step(history: History, name: str, actor) -> workflow.Step:
 def _finish(history: History, actor, step_name: str, detail: dict | None = None) -> None:
     history.case.version += 1
     history.stepped = True
-    history.log(actor=actor, action=Action.UPDATE, obj=history.case, detail={"step": step_name, **(detail or {})})
+    history.log(actor=actor, action=AccessAction.UPDATE, obj=history.case, detail={"step": step_name, **(detail or {})})
 
 
 def _admit(history: History, actor, *, on, exception="", exception_reason="", require_check, waitlist_when_full):
@@ -533,7 +533,9 @@ class BulkImport:
         events = line.events[1:] if line.events[0].type == "registered" else line.events
         for event in events:
             self._apply(history, event)
-        history.log(actor=self.user, action=Action.CREATE, obj=history.case, detail={"import": line.fingerprint()})
+        history.log(
+            actor=self.user, action=AccessAction.CREATE, obj=history.case, detail={"import": line.fingerprint()}
+        )
         self._keep(history, location)
         return history
 
@@ -570,13 +572,13 @@ class BulkImport:
         )
         history = History(line, case, person, new_person=known is None and linked is None, today=self.today)
         if history.new_person:
-            history.log(actor=self.user, action=Action.CREATE, obj=person)
+            history.log(actor=self.user, action=AccessAction.CREATE, obj=person)
         elif linked is not None:
-            history.log(actor=self.user, action=Action.UPDATE, obj=person, detail={"linked": True})
+            history.log(actor=self.user, action=AccessAction.UPDATE, obj=person, detail={"linked": True})
         history.event(
             EventType.REGISTERED, on=case.registered_on, actor=self.user, data={"source": case.registration_source}
         )
-        history.log(actor=self.user, action=Action.CREATE, obj=case)
+        history.log(actor=self.user, action=AccessAction.CREATE, obj=case)
         return history
 
     def _keep(self, history: History, location) -> None:
@@ -625,7 +627,7 @@ class BulkImport:
 
     def _done_as_system(self, history: History, step: str) -> None:
         detail = {"step": step, "via": "import", "performed_as": policy.SYSTEM.username}
-        history.log(actor=self.user, action=Action.UPDATE, obj=history.case, detail=detail)
+        history.log(actor=self.user, action=AccessAction.UPDATE, obj=history.case, detail=detail)
 
     # -- writing a chunk --
     def write(self, histories: list[History], db=None) -> None:

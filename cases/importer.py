@@ -79,7 +79,7 @@ from cases.import_format import (  # the fields' messages, shared with the calle
 )
 from cases.models import Case, Person
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.audit.models import AccessLogEntry
 from lvv.partners.models import Location
 
@@ -207,7 +207,7 @@ def log_refusal(*, acting_user, origin: Origin, result: str, detail: dict) -> No
     """An import that did not pass (forbidden LVV, invalid file), in the access log."""
     record(
         actor=acting_user,
-        action=Action.CREATE,
+        action=AccessAction.CREATE,
         result=result,
         origin=origin,
         object_type=Case._meta.label_lower,
@@ -956,9 +956,9 @@ class _Applier:
                 and line.events_hash(previous.events) == previous.events_hash
             ):
                 raise _LineFailed([LineError(line.number, "events", str(UPDATE_NOT_PREFIX))])
-            todo, outcome, action = line.events[previous.events :], "updated", Action.UPDATE
+            todo, outcome, action = line.events[previous.events :], "updated", AccessAction.UPDATE
         else:
-            todo, outcome, action = line.events, "created", Action.CREATE
+            todo, outcome, action = line.events, "created", AccessAction.CREATE
         new_person = None
         with transaction.atomic():  # a savepoint: a failed line leaves nothing behind
             if case is None:
@@ -1028,7 +1028,7 @@ class _Applier:
         """A step done as the system within this user's import: the log says whose import it was."""
         record(
             actor=self.user,
-            action=Action.UPDATE,
+            action=AccessAction.UPDATE,
             obj=case,
             origin=self.origin,
             detail={"step": step, "via": "import", "performed_as": policy.SYSTEM.username},

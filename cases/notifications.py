@@ -34,7 +34,7 @@ from cases.models import Case, Deadline, DeadlineKind, Notification
 from cases.workflow import OPEN_STATES
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.audit.log import TASK, Action, Origin, record
+from lvv.audit.log import TASK, AccessAction, Origin, record
 from lvv.partners.models import Location, ProgrammeSettings, ServiceLink
 
 # The in-app messages (Dutch, stored on the notification when it is created).
@@ -192,7 +192,7 @@ def set_daily_digest(*, user, enabled: bool, origin: Origin) -> None:
         return
     user.daily_digest = enabled
     user.save(update_fields=["daily_digest"])
-    record(actor=user, action=Action.UPDATE, obj=user, origin=origin, detail={"daily_digest": enabled})
+    record(actor=user, action=AccessAction.UPDATE, obj=user, origin=origin, detail={"daily_digest": enabled})
 
 
 # --- The daily digest --------------------------------------------------------------------
@@ -334,7 +334,7 @@ def send_digest(*, user_id: int, day: datetime.date | None = None) -> bool:
         Notification.objects.filter(pk__in=ids).update(digest_sent_on=day)
         record(
             actor=policy.SYSTEM,
-            action=Action.EXPORT,
+            action=AccessAction.EXPORT,
             origin=TASK,
             obj=user,
             detail={"digest": day.isoformat(), "cases": sorted({n.case_id for n in items})},

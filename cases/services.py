@@ -78,7 +78,7 @@ from lvv.access import policy
 from lvv.access.policy import Actor
 from lvv.accounts.models import Role, User
 from lvv.audit import log as audit_log
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import AccessAction, Origin, Result, record
 from lvv.errors import STALE_VERSION, NotVisibleError, StaleVersionError
 from lvv.partners.models import Location, Organisation, OrganisationKind, ProgrammeSettings, locations_of
 from lvv.services import DATE_IN_FUTURE, check_version, locked_visible, required_text, save_next_version, user_or_none
@@ -123,7 +123,7 @@ def create_person(*, acting_user: Actor, origin: Origin, **fields: Any) -> Perso
     person = Person(created_by_organisation=acting_user.organisation, **fields)
     person.full_clean()
     person.save()
-    record(actor=acting_user, action=Action.CREATE, obj=person, origin=origin)
+    record(actor=acting_user, action=AccessAction.CREATE, obj=person, origin=origin)
     return person
 
 
@@ -141,7 +141,7 @@ def update_person(
     if changed:
         locked.full_clean()
         save_next_version(locked)
-        record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"fields": changed})
+        record(actor=acting_user, action=AccessAction.UPDATE, obj=locked, origin=origin, detail={"fields": changed})
     return locked
 
 
@@ -227,7 +227,7 @@ def _register_case_for(
     add_event(
         case, EventType.REGISTERED, on=case.registered_on, actor=acting_user, data={"source": case.registration_source}
     )
-    record(actor=acting_user, action=Action.CREATE, obj=case, origin=origin)
+    record(actor=acting_user, action=AccessAction.CREATE, obj=case, origin=origin)
     return case
 
 
@@ -243,7 +243,7 @@ def register_person_and_case(
     )
     if existing is not None:
         person = existing
-        record(actor=acting_user, action=Action.UPDATE, obj=person, origin=origin, detail={"linked": True})
+        record(actor=acting_user, action=AccessAction.UPDATE, obj=person, origin=origin, detail={"linked": True})
     else:
         person = create_person(acting_user=acting_user, origin=origin, **person_fields)
     case = _register_case_for(
@@ -364,7 +364,7 @@ def _register_intake(
         person = next((p for p in visible if p.pk == int(pk)), None)
         if person is None:
             raise ValidationError({"confirm_person": MATCH_NOT_OFFERED})
-        record(actor=acting_user, action=Action.UPDATE, obj=person, origin=origin, detail={"linked": True})
+        record(actor=acting_user, action=AccessAction.UPDATE, obj=person, origin=origin, detail={"linked": True})
         return _register_case_for(
             acting_user=acting_user,
             origin=origin,
@@ -387,7 +387,7 @@ def _register_intake(
             person_fields=_json_ready(person_fields),
             case_fields=_json_ready(case_fields),
         )
-        record(actor=acting_user, action=Action.CREATE, obj=request, origin=origin, detail={"match": kind})
+        record(actor=acting_user, action=AccessAction.CREATE, obj=request, origin=origin, detail={"match": kind})
         return request
     person = create_person(acting_user=acting_user, origin=origin, **person_fields)
     return _register_case_for(
@@ -417,7 +417,7 @@ def match_request_for(acting_user: Actor, origin: Origin, pk: int | str) -> tupl
     record_refusal(
         acting_user=acting_user,
         origin=origin,
-        action=Action.VIEW,
+        action=AccessAction.VIEW,
         object_type="cases.matchrequest",
         object_id=pk,
         result=Result.DENIED,
@@ -479,7 +479,7 @@ def resolve_match_request(
     request.resolved_at = timezone.now()
     request.resolution_note = note
     request.save()
-    record(actor=acting_user, action=Action.UPDATE, obj=request, origin=origin, detail={"decision": decision})
+    record(actor=acting_user, action=AccessAction.UPDATE, obj=request, origin=origin, detail={"decision": decision})
     return request
 
 
@@ -507,7 +507,7 @@ def update_case(
         save_next_version(locked)
         if guide is not None:
             _end_ngo_guide(locked, acting_user, guide)
-        record(actor=acting_user, action=Action.UPDATE, obj=locked, origin=origin, detail={"fields": changed})
+        record(actor=acting_user, action=AccessAction.UPDATE, obj=locked, origin=origin, detail={"fields": changed})
     return locked
 
 
@@ -739,7 +739,11 @@ def _finish(case: Case, *, acting_user: Actor, origin: Origin, step_name: str, d
     if _batch.get() is None:
         deadlines.recompute(case)
     record(
-        actor=acting_user, action=Action.UPDATE, obj=case, origin=origin, detail={"step": step_name, **(detail or {})}
+        actor=acting_user,
+        action=AccessAction.UPDATE,
+        obj=case,
+        origin=origin,
+        detail={"step": step_name, **(detail or {})},
     )
     return case
 
@@ -1485,7 +1489,7 @@ def sign_off_reconciliation(
     signed = Reconciliation.objects.create(
         location=location, partner=partner, up_to=up_to, signed_by=acting_user, outflows=total, notes=notes
     )
-    record(actor=acting_user, action=Action.CREATE, obj=signed, origin=origin, detail={"partner": partner})
+    record(actor=acting_user, action=AccessAction.CREATE, obj=signed, origin=origin, detail={"partner": partner})
     return signed
 
 
@@ -1548,7 +1552,7 @@ def add_note(
     if corrected is not None:
         facts["corrects"] = corrected.pk
     add_event(visible, EventType.NOTE, on=note.written_on, actor=acting_user, data=facts)
-    record(actor=acting_user, action=Action.CREATE, obj=note, origin=origin, detail={"case": visible.pk, **facts})
+    record(actor=acting_user, action=AccessAction.CREATE, obj=note, origin=origin, detail={"case": visible.pk, **facts})
     return note
 
 
@@ -1712,7 +1716,7 @@ def hand_over(
         )
     record(
         actor=acting_user,
-        action=Action.UPDATE,
+        action=AccessAction.UPDATE,
         obj=locked,
         origin=origin,
         detail={
@@ -1870,7 +1874,7 @@ def _write_document(acting_user: Actor, origin: Origin, case: Case, document: Do
         facts["dossier_part"] = document.dossier_part.kind
     add_event(case, EventType.DOCUMENT_ADDED, on=timezone.localdate(), actor=acting_user, data=facts)
     detail = {"case": case.pk, **facts, "size": document.size, "content_type": document.content_type}
-    record(actor=acting_user, action=Action.CREATE, obj=document, origin=origin, detail=detail)
+    record(actor=acting_user, action=AccessAction.CREATE, obj=document, origin=origin, detail=detail)
     return document
 
 

@@ -21,7 +21,7 @@ from cases import deadlines, notifications
 from cases.models import Case, Deadline
 from cases.workflow import OPEN_STATES
 from lvv.access import policy
-from lvv.audit.log import TASK, Action, record
+from lvv.audit.log import TASK, AccessAction, record
 from lvv.jobs import RETRY, TRANSIENT_DB_ERRORS, TRANSIENT_MAIL_ERRORS
 from lvv.partners.models import ProgrammeSettings
 
@@ -73,7 +73,7 @@ def recompute_cases(
                     changed += rows
                     record(
                         actor=policy.SYSTEM,
-                        action=Action.UPDATE,
+                        action=AccessAction.UPDATE,
                         origin=TASK,
                         obj=case,
                         detail={"step": "recompute_deadlines", "rows": rows},

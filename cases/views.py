@@ -56,7 +56,7 @@ from cases.workflow import State
 from lvv import errors, pages, stored_text
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.lists.export import export_response
 from lvv.lists.listing import RESERVED, SORT_PARAM, Listing, query_without
 from lvv.params import bounded_int
@@ -99,7 +99,7 @@ def case_list(request):
         case.next_deadline_label = _label(DeadlineKind, case.next_deadline_kind) if case.next_deadline_kind else ""
     record(
         actor=request.user,
-        action=Action.LIST,
+        action=AccessAction.LIST,
         origin=Origin.from_request(request),
         object_type="cases.case",
         detail={"filters": {k: v for k, v in data.items() if k != "page" and v}, "count": paginator.count},
@@ -152,7 +152,7 @@ def _mine_context(request, data) -> dict:
 @login_required
 def case_detail(request, pk):
     case = _page_case_or_404(request, pk)
-    record(actor=request.user, action=Action.VIEW, obj=case, origin=Origin.from_request(request))
+    record(actor=request.user, action=AccessAction.VIEW, obj=case, origin=Origin.from_request(request))
     return _render_case_page(request, case)
 
 
@@ -189,7 +189,7 @@ def case_step(request, pk, step):
         messages.success(request, STEP_DONE % {"step": workflow.STEPS[step].label})
         return redirect(_after_step_url(case, step))
     # The page as it is now, with the user's form, input and errors.
-    record(actor=request.user, action=Action.VIEW, obj=case, origin=origin)
+    record(actor=request.user, action=AccessAction.VIEW, obj=case, origin=origin)
     return _render_case_page(request, case, posted=form, status=outcome.status)
 
 
@@ -237,7 +237,7 @@ def _save_versioned(request, form, title, service, *, of: Case, **target):
     # The edit form shows the record (health notes included, for those who may): a read.
     record(
         actor=request.user,
-        action=Action.VIEW,
+        action=AccessAction.VIEW,
         obj=form.instance,
         origin=Origin.from_request(request),
         detail={"case": case.pk, "page": "edit"},
@@ -386,7 +386,7 @@ def _step_fragment(request, case: Case, step: str):
     offered = {
         (s.name, k) for s, k in selectors.available_steps(user, case, can_change=policy.can_change_case(user, case))
     }
-    record(actor=user, action=Action.VIEW, obj=case, origin=Origin.from_request(request))
+    record(actor=user, action=AccessAction.VIEW, obj=case, origin=Origin.from_request(request))
     context: dict = {"case": case}
     if (step, key) in offered:
         form = STEP_FORMS[step](case=case, user=user, key=key)

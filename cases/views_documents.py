@@ -25,7 +25,7 @@ from cases.models import Case, Document
 from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.params import bounded_int
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def case_documents(request, pk):
         messages.success(request, DOCUMENT_ADDED)
         return redirect(f"{reverse('cases:detail', args=[case.pk])}#documents")
     # The case page as it is now, with the user's input and errors (the file is chosen again).
-    record(actor=user, action=Action.VIEW, obj=case, origin=origin)
+    record(actor=user, action=AccessAction.VIEW, obj=case, origin=origin)
     request.document_form = form  # read by documents_context through the case page
     return _render_case_page(request, case, status=outcome.status)
 
@@ -129,5 +129,5 @@ def document_download(request, pk, document_pk):
     case = _visible_case_or_404(request, pk)
     document = visible_document_or_404(request, case, document_pk)
     response = file_response(document)
-    record(actor=request.user, action=Action.EXPORT, obj=document, origin=origin, detail={"case": case.pk})
+    record(actor=request.user, action=AccessAction.EXPORT, obj=document, origin=origin, detail={"case": case.pk})
     return response

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from cases import inboxes
 from cases import lists as case_lists
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.lists.export import export_response
 from lvv.lists.listing import Listing
 
@@ -31,7 +31,7 @@ def inbox_overview(request):
     sections = inboxes.sections(request)
     record(
         actor=request.user,
-        action=Action.LIST,
+        action=AccessAction.LIST,
         origin=Origin.from_request(request),
         object_type="cases.case",
         detail={"inboxes": {section.key: section.count for section in sections}},

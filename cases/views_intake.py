@@ -29,7 +29,7 @@ from cases.views import attach_errors as _attach_errors
 from lvv import errors, pages
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.forms import StyledFormMixin
 
 PAGE_SIZE = 25
@@ -97,7 +97,7 @@ def case_create(request):
             context["matches"] = [{"person": p, "rows": _comparison(person_form, p)} for p in match.persons]
             context["by_v_number"] = match.by_v_number
             for person in match.persons:
-                record(actor=request.user, action=Action.VIEW, obj=person, origin=Origin.from_request(request))
+                record(actor=request.user, action=AccessAction.VIEW, obj=person, origin=Origin.from_request(request))
         except services.MatchRequested as requested:
             messages.info(request, MATCH_REQUEST_RECORDED)
             return redirect("cases:match-request", pk=requested.request.pk)
@@ -189,7 +189,7 @@ def _match_request_or_404(request, pk) -> tuple[MatchRequest, bool]:
 @login_required
 def match_request_detail(request, pk):
     match, resolver = _match_request_or_404(request, pk)
-    record(actor=request.user, action=Action.VIEW, obj=match, origin=Origin.from_request(request))
+    record(actor=request.user, action=AccessAction.VIEW, obj=match, origin=Origin.from_request(request))
     form = ResolveForm(match_kind=match.match_kind) if resolver and match.status == MatchRequestStatus.OPEN else None
     return _render_detail(request, match, resolver, form)
 

@@ -23,7 +23,7 @@ from cases.models import Case, Note, NoteKind
 from cases.views import _page_case_or_404, _render_case_page, _visible_case_or_404
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 
 NOTES_PER_PAGE = 10
 # The element htmx swaps when the user filters or pages through the journal.
@@ -90,7 +90,7 @@ def case_notes(request, pk):
     context = {"case": case, **journal_context(request, case, special=special)}
     record(
         actor=request.user,
-        action=Action.LIST,
+        action=AccessAction.LIST,
         origin=Origin.from_request(request),
         object_type="cases.note",
         detail={"case": case.pk, "filters": {"kind": context["journal_kind"]} if context["journal_kind"] else {}},
@@ -110,7 +110,7 @@ def _add_note(request, pk):
         messages.success(request, NOTE_ADDED)
         return redirect(f"{reverse('cases:detail', args=[case.pk])}#journal")
     # The case page as it is now, with the user's note, input and errors.
-    record(actor=request.user, action=Action.VIEW, obj=case, origin=Origin.from_request(request))
+    record(actor=request.user, action=AccessAction.VIEW, obj=case, origin=Origin.from_request(request))
     return _render_case_page(request, case, note_form=form, status=outcome.status)
 
 
@@ -161,7 +161,7 @@ def note_detail(request, pk, note_pk):
             messages.success(request, NOTE_CORRECTION_ADDED)
             return redirect(f"{reverse('cases:note', args=[case.pk, note.pk])}#corrections")
         status = outcome.status
-    record(actor=user, action=Action.VIEW, obj=note, origin=origin, detail={"case": case.pk})
+    record(actor=user, action=AccessAction.VIEW, obj=note, origin=origin, detail={"case": case.pk})
     context = {
         "case": case,
         "person": case.person,

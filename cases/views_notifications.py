@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cases import inboxes, notifications
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.forms import StyledFormMixin
 
 PAGE_SIZE = 25
@@ -58,7 +58,7 @@ def notification_list(request):
     unread = visible.filter(read_at__isnull=True).count()
     record(
         actor=request.user,
-        action=Action.LIST,
+        action=AccessAction.LIST,
         origin=Origin.from_request(request),
         object_type="cases.notification",
         detail={"page": page.number, "count": paginator.count},

@@ -22,7 +22,7 @@ from cases.models import Case, OwnerRole
 from cases.views import _page_case_or_404, _render_case_page
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.params import bounded_int
 
 OWNERS_PAGE_PARAM = "owners_page"
@@ -90,7 +90,7 @@ def hand_over(request, pk, role):
         messages.success(request, HANDED_OVER % {"name": owner_label(new_owner), "role": OwnerRole(role).label})
         return redirect(f"{reverse('cases:detail', args=[case.pk])}#owners")
     # The case page as it is now, with the user's form, input and errors.
-    record(actor=user, action=Action.VIEW, obj=case, origin=Origin.from_request(request))
+    record(actor=user, action=AccessAction.VIEW, obj=case, origin=Origin.from_request(request))
     return _render_case_page(request, case, owner_form=form, status=outcome.status)
 
 
@@ -136,7 +136,7 @@ def person_detail(request, person_pk):
     )
     record(
         actor=user,
-        action=Action.VIEW,
+        action=AccessAction.VIEW,
         obj=person,
         origin=origin,
         detail={"cases": [case.pk for case in cases]},

@@ -22,7 +22,7 @@ from cases import selectors, services
 from cases.models import Reconciliation, ReconciliationPartner
 from lvv import errors, pages
 from lvv.accounts.models import Role
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.forms import StyledFormMixin
 
 PAGE_SIZE = 25
@@ -87,7 +87,7 @@ def reconciliation(request):
         )
     record(
         actor=request.user,
-        action=Action.VIEW,
+        action=AccessAction.VIEW,
         origin=Origin.from_request(request),
         object_type="cases.reconciliation",
         detail={"location": location.slug, "up_to": up_to.isoformat()},

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from cases import special_types, summary
 from cases.views import _page_case_or_404
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 
 
 @login_required
@@ -21,7 +21,7 @@ def case_summary(request, pk):
     pdf = summary.summary_pdf(request.user, case, special=special)
     record(
         actor=request.user,
-        action=Action.EXPORT,
+        action=AccessAction.EXPORT,
         obj=case,
         origin=Origin.from_request(request),
         detail={"summary": "pdf", "special_category": special},

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lso.models import MeetingNotice
 from lvv.access import policy
-from lvv.audit.log import TASK, Action, record
+from lvv.audit.log import TASK, AccessAction, record
 
 EMAIL_SUBJECT = _("LSO %(location)s op %(date)s: de agenda is gepubliceerd")
 EMAIL_GREETING = _("Beste %(name)s,")
@@ -88,7 +88,7 @@ def send_notice_email(notice_id: int) -> bool:
         notice.save(update_fields=["emailed_at"])
         record(
             actor=policy.SYSTEM,
-            action=Action.EXPORT,
+            action=AccessAction.EXPORT,
             origin=TASK,
             obj=notice.meeting,
             detail={"notice": notice.pk, "user": notice.user_id},

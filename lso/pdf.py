@@ -104,7 +104,7 @@ def build_pack(pack_id: int, *, task_id: str = "", heartbeat: bool = False) -> b
 def _build_pack(run: jobs.Run, pack) -> bool:
     from django.db import DatabaseError
 
-    from lvv.audit.log import TASK, Action, record
+    from lvv.audit.log import TASK, AccessAction, record
 
     reader = pack.requested_by
     run.beat(10)
@@ -130,7 +130,7 @@ def _build_pack(run: jobs.Run, pack) -> bool:
         done.save()
         record(
             actor=policy.SYSTEM,
-            action=Action.EXPORT,
+            action=AccessAction.EXPORT,
             origin=TASK,
             obj=meeting,
             detail={"pack": done.pk, "reader": reader.pk, "cases": case_ids},

@@ -74,8 +74,7 @@ from lvv import jobs
 from lvv.access import policy
 from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role, User
-from lvv.audit.log import Action as AuditAction
-from lvv.audit.log import Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates, not_before, within_date_range
 from lvv.partners.models import Location, Organisation, OrganisationKind, locations_of
@@ -291,7 +290,7 @@ def save_member(
     member.is_chair = is_chair
     member.full_clean(validate_unique=False)
     member.save()
-    record(actor=acting_user, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=member, origin=origin)
+    record(actor=acting_user, action=AccessAction.CREATE if created else AccessAction.UPDATE, obj=member, origin=origin)
     return member
 
 
@@ -324,7 +323,7 @@ def create_meeting(
     check_dates(date=meeting.date)
     meeting.full_clean(exclude=["created_by", "finalised_by"])
     meeting.save()
-    record(actor=acting_user, action=AuditAction.CREATE, obj=meeting, origin=origin)
+    record(actor=acting_user, action=AccessAction.CREATE, obj=meeting, origin=origin)
     return meeting
 
 
@@ -347,7 +346,7 @@ def update_meeting(
         check_dates(date=meeting.date)
         meeting.full_clean(exclude=["created_by", "finalised_by"])
         save_next_version(meeting)
-        record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"fields": changed})
+        record(actor=acting_user, action=AccessAction.UPDATE, obj=meeting, origin=origin, detail={"fields": changed})
     return meeting
 
 
@@ -379,7 +378,7 @@ def _create_item(acting_user: Actor, origin: Origin, meeting: Meeting, case: Cas
     item.save()
     record(
         actor=acting_user,
-        action=AuditAction.CREATE,
+        action=AccessAction.CREATE,
         obj=item,
         origin=origin,
         detail={"meeting": meeting.pk, "case": case.pk, "reason": item.reason},
@@ -483,7 +482,7 @@ def update_item(
         item.full_clean(exclude=["meeting", "case", "added_by", "source_event"])
         item.save(update_fields=changed)
         save_next_version(meeting)
-        record(actor=acting_user, action=AuditAction.UPDATE, obj=item, origin=origin, detail={"fields": changed})
+        record(actor=acting_user, action=AccessAction.UPDATE, obj=item, origin=origin, detail={"fields": changed})
     return item
 
 
@@ -496,7 +495,7 @@ def remove_item(*, acting_user: Actor, origin: Origin, item: AgendaItem, expecte
         raise ValidationError({"__all__": ITEM_HAS_OUTCOME})
     record(
         actor=acting_user,
-        action=AuditAction.UPDATE,
+        action=AccessAction.UPDATE,
         obj=meeting,
         origin=origin,
         detail={"removed_item": item.pk, "case": item.case_id},
@@ -519,7 +518,7 @@ def reorder_items(
         items[pk].order = position
     AgendaItem.objects.bulk_update(items.values(), ["order"])
     save_next_version(meeting)
-    record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"order": ids})
+    record(actor=acting_user, action=AccessAction.UPDATE, obj=meeting, origin=origin, detail={"order": ids})
     return [items[pk] for pk in ids]
 
 
@@ -554,7 +553,7 @@ def save_preparation_note(
     )
     record(
         actor=acting_user,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        action=AccessAction.CREATE if created else AccessAction.UPDATE,
         obj=note,
         origin=origin,
         detail={"case": item.case_id, "meeting": meeting.pk, "confidentiality": confidentiality},
@@ -594,7 +593,7 @@ def publish_meeting(
     meeting.status = MeetingStatus.PUBLISHED
     meeting.published_at = timezone.now()
     save_next_version(meeting)
-    record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"step": "publish"})
+    record(actor=acting_user, action=AccessAction.UPDATE, obj=meeting, origin=origin, detail={"step": "publish"})
     if notify:
         message = notice_message(meeting, count)
         # (The system principal has no pk: it excludes nobody.)
@@ -887,7 +886,7 @@ def record_outcome(
     save_next_version(meeting)
     record(
         actor=acting_user,
-        action=AuditAction.UPDATE,
+        action=AccessAction.UPDATE,
         obj=case,
         origin=origin,
         detail={"step": "lso_outcome", "meeting": meeting.pk, "item": item.pk, "decision": decision},
@@ -913,7 +912,7 @@ def finalize_minutes(
     meeting.finalised_at = timezone.now()
     meeting.finalised_by = user_or_none(acting_user)
     save_next_version(meeting)
-    record(actor=acting_user, action=AuditAction.UPDATE, obj=meeting, origin=origin, detail={"step": "finalize"})
+    record(actor=acting_user, action=AccessAction.UPDATE, obj=meeting, origin=origin, detail={"step": "finalize"})
     return meeting
 
 
@@ -951,7 +950,7 @@ def create_action(
     if errors:
         raise ValidationError(errors)
     action = _create_action(acting_user, visible, spec, item=None, on=on)
-    record(actor=acting_user, action=AuditAction.CREATE, obj=action, origin=origin, detail={"case": visible.pk})
+    record(actor=acting_user, action=AccessAction.CREATE, obj=action, origin=origin, detail={"case": visible.pk})
     return action
 
 
@@ -977,7 +976,7 @@ def mark_action_done(*, acting_user: Actor, origin: Origin, action: Action, on: 
         summary=locked.description,
         data={"action": locked.pk},
     )
-    record(actor=acting_user, action=AuditAction.UPDATE, obj=locked, origin=origin, detail={"case": locked.case_id})
+    record(actor=acting_user, action=AccessAction.UPDATE, obj=locked, origin=origin, detail={"case": locked.case_id})
     return locked
 
 
@@ -1008,7 +1007,7 @@ def request_lso_discussion(
     )
     record(
         actor=acting_user,
-        action=AuditAction.UPDATE,
+        action=AccessAction.UPDATE,
         obj=visible,
         origin=origin,
         detail={"step": "request_lso_discussion", "event": event.pk},
@@ -1061,7 +1060,7 @@ def add_review_note(
     note.save(update_fields=["event"])
     record(
         actor=acting_user,
-        action=AuditAction.CREATE,
+        action=AccessAction.CREATE,
         obj=note,
         origin=origin,
         detail={"case": visible.pk, "confidentiality": confidentiality},
@@ -1078,7 +1077,7 @@ def request_agenda_pack(*, acting_user: User, origin: Origin, meeting: Meeting) 
     pack = AgendaPack.objects.create(meeting=meeting, requested_by=acting_user, meeting_version=meeting.version)
     record(
         actor=acting_user,
-        action=AuditAction.EXPORT,
+        action=AccessAction.EXPORT,
         obj=meeting,
         origin=origin,
         detail={"pack": pack.pk, "step": "requested"},
@@ -1102,7 +1101,7 @@ def retry_agenda_pack(*, acting_user: User, origin: Origin, pack: AgendaPack) ->
     )
     record(
         actor=acting_user,
-        action=AuditAction.EXPORT,
+        action=AccessAction.EXPORT,
         obj=pack.meeting,
         origin=origin,
         detail={"pack": retry.pk, "step": "requested", "retry_of": pack.pk},

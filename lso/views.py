@@ -29,7 +29,7 @@ from lso.models import AgendaItem, AgendaPack, Meeting, MeetingNotice
 from lso.presenters import PREPARE_STATES
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.lists.export import export_response
 from lvv.lists.listing import SORT_PARAM, Listing, query_without
 from lvv.pages import require_case_role
@@ -216,7 +216,7 @@ def _meeting_context(request, meeting: Meeting, posted: tuple[str, Form] | None 
 @require_GET
 def meeting_detail(request, pk):
     meeting = _meeting_or_404(request, pk)
-    record(actor=request.user, action=Action.VIEW, obj=meeting, origin=Origin.from_request(request))
+    record(actor=request.user, action=AccessAction.VIEW, obj=meeting, origin=Origin.from_request(request))
     return render(request, "lso/meeting_detail.html", _meeting_context(request, meeting))
 
 
@@ -235,7 +235,7 @@ def meeting_suggestions(request, pk):
     part = presenters.suggestions_part(meeting, request.user, page, appended=True)
     record(
         actor=request.user,
-        action=Action.LIST,
+        action=AccessAction.LIST,
         origin=Origin.from_request(request),
         obj=meeting,
         detail={"view": "suggestions", "page": page, "cases": [s.case.pk for s in part.rows]},
@@ -452,7 +452,7 @@ def _item_form(request, meeting: Meeting, item: AgendaItem, kind: str):
     entry = presenters.item_form_entry(meeting, item.pk, request.user, kind)
     record(
         actor=request.user,
-        action=Action.VIEW,
+        action=AccessAction.VIEW,
         origin=Origin.from_request(request),
         obj=meeting,
         detail={"view": f"{kind}_form", "cases": [item.case_id]},
@@ -534,7 +534,7 @@ def pack_download(request, pk, pack_pk):
         raise Http404
     record(
         actor=request.user,
-        action=Action.EXPORT,
+        action=AccessAction.EXPORT,
         obj=meeting,
         origin=Origin.from_request(request),
         detail={"pack": pack.pk, "step": "download", "cases": sorted(ids)},
@@ -548,7 +548,11 @@ def pack_download(request, pk, pack_pk):
 def minutes_print(request, pk):
     meeting = _meeting_or_404(request, pk)
     record(
-        actor=request.user, action=Action.VIEW, obj=meeting, origin=Origin.from_request(request), detail={"print": True}
+        actor=request.user,
+        action=AccessAction.VIEW,
+        obj=meeting,
+        origin=Origin.from_request(request),
+        detail={"print": True},
     )
     return render(request, "lso/minutes_print.html", {"meeting": meeting, "items": meeting.visible_items})
 
@@ -559,7 +563,11 @@ def minutes_pdf(request, pk):
     """The minutes as a PDF (same content as the print view, for this reader)."""
     meeting = _meeting_or_404(request, pk)
     record(
-        actor=request.user, action=Action.EXPORT, obj=meeting, origin=Origin.from_request(request), detail={"pdf": True}
+        actor=request.user,
+        action=AccessAction.EXPORT,
+        obj=meeting,
+        origin=Origin.from_request(request),
+        detail={"pdf": True},
     )
     html = render_to_string("pdf/lso_minutes.html", {"meeting": meeting, "items": meeting.visible_items}, request)
     response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
@@ -648,7 +656,7 @@ def review_note(request, case_pk):
     notes = list(selectors.visible_review_notes(request.user).filter(case=case)[:10])
     record(
         actor=request.user,
-        action=Action.VIEW,
+        action=AccessAction.VIEW,
         obj=case,
         origin=Origin.from_request(request),
         detail={"page": "review_note", "notes": [note.pk for note in notes]},

@@ -35,7 +35,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.audit.log import AccessAction, Channel, Origin, Result, record
 
 NOT_FOUND = _("Dit bestaat niet of u hebt er geen toegang toe.")
 STALE_VERSION = _(
@@ -113,12 +113,12 @@ class Attempt:
 
 def changing(obj: models.Model, **detail: Any) -> Attempt:
     """A change of ``obj`` (a case, a meeting, an agenda item, an escalation...)."""
-    return Attempt(Action.UPDATE, obj=obj, detail=detail)
+    return Attempt(AccessAction.UPDATE, obj=obj, detail=detail)
 
 
 def creating(object_type: str, **detail: Any) -> Attempt:
     """A new object of ``object_type`` (``"cases.note"``), with what names it (its case)."""
-    return Attempt(Action.CREATE, object_type=object_type, detail=detail)
+    return Attempt(AccessAction.CREATE, object_type=object_type, detail=detail)
 
 
 def log_refusal(request, answer: Answer, attempt: Attempt | None, *, channel: str) -> None:

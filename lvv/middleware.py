@@ -22,7 +22,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.audit.log import AccessAction, Channel, Origin, Result, record
 
 NUL = "\x00"
 NUL_REFUSED = _("Het verzoek bevat een ongeldig teken (NUL) en is geweigerd.")
@@ -112,7 +112,7 @@ def _log_refusal(request, where: str, *, api: bool) -> None:
     origin = Origin.from_request(request, channel=Channel.API if api else Channel.WEB)
     record(
         actor=_actor(request, api=api),
-        action=Action.VIEW if request.method in READ_METHODS else Action.UPDATE,
+        action=AccessAction.VIEW if request.method in READ_METHODS else AccessAction.UPDATE,
         result=Result.INVALID,
         origin=origin,
         detail={"refused": "nul", "in": where, "method": request.method, "path": request.path},

@@ -21,7 +21,7 @@ from django.http import Http404
 
 from lvv import errors
 from lvv.access import policy
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.audit.log import AccessAction, Channel, Origin, Result, record
 from lvv.forms import add_refusal
 
 INVALID = 400
@@ -95,7 +95,7 @@ def require_case_role(user) -> None:
         raise Http404
 
 
-def not_found(request, *, action: str = Action.VIEW, **target: Any) -> Http404:
+def not_found(request, *, action: str = AccessAction.VIEW, **target: Any) -> Http404:
     """The 404 for what the user may not see (``target``: ``obj``, or ``object_type`` and
     ``object_id``), its refusal written to the access log first: ``raise pages.not_found(...)``."""
     record(actor=request.user, action=action, result=Result.DENIED, origin=Origin.from_request(request), **target)

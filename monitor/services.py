@@ -30,7 +30,7 @@ from lvv import jobs
 from lvv.access import policy
 from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role, User
-from lvv.audit.log import TASK, Action, Origin, Result, record
+from lvv.audit.log import TASK, AccessAction, Origin, Result, record
 from lvv.params import within_date_range
 from lvv.partners.models import Location
 from lvv.text import check_text, column_length
@@ -138,7 +138,7 @@ def take_snapshot(
         published_by=_actor(acting_user) if publish else None,
         task_id=task_id,
     )
-    record(actor=acting_user, action=Action.CREATE, obj=snapshot, origin=origin, detail={"published": publish})
+    record(actor=acting_user, action=AccessAction.CREATE, obj=snapshot, origin=origin, detail={"published": publish})
     return snapshot
 
 
@@ -153,7 +153,7 @@ def publish_snapshot(*, acting_user: Actor, origin: Origin, snapshot: Snapshot) 
     snapshot.published_at = timezone.now()
     snapshot.published_by = _actor(acting_user)
     snapshot.save(update_fields=["published_at", "published_by"])
-    record(actor=acting_user, action=Action.UPDATE, obj=snapshot, origin=origin, detail={"step": "publish"})
+    record(actor=acting_user, action=AccessAction.UPDATE, obj=snapshot, origin=origin, detail={"step": "publish"})
     return snapshot
 
 
@@ -164,7 +164,7 @@ def discard_snapshot(*, acting_user: Actor, origin: Origin, snapshot: Snapshot) 
         raise PermissionDenied(NOT_PUBLISHER)
     if snapshot.is_published:
         raise ValidationError({"__all__": ALREADY_PUBLISHED})
-    record(actor=acting_user, action=Action.UPDATE, obj=snapshot, origin=origin, detail={"step": "discard"})
+    record(actor=acting_user, action=AccessAction.UPDATE, obj=snapshot, origin=origin, detail={"step": "discard"})
     snapshot.delete()
 
 
@@ -263,7 +263,7 @@ def request_export(
         },
     )
     detail: dict[str, object] = {"format": fmt} if retry_of is None else {"format": fmt, "retry_of": retry_of.pk}
-    record(actor=acting_user, action=Action.CREATE, obj=job, origin=origin, detail=detail)
+    record(actor=acting_user, action=AccessAction.CREATE, obj=job, origin=origin, detail=detail)
     from monitor.tasks import build_export
 
     transaction.on_commit(lambda: build_export.delay(job.pk))
@@ -308,7 +308,7 @@ def _build_export(run: jobs.Run[ExportJob], job: ExportJob) -> ExportJob:
             done.save(update_fields=["status", "progress", "finished_at", "error", "heartbeat_at", "file"])
             record(
                 actor=done.requested_by,
-                action=Action.EXPORT,
+                action=AccessAction.EXPORT,
                 origin=TASK,
                 obj=done,
                 detail={"format": done.format, **{k: v for k, v in params.items() if k != "language"}},
@@ -326,7 +326,7 @@ def _fail(run: jobs.Run[ExportJob], job: ExportJob, message: str | Promise, *, d
     with translation.override(None):
         text = str(message)
     if run.fail(text) and denied:
-        record(actor=job.requested_by, action=Action.EXPORT, result=Result.DENIED, origin=TASK, obj=job)
+        record(actor=job.requested_by, action=AccessAction.EXPORT, result=Result.DENIED, origin=TASK, obj=job)
     job.refresh_from_db()
     return job
 

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lvv import pages
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import AccessAction, Origin, Result, record
 from lvv.params import MAX_ID
 from monitor import cache, presenters, quality, services, tasks
 from monitor.downloads import download_export
@@ -104,7 +104,7 @@ def dashboard(request):
     context["recent_exports"] = _with_dates(services.exports_for(user)[:RECENT_EXPORTS])
     record(
         actor=user,
-        action=Action.VIEW,
+        action=AccessAction.VIEW,
         origin=Origin.from_request(request),
         object_type="monitor.figures",
         object_id=d.isoformat(),
@@ -164,7 +164,7 @@ def quality_panel(request):
             case.findings = quality.findings_of(case)
     record(
         actor=user,
-        action=Action.LIST if may_open else Action.VIEW,
+        action=AccessAction.LIST if may_open else AccessAction.VIEW,
         origin=Origin.from_request(request),
         object_type="monitor.quality",
         detail={"locations": slugs, **({"count": page.paginator.count} if page else {})},
@@ -210,7 +210,7 @@ def snapshots(request):
     compare_choices = list(all_snapshots[:100])
     record(
         actor=user,
-        action=Action.LIST,
+        action=AccessAction.LIST,
         origin=Origin.from_request(request),
         object_type="monitor.snapshot",
         detail={"count": page.paginator.count},
@@ -250,7 +250,7 @@ def snapshot_detail(request, pk):
     snapshot = _snapshot_or_404(request, pk)
     names = _names(locations)
     shown = date_format(snapshot.reference_date)
-    record(actor=request.user, action=Action.VIEW, origin=Origin.from_request(request), obj=snapshot)
+    record(actor=request.user, action=AccessAction.VIEW, origin=Origin.from_request(request), obj=snapshot)
     return render(
         request,
         "monitor/snapshot_detail.html",
@@ -285,7 +285,7 @@ def snapshot_publish(request, pk):
     except PermissionDenied:
         record(
             actor=request.user,
-            action=Action.UPDATE,
+            action=AccessAction.UPDATE,
             result=Result.DENIED,
             origin=Origin.from_request(request),
             obj=snapshot,
@@ -335,7 +335,7 @@ def snapshot_compare(request):
         )
         record(
             actor=request.user,
-            action=Action.VIEW,
+            action=AccessAction.VIEW,
             origin=Origin.from_request(request),
             object_type="monitor.snapshot",
             detail={"compare": [old.pk, new.pk]},
@@ -397,7 +397,7 @@ def exports(request):
 def export_status(request, pk):
     """The progress of one export; htmx asks for the status block alone every two seconds."""
     _locations_or_404(request, "monitor.exportjob")
-    job = services.check_export(_export_or_404(request, pk, Action.VIEW))
+    job = services.check_export(_export_or_404(request, pk, AccessAction.VIEW))
     context = {
         "job": job,
         "reference_date": _job_date(job),
@@ -417,7 +417,7 @@ def export_status(request, pk):
 def export_retry(request, pk):
     """Try a failed export again: a new job with the same choices, then on to its progress."""
     _locations_or_404(request, "monitor.exportjob")
-    job = _export_or_404(request, pk, Action.CREATE)
+    job = _export_or_404(request, pk, AccessAction.CREATE)
     try:
         retry = services.retry_export(acting_user=request.user, origin=Origin.from_request(request), job=job)
     except (PermissionDenied, ValidationError) as error:

@@ -35,8 +35,7 @@ from lso.models import AgendaItem, ItemOutcome
 from lso.services import NOT_A_PARTNER, can_prepare, works_for
 from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role, User
-from lvv.audit.log import Action as AuditAction
-from lvv.audit.log import Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import check_dates, not_before
 from lvv.partners.models import Location, Organisation, OrganisationKind
@@ -162,7 +161,7 @@ def escalate_from_lso(
         summary=escalation.question,
         data={"escalation": escalation.pk, "reason": escalation.reason, "meeting": item.meeting_id},
     )
-    record(actor=acting_user, action=AuditAction.CREATE, obj=escalation, origin=origin, detail={"case": case.pk})
+    record(actor=acting_user, action=AccessAction.CREATE, obj=escalation, origin=origin, detail={"case": case.pk})
     return escalation
 
 
@@ -184,7 +183,7 @@ def save_position(*, acting_user: Actor, origin: Origin, escalation: Escalation,
     )
     record(
         actor=acting_user,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        action=AccessAction.CREATE if created else AccessAction.UPDATE,
         obj=position,
         origin=origin,
         detail={"case": escalation.case_id},
@@ -220,7 +219,7 @@ def add_preparation_task(
     task = PreparationTask.objects.create(
         escalation=escalation, owner_organisation=owner_organisation, description=description[:500], due_on=due_on
     )
-    record(actor=acting_user, action=AuditAction.CREATE, obj=task, origin=origin, detail={"case": escalation.case_id})
+    record(actor=acting_user, action=AccessAction.CREATE, obj=task, origin=origin, detail={"case": escalation.case_id})
     return task
 
 
@@ -237,7 +236,7 @@ def complete_preparation_task(
     mark_done(locked, acting_user, on, not_before_date=locked.escalation.escalated_on, already_done=TASK_ALREADY_DONE)
     record(
         actor=acting_user,
-        action=AuditAction.UPDATE,
+        action=AccessAction.UPDATE,
         obj=locked,
         origin=origin,
         detail={"case": locked.escalation.case_id},
@@ -301,7 +300,7 @@ def create_session(
     )
     session.full_clean(exclude=["created_by", "municipality", "ngo", "ind_specialist", "dtv_specialist"])
     session.save()
-    record(actor=acting_user, action=AuditAction.CREATE, obj=session, origin=origin)
+    record(actor=acting_user, action=AccessAction.CREATE, obj=session, origin=origin)
     return session
 
 
@@ -338,7 +337,7 @@ def schedule_escalation(
     save_next_version(escalation)
     record(
         actor=acting_user,
-        action=AuditAction.UPDATE,
+        action=AccessAction.UPDATE,
         obj=escalation,
         origin=origin,
         detail={"step": "schedule", "session": session.pk},
@@ -443,7 +442,7 @@ def give_advice(
     save_next_version(escalation)
     record(
         actor=acting_user,
-        action=AuditAction.CREATE,
+        action=AccessAction.CREATE,
         obj=advice,
         origin=origin,
         detail={"case": case.pk, "reasoning_confidentiality": reasoning_confidentiality},

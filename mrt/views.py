@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.lists.export import export_response
 from lvv.lists.listing import Listing
 from lvv.pages import require_case_role
@@ -89,7 +89,7 @@ def _context(request, escalation, **forms) -> dict:
 @require_GET
 def escalation_detail(request, pk):
     escalation = _escalation_or_404(request, pk)
-    record(actor=request.user, action=Action.VIEW, obj=escalation, origin=Origin.from_request(request))
+    record(actor=request.user, action=AccessAction.VIEW, obj=escalation, origin=Origin.from_request(request))
     return render(request, "mrt/escalation_detail.html", _context(request, escalation))
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from cases.models import Case, Document, MatchRequest, Note, Person
 from cases.workflow import State
-from lvv.audit.log import COMMAND, Action, Origin, record
+from lvv.audit.log import COMMAND, AccessAction, Origin, record
 from privacy.models import REJECTED, LegalHold, RetentionPeriod, RetentionRecord
 from privacy.subject_access import sources
 
@@ -156,7 +156,7 @@ def apply_retention(*, today: datetime.date | None = None, dry_run: bool = False
                 report.counts[(case.location.name, outcome)] += 1
                 record(
                     actor=None,
-                    action=Action.RETENTION,
+                    action=AccessAction.RETENTION,
                     origin=origin,
                     obj=case,
                     detail={"outcome": outcome, "ended_on": ended_on.isoformat(), "applied_on": today.isoformat()},

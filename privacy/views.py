@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from cases.models import Case, Person
 from lvv.audit import officer
-from lvv.audit.log import Action, Channel, Origin, record
+from lvv.audit.log import AccessAction, Channel, Origin, record
 from lvv.forms import StyledFormMixin
 from lvv.pdf import html_to_pdf
 from privacy import subject_access
@@ -59,7 +59,7 @@ def logged_file(request, person: Person, fmt: str, *, channel: str = Channel.WEB
     data = subject_access.build(person)
     record(
         actor=request.user,
-        action=Action.EXPORT,
+        action=AccessAction.EXPORT,
         obj=person,
         origin=Origin.from_request(request, channel),
         detail={"subject_access": True, "format": fmt, "cases": [case["id"] for case in data["cases"]]},
@@ -82,7 +82,7 @@ def subject_access_page(request):
     if person is not None:
         record(
             actor=request.user,
-            action=Action.VIEW,
+            action=AccessAction.VIEW,
             obj=person,
             origin=Origin.from_request(request),
             detail={"subject_access": True},

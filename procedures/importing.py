@@ -30,7 +30,7 @@ from cases.importer import EventField, Extension, register_extension
 from cases.models import EventType
 from lvv.access import policy
 from lvv.accounts.models import Role
-from lvv.audit.log import Action
+from lvv.audit.log import AccessAction
 from lvv.params import check_dates
 from lvv.services import user_or_none
 from procedures import services
@@ -183,7 +183,7 @@ def _submit(history, user, event) -> None:
         return {"application": application.pk, "kind": kind, "submitted_by": None, **services._marked(kind)}
 
     history.event(EventType.APPLICATION_SUBMITTED, on=on, actor=user, data=facts)
-    history.log(actor=user, action=Action.CREATE, obj=application, detail=lambda: {"case": case.pk, **facts()})
+    history.log(actor=user, action=AccessAction.CREATE, obj=application, detail=lambda: {"case": case.pk, **facts()})
 
 
 def _decide(history, user, event) -> None:
@@ -217,7 +217,7 @@ def _decide(history, user, event) -> None:
         return {"application": application.pk, "kind": kind, "outcome": outcome, **services._marked(kind)}
 
     history.event(EventType.APPLICATION_DECIDED, on=decided_on, actor=user, data=facts)
-    history.log(actor=user, action=Action.UPDATE, obj=application, detail=lambda: {"case": case.pk, **facts()})
+    history.log(actor=user, action=AccessAction.UPDATE, obj=application, detail=lambda: {"case": case.pk, **facts()})
 
 
 def _plan(history, user, event) -> None:
@@ -249,7 +249,7 @@ def _plan(history, user, event) -> None:
         return {"plan": plan.pk, "planned_on": planned_on.isoformat(), "support": support, "previous": before}
 
     history.event(EventType.DEPARTURE_PLANNED, on=made_on, actor=user, data=facts)
-    history.log(actor=user, action=Action.CREATE, obj=plan, detail=lambda: {"case": case.pk, **facts()})
+    history.log(actor=user, action=AccessAction.CREATE, obj=plan, detail=lambda: {"case": case.pk, **facts()})
 
 
 register_extension(Extension(schema=SCHEMA, fields=FIELDS, check=check, apply=apply, may=may, build=build))

@@ -39,7 +39,7 @@ from cases.workflow import ADMITTED_STATES
 from lvv.access import policy
 from lvv.access.policy import Actor, AnyUser
 from lvv.accounts.models import Role
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.errors import NotVisibleError, StaleVersionError
 from lvv.params import NOT_A_DATE, check_dates
 from lvv.partners.models import Organisation
@@ -280,7 +280,16 @@ def submit_application(
     )
     _save_recorded(application, acting_user, "recorded_by_organisation")
     facts = {"application": application.pk, "kind": kind, "submitted_by": submitted_by or None, **_marked(kind)}
-    _log(acting_user, origin, case, application, Action.CREATE, EventType.APPLICATION_SUBMITTED, submitted_on, facts)
+    _log(
+        acting_user,
+        origin,
+        case,
+        application,
+        AccessAction.CREATE,
+        EventType.APPLICATION_SUBMITTED,
+        submitted_on,
+        facts,
+    )
     return application
 
 
@@ -323,7 +332,7 @@ def decide_application(
     locked.decided_by_organisation = _organisation_of(acting_user)
     save_next_version(locked)
     facts = {"application": locked.pk, "kind": locked.kind, "outcome": outcome, **_marked(locked.kind)}
-    _log(acting_user, origin, case, locked, Action.UPDATE, EventType.APPLICATION_DECIDED, decided_on, facts)
+    _log(acting_user, origin, case, locked, AccessAction.UPDATE, EventType.APPLICATION_DECIDED, decided_on, facts)
     return locked
 
 
@@ -371,7 +380,7 @@ def record_departure_step(
     )
     _save_recorded(step, acting_user, "organisation")
     facts = {"step": step.pk, "kind": kind, "partner": partner}
-    _log(acting_user, origin, case, step, Action.CREATE, EventType.DEPARTURE_STEP, on, facts)
+    _log(acting_user, origin, case, step, AccessAction.CREATE, EventType.DEPARTURE_STEP, on, facts)
     return step
 
 
@@ -424,5 +433,5 @@ def plan_departure(
         "support": support,
         "previous": previous.planned_on.isoformat() if previous is not None else None,
     }
-    _log(acting_user, origin, case, plan, Action.CREATE, EventType.DEPARTURE_PLANNED, made_on, facts)
+    _log(acting_user, origin, case, plan, AccessAction.CREATE, EventType.DEPARTURE_PLANNED, made_on, facts)
     return plan

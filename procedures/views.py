@@ -26,7 +26,7 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from lvv import errors, pages
 from lvv.access import policy
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.lists.listing import query_without
 from procedures import forms, selectors, services
 from procedures.models import Application
@@ -148,7 +148,7 @@ def application_detail(request, pk, application_pk):
                 return redirect(_case_url(case))
             status = outcome.status
     else:
-        record(actor=request.user, action=Action.VIEW, obj=application, origin=_origin(request))
+        record(actor=request.user, action=AccessAction.VIEW, obj=application, origin=_origin(request))
     application.due_on = services.decision_due_on(application)
     application.overdue = application.due_on is not None and application.due_on < timezone.localdate()
     return render(
@@ -206,7 +206,7 @@ def departures(request):
     """The departures planned in the coming weeks, of the open cases the user may see (the
     current plan of each case), soonest first, a page at a time."""
     if not policy.sees_persons(request.user):
-        raise pages.not_found(request, action=Action.LIST, object_type="procedures.departureplan")
+        raise pages.not_found(request, action=AccessAction.LIST, object_type="procedures.departureplan")
     form = forms.DeparturesFilterForm(request.GET or None)
     weeks = DEFAULT_WEEKS
     if form.is_bound and form.is_valid() and form.cleaned_data["weeks"]:
@@ -217,7 +217,7 @@ def departures(request):
     page = Paginator(plans, PER_PAGE).get_page(request.GET.get("page"))
     record(
         actor=request.user,
-        action=Action.LIST,
+        action=AccessAction.LIST,
         origin=_origin(request),
         object_type="procedures.departureplan",
         detail={"weeks": weeks, "page": page.number, "count": page.paginator.count},

@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from lvv.audit.models import AccessLogEntry, Action
+from lvv.audit.models import AccessAction, AccessLogEntry
 
 BOM = b"\xef\xbb\xbf"
 
@@ -39,7 +39,7 @@ def xlsx_sheet(response):
 
 
 def export_rows(user=None):
-    rows = AccessLogEntry.objects.filter(action=Action.EXPORT).order_by("pk")
+    rows = AccessLogEntry.objects.filter(action=AccessAction.EXPORT).order_by("pk")
     if user is not None:
         rows = rows.filter(actor=user)
     return list(rows)

@@ -21,7 +21,7 @@ from lvv.access import policy
 from lvv.api.common import DETAIL, FIELD_ERRORS, ValidatedBodyMixin, log_not_found, origin
 from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action, Result, record
+from lvv.audit.log import AccessAction, Result, record
 
 _View = TypeVar("_View", bound=Callable[..., Any])
 
@@ -75,12 +75,12 @@ class CaseRecordsMixin(ValidatedBodyMixin):
         detail: dict[str, Any] = {"case": self.case.pk}
         if self.logged_filters:
             detail["filters"] = {k: v for k, v in request.query_params.items() if k in self.logged_filters and v}
-        self.log(Action.LIST, object_type=self.object_type, detail=detail)
+        self.log(AccessAction.LIST, object_type=self.object_type, detail=detail)
         return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_record(kwargs["pk"])
-        self.log(Action.VIEW, obj=obj, detail={"case": self.case.pk})
+        self.log(AccessAction.VIEW, obj=obj, detail={"case": self.case.pk})
         return Response(self.get_serializer(obj).data)
 
     def created(self, obj: Any) -> Response:

@@ -44,7 +44,7 @@ from cases.models import Document, DocumentKind
 from cases.views_documents import document_attempt, file_response
 from lvv.api.common import DETAIL, call_service
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action, Result
+from lvv.audit.log import AccessAction, Result
 
 TITLE_MAX = Document._meta.get_field("title").max_length
 
@@ -201,7 +201,7 @@ class DocumentViewSet(mixins.CreateModelMixin, CaseRecordsViewSet):
     def create(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         case = self.case  # 404 (logged) first: nothing is said about the body of a hidden case
         if document_files.request_too_large(request):  # before the body is read
-            self.log(Action.CREATE, Result.INVALID, object_type="cases.document", detail={"case": case.pk})
+            self.log(AccessAction.CREATE, Result.INVALID, object_type="cases.document", detail={"case": case.pk})
             raise UploadTooLarge(int(request.META["CONTENT_LENGTH"]))
         data = self.validated()
         document = call_service(
@@ -232,7 +232,7 @@ class DocumentViewSet(mixins.CreateModelMixin, CaseRecordsViewSet):
             response = file_response(document)
         except Http404:
             raise exceptions.NotFound() from None
-        self.log(Action.EXPORT, obj=document, detail={"case": self.case.pk})
+        self.log(AccessAction.EXPORT, obj=document, detail={"case": self.case.pk})
         return response
 
 

@@ -29,7 +29,7 @@ from lvv.access import policy
 from lvv.api.common import DETAIL, ordering_parameter, origin
 from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action, Result, record
+from lvv.audit.log import AccessAction, Result, record
 from lvv.lists import api as list_api
 
 TAG = "inbox"
@@ -82,7 +82,7 @@ def _log(request: Request, action: str, result: str = Result.ALLOWED, **detail: 
 
 def _require_case_role(request: Request) -> None:
     if not policy.sees_persons(request.user):
-        _log(request, Action.LIST, Result.DENIED, detail={"inbox": True})
+        _log(request, AccessAction.LIST, Result.DENIED, detail={"inbox": True})
         raise exceptions.NotFound()
 
 
@@ -119,7 +119,7 @@ class InboxList(generics.GenericAPIView):
             }
             for box in boxes
         ]
-        _log(request, Action.LIST, detail={"inboxes": numbers})
+        _log(request, AccessAction.LIST, detail={"inboxes": numbers})
         return Response({"count": len(results), "next": None, "previous": None, "results": results})
 
 
@@ -152,14 +152,14 @@ class InboxDetail(generics.GenericAPIView):
         try:
             box = inboxes.get_for_user(request.user, key[:KEY_MAX_LENGTH])
         except inboxes.InboxNotFound:
-            _log(request, Action.LIST, Result.DENIED, detail={"inbox": key[:KEY_MAX_LENGTH]})
+            _log(request, AccessAction.LIST, Result.DENIED, detail={"inbox": key[:KEY_MAX_LENGTH]})
             raise exceptions.NotFound() from None
         items = list_api.order(box.items(request.user), request.query_params.get(list_api.PARAM), case_lists.INBOX)
         page = self.paginate_queryset(items)
         data = InboxItemSerializer(page, many=True, context={"inbox": box, "request": request}).data
         paginator = self.paginator  # this view's, which has paged
         assert isinstance(paginator, PageNumberPagination) and paginator.page is not None
-        _log(request, Action.LIST, detail={"inbox": box.key, "count": paginator.page.paginator.count})
+        _log(request, AccessAction.LIST, detail={"inbox": box.key, "count": paginator.page.paginator.count})
         return self.get_paginated_response(data)
 
 

@@ -48,7 +48,7 @@ from lvv.access import policy
 from lvv.api.common import DETAIL, FIELD_ERRORS, IF_MATCH, if_match_version, log_not_found, origin, versioned
 from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action, record
+from lvv.audit.log import AccessAction, record
 from lvv.text import SHORT_TEXT_MAX
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ class CaseOwnersViewSet(CaseRecordsMixin, viewsets.GenericViewSet):
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        self.log(Action.LIST, object_type=self.object_type, detail={"case": self.case.pk})
+        self.log(AccessAction.LIST, object_type=self.object_type, detail={"case": self.case.pk})
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -284,7 +284,7 @@ class _PersonFileViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(self.rows(request.user, cases, special_cases))
         record(
             actor=request.user,
-            action=Action.LIST,
+            action=AccessAction.LIST,
             origin=origin(request),
             object_type=self.object_type,
             detail={"person": cases[0].person_id, "cases": [case.pk for case in cases]},

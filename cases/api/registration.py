@@ -47,7 +47,7 @@ from lvv.access import policy
 from lvv.api.common import origin
 from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action, Channel, record
+from lvv.audit.log import AccessAction, Channel, record
 from lvv.partners.models import Location, Organisation, OrganisationKind
 
 IDEMPOTENCY_INVALID = _("De header Idempotency-Key moet een UUID zijn.")
@@ -185,7 +185,7 @@ class RegistrationView(APIView):
             )
         except services.PossibleMatch as match:
             for person in match.persons:
-                record(actor=request.user, action=Action.VIEW, obj=person, origin=origin(request))
+                record(actor=request.user, action=AccessAction.VIEW, obj=person, origin=origin(request))
             return Response(
                 {
                     "code": "possible_match",
@@ -279,7 +279,7 @@ class MatchRequestListView(APIView):
             requests = requests.filter(status=wanted)
         paginator = self.paginator
         page = paginator.paginate_queryset(requests.order_by("-requested_at", "-pk"), request, view=self)
-        record(actor=request.user, action=Action.LIST, origin=origin(request), object_type="cases.matchrequest")
+        record(actor=request.user, action=AccessAction.LIST, origin=origin(request), object_type="cases.matchrequest")
         return paginator.get_paginated_response(MatchRequestSerializer(page, many=True).data)
 
     @property
@@ -295,7 +295,7 @@ class MatchRequestDetailView(APIView):
     @extend_schema(summary=str(_("Een koppelverzoek")), responses=MatchRequestSerializer, tags=["cases"])
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         match, _resolver = _match_or_404(request, pk)
-        record(actor=request.user, action=Action.VIEW, obj=match, origin=origin(request))
+        record(actor=request.user, action=AccessAction.VIEW, obj=match, origin=origin(request))
         return Response(MatchRequestSerializer(match).data)
 
 
@@ -386,7 +386,7 @@ class ReconciliationView(APIView):
             }
         record(
             actor=request.user,
-            action=Action.VIEW,
+            action=AccessAction.VIEW,
             origin=origin(request),
             object_type="cases.reconciliation",
             detail={"location": location.slug, "up_to": up_to.isoformat()},

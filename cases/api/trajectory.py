@@ -37,7 +37,7 @@ from lvv.access.policy import Actor
 from lvv.accounts.models import Role
 from lvv.api.common import DETAIL, FIELD_ERRORS, IF_MATCH, VERSIONED_ERRORS, if_match_version, origin
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action, record
+from lvv.audit.log import AccessAction, record
 from lvv.partners.models import ProgrammeSettings
 
 # The trajectory shows the newest events; /timeline/ pages through all of them.
@@ -341,7 +341,13 @@ class TrajectoryMixin(_CaseViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def trajectory(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         case = self.get_object()
-        record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "trajectory"})
+        record(
+            actor=request.user,
+            action=AccessAction.VIEW,
+            obj=case,
+            origin=origin(request),
+            detail={"view": "trajectory"},
+        )
         return self._trajectory_response(request, case, loaded=True)
 
     @extend_schema(
@@ -353,7 +359,9 @@ class TrajectoryMixin(_CaseViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], serializer_class=api.TimelineEventSerializer)
     def timeline(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         case = self.get_object()
-        record(actor=request.user, action=Action.VIEW, obj=case, origin=origin(request), detail={"view": "timeline"})
+        record(
+            actor=request.user, action=AccessAction.VIEW, obj=case, origin=origin(request), detail={"view": "timeline"}
+        )
         special = policy.can_view_special_category(request.user, case)
         events = selectors.visible_timeline(request.user, case, special=special).select_related("actor")
         paginator = self.paginator

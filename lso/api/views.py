@@ -40,8 +40,7 @@ from lvv.api.common import (
 )
 from lvv.api.pagination import PageNumberPagination
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action as AuditAction
-from lvv.audit.log import record
+from lvv.audit.log import AccessAction, record
 from lvv.lists import api as list_api
 from lvv.lists.api import ListOrderingFilter
 from lvv.params import IdFilter
@@ -188,7 +187,7 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
         assert page is not None and isinstance(paginator, SuggestionPagination) and paginator.page is not None
         record(
             actor=request.user,
-            action=AuditAction.LIST,
+            action=AccessAction.LIST,
             origin=origin(request),
             obj=meeting,
             detail={"view": "suggestions", "page": paginator.page.number, "cases": [x.case.pk for x in page]},
@@ -208,7 +207,7 @@ class MeetingViewSet(AuditedReadViewSet, mixins.CreateModelMixin, mixins.UpdateM
         version = expected_version(request, required=False)
         common = {"meeting": meeting, "expected_version": version}
         # The service speaks of "cases"; this body has "case".
-        attempt = errors.Attempt(AuditAction.UPDATE, obj=meeting, fields={"cases": "case"})
+        attempt = errors.Attempt(AccessAction.UPDATE, obj=meeting, fields={"cases": "case"})
         if data["from_suggestion"]:
             [item] = call_service(
                 request, services.add_suggested_items, cases=[data["case"]], attempt=attempt, **common
@@ -483,7 +482,7 @@ class ReviewNoteViewSet(AuditedReadViewSet, mixins.CreateModelMixin):
             raise exceptions.ValidationError(filterset.errors)
         record(
             actor=request.user,
-            action=AuditAction.LIST,
+            action=AccessAction.LIST,
             origin=origin(request),
             object_type="lso.review_queue",
             detail={"filters": {k: v for k, v in request.query_params.items() if v}},

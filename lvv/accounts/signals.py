@@ -3,18 +3,18 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from lvv.audit.log import Action, Origin, Result, record
+from lvv.audit.log import AccessAction, Origin, Result, record
 
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    record(actor=user, action=Action.LOGIN, origin=Origin.from_request(request), obj=user)
+    record(actor=user, action=AccessAction.LOGIN, origin=Origin.from_request(request), obj=user)
 
 
 @receiver(user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        record(actor=user, action=Action.LOGOUT, origin=Origin.from_request(request), obj=user)
+        record(actor=user, action=AccessAction.LOGOUT, origin=Origin.from_request(request), obj=user)
 
 
 @receiver(user_login_failed)
@@ -23,7 +23,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         return
     record(
         actor=None,
-        action=Action.LOGIN_FAILED,
+        action=AccessAction.LOGIN_FAILED,
         result=Result.DENIED,
         origin=Origin.from_request(request),
         object_type="accounts.user",

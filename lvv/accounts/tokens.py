@@ -15,7 +15,7 @@ from django.utils import timezone
 from knox.settings import knox_settings
 
 from lvv.accounts.models import ApiToken
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.audit.log import AccessAction, Channel, Origin, Result, record
 
 OBJECT_TYPE = ApiToken._meta.label_lower
 
@@ -42,7 +42,7 @@ def issue(user, *, origin: Origin, name: str = "", actor=None) -> tuple[ApiToken
     token, key = ApiToken.objects.create(user=user, expiry=lifetime(), name=name.strip()[:100])
     record(
         actor=actor or user,
-        action=Action.CREATE,
+        action=AccessAction.CREATE,
         origin=origin,
         object_type=OBJECT_TYPE,
         object_id=token.pk,
@@ -60,7 +60,7 @@ def record_use(token: ApiToken, request) -> None:
     seen.add(token.pk)
     record(
         actor=token.user,
-        action=Action.LOGIN,
+        action=AccessAction.LOGIN,
         origin=Origin.from_request(request, Channel.API),
         object_type=OBJECT_TYPE,
         object_id=token.pk,
@@ -72,7 +72,7 @@ def record_use(token: ApiToken, request) -> None:
 def revoke(token: ApiToken, *, actor, origin: Origin) -> None:
     record(
         actor=actor,
-        action=Action.LOGOUT,
+        action=AccessAction.LOGOUT,
         origin=origin,
         object_type=OBJECT_TYPE,
         object_id=token.pk,
@@ -85,7 +85,7 @@ def expire(token: ApiToken, *, origin: Origin) -> None:
     """A request came with an expired token: refuse it (the caller does), delete it, log it."""
     record(
         actor=None,
-        action=Action.LOGIN_FAILED,
+        action=AccessAction.LOGIN_FAILED,
         result=Result.DENIED,
         origin=origin,
         object_type=OBJECT_TYPE,

@@ -26,7 +26,7 @@ from rest_framework.serializers import BaseSerializer
 
 from lvv import errors
 from lvv.api.types import AuthenticatedRequest, ReadViewBase
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.audit.log import AccessAction, Channel, Origin, Result, record
 from lvv.lists import api as list_api
 from lvv.lists.listing import ListDefinition
 
@@ -186,7 +186,7 @@ def log_not_found(request: Request, object_type: str, object_id: object) -> None
     """The look-up of a hidden or absent object, logged as refused (it answers 404)."""
     record(
         actor=request.user,
-        action=Action.VIEW,
+        action=AccessAction.VIEW,
         result=Result.DENIED,
         origin=origin(request),
         object_type=object_type,
@@ -225,7 +225,7 @@ class AuditedMixin(ValidatedBodyMixin):
         response = super().list(request, *args, **kwargs)
         record(
             actor=request.user,
-            action=Action.LIST,
+            action=AccessAction.LIST,
             origin=origin(request),
             object_type=self.object_type,
             detail={"filters": {k: v for k, v in request.query_params.items() if v}},
@@ -234,7 +234,7 @@ class AuditedMixin(ValidatedBodyMixin):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
-        record(actor=request.user, action=Action.VIEW, obj=instance, origin=origin(request))
+        record(actor=request.user, action=AccessAction.VIEW, obj=instance, origin=origin(request))
         return self.respond(instance)
 
     def change(self, service: Callable[..., Any], obj: Any, **kwargs: Any) -> Any:

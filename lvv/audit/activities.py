@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from lvv.audit.models import Action
+from lvv.audit.models import AccessAction
 
 LEGAL_BASIS = _(
     "Art. 6 lid 1 sub e AVG (taak van algemeen belang): de wettelijke taak van de staatssecretaris van "
@@ -94,7 +94,7 @@ _BY_APP = {
     "accounts": "lvv.toegang",
     "audit": "lvv.toegang",
 }
-_ACCESS_ACTIONS = {Action.LOGIN, Action.LOGIN_FAILED, Action.LOGOUT}
+_ACCESS_ACTIONS = {AccessAction.LOGIN, AccessAction.LOGIN_FAILED, AccessAction.LOGOUT}
 DEFAULT = "lvv.casusregie"
 
 

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db import models
 
 from lvv.audit.activities import activity_for
-from lvv.audit.models import AccessLogEntry, Action, Channel, Result
+from lvv.audit.models import AccessAction, AccessLogEntry, Channel, Result
 
-__all__ = ["Action", "Channel", "Result", "record", "Origin"]
+__all__ = ["AccessAction", "Channel", "Result", "record", "Origin"]
 
 
 def client_ip(request) -> str | None:

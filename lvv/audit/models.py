@@ -20,7 +20,7 @@ from lvv.accounts.fields import user_reference
 from lvv.partners.models import organisation_reference
 
 
-class Action(models.TextChoices):
+class AccessAction(models.TextChoices):
     VIEW = "view", _("bekeken")
     LIST = "list", _("lijst bekeken")
     CREATE = "create", _("aangemaakt")
@@ -54,7 +54,7 @@ class AccessLogEntry(models.Model):
     timestamp = models.DateTimeField(_("tijdstip"), default=timezone.now, db_index=True)
     actor = user_reference(_("actor"))
     actor_username = models.CharField(_("gebruikersnaam"), max_length=150, blank=True)
-    action = models.CharField(_("actie"), max_length=20, choices=Action.choices)
+    action = models.CharField(_("actie"), max_length=20, choices=AccessAction.choices)
     object_type = models.CharField(_("soort object"), max_length=100, blank=True)
     object_id = models.CharField(_("object-id"), max_length=64, blank=True)
     result = models.CharField(_("resultaat"), max_length=20, choices=Result.choices)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lvv.accounts.models import Role
-from lvv.audit.models import AccessLogEntry, Action
+from lvv.audit.models import AccessAction, AccessLogEntry
 from lvv.forms import StyledFormMixin
 from lvv.partners.models import Location, Organisation, locations_of
 
@@ -87,7 +87,7 @@ class OfficerLogFilter(django_filters.FilterSet):
         field_name="actor_organisation",
         empty_label=_("Alle organisaties"),
     )
-    action = django_filters.ChoiceFilter(label=_("Actie"), choices=Action.choices, empty_label=_("Alle acties"))
+    action = django_filters.ChoiceFilter(label=_("Actie"), choices=AccessAction.choices, empty_label=_("Alle acties"))
 
     class Meta:
         model = AccessLogEntry

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lvv.audit import officer
 from lvv.audit.activities import ACTIVITIES, CONTROLLER, LEGAL_BASIS, MANDATED, SPECIAL_BASIS
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.lists.listing import query_without
 from lvv.partners.models import Location
 
@@ -86,12 +86,12 @@ def access_log(request):
     rows = log_filter.qs.select_related("actor_organisation").order_by("-timestamp", "-id")
     valid = not log_filter.is_bound or log_filter.is_valid()
     if request.GET.get("format") == "csv" and valid:
-        _record_look(request, Action.EXPORT)
+        _record_look(request, AccessAction.EXPORT)
         return _csv(rows)
     page = _page_number(request)
     offset = (page - 1) * LOG_PER_PAGE
     found = list(rows[offset : offset + LOG_PER_PAGE + 1]) if valid else []
-    _record_look(request, Action.LIST)
+    _record_look(request, AccessAction.LIST)
     return render(
         request,
         "audit/access_log.html",

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 from lvv.lists.listing import Listing
 
 CHUNK_SIZE = 500
@@ -98,7 +98,7 @@ def export_response(request, listing: Listing, queryset):
     definition = listing.definition
     record(
         actor=request.user,
-        action=Action.EXPORT,
+        action=AccessAction.EXPORT,
         origin=Origin.from_request(request),
         object_type=definition.object_type,
         detail={

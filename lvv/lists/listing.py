@@ -24,7 +24,7 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 
-from lvv.audit.log import Action, Origin, record
+from lvv.audit.log import AccessAction, Origin, record
 
 SORT_PARAM = "sort"
 EXPORT_PARAM = "export"
@@ -204,7 +204,7 @@ class Listing:
         found = Paginator(self.order(queryset), per_page).get_page(self.request.GET.get("page"))
         record(
             actor=self.request.user,
-            action=Action.LIST,
+            action=AccessAction.LIST,
             origin=Origin.from_request(self.request),
             object_type=object_type,
             detail={**detail, "page": found.number, "count": found.paginator.count},

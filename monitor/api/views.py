@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lvv.api.types import AuthenticatedRequest
-from lvv.audit.log import Action, Channel, Origin, Result, record
+from lvv.audit.log import AccessAction, Channel, Origin, Result, record
 from monitor import cache
 from monitor.api.serializers import MonitorSerializer
 from monitor.scope import NO_FIGURES, may_read_figures, select_locations
@@ -45,7 +45,7 @@ class MonitorView(APIView):
         if request.user and request.user.is_authenticated:
             record(
                 actor=request.user,
-                action=Action.VIEW,
+                action=AccessAction.VIEW,
                 result=Result.DENIED,
                 origin=Origin.from_request(request, channel=Channel.API),
                 object_type="monitor.figures",
@@ -88,7 +88,7 @@ class MonitorView(APIView):
         data = cache.analyses(d, locations).figures
         record(
             actor=user,
-            action=Action.VIEW,
+            action=AccessAction.VIEW,
             origin=Origin.from_request(request, channel=Channel.API),
             object_type="monitor.figures",
             object_id=d.isoformat(),

@@ -21,7 +21,7 @@ from lvv.access.policy import SYSTEM
 from lvv.accounts import tokens
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND, record
-from lvv.audit.models import AccessLogEntry, Action, Result
+from lvv.audit.models import AccessAction, AccessLogEntry, Result
 from lvv.forms import StyledFormMixin
 from lvv.text import TEXT_MAX
 from mrt import services as mrt_services
@@ -116,7 +116,7 @@ def test_a_long_id_in_the_path_is_logged_shortened(api_client, caseworker):
 def test_the_access_log_stores_what_postgresql_cannot(caseworker):
     entry = record(
         actor=caseworker,
-        action=Action.LIST,
+        action=AccessAction.LIST,
         origin=COMMAND,
         object_type="cases.case",
         object_id="a\x00b",
@@ -139,10 +139,10 @@ def test_a_nul_in_a_query_parameter_answers_400_and_is_logged(token_client, case
     assert response.status_code == 400
     assert response.json() == {"detail": NUL_MESSAGE}
     entry = _refusal()
-    assert entry.actor == caseworker and entry.channel == "api" and entry.action == Action.VIEW
+    assert entry.actor == caseworker and entry.channel == "api" and entry.action == AccessAction.VIEW
     assert entry.detail["in"] == "query" and entry.detail["path"] == "/api/v1/cases/"
     # Not a single row of the listing is logged: the view never ran.
-    assert not AccessLogEntry.objects.filter(action=Action.LIST, object_type="cases.case").exists()
+    assert not AccessLogEntry.objects.filter(action=AccessAction.LIST, object_type="cases.case").exists()
 
 
 def test_a_nul_in_the_path_or_the_body_answers_400(token_client):
@@ -150,7 +150,7 @@ def test_a_nul_in_the_path_or_the_body_answers_400(token_client):
     assert _refusal().detail["in"] == "path"
     response = token_client.post("/api/v1/persons/", {"family_name": "Ha\x00ile", "given_names": "S"}, format="json")
     assert response.status_code == 400 and response.json() == {"detail": NUL_MESSAGE}
-    assert _refusal().detail["in"] == "body" and _refusal().action == Action.UPDATE
+    assert _refusal().detail["in"] == "body" and _refusal().action == AccessAction.UPDATE
     body = json.dumps({"schema": "lvv-case/1", "external_id": "A\u0000"}).encode()
     response = token_client.post("/api/v1/imports/", body, content_type="application/x-ndjson")
     assert response.status_code == 400

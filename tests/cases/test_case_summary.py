@@ -19,7 +19,7 @@ from cases import selectors, services, summary
 from cases.models import Case, CaseType, Confidentiality, Direction, Route
 from lso.models import Decision
 from lvv.accounts.models import Role
-from lvv.audit.log import COMMAND, Action
+from lvv.audit.log import COMMAND, AccessAction
 from lvv.audit.models import AccessLogEntry
 from tests.cases.document_helpers import add
 from tests.cases.note_helpers import add_note
@@ -114,16 +114,16 @@ def test_a_reader_without_the_permission_gets_no_special_item(client, world, fil
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_users_who_may_not_see_the_case_get_404(client, world, file_case, who):
     user = outsiders(world)[who]
-    before = AccessLogEntry.objects.filter(action=Action.EXPORT).count()
+    before = AccessLogEntry.objects.filter(action=AccessAction.EXPORT).count()
     response = get_summary(client, user, file_case)
     assert response.status_code == 404
-    assert AccessLogEntry.objects.filter(action=Action.EXPORT).count() == before
+    assert AccessLogEntry.objects.filter(action=AccessAction.EXPORT).count() == before
 
 
 def test_every_summary_is_in_the_access_log(client, world, file_case):
     reader = world.ams.users[Role.NGO]
     get_summary(client, reader, file_case)
-    entry = AccessLogEntry.objects.filter(action=Action.EXPORT, object_id=str(file_case.pk)).latest("pk")
+    entry = AccessLogEntry.objects.filter(action=AccessAction.EXPORT, object_id=str(file_case.pk)).latest("pk")
     assert entry.actor_id == reader.pk and entry.object_type == "cases.case" and entry.about_case == file_case.pk
     assert entry.detail["summary"] == "pdf" and entry.detail["special_category"] is False
 

@@ -16,7 +16,7 @@ from cases.models import Case, CaseType
 from lvv.access.policy import SYSTEM
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
-from lvv.audit.models import AccessLogEntry, Action
+from lvv.audit.models import AccessAction, AccessLogEntry
 from tests.factories import CaseFactory, PersonFactory
 from tests.list_helpers import csv_rows, export_rows, xlsx_sheet
 
@@ -153,7 +153,7 @@ def test_export_is_logged_once_with_the_list_and_the_cases(client, world, three)
     csv_rows(client.get(LIST, {"mine": "false", "q": "Test", "location": "amsterdam", "export": "csv"}))
     assert AccessLogEntry.objects.count() == before + 1  # the export's row, no list row
     (row,) = export_rows(user)
-    assert row.action == Action.EXPORT and row.object_type == "cases.case" and row.channel == "web"
+    assert row.action == AccessAction.EXPORT and row.object_type == "cases.case" and row.channel == "web"
     assert row.detail["list"] == "cases" and row.detail["format"] == "csv" and row.detail["count"] == 3
     assert row.detail["filters"] == {"mine": "false", "q": "Test", "location": "amsterdam"}
     assert row.detail["sort"] == "name"

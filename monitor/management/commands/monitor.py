@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lvv.access import policy
-from lvv.audit.log import COMMAND, Action, record
+from lvv.audit.log import COMMAND, AccessAction, record
 from monitor import exports
 from monitor.scope import select_locations
 from monitor.services import parse_date
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         content = exports.render(report, fmt)
         record(
             actor=policy.SYSTEM,
-            action=Action.EXPORT,
+            action=AccessAction.EXPORT,
             origin=COMMAND,
             object_type="monitor.figures",
             object_id=d.isoformat(),

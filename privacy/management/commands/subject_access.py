@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lvv.audit.log import COMMAND, Action, record
+from lvv.audit.log import COMMAND, AccessAction, record
 from privacy import subject_access
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             zip_path.write_bytes(archive)
         record(
             actor=None,
-            action=Action.EXPORT,
+            action=AccessAction.EXPORT,
             origin=COMMAND,
             obj=found,
             detail={"subject_access": True, "cases": [case["id"] for case in data["cases"]]},

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lvv.audit import chain
 from lvv.audit.export import write_jsonl
-from lvv.audit.log import COMMAND, Action, record
+from lvv.audit.log import COMMAND, AccessAction, record
 
 
 def _date(value: str) -> datetime.date:
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             count = write_jsonl(first, last, sys.stdout)
         record(
             actor=None,
-            action=Action.EXPORT,
+            action=AccessAction.EXPORT,
             origin=COMMAND,
             object_type="audit.processing_log",
             detail={"from": first.isoformat(), "to": last.isoformat(), "rows": count},
