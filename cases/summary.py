@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cases import admission, selectors, special_types
 from cases.models import Case, CaseType, EventType, related_or_none
-from cases.views import event_details
+from cases.timeline_text import event_details
 from cases.workflow import State
 from lvv.partners.logos import data_uri
 from lvv.pdf import html_to_pdf

@@ -13,17 +13,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from django_countries import countries
 
 from cases import admission, extensions, selectors, services, special_types, workflow
 from cases import lists as case_lists
 from cases.forms import (
-    NO_DURABLE_SOLUTION,
     OTHER_OPEN_CASE,
     STEP_DONE,
     STEP_FORMS,
@@ -33,27 +30,10 @@ from cases.forms import (
     StepForm,
     step_html_id,
 )
-from cases.models import (
-    MRT_NO_DURABLE_SOLUTION,
-    Case,
-    CaseType,
-    Confidentiality,
-    CooperationResult,
-    DeadlineKind,
-    Direction,
-    DocumentKind,
-    DossierPartKind,
-    EventType,
-    ExceptionGround,
-    NoteKind,
-    OutflowCategory,
-    OwnerRole,
-    RegistrationSource,
-    Route,
-    ShelterForm,
-)
+from cases.models import Case, CaseType, DeadlineKind, DossierPartKind, EventType
+from cases.timeline_text import event_details, label
 from cases.workflow import State
-from lvv import errors, pages, stored_text
+from lvv import errors, pages
 from lvv.access import policy
 from lvv.accounts.models import Role
 from lvv.audit.log import AccessAction, Origin, record
@@ -96,7 +76,7 @@ def case_list(request):
     paginator = Paginator(listing.order(case_filter.qs), 25)
     page = paginator.get_page(request.GET.get("page"))
     for case in page.object_list:
-        case.next_deadline_label = _label(DeadlineKind, case.next_deadline_kind) if case.next_deadline_kind else ""
+        case.next_deadline_label = label(DeadlineKind, case.next_deadline_kind) if case.next_deadline_kind else ""
     record(
         actor=request.user,
         action=AccessAction.LIST,
@@ -437,7 +417,7 @@ def _render_case_page(
                 case, ["start_shelter"] if any(e["form"] and e["name"] == "start_shelter" for e in step_forms) else []
             ),
             "case_type_labels": [
-                _label(CaseType, value) for value in special_types.case_types_for(user, case, special=special)
+                label(CaseType, value) for value in special_types.case_types_for(user, case, special=special)
             ],
             "timeline": _timeline_rows(events, special=special),
             "timeline_page": timeline_page,
@@ -475,110 +455,3 @@ def _timeline_rows(events, *, special: bool) -> list[dict]:
     return [
         {"event": e, "label": labels.get(e.type, e.type), "details": event_details(e, special=special)} for e in events
     ]
-
-
-def _label(choices, value) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
-def _day(iso: str | None) -> str:
-    if not iso:
-        return ""
-    try:
-        return date_format(datetime.date.fromisoformat(iso))
-    except ValueError:
-        return iso
-
-
-def event_details(event, *, special: bool = False) -> str:  # noqa: C901 -- one branch per kind; to be split (issue 15)
-    """The event's data in words (Dutch by default), for the timeline; ``special``: whether
-    the reader may see special-category data of the case (the special case types)."""
-    data = special_types.event_data(event, special=special)
-    parts: list[str] = []
-    kind = event.type
-    if kind == EventType.REGISTERED and data.get("source"):
-        parts.append(_("aangemeld door: %(source)s") % {"source": _label(RegistrationSource, data["source"])})
-    elif kind == EventType.ADMISSION_CHECKED:
-        parts.append(admission.verdict(data.get("grounds", data.get("unmet")) or []))
-    elif kind == EventType.ADMITTED and data.get("exception"):
-        parts.append(_("uitzondering: %(ground)s") % {"ground": _label(ExceptionGround, data["exception"])})
-    elif kind == EventType.WAITLISTED and data.get("reason") == "full":
-        parts.append(_("geen vrije plek"))
-    elif kind == EventType.SHELTER_STARTED:
-        if data.get("form"):
-            parts.append(_label(ShelterForm, data["form"]))
-        if data.get("from_waiting_list"):
-            parts.append(_("van de wachtlijst"))
-        if data.get("out_of_order"):
-            parts.append(_("vóór %(count)s langer wachtenden") % {"count": data.get("ahead")})
-    elif kind == EventType.DOSSIER_DELIVERED and data.get("by"):
-        parts.append(_("deel: %(kind)s") % {"kind": _label(DossierPartKind, data["by"])})
-    elif kind == EventType.SCENARIO_SET:
-        if data.get("direction"):
-            parts.append(_("richting: %(direction)s") % {"direction": _label(Direction, data["direction"])})
-        if data.get("route"):
-            parts.append(_("route: %(route)s") % {"route": _label(Route, data["route"])})
-        if data.get("previous"):
-            parts.append(_("was: %(direction)s") % {"direction": _label(Direction, data["previous"])})
-    elif kind == EventType.COOPERATION_CHECKED and data.get("result"):
-        parts.append(_label(CooperationResult, data["result"]))
-    elif kind == EventType.MRT_DISCUSSED and data.get("outcome") == MRT_NO_DURABLE_SOLUTION:
-        parts.append(str(NO_DURABLE_SOLUTION))
-    elif kind == EventType.CASE_TYPES_SET:
-        types = [_label(CaseType, value) for value in data.get("case_types") or []]
-        if types or special:  # without the permission, "none" could hide a special type
-            parts.append(", ".join(types) if types else _("geen casustypen"))
-        if data.get("prior_departure_procedures") is not None:
-            parts.append(_("eerdere vertrekprocedures: %(count)s") % {"count": data["prior_departure_procedures"]})
-    elif kind in (EventType.DEADLINE_PAUSED, EventType.DEADLINE_RESUMED) and data.get("kind"):
-        parts.append(_label(DeadlineKind, data["kind"]))
-        if data.get("days"):
-            parts.append(_("%(days)s dagen opgeschoven") % {"days": data["days"]})
-    elif kind == EventType.OUTFLOW:
-        if data.get("category"):
-            parts.append(_label(OutflowCategory, data["category"]))
-        if data.get("country"):
-            parts.append(_("land: %(country)s") % {"country": countries.name(data["country"]) or data["country"]})
-    elif kind == EventType.OUTFLOW_CORRECTED:
-        before, after = data.get("previous") or {}, data.get("new") or {}
-        parts.append(
-            _("was: %(category)s op %(date)s")
-            % {"category": _label(OutflowCategory, before.get("category")), "date": _day(before.get("on"))}
-        )
-        parts.append(
-            _("nu: %(category)s op %(date)s")
-            % {"category": _label(OutflowCategory, after.get("category")), "date": _day(after.get("on"))}
-        )
-    elif kind == EventType.OUTFLOW_DISPUTED and data.get("by"):
-        parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
-    elif kind == EventType.OUTFLOW_CONFIRMED and data.get("by"):
-        parts.append(_("door: %(partner)s") % {"partner": {"ind": "IND", "dtv": "DT&V"}.get(data["by"], data["by"])})
-    elif kind == EventType.DOCUMENT_ADDED:  # the kind, never the title
-        if data.get("kind"):
-            parts.append(_label(DocumentKind, data["kind"]))
-        if data.get("confidentiality") == Confidentiality.SPECIAL:
-            parts.append(_label(Confidentiality, data["confidentiality"]))
-    elif kind == EventType.NOTE:  # the kind, never the text
-        if data.get("kind"):
-            parts.append(_label(NoteKind, data["kind"]))
-        if data.get("corrects"):
-            parts.append(_("correctie van een eerdere notitie"))
-        if data.get("confidentiality") == Confidentiality.SPECIAL:
-            parts.append(_label(Confidentiality, data["confidentiality"]))
-    elif kind == EventType.OWNER_CHANGED:  # case owners: the names as they were then
-        if data.get("role"):
-            parts.append(_label(OwnerRole, data["role"]))
-        if data.get("cause") == "ngo_changed":
-            parts.append(_("%(name)s niet meer: andere ngo toegewezen") % {"name": data.get("from_name") or "—"})
-        elif data.get("from_name"):
-            parts.append(_("van %(from)s naar %(to)s") % {"from": data["from_name"], "to": data.get("to_name") or "—"})
-        else:
-            parts.append(_("naar %(to)s") % {"to": data.get("to_name") or "—"})
-    if not parts:  # an event type of a higher app (cases.extensions)
-        parts.append(extensions.event_details(event))
-    if event.summary:
-        parts.append(stored_text.translate(event.summary))
-    return "; ".join(str(part) for part in parts if part)

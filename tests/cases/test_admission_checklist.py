@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from cases import admission, services
 from cases.models import EventType, TimelineEvent
-from cases.views import event_details
+from cases.timeline_text import event_details
 from lvv.accounts.models import Role
 from lvv.audit.log import COMMAND
 from tests.factories import CaseFactory
