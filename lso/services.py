@@ -720,7 +720,30 @@ def _create_action(
     return action
 
 
-def _validate_decision(  # noqa: C901 -- one branch per kind; to be split (issue 15)
+def _scenario_errors(direction: str, route: str) -> dict[str, list]:
+    if direction not in Direction.values:
+        return {"direction": [DIRECTION_REQUIRED]}
+    wrong_route = case_services.route_error(direction, route)
+    return {"route": [wrong_route]} if wrong_route else {}
+
+
+def _escalation_errors(*, reason: str, question: str, agreed: bool, positions: list) -> dict[str, list]:
+    errors: dict[str, list] = {}
+    if reason not in EscalationReason.values:
+        errors["escalation_reason"] = [ESCALATION_REASON_REQUIRED]
+    if not question:
+        errors["escalation_question"] = [ESCALATION_QUESTION_REQUIRED]
+    if reason == EscalationReason.DISAGREEMENT:
+        if agreed:
+            errors["agreed"] = [DISAGREEMENT_NOT_AGREED]
+        elif not positions:
+            errors["positions"] = [DISAGREEMENT_NEEDS_POSITIONS]
+    if not escalation_handlers:
+        errors["decision"] = [ESCALATION_UNAVAILABLE]
+    return errors
+
+
+def _validate_decision(
     *,
     decision: str,
     direction: str,
@@ -731,28 +754,15 @@ def _validate_decision(  # noqa: C901 -- one branch per kind; to be split (issue
     agreed: bool,
     positions: list,
 ) -> None:
-    errors: dict[str, list] = {}
-    if decision not in Decision.values:
-        errors["decision"] = [DECISION_INVALID]
+    errors: dict[str, list] = {} if decision in Decision.values else {"decision": [DECISION_INVALID]}
     if decision == Decision.SCENARIO:
-        if direction not in Direction.values:
-            errors["direction"] = [DIRECTION_REQUIRED]
-        elif wrong_route := case_services.route_error(direction, route):
-            errors["route"] = [wrong_route]
+        errors |= _scenario_errors(direction, route)
     if decision == Decision.ACTIONS and not actions:
         errors["actions"] = [ACTIONS_REQUIRED]
     if decision == Decision.ESCALATE:
-        if escalation_reason not in EscalationReason.values:
-            errors["escalation_reason"] = [ESCALATION_REASON_REQUIRED]
-        if not escalation_question:
-            errors["escalation_question"] = [ESCALATION_QUESTION_REQUIRED]
-        if escalation_reason == EscalationReason.DISAGREEMENT:
-            if agreed:
-                errors["agreed"] = [DISAGREEMENT_NOT_AGREED]
-            elif not positions:
-                errors["positions"] = [DISAGREEMENT_NEEDS_POSITIONS]
-        if not escalation_handlers:
-            errors.setdefault("decision", []).append(ESCALATION_UNAVAILABLE)
+        errors |= _escalation_errors(
+            reason=escalation_reason, question=escalation_question, agreed=agreed, positions=positions
+        )
     if not agreed and not positions and "positions" not in errors:
         errors["positions"] = [DISSENT_NEEDS_POSITIONS]
     if errors:

@@ -38,6 +38,7 @@ import copy
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 THRESHOLD = 5
 PRIMARY = "<5"
@@ -256,21 +257,32 @@ NOT_COUNTS = ("capacity",)
 TOTAL = "total"
 
 
-def report_cells(figures, breakdowns=None, trends=None, durations=None) -> tuple[dict, list[Line]]:  # noqa: C901 -- one branch per kind; to be split (issue 15)
-    """Every published count of the report as a cell, and the lines between them."""
-    from monitor.figures import flatten
+def _of(part: dict, row: str) -> Any:
+    """One location's data in a part of the report, or the total's (``row == TOTAL``)."""
+    return part["locations"][row] if row != TOTAL else part["total"]
 
+
+def report_cells(figures, breakdowns=None, trends=None, durations=None) -> tuple[dict, list[Line]]:
+    """Every published count of the report as a cell, and the lines between them."""
     values: dict = {}
     lines: list[Line] = []
     slugs = list(figures["locations"])
-    rows = [*slugs, TOTAL]
+    _figure_cells(figures, slugs, values, lines)
+    if breakdowns:
+        _breakdown_cells(breakdowns, slugs, values, lines)
+    if trends:
+        _trend_cells(trends, figures["reference_date"], slugs, values, lines)
+    if durations:
+        _duration_cells(durations, slugs, values, lines)
+    return values, lines
 
-    def part(slug):
-        return figures["locations"][slug] if slug != TOTAL else figures["total"]
+
+def _figure_cells(figures: dict, slugs: list[str], values: dict, lines: list[Line]) -> None:
+    from monitor.figures import flatten
 
     keys = [key for key in flatten(figures["total"]) if key not in NOT_COUNTS]
-    for row in rows:
-        flat = flatten(part(row))
+    for row in [*slugs, TOTAL]:
+        flat = flatten(_of(figures, row))
         for key in keys:
             values[("f", row, key)] = flat[key]
         for parts, total in FIGURE_LINES:
@@ -278,54 +290,57 @@ def report_cells(figures, breakdowns=None, trends=None, durations=None) -> tuple
     for key in keys:
         lines.append(Line(tuple(("f", slug, key) for slug in slugs), ("f", TOTAL, key)))
 
-    if breakdowns:
-        from monitor.analysis import DIMENSIONS, PARTITIONS
 
-        for row in rows:
-            data = breakdowns["locations"][row] if row != TOTAL else breakdowns["total"]
-            values[("b", row, "population")] = data["population"]
-            lines.append(Line((("b", row, "population"),), ("f", row, "ever_sheltered")))
-            for dimension in DIMENSIONS:
-                cells = []
-                for value, count in data[dimension].items():
-                    values[("b", row, dimension, value)] = count
-                    cells.append(("b", row, dimension, value))
-                if dimension in PARTITIONS:
-                    lines.append(Line(tuple(cells), ("b", row, "population")))
-                if dimension == "country_of_return":
-                    lines.append(Line(tuple(cells), ("f", row, "durable_solutions.departure")))
-        lines.append(Line(tuple(("b", slug, "population") for slug in slugs), ("b", TOTAL, "population")))
+def _breakdown_cells(breakdowns: dict, slugs: list[str], values: dict, lines: list[Line]) -> None:
+    from monitor.analysis import DIMENSIONS, PARTITIONS
+
+    for row in [*slugs, TOTAL]:
+        data = _of(breakdowns, row)
+        values[("b", row, "population")] = data["population"]
+        lines.append(Line((("b", row, "population"),), ("f", row, "ever_sheltered")))
         for dimension in DIMENSIONS:
-            for value in breakdowns["values"][dimension]:
-                lines.append(
-                    Line(tuple(("b", slug, dimension, value) for slug in slugs), ("b", TOTAL, dimension, value))
-                )
+            cells = []
+            for value, count in data[dimension].items():
+                values[("b", row, dimension, value)] = count
+                cells.append(("b", row, dimension, value))
+            if dimension in PARTITIONS:
+                lines.append(Line(tuple(cells), ("b", row, "population")))
+            if dimension == "country_of_return":
+                lines.append(Line(tuple(cells), ("f", row, "durable_solutions.departure")))
+    lines.append(Line(tuple(("b", slug, "population") for slug in slugs), ("b", TOTAL, "population")))
+    for dimension in DIMENSIONS:
+        for value in breakdowns["values"][dimension]:
+            lines.append(Line(tuple(("b", slug, dimension, value) for slug in slugs), ("b", TOTAL, dimension, value)))
 
-    if trends:
-        measures = ("present", "inflow", "outflow.durable", "outflow.semi_durable", "outflow.none", "scenarios_set")
-        last = len(trends["months"]) - 1
-        for row in rows:
-            months = trends["locations"][row] if row != TOTAL else trends["total"]
-            for number, month in enumerate(months):
-                flat = flatten(month)
-                for measure in measures:
-                    values[("t", row, number, measure)] = flat[measure]
-            if months and months[last]["date"] == figures["reference_date"]:
-                lines.append(Line((("t", row, last, "present"),), ("f", row, "present")))
-            for measure in ("durable", "semi_durable", "none"):
-                cells = tuple(("t", row, number, f"outflow.{measure}") for number in range(last + 1))
-                lines.append(Line(cells, ("f", row, f"outcome_classes.{measure}")))
-        for number in range(last + 1):
-            for measure in measures:
-                lines.append(Line(tuple(("t", slug, number, measure) for slug in slugs), ("t", TOTAL, number, measure)))
 
-    if durations:
-        for measure in durations["measures"]:
-            for row in rows:
-                data = durations["locations"][row] if row != TOTAL else durations["total"]
-                values[("d", row, measure)] = data[measure]["count"]
-            lines.append(Line(tuple(("d", slug, measure) for slug in slugs), ("d", TOTAL, measure)))
-    return values, lines
+TREND_MEASURES = ("present", "inflow", "outflow.durable", "outflow.semi_durable", "outflow.none", "scenarios_set")
+
+
+def _trend_cells(trends: dict, reference_date: str, slugs: list[str], values: dict, lines: list[Line]) -> None:
+    from monitor.figures import flatten
+
+    last = len(trends["months"]) - 1
+    for row in [*slugs, TOTAL]:
+        months = _of(trends, row)
+        for number, month in enumerate(months):
+            flat = flatten(month)
+            for measure in TREND_MEASURES:
+                values[("t", row, number, measure)] = flat[measure]
+        if months and months[last]["date"] == reference_date:
+            lines.append(Line((("t", row, last, "present"),), ("f", row, "present")))
+        for measure in ("durable", "semi_durable", "none"):
+            cells = tuple(("t", row, number, f"outflow.{measure}") for number in range(last + 1))
+            lines.append(Line(cells, ("f", row, f"outcome_classes.{measure}")))
+    for number in range(last + 1):
+        for measure in TREND_MEASURES:
+            lines.append(Line(tuple(("t", slug, number, measure) for slug in slugs), ("t", TOTAL, number, measure)))
+
+
+def _duration_cells(durations: dict, slugs: list[str], values: dict, lines: list[Line]) -> None:
+    for measure in durations["measures"]:
+        for row in [*slugs, TOTAL]:
+            values[("d", row, measure)] = _of(durations, row)[measure]["count"]
+        lines.append(Line(tuple(("d", slug, measure) for slug in slugs), ("d", TOTAL, measure)))
 
 
 def _apply_figures(figures: dict, marks: dict) -> dict:
@@ -333,7 +348,7 @@ def _apply_figures(figures: dict, marks: dict) -> dict:
 
     out = copy.deepcopy(figures)
     for row in [*figures["locations"], TOTAL]:
-        target = out["locations"][row] if row != TOTAL else out["total"]
+        target = _of(out, row)
         flat = flatten(target)
         for key in flat:
             if ("f", row, key) in marks:
@@ -346,7 +361,7 @@ def _apply_figures(figures: dict, marks: dict) -> dict:
 def _apply_breakdowns(breakdowns: dict, marks: dict) -> dict:
     out = copy.deepcopy(breakdowns)
     for row in [*breakdowns["locations"], TOTAL]:
-        target = out["locations"][row] if row != TOTAL else out["total"]
+        target = _of(out, row)
         target["population"] = marks.get(("b", row, "population"), target["population"])
         for dimension in breakdowns["dimensions"]:
             for value in target[dimension]:
@@ -357,7 +372,7 @@ def _apply_breakdowns(breakdowns: dict, marks: dict) -> dict:
 def _apply_trends(trends: dict, marks: dict) -> dict:
     out = copy.deepcopy(trends)
     for row in [*trends["locations"], TOTAL]:
-        months = out["locations"][row] if row != TOTAL else out["total"]
+        months = _of(out, row)
         for number, month in enumerate(months):
             for key in ("present", "inflow", "scenarios_set"):
                 month[key] = marks.get(("t", row, number, key), month[key])
@@ -369,7 +384,7 @@ def _apply_trends(trends: dict, marks: dict) -> dict:
 def _apply_durations(durations: dict, marks: dict, threshold: int) -> dict:
     out = copy.deepcopy(durations)
     for row in [*durations["locations"], TOTAL]:
-        target = out["locations"][row] if row != TOTAL else out["total"]
+        target = _of(out, row)
         for measure in durations["measures"]:
             data = target[measure]
             count = data["count"]
