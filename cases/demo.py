@@ -185,60 +185,47 @@ def _scenario(plan: Plan, draw: Draw, on: datetime.date, direction: str, notes: 
     return plan.add("set_scenario", on, direction=direction, route=route, notes=notes)
 
 
-def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:  # noqa: C901 -- one branch per kind; to be split (issue 15)
-    """The steps that bring a new case to ``stage`` (dates relative to today)."""
-    today = draw.today
+# How long ago a case was registered, by stage (days); other open cases 120 to 450 days.
+REGISTERED_AGO = {
+    "registered": (1, 20),
+    "rejected": (20, 500),
+    "waitlisted": (4, 15),
+    "admitted": (3, 12),
+    "sheltered_partial_dossier": (32, 60),
+    "rest_period_running": (22, 40),
+    "rest_period_ended": (60, 110),
+    "cooperation_insufficient": (150, 400),
+    "mrt_discussed": (200, 500),
+}
+# The stages before the dossier is complete: when the DT&V delivers its part (days ago,
+# None: overdue) and whether cooperation checks have begun.
+EARLY_STAGES: dict[str, tuple[tuple[int, int] | None, bool]] = {
+    "sheltered_partial_dossier": (None, False),
+    "rest_period_running": ((1, 12), False),
+    "rest_period_ended": ((16, 40), True),
+}
+# The chance of each case type (the safe country type only for a safe country's national).
+CASE_TYPE_CHANCES = (
+    (CaseType.MEDICAL, 0.25),
+    (CaseType.PSYCHOLOGICAL, 0.2),
+    (CaseType.REPEAT_ASYLUM, 0.2),
+    (CaseType.IDENTITY_UNCLEAR, 0.1),
+)
+
+
+def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:
+    """The steps that bring a new case to ``stage`` (dates relative to today). The draws are
+    taken in one fixed order, so the demo is the same every time."""
     form = (
         ShelterForm.LIVING_ALLOWANCE
         if pilot.voluntary_participation
         else draw.pick([ShelterForm.FULL_DAY, ShelterForm.FULL_DAY, ShelterForm.NIGHT])
     )
-    willingness = pilot.requires_shown_willingness
-    closed = stage.startswith("outflow_")
-    # How long ago the case was registered, by stage.
-    spans = {
-        "registered": (1, 20),
-        "rejected": (20, 500),
-        "waitlisted": (4, 15),
-        "admitted": (3, 12),
-        "sheltered_partial_dossier": (32, 60),
-        "rest_period_running": (22, 40),
-        "rest_period_ended": (60, 110),
-        "cooperation_insufficient": (150, 400),
-        "mrt_discussed": (200, 500),
-    }
-    low, high = spans.get(stage, (250, 700) if closed else (120, 450))
-    registered = draw.ago(low, high)
-    if closed:  # closed cases anywhere since the pilots started, at least 400 days ago
-        latest = (today - _d(400) - PILOT_START).days
-        registered = PILOT_START + _d(int(draw.next() * max(latest, 1)))
-    plan = Plan(registered_on=registered, today=today)
-    case_types = []
-    if draw.chance(0.25):
-        case_types.append(CaseType.MEDICAL)
-    if draw.chance(0.2):
-        case_types.append(CaseType.PSYCHOLOGICAL)
-    if draw.chance(0.2):
-        case_types.append(CaseType.REPEAT_ASYLUM)
-    if draw.chance(0.1):
-        case_types.append(CaseType.IDENTITY_UNCLEAR)
-    if nationality in SAFE_COUNTRIES and draw.chance(0.6):
-        case_types.append(CaseType.SAFE_COUNTRY)
-    plan.case_types = sorted(case_types)
-
-    start = registered + _d(draw.days(1, 5))
-    if stage == "registered":
-        if draw.chance(0.5):
-            plan.add("record_admission_check", start, regional_ties=True, shown_willingness=willingness)
-        return plan
-    if stage == "rejected":
-        ground = draw.pick(sorted(REJECTION_GROUNDS))
-        if draw.chance(0.3):
-            plan.add("record_admission_check", start, regional_ties=False, shown_willingness=True)
-            plan.add("reject", start + _d(draw.days(0, 3)), reason=REJECTION_NO_TIES)
-        else:
-            plan.add("record_admission_check", start, regional_ties=True, shown_willingness=True, **{ground: True})
-            plan.add("reject", start + _d(draw.days(0, 3)), reason=REJECTION_GROUNDS[ground])
+    plan = Plan(registered_on=_registered_on(stage, draw), today=draw.today)
+    plan.case_types = _case_types(draw, nationality)
+    start = plan.registered_on + _d(draw.days(1, 5))
+    if stage in ("registered", "rejected"):
+        _not_admitted(plan, draw, stage, start, willingness=pilot.requires_shown_willingness)
         return plan
     admitted = _admission(plan, draw, start)
     if stage == "waitlisted":  # admitted, on the one waiting list until a place is offered
@@ -248,61 +235,112 @@ def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:  # n
         return plan
     sheltered = plan.add("start_shelter", admitted + _d(draw.days(0, 4)), form=form, enforce_capacity=False)
     requested = sheltered + _d(draw.days(0, 3))
-
-    if stage == "sheltered_partial_dossier":
-        _dossier(plan, draw, requested, dtv_on=None)  # the DT&V part is overdue
-        return plan
-    if stage == "rest_period_running":
-        _dossier(plan, draw, requested, dtv_on=today - _d(draw.days(1, 12)))
-        return plan
-    if stage == "rest_period_ended":
-        _dossier(plan, draw, requested, dtv_on=today - _d(draw.days(16, 40)))
-        _checks(plan, draw, sheltered, today)
+    if stage in EARLY_STAGES:
+        dtv_ago, checked = EARLY_STAGES[stage]
+        _dossier(plan, draw, requested, dtv_on=draw.today - _d(draw.days(*dtv_ago)) if dtv_ago else None)
+        if checked:
+            _checks(plan, draw, sheltered, draw.today)
         return plan
 
     # From here on the dossier came in the first weeks and the LSO set a scenario.
     complete = _dossier(plan, draw, requested, dtv_on=requested + _d(draw.days(10, 20)))
     scenario_on = complete + _d(draw.days(14, 35))
-    first = "departure"
-    if stage in ("scenario_residence", "outflow_residence_granted_confirmed", "outflow_asylum_centre"):
-        first = "residence"
-    elif stage == "scenario_changed":
-        first = draw.pick(["departure", "residence"])
-    elif stage in ("outflow_postponement_art64", "mrt_discussed") and draw.chance(0.5):
-        first = "residence"
+    first = _first_direction(stage, draw)
     scenario_on = _scenario(plan, draw, scenario_on, first)
+    if stage.startswith("outflow_"):
+        _outflow(plan, draw, stage, sheltered=sheltered, scenario_on=scenario_on, nationality=nationality, pilot=pilot)
+    else:
+        _open_trajectory(plan, draw, stage, sheltered=sheltered, scenario_on=scenario_on, first=first)
+    return plan
 
-    if not closed:
-        if stage == "scenario_changed":
-            changed_on = scenario_on + _d(draw.days(40, 120))
-            _checks(plan, draw, sheltered, min(changed_on, today))
-            _scenario(plan, draw, changed_on, "residence" if first == "departure" else "departure")
-            _checks(plan, draw, plan.last, today)
-        elif stage == "cooperation_insufficient":
-            _checks(plan, draw, sheltered, today - _d(draw.days(1, 20)), insufficient_last=True)
-        elif stage == "mrt_discussed":
-            _checks(plan, draw, sheltered, today - _d(draw.days(60, 120)))
-            outcome = MRT_NO_DURABLE_SOLUTION if draw.chance(0.2) else None
-            plan.add(
-                "record_mrt_discussion",
-                today - _d(draw.days(10, 50)),
-                imported=True,  # demo history, brought in as an import would
-                outcome=outcome,
-                notes="MRT-advies: vertrekscenario haalbaar na medische stabilisatie."
-                if outcome is None
-                else "Het MRT ziet geen bestendige oplossing.",
-            )
-            _checks(plan, draw, plan.last, today)
-        else:  # scenario_departure, scenario_residence
-            _checks(plan, draw, sheltered, today)
-            if draw.chance(0.6):  # the LSO reviewed the scenario and kept it
-                reviewed = today - _d(draw.days(5, 100))
-                if reviewed > scenario_on:
-                    _scenario(plan, draw, reviewed, first, notes=REVIEW_NOTE)
-        return plan
 
-    # Outflow: the stay ends a few months after the scenario.
-    outflow_on = min(scenario_on + _d(draw.days(60, 240)), today)
+def _registered_on(stage: str, draw: Draw) -> datetime.date:
+    closed = stage.startswith("outflow_")
+    low, high = REGISTERED_AGO.get(stage, (250, 700) if closed else (120, 450))
+    registered = draw.ago(low, high)
+    if closed:  # closed cases anywhere since the pilots started, at least 400 days ago
+        latest = (draw.today - _d(400) - PILOT_START).days
+        registered = PILOT_START + _d(int(draw.next() * max(latest, 1)))
+    return registered
+
+
+def _case_types(draw: Draw, nationality: str) -> list[str]:
+    case_types = [case_type for case_type, chance in CASE_TYPE_CHANCES if draw.chance(chance)]
+    if nationality in SAFE_COUNTRIES and draw.chance(0.6):
+        case_types.append(CaseType.SAFE_COUNTRY)
+    return sorted(case_types)
+
+
+def _not_admitted(plan: Plan, draw: Draw, stage: str, start: datetime.date, *, willingness: bool) -> None:
+    """A registration still waiting for the admission check (``registered``) or rejected."""
+    if stage == "registered":
+        if draw.chance(0.5):
+            plan.add("record_admission_check", start, regional_ties=True, shown_willingness=willingness)
+        return
+    ground = draw.pick(sorted(REJECTION_GROUNDS))
+    if draw.chance(0.3):
+        plan.add("record_admission_check", start, regional_ties=False, shown_willingness=True)
+        plan.add("reject", start + _d(draw.days(0, 3)), reason=REJECTION_NO_TIES)
+    else:
+        plan.add("record_admission_check", start, regional_ties=True, shown_willingness=True, **{ground: True})
+        plan.add("reject", start + _d(draw.days(0, 3)), reason=REJECTION_GROUNDS[ground])
+
+
+def _first_direction(stage: str, draw: Draw) -> str:
+    if stage in ("scenario_residence", "outflow_residence_granted_confirmed", "outflow_asylum_centre"):
+        return "residence"
+    if stage == "scenario_changed":
+        return draw.pick(["departure", "residence"])
+    if stage in ("outflow_postponement_art64", "mrt_discussed") and draw.chance(0.5):
+        return "residence"
+    return "departure"
+
+
+def _open_trajectory(
+    plan: Plan, draw: Draw, stage: str, *, sheltered: datetime.date, scenario_on: datetime.date, first: str
+) -> None:
+    """What follows the scenario in a trajectory still open at ``stage``."""
+    today = draw.today
+    if stage == "scenario_changed":
+        changed_on = scenario_on + _d(draw.days(40, 120))
+        _checks(plan, draw, sheltered, min(changed_on, today))
+        _scenario(plan, draw, changed_on, "residence" if first == "departure" else "departure")
+        _checks(plan, draw, plan.last, today)
+    elif stage == "cooperation_insufficient":
+        _checks(plan, draw, sheltered, today - _d(draw.days(1, 20)), insufficient_last=True)
+    elif stage == "mrt_discussed":
+        _checks(plan, draw, sheltered, today - _d(draw.days(60, 120)))
+        outcome = MRT_NO_DURABLE_SOLUTION if draw.chance(0.2) else None
+        plan.add(
+            "record_mrt_discussion",
+            today - _d(draw.days(10, 50)),
+            imported=True,  # demo history, brought in as an import would
+            outcome=outcome,
+            notes="MRT-advies: vertrekscenario haalbaar na medische stabilisatie."
+            if outcome is None
+            else "Het MRT ziet geen bestendige oplossing.",
+        )
+        _checks(plan, draw, plan.last, today)
+    else:  # scenario_departure, scenario_residence
+        _checks(plan, draw, sheltered, today)
+        if draw.chance(0.6):  # the LSO reviewed the scenario and kept it
+            reviewed = today - _d(draw.days(5, 100))
+            if reviewed > scenario_on:
+                _scenario(plan, draw, reviewed, first, notes=REVIEW_NOTE)
+
+
+def _outflow(
+    plan: Plan,
+    draw: Draw,
+    stage: str,
+    *,
+    sheltered: datetime.date,
+    scenario_on: datetime.date,
+    nationality: str,
+    pilot,
+) -> None:
+    """The stay ends a few months after the scenario, in the stage's outflow category."""
+    outflow_on = min(scenario_on + _d(draw.days(60, 240)), draw.today)
     category = stage.removeprefix("outflow_").removesuffix("_confirmed")
     if category == "forced_termination" and pilot.voluntary_participation:
         category = "unknown_destination"  # participation is voluntary there: no forced termination
@@ -329,7 +367,6 @@ def build_plan(stage: str, draw: Draw, *, nationality: str, pilot) -> Plan:  # n
     outflow_on = plan.add("record_outflow", outflow_on, category=category, country=country, **procedure)
     if stage.endswith("_confirmed"):
         plan.add("confirm_outflow", outflow_on + _d(draw.days(5, 40)))
-    return plan
 
 
 def stage_for(index: int, rng: random.Random) -> str:

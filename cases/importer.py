@@ -630,7 +630,11 @@ def _hash(value) -> str:
 # --- The one-place rule (contracts/case-import.md) -----------------------------------------------
 
 
-def shelter_interval(line: ImportLine) -> tuple[datetime.date, datetime.date | None, int] | None:
+# A stay: the first day of shelter, the outflow's day (None: open), the index of the shelter event.
+Stay = tuple[datetime.date, datetime.date | None, int]
+
+
+def shelter_interval(line: ImportLine) -> Stay | None:
     """The line's stay: the first ``shelter_started`` date, the outflow date (None: open)
     and the index of the shelter event; None without shelter."""
     start = next((e for e in line.events if e.type == "shelter_started"), None)
@@ -656,44 +660,42 @@ def _overlap(a_start, a_end, b_start, b_end) -> bool:
     return (b_end is None or a_start <= b_end) and (a_end is None or b_start <= a_end)
 
 
-def one_place_errors(lines: list[ImportLine], *, acting_user, locations: dict[str, Location]) -> list[LineError]:  # noqa: C901 -- one branch per kind; to be split (issue 15)
-    """Lines whose shelter overlaps the same person's shelter in another line of the file
-    or in a stored case. The other case is named by its external id where the importing
-    user may see it (a line of the file always); otherwise without a name."""
-    stays = {}
-    for line in lines:
-        interval, key = shelter_interval(line), _person_key(line)
-        if interval is not None and key is not None:
-            stays[line.number] = (line, key, interval)
-    if not stays:
-        return []
-    errors: list[LineError] = []
-    flagged: set[int] = set()
+class _PlaceOverlaps:
+    """The one-place rule's errors: one per line at most (the first overlap found), given in
+    line order."""
 
-    def add(line, interval, other_name: str | None) -> None:
-        if line.number in flagged:
+    def __init__(self) -> None:
+        self.errors: list[LineError] = []
+        self.flagged: set[int] = set()
+
+    def add(self, line: ImportLine, stay: Stay, other_name: str | None) -> None:
+        if line.number in self.flagged:
             return
-        flagged.add(line.number)
+        self.flagged.add(line.number)
         values = {"this": line.external_id, "other": other_name}
         message = PLACE_OVERLAP % values if other_name else PLACE_OVERLAP_HIDDEN % values
-        errors.append(LineError(line.number, f"events[{interval[2]}].date", str(message)))
+        self.errors.append(LineError(line.number, f"events[{stay[2]}].date", str(message)))
 
-    by_key: dict[tuple, list] = {}
-    for line, key, interval in stays.values():
-        by_key.setdefault(key, []).append((line, interval))
-    for entries in by_key.values():
-        for i, (a, ai) in enumerate(entries):
-            for b, bi in entries[i + 1 :]:
-                if _overlap(ai[0], ai[1], bi[0], bi[1]):
-                    add(b, bi, a.external_id)
-                    add(a, ai, b.external_id)
+    def in_order(self) -> list[LineError]:
+        return sorted(self.errors, key=lambda e: e.line or 0)
 
-    in_file = {(locations[line.lvv].pk, line.external_id) for line, _key, _interval in stays.values()}
-    v_numbers = {key[1] for key in by_key if key[0] == "v"}
-    identities = [key for key in by_key if key[0] == "id"]
-    stored = Case.objects.filter(shelter_started_on__isnull=False).select_related("person", "location")
-    condition = Q(person__v_number__in=v_numbers)
-    for _kind, lvv, family, given, birth in identities:
+
+def _stays_by_person(lines: list[ImportLine]) -> dict[tuple, list[tuple[ImportLine, Stay]]]:
+    """The lines with a stay, grouped by person (``_person_key``)."""
+    by_key: dict[tuple, list[tuple[ImportLine, Stay]]] = {}
+    for line in lines:
+        stay, key = shelter_interval(line), _person_key(line)
+        if stay is not None and key is not None:
+            by_key.setdefault(key, []).append((line, stay))
+    return by_key
+
+
+def _stored_stays(by_key: dict[tuple, list], locations: dict[str, Location]) -> list[Case]:
+    """The stored cases with a stay of one of the file's persons, the cases the file itself
+    brings again left out (one query)."""
+    in_file = {(locations[line.lvv].pk, line.external_id) for entries in by_key.values() for line, _stay in entries}
+    condition = Q(person__v_number__in={key[1] for key in by_key if key[0] == "v"})
+    for _kind, lvv, family, given, birth in (key for key in by_key if key[0] == "id"):
         condition |= Q(
             location=locations[lvv].pk,
             person__v_number__isnull=True,
@@ -701,21 +703,39 @@ def one_place_errors(lines: list[ImportLine], *, acting_user, locations: dict[st
             person__given_names=given,
             person__birth_date=birth,
         )
-    candidates = [case for case in stored.filter(condition) if (case.location_id, case.external_id) not in in_file]
-    if not candidates:
-        return sorted(errors, key=lambda e: e.line or 0)
-    visible = set(
-        Case.objects.visible_to(acting_user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
-    )
-    for case in candidates:
-        p = case.person
-        key = (
-            ("v", p.v_number) if p.v_number else ("id", case.location.slug, p.family_name, p.given_names, p.birth_date)
+    stored = Case.objects.filter(condition, shelter_started_on__isnull=False).select_related("person", "location")
+    return [case for case in stored if (case.location_id, case.external_id) not in in_file]
+
+
+def _stored_key(case: Case) -> tuple:
+    p = case.person
+    return ("v", p.v_number) if p.v_number else ("id", case.location.slug, p.family_name, p.given_names, p.birth_date)
+
+
+def one_place_errors(lines: list[ImportLine], *, acting_user, locations: dict[str, Location]) -> list[LineError]:
+    """Lines whose shelter overlaps the same person's shelter in another line of the file
+    or in a stored case. The other case is named by its external id where the importing
+    user may see it (a line of the file always); otherwise without a name."""
+    by_key = _stays_by_person(lines)
+    if not by_key:
+        return []
+    overlaps = _PlaceOverlaps()
+    for entries in by_key.values():
+        for i, (a, a_stay) in enumerate(entries):
+            for b, b_stay in entries[i + 1 :]:
+                if _overlap(a_stay[0], a_stay[1], b_stay[0], b_stay[1]):
+                    overlaps.add(b, b_stay, a.external_id)
+                    overlaps.add(a, a_stay, b.external_id)
+    candidates = _stored_stays(by_key, locations)
+    if candidates:
+        visible = set(
+            Case.objects.visible_to(acting_user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
         )
-        for line, interval in by_key.get(key, []):
-            if _overlap(interval[0], interval[1], case.shelter_started_on, case.closed_on):
-                add(line, interval, case.reference if case.pk in visible else None)
-    return sorted(errors, key=lambda e: e.line or 0)
+        for case in candidates:
+            for line, stay in by_key.get(_stored_key(case), []):
+                if _overlap(stay[0], stay[1], case.shelter_started_on, case.closed_on):
+                    overlaps.add(line, stay, case.reference if case.pk in visible else None)
+    return overlaps.in_order()
 
 
 # --- Phase 2: applying ------------------------------------------------------------------------

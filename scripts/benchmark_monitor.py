@@ -145,7 +145,8 @@ def seed(count: int) -> dict[str, int]:
     }
 
 
-def plan_case(rng: random.Random, number: int, person_index: int, location) -> dict:  # noqa: C901 -- one branch per kind; to be split (issue 15)
+def plan_case(rng: random.Random, number: int, person_index: int, location) -> dict:
+    """One case's rows, drawn in a fixed order (the same data every run)."""
     from cases.models import Case
 
     registered = START + days(rng, 0, (REFERENCE_DATE - START).days - 30)
@@ -165,6 +166,18 @@ def plan_case(rng: random.Random, number: int, person_index: int, location) -> d
     if roll < 0.08:
         case.state, case.closed_on, case.rejection_reason = "rejected", case.decided_on, "Geen regiobinding."
         return plan
+    start = _admit(rng, case)
+    if start > REFERENCE_DATE:
+        return plan
+    case.state, case.shelter_started_on, case.shelter_form = "sheltered", start, "24h"
+    _plan_stay(rng, plan, start)
+    _plan_outflow(rng, plan, start)
+    return plan
+
+
+def _admit(rng: random.Random, case) -> datetime.date:
+    """Admit the case (a few outside the covenant, some via the waiting list); the day its
+    shelter starts."""
     if rng.random() < 0.05:
         case.within_covenant, case.exception_ground, case.exception_reason = False, "humanitarian", "Benchmark."
     case.state = "admitted"
@@ -172,9 +185,11 @@ def plan_case(rng: random.Random, number: int, person_index: int, location) -> d
     if rng.random() < 0.12:
         case.state, case.waitlisted_on = "waitlisted", case.decided_on
         start += days(rng, 5, 60)
-    if start > REFERENCE_DATE:
-        return plan
-    case.state, case.shelter_started_on, case.shelter_form = "sheltered", start, "24h"
+    return start
+
+
+def _plan_stay(rng: random.Random, plan: dict, start: datetime.date) -> None:
+    """The dossier parts, one or two scenarios and now and then an MRT discussion."""
     day = start
     for kind in ("IND", "DTV"):
         day += days(rng, 3, 25)
@@ -190,21 +205,26 @@ def plan_case(rng: random.Random, number: int, person_index: int, location) -> d
         on = start + days(rng, 60, 300)
         if on <= REFERENCE_DATE:
             plan["mrt"].append(on)
-    if rng.random() < 0.55:
-        on = start + days(rng, 20, 500)
-        if on <= REFERENCE_DATE:
-            category = rng.choice(CATEGORIES)
-            country = ""
-            if category == "departure_origin":
-                country = rng.choice(NATIONALITIES)
-            elif category == "onward_migration":
-                country = rng.choice(ONWARD)
-            confirmed = on + days(rng, 0, 60) if category in DURABLE and rng.random() < 0.7 else None
-            if confirmed and confirmed > REFERENCE_DATE:
-                confirmed = None
-            plan["outflow"] = {"category": category, "outflow_on": on, "country": country, "confirmed_on": confirmed}
-            case.state, case.closed_on = "closed", on
-    return plan
+
+
+def _plan_outflow(rng: random.Random, plan: dict, start: datetime.date) -> None:
+    """For about half the cases, the outflow (a durable one often confirmed) that closes it."""
+    if rng.random() >= 0.55:
+        return
+    on = start + days(rng, 20, 500)
+    if on > REFERENCE_DATE:
+        return
+    category = rng.choice(CATEGORIES)
+    country = ""
+    if category == "departure_origin":
+        country = rng.choice(NATIONALITIES)
+    elif category == "onward_migration":
+        country = rng.choice(ONWARD)
+    confirmed = on + days(rng, 0, 60) if category in DURABLE and rng.random() < 0.7 else None
+    if confirmed and confirmed > REFERENCE_DATE:
+        confirmed = None
+    plan["outflow"] = {"category": category, "outflow_on": on, "country": country, "confirmed_on": confirmed}
+    plan["case"].state, plan["case"].closed_on = "closed", on
 
 
 def machine() -> dict[str, str]:
