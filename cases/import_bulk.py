@@ -6,14 +6,14 @@ or the one the file or the database already has), the case, and every row the se
 would write for it step by step: the trajectory's records, the timeline events and the
 access-log rows, and the deadlines derived once from the records at the end (as
 ``services.history_batch`` does). A later version's events are applied by their extension's
-``build`` (``importer.Extension``), the in-memory twin of its ``apply``.
+``build`` (``import_lines.Extension``), the in-memory twin of its ``apply``.
 
 The steps are checked as the services check them: the transition table
 (``workflow.check_step``), the role (a step the importing user's role lacks is the system's,
 logged as this user's import, as in the per-event path), the dates a step may not precede,
 one dossier part of each kind, one outflow, one place per person. The procedural guards of
 new steps do not apply to history, as in the per-event path (the import passes the same
-arguments, ``importer.service_arguments``): capacity and the waiting list's order, the
+arguments, ``service_arguments``): capacity and the waiting list's order, the
 admission check, a forced termination's procedure.
 
 Nothing is written until every line of a chunk has been applied without error; then each
@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -41,6 +42,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import deadlines, services, workflow
+from cases.import_apply import CONFLICT, SERVICE_ERRORS, LineFailed, service_arguments, service_errors
+from cases.import_lines import LineError, extension_of, shelter_interval, step_name
 from cases.models import (
     EXTERNAL_ID_TAKEN,
     MRT_NO_DURABLE_SOLUTION,
@@ -347,7 +350,7 @@ def confirm_outflow(history: History, actor, *, on):
     _finish(history, actor, "confirm_outflow")
 
 
-# The in-memory twin of each event's service (``importer.SERVICES``), with the same arguments.
+# The in-memory twin of each event's service (``import_apply.SERVICES``), with the same arguments.
 STEPS: dict[str, Callable[..., None]] = {
     "admitted": _admit,
     "rejected": _reject,
@@ -431,7 +434,7 @@ def derived_deadlines(history: History, programme, *, today, safe_countries) -> 
 
 class BulkImport:
     """Apply the new cases of a file in memory and write them in bulk (inside the caller's
-    transaction, after ``importer._Applier`` has locked the file's LVVs).
+    transaction, after ``import_apply.Applier`` has locked the file's LVVs).
 
     ``applier`` is the per-event path's applier: its user, origin, LVVs and the persons
     without V-number it has read (``persons``, kept up to date for the lines after)."""
@@ -473,7 +476,6 @@ class BulkImport:
         transaction, while this one applies the next chunk: PostgreSQL's work on one chunk
         overlaps Python's on the next. One chunk is written at a time, in order, and nothing
         after a line with an error."""
-        from cases import importer
 
         errors: list = []
         if not lines:
@@ -485,7 +487,7 @@ class BulkImport:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as pool:
                 writing = None
                 for start in range(0, len(lines), CHUNK):
-                    histories = self._chunk(lines[start : start + CHUNK], summary, errors, importer)
+                    histories = self._chunk(lines[start : start + CHUNK], summary, errors)
                     if writing is not None:
                         self._written(writing, summary)
                         writing = None
@@ -496,18 +498,18 @@ class BulkImport:
                 if writing is not None:
                     self._written(writing, summary)
         except IntegrityError:  # a row written meanwhile by someone else (the LVVs are locked)
-            return [importer.LineError(None, "", str(importer.CONFLICT))]
+            return [LineError(None, "", str(CONFLICT))]
         finally:
             db.dec_thread_sharing()
         return errors
 
-    def _chunk(self, lines, summary, errors: list, importer) -> list[History]:
+    def _chunk(self, lines, summary, errors: list) -> list[History]:
         histories = []
         for line in lines:
-            summary.per_lvv.setdefault(line.lvv, importer.Counter())["lines"] += 1
+            summary.per_lvv.setdefault(line.lvv, Counter())["lines"] += 1
             try:
                 histories.append(self.history(line))
-            except importer._LineFailed as failed:
+            except LineFailed as failed:
                 errors.extend(failed.errors)
         return histories
 
@@ -520,16 +522,15 @@ class BulkImport:
 
     # -- one line, in memory --
     def history(self, line) -> History:
-        """The line's case with its whole history, or ``importer._LineFailed``."""
-        from cases import importer
+        """The line's case with its whole history, or ``LineFailed``."""
 
         location = self.applier.locations[line.lvv]
         if (location.pk, line.external_id) in self.taken:
-            raise importer._LineFailed([importer.LineError(line.number, "", str(EXTERNAL_ID_TAKEN))])
+            raise LineFailed([LineError(line.number, "", str(EXTERNAL_ID_TAKEN))])
         try:
             history = self._register(line, location)
-        except importer._SERVICE_ERRORS as exc:
-            raise importer._LineFailed(importer._service_errors(line.number, exc, event=None)) from None
+        except SERVICE_ERRORS as exc:
+            raise LineFailed(service_errors(line.number, exc, event=None)) from None
         events = line.events[1:] if line.events[0].type == "registered" else line.events
         for event in events:
             self._apply(history, event)
@@ -591,15 +592,14 @@ class BulkImport:
         self.places.add(history)
 
     def _apply(self, history: History, event) -> None:
-        from cases import importer
 
-        if event.type in importer._extension_of:
+        if event.type in extension_of:
             self._apply_extension(history, event)
             return
-        step = importer.step_name(event.type, event.values)
-        arguments = importer.service_arguments(event)
+        step = step_name(event.type, event.values)
+        arguments = service_arguments(event)
         if event.type == "shelter_started":  # the stay as the history gives it (one place per person)
-            arguments.update(place_until=importer.shelter_interval(history.line)[1], places=self.places)
+            arguments.update(place_until=shelter_interval(history.line)[1], places=self.places)
         actor = self.applier._actor(step)
         try:
             STEPS[event.type](history, actor, on=event.date, **arguments)
@@ -609,19 +609,18 @@ class BulkImport:
                 confirm_outflow(history, policy.SYSTEM, on=event.date)
                 if not policy.is_system(self.user):
                     self._done_as_system(history, "confirm_outflow")
-        except importer._SERVICE_ERRORS as exc:
-            raise importer._LineFailed(importer._service_errors(history.line.number, exc, event=event)) from None
+        except SERVICE_ERRORS as exc:
+            raise LineFailed(service_errors(history.line.number, exc, event=event)) from None
 
     def _apply_extension(self, history: History, event) -> None:
-        from cases import importer
 
-        extension = importer._extension_of[event.type]
+        extension = extension_of[event.type]
         user = self.user
         actor = user if policy.is_system(user) or extension.may(user, event) else policy.SYSTEM
         try:
             extension.build(history, acting_user=actor, event=event)
-        except importer._SERVICE_ERRORS as exc:
-            raise importer._LineFailed(importer._service_errors(history.line.number, exc, event=event)) from None
+        except SERVICE_ERRORS as exc:
+            raise LineFailed(service_errors(history.line.number, exc, event=event)) from None
         if actor is not user:
             self._done_as_system(history, event.type)
 
