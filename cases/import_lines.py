@@ -25,13 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import import_format, services, workflow
-from cases.import_format import (  # the fields' messages, shared with the callers and the tests (``__all__``)
-    EVENT_TYPES,
-    SCHEMA,
-    WRONG_SCHEMA,
-    WRONG_SCHEMA_ONE_OF,
-    EventField,
-)
+from cases.import_format import EVENT_TYPES, SCHEMA, WRONG_SCHEMA, WRONG_SCHEMA_ONE_OF, EventField
 from cases.models import Case
 from lvv.partners.models import Location
 
