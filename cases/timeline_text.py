@@ -63,11 +63,6 @@ def _day(iso: str | None) -> str:
         return iso
 
 
-def _flags(data: Data, words: dict[str, Any]) -> Parts:
-    """The words of the data's keys that are set, in the order given."""
-    return [word for key, word in words.items() if data.get(key)]
-
-
 def _registered(data: Data, special: bool) -> Parts:
     source = data.get("source")
     return [_("aangemeld door: %(source)s") % {"source": label(RegistrationSource, source)}] if source else []
@@ -88,7 +83,8 @@ def _waitlisted(data: Data, special: bool) -> Parts:
 
 def _shelter_started(data: Data, special: bool) -> Parts:
     parts: Parts = [label(ShelterForm, data["form"])] if data.get("form") else []
-    parts += _flags(data, {"from_waiting_list": _("van de wachtlijst")})
+    if data.get("from_waiting_list"):
+        parts.append(_("van de wachtlijst"))
     if data.get("out_of_order"):
         parts.append(_("vóór %(count)s langer wachtenden") % {"count": data.get("ahead")})
     return parts
@@ -169,7 +165,8 @@ def _document_added(data: Data, special: bool) -> Parts:  # the kind, never the 
 
 def _note(data: Data, special: bool) -> Parts:  # the kind, never the text
     parts: Parts = [label(NoteKind, data["kind"])] if data.get("kind") else []
-    parts += _flags(data, {"corrects": _("correctie van een eerdere notitie")})
+    if data.get("corrects"):
+        parts.append(_("correctie van een eerdere notitie"))
     return parts + _special_mark(data)
 
 

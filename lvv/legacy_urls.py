@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import path
+from django.views.generic import RedirectView
 
 # (the old route, the name of the page it became)
 MOVED: list[tuple[str, str]] = [
@@ -60,13 +60,17 @@ MOVED: list[tuple[str, str]] = [
 ]
 
 
-def moved(request: HttpRequest, *, to: str, **kwargs: Any) -> HttpResponse:
-    """A permanent redirect to the page's new address, with the query string; 308 keeps the
-    method, so a form posted to an old address is posted again to the new one."""
-    url = reverse(to, kwargs=kwargs)
-    if query := request.META.get("QUERY_STRING", ""):
-        url = f"{url}?{query}"
-    return redirect(url, permanent=True, preserve_request=True)
+class Moved(RedirectView):
+    """Django's permanent redirect to a named page, with the query string, but a 308: it keeps
+    the method, so a form posted to an old address is posted again to the new one (a 301 would
+    turn it into a GET and lose the form)."""
+
+    permanent = True
+    query_string = True
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        url = self.get_redirect_url(*args, **kwargs)
+        return HttpResponsePermanentRedirect(url, preserve_request=True)
 
 
-urlpatterns = [path(route, moved, {"to": name}) for route, name in MOVED]
+urlpatterns = [path(route, Moved.as_view(pattern_name=name)) for route, name in MOVED]

@@ -52,6 +52,8 @@ def words(event_type: str, summary: str = "", **data) -> str:
         ),
         (EventType.OWNER_CHANGED, {"role": "ngo_guide", "to_name": "Bo"}, f"{GUIDE}; naar Bo"),
         (EventType.WAITLISTED, {"reason": "full"}, "geen vrije plek"),
+        (EventType.SHELTER_STARTED, {"form": "night", "from_waiting_list": True}, "nachtopvang; van de wachtlijst"),
+        (EventType.NOTE, {"corrects": 5}, "correctie van een eerdere notitie"),
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) < 30 else None,
 )
